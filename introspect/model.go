@@ -81,12 +81,21 @@ type Column struct {
 	Default  string `json:"default,omitempty"`
 	// Identity is "always" or "by_default" for identity columns.
 	Identity string `json:"identity,omitempty"`
-	// Generated is "stored" for generated columns.
+	// Generated is "stored" for generated columns ("virtual" on servers
+	// that have virtual generated columns).
 	Generated string `json:"generated,omitempty"`
-	Comment   string `json:"comment,omitempty"`
-	// Insertable and Updatable are false for columns that cannot be
-	// written: generated columns, identity ALWAYS columns (update), and
-	// view columns that are not updatable.
+	// GenerationExpression is a generated column's expression as Postgres
+	// prints it; Default is empty for such a column.
+	GenerationExpression string `json:"generation_expression,omitempty"`
+	Comment              string `json:"comment,omitempty"`
+	// Insertable and Updatable say whether a value for the column may be
+	// given in an INSERT or UPDATE. Both are false for generated columns
+	// and identity ALWAYS columns (Postgres rejects explicit values for
+	// them without OVERRIDING SYSTEM VALUE, and in UPDATE always), and for
+	// every column of a table that is not insertable or updatable. A view
+	// column is writable when the view is and either an INSTEAD OF trigger
+	// or DO INSTEAD rule handles the event, or the column maps directly to
+	// a base-table column (pg_column_is_updatable).
 	Insertable bool `json:"insertable"`
 	Updatable  bool `json:"updatable"`
 }
@@ -123,12 +132,15 @@ type Type struct {
 
 // Scalar returns the type that values of t behave as: the base type of a
 // domain, or t itself. Array dimensions are kept: a domain over int4 used as
-// an array column gives an int4 array.
+// an array column gives an int4 array ("integer[]").
 func (t Type) Scalar() Type {
 	if t.Kind != TypeDomain || t.Base == nil {
 		return t
 	}
 	b := *t.Base
+	if t.Dims > 0 && b.Dims == 0 {
+		b.SQL += "[]"
+	}
 	b.Dims += t.Dims
 	return b
 }
@@ -167,9 +179,14 @@ type Enum struct {
 
 // Domain is a Postgres domain type.
 type Domain struct {
-	Schema  string `json:"schema"`
-	Name    string `json:"name"`
-	Base    Type   `json:"base"`
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
+	// Base is the type the domain is declared over, which may itself be a
+	// domain (then Base.Base holds the first non-domain type, and
+	// Base.Scalar() the type values behave as).
+	Base Type `json:"base"`
+	// NotNull, Default and Checks are the domain's own; those of a domain
+	// it is defined over are in that domain's entry.
 	NotNull bool   `json:"not_null,omitempty"`
 	Default string `json:"default,omitempty"`
 	// Checks are the domain's CHECK constraints, sorted by name.
