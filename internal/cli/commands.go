@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hasgen/hasgen/introspect"
+	"github.com/hasgen/hasgen/metadata"
+	"github.com/spf13/cobra"
+)
+
+func newIntrospectCmd(stdout io.Writer) *cobra.Command {
+	var src source
+	var out string
+	cmd := &cobra.Command{
+		Use:   "introspect --database-url URL [--schema NAME]... [-o FILE]",
+		Short: "Write a snapshot of the database schema (tables, columns, keys, types) as JSON",
+		Long: `introspect reads the tables, views, columns, keys, enums, domains and SETOF
+functions of the chosen Postgres schemas and writes them as a JSON snapshot.
+The snapshot is deterministic: commit it, and generate offline with --snapshot.`,
+		Example: `  hasgen introspect --database-url postgres://localhost/chinook -o schema.json
+  hasgen introspect --database-url "$DATABASE_URL" --schema public --schema billing`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := src.introspect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			if err := introspect.WriteSnapshot(&buf, s); err != nil {
+				return err
+			}
+			return writeOutput(out, stdout, buf.Bytes())
+		},
+	}
+	src.addDatabaseFlags(cmd)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	return cmd
+}
+
+func newInitCmd(stdout, stderr io.Writer) *cobra.Command {
+	var src source
+	var out string
+	cmd := &cobra.Command{
+		Use:   "init --database-url URL [--schema NAME]... [-o FILE]",
+		Short: "Write a starter permissions file: every table tracked, relationships from foreign keys, no roles",
+		Long: `init writes a permissions file in Hasura v2's metadata format with every table
+of the chosen schemas tracked and the relationships their foreign keys imply
+written out explicitly. It grants no role anything: until you add
+permissions, only admin can query. Edit it, then 'hasgen validate' it.`,
+		Example: `  hasgen init --database-url postgres://localhost/app -o hasgen.yaml
+  hasgen init --database-url "$DATABASE_URL" --schema public --schema billing > hasgen.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := src.introspect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			b, err := metadata.Starter(s)
+			if err != nil {
+				return err
+			}
+			if err := writeOutput(out, stdout, b); err != nil {
+				return err
+			}
+			if out != "" {
+				fmt.Fprintf(stderr, "wrote %s: %d tables, no roles (admin only)\n", out, len(s.Tables))
+			}
+			return nil
+		},
+	}
+	src.addDatabaseFlags(cmd)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	return cmd
+}
+
+func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
+	var src source
+	var config string
+	cmd := &cobra.Command{
+		Use:   "validate --config FILE (--database-url URL | --snapshot FILE)",
+		Short: "Check a permissions file against the database: exit 0 when valid, else list every problem and exit 1",
+		Long: `validate parses the permissions file (a YAML list of tables, or a Hasura
+metadata directory) and checks it against the database or a snapshot:
+tables, columns, relationships, operators, value types and session variables.
+Every problem is printed as file:line:col: message.`,
+		Example: `  hasgen validate --config hasgen.yaml --database-url postgres://localhost/app
+  hasgen validate --config metadata/ --snapshot schema.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if config == "" {
+				return errors.New("--config is required")
+			}
+			s, err := src.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			md, err := loadConfig(config, s, stderr)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s: valid (%d tables, %d roles)\n", config, len(md.Tables), len(md.Roles()))
+			return nil
+		},
+	}
+	src.addDatabaseFlags(cmd)
+	src.addSnapshotFlag(cmd)
+	cmd.Flags().StringVar(&config, "config", "", "permissions file (YAML list of tables) or Hasura metadata directory")
+	return cmd
+}
+
+// loadConfig loads and validates the permissions file. Problems in it are
+// printed one per line and reported as problemsError (exit 1).
+func loadConfig(path string, s *introspect.Schema, stderr io.Writer) (*metadata.Metadata, error) {
+	md, err := metadata.Load(path, s)
+	var list metadata.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(list), path)
+		return nil, problemsError{len(list)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return md, nil
+}
+
+// writeOutput writes b to the file path, or to stdout when path is empty.
+func writeOutput(path string, stdout io.Writer, b []byte) error {
+	if path == "" {
+		_, err := stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}

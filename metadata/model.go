@@ -1,0 +1,392 @@
+package metadata
+
+import (
+	"sort"
+
+	"github.com/hasgen/hasgen/introspect"
+)
+
+// Metadata is a validated permissions file: the tracked tables, their
+// relationships and their permissions, every name checked against the
+// database. Nothing in it refers to YAML any more.
+type Metadata struct {
+	// Source is the Hasura database source the tables came from ("default"
+	// for a metadata directory), or "" for a plain table list.
+	Source string
+	// Tables are the tracked tables, sorted by schema then name.
+	Tables []*Table
+	// Warnings are things that were accepted but are worth saying: another
+	// database source that was ignored, keys hasgen reads but does not act
+	// on. They print like errors.
+	Warnings []*Error
+}
+
+// Table is one tracked table (or view) and everything said about it.
+type Table struct {
+	Pos    Pos
+	Schema string
+	Name   string
+	// IsEnum marks a Hasura enum table (is_enum: true): its rows become the
+	// values of a GraphQL enum.
+	IsEnum        bool
+	Configuration Configuration
+	// Relationships are the object relationships then the array
+	// relationships, each in file order.
+	Relationships []*Relationship
+	// ComputedFields are parsed and kept; hasgen does not serve them yet.
+	ComputedFields []*ComputedField
+
+	SelectPermissions []*SelectPermission
+	InsertPermissions []*InsertPermission
+	UpdatePermissions []*UpdatePermission
+	DeletePermissions []*DeletePermission
+
+	// def is the table as introspected; nil when the table does not exist.
+	def *introspect.Table
+	// dup is set on the second entry for a table already listed; it is
+	// reported once and not validated further.
+	dup bool
+}
+
+// Configuration is a table's configuration key: GraphQL names that replace
+// the generated ones.
+type Configuration struct {
+	// CustomName replaces the table identifier <t> in every generated name.
+	CustomName string
+	// Comment replaces the table's description in the GraphQL schema.
+	Comment string
+	// CustomRootFields renames individual root fields.
+	CustomRootFields CustomRootFields
+	// ColumnConfig holds the per-column settings, in table column order.
+	// Both column_config and the older custom_column_names land here.
+	ColumnConfig []*ColumnConfig
+}
+
+// CustomRootFields are the custom_root_fields of a table configuration. An
+// empty Name keeps Hasura's default name.
+type CustomRootFields struct {
+	Select          RootFieldName
+	SelectByPk      RootFieldName
+	SelectAggregate RootFieldName
+	SelectStream    RootFieldName
+	Insert          RootFieldName
+	InsertOne       RootFieldName
+	Update          RootFieldName
+	UpdateByPk      RootFieldName
+	UpdateMany      RootFieldName
+	Delete          RootFieldName
+	DeleteByPk      RootFieldName
+}
+
+// RootFieldName is one custom root field: a name, written either as a
+// string or as {name, comment}.
+type RootFieldName struct {
+	Name    string
+	Comment string
+}
+
+// ColumnConfig is the configuration of one column: its GraphQL field name
+// and description.
+type ColumnConfig struct {
+	Pos        Pos
+	Column     string
+	CustomName string
+	Comment    string
+}
+
+// RelKind says whether a relationship gives one row or a list of rows.
+type RelKind int
+
+const (
+	// ObjectRelationship gives at most one remote row.
+	ObjectRelationship RelKind = iota + 1
+	// ArrayRelationship gives a list of remote rows.
+	ArrayRelationship
+)
+
+// String returns "object" or "array".
+func (k RelKind) String() string {
+	switch k {
+	case ObjectRelationship:
+		return "object"
+	case ArrayRelationship:
+		return "array"
+	}
+	return "?"
+}
+
+// InsertionOrder says, for a nested insert through a relationship, which
+// row is inserted first.
+type InsertionOrder int
+
+const (
+	// BeforeParent inserts the remote row first: the local row needs its
+	// key (an object relationship over a foreign key of this table).
+	BeforeParent InsertionOrder = iota + 1
+	// AfterParent inserts the remote rows after the local one: they need
+	// its key (array relationships, reverse object relationships).
+	AfterParent
+)
+
+// String returns "before_parent" or "after_parent", as written in the file.
+func (o InsertionOrder) String() string {
+	switch o {
+	case BeforeParent:
+		return "before_parent"
+	case AfterParent:
+		return "after_parent"
+	}
+	return "?"
+}
+
+// Relationship is an object or array relationship, resolved against the
+// database: whichever way it was written, it is a remote table and pairs of
+// columns to join on.
+type Relationship struct {
+	Pos     Pos
+	Name    string
+	Kind    RelKind
+	Comment string
+	// RemoteSchema and RemoteTable name the table the relationship leads
+	// to. It is tracked.
+	RemoteSchema string
+	RemoteTable  string
+	// Columns are the join columns, local = remote for every pair, in the
+	// foreign key's column order (or column_mapping's order when manual).
+	Columns []ColumnPair
+	// Constraint is the foreign key constraint followed, for a relationship
+	// written with foreign_key_constraint_on; "" when Manual.
+	Constraint string
+	// Reverse is true when Constraint belongs to the remote table (it
+	// references this one), as for every array relationship over a foreign
+	// key; false when it belongs to this table.
+	Reverse bool
+	// Manual is true for a manual_configuration relationship.
+	Manual bool
+	// InsertionOrder is the order of a nested insert. Array relationships
+	// are always AfterParent.
+	InsertionOrder InsertionOrder
+
+	// bad marks a relationship that failed to resolve; filters that use it
+	// are not checked further (the relationship's own error says enough).
+	bad bool
+}
+
+// ColumnPair is one join condition of a relationship: Local on this table
+// equals Remote on the remote table.
+type ColumnPair struct {
+	Local  string
+	Remote string
+}
+
+// ComputedField is a computed_fields entry, kept as written: a SQL function
+// whose result appears as a field of the table.
+type ComputedField struct {
+	Pos             Pos
+	Name            string
+	FunctionSchema  string
+	FunctionName    string
+	TableArgument   string
+	SessionArgument string
+	Comment         string
+}
+
+// RootFieldSet says which root fields a select permission exposes, as
+// query_root_fields / subscription_root_fields. An absent key means all.
+type RootFieldSet struct {
+	Select          bool
+	SelectByPk      bool
+	SelectAggregate bool
+	// SelectStream is only meaningful for subscriptions.
+	SelectStream bool
+}
+
+// SelectPermission is one role's select permission on a table.
+type SelectPermission struct {
+	Pos     Pos
+	Role    string
+	Comment string
+	// Columns are the selectable columns in table column order; '*' is
+	// expanded to every column.
+	Columns []string
+	// AllColumns is true when the file says columns: '*'.
+	AllColumns bool
+	// ComputedFields are the computed fields the role may select.
+	ComputedFields []string
+	// Filter is the row filter; never nil ({} is an empty *And, true).
+	Filter BoolExp
+	// Limit is the row limit, or -1 when there is none.
+	Limit             int
+	AllowAggregations bool
+	// QueryRootFields and SubscriptionRootFields are resolved: all true
+	// when the key is absent.
+	QueryRootFields        RootFieldSet
+	SubscriptionRootFields RootFieldSet
+}
+
+// InsertPermission is one role's insert permission on a table.
+type InsertPermission struct {
+	Pos     Pos
+	Role    string
+	Comment string
+	// Check must hold for every inserted row; never nil.
+	Check BoolExp
+	// Set are the column presets, in table column order.
+	Set []*Preset
+	// Columns are the insertable columns in table column order. An absent
+	// columns key means every column, as in Hasura.
+	Columns       []string
+	AllColumns    bool
+	BackendOnly   bool
+	ValidateInput *ValidateInput
+}
+
+// UpdatePermission is one role's update permission on a table.
+type UpdatePermission struct {
+	Pos     Pos
+	Role    string
+	Comment string
+	// Columns are the updatable columns in table column order.
+	Columns    []string
+	AllColumns bool
+	// Filter selects the rows the role may update; never nil.
+	Filter BoolExp
+	// Check must hold for the rows after the update; nil when absent.
+	Check         BoolExp
+	Set           []*Preset
+	BackendOnly   bool
+	ValidateInput *ValidateInput
+}
+
+// DeletePermission is one role's delete permission on a table.
+type DeletePermission struct {
+	Pos     Pos
+	Role    string
+	Comment string
+	// Filter selects the rows the role may delete; never nil.
+	Filter        BoolExp
+	BackendOnly   bool
+	ValidateInput *ValidateInput
+}
+
+// Preset is one entry of a permission's set: the column always gets Value,
+// whatever the request says.
+type Preset struct {
+	Pos    Pos
+	Column string
+	// Type is the column's type, for casting a session variable.
+	Type introspect.Type
+	// Value is a *Literal (a null literal sets NULL) or a *SessionVar.
+	Value Value
+}
+
+// ValidateInput is a permission's validate_input: an HTTP webhook that
+// approves mutation input. It is parsed and kept; hasgen does not call it
+// yet.
+type ValidateInput struct {
+	Pos                  Pos
+	Type                 string
+	URL                  string
+	URLFromEnv           string
+	Headers              []Header
+	ForwardClientHeaders bool
+	Timeout              int
+}
+
+// Header is a webhook header: a fixed value or one read from the
+// environment.
+type Header struct {
+	Name         string
+	Value        string
+	ValueFromEnv string
+}
+
+// Table returns the tracked table schema.name, or nil.
+func (m *Metadata) Table(schema, name string) *Table {
+	i := sort.Search(len(m.Tables), func(i int) bool {
+		t := m.Tables[i]
+		return t.Schema > schema || (t.Schema == schema && t.Name >= name)
+	})
+	if i < len(m.Tables) && m.Tables[i].Schema == schema && m.Tables[i].Name == name {
+		return m.Tables[i]
+	}
+	return nil
+}
+
+// Roles returns every role that has a permission somewhere, sorted.
+func (m *Metadata) Roles() []string {
+	seen := map[string]bool{}
+	for _, t := range m.Tables {
+		for _, p := range t.SelectPermissions {
+			seen[p.Role] = true
+		}
+		for _, p := range t.InsertPermissions {
+			seen[p.Role] = true
+		}
+		for _, p := range t.UpdatePermissions {
+			seen[p.Role] = true
+		}
+		for _, p := range t.DeletePermissions {
+			seen[p.Role] = true
+		}
+	}
+	roles := make([]string, 0, len(seen))
+	for r := range seen {
+		roles = append(roles, r)
+	}
+	sort.Strings(roles)
+	return roles
+}
+
+// QualifiedName returns "schema.name".
+func (t *Table) QualifiedName() string { return t.Schema + "." + t.Name }
+
+// Relationship returns the relationship named name, or nil.
+func (t *Table) Relationship(name string) *Relationship {
+	for _, r := range t.Relationships {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// SelectPermission returns role's select permission, or nil.
+func (t *Table) SelectPermission(role string) *SelectPermission {
+	for _, p := range t.SelectPermissions {
+		if p.Role == role {
+			return p
+		}
+	}
+	return nil
+}
+
+// InsertPermission returns role's insert permission, or nil.
+func (t *Table) InsertPermission(role string) *InsertPermission {
+	for _, p := range t.InsertPermissions {
+		if p.Role == role {
+			return p
+		}
+	}
+	return nil
+}
+
+// UpdatePermission returns role's update permission, or nil.
+func (t *Table) UpdatePermission(role string) *UpdatePermission {
+	for _, p := range t.UpdatePermissions {
+		if p.Role == role {
+			return p
+		}
+	}
+	return nil
+}
+
+// DeletePermission returns role's delete permission, or nil.
+func (t *Table) DeletePermission(role string) *DeletePermission {
+	for _, p := range t.DeletePermissions {
+		if p.Role == role {
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package runtime
+
+import (
+	"strings"
+)
+
+// boolExp writes a <t>_bool_exp value as a SQL condition over the row
+// alias x. Relationship filters become EXISTS subqueries with the remote
+// table's filter for the role applied, as in Hasura.
+func (c *compiler) boolExp(t *Table, x string, v val, path string) {
+	w := c.w
+	fields := c.fields(v)
+	if len(fields) == 0 {
+		w.WriteString("true")
+		return
+	}
+	w.WriteString("(")
+	for i, f := range fields {
+		if i > 0 {
+			w.WriteString(" AND ")
+		}
+		c.boolField(t, x, f, path+"."+f.name)
+	}
+	w.WriteString(")")
+}
+
+func (c *compiler) boolField(t *Table, x string, f field, path string) {
+	w := c.w
+	switch f.name {
+	case "_and", "_or":
+		items := c.items(f.v)
+		if len(items) == 0 {
+			if f.name == "_and" {
+				w.WriteString("true")
+			} else {
+				w.WriteString("false")
+			}
+			return
+		}
+		op := " AND "
+		if f.name == "_or" {
+			op = " OR "
+		}
+		w.WriteString("(")
+		for i, item := range items {
+			if i > 0 {
+				w.WriteString(op)
+			}
+			c.boolExp(t, x, item, path)
+		}
+		w.WriteString(")")
+		return
+	case "_not":
+		w.WriteString("NOT ")
+		c.boolExp(t, x, f.v, path)
+		return
+	}
+	if col := t.Column(f.name); col != nil {
+		c.comparisons(func() { w.Write(x, ".", col.sql) }, col.Type, col, f.v, path)
+		return
+	}
+	rf, ok := t.relFields[f.name]
+	if !ok {
+		c.fail(path, CodeValidationFailed, "field '%s' not found in type: '%s_bool_exp'", f.name, t.Type)
+		return
+	}
+	remote := rf.rel.remote
+	rperm := remote.SelectFor(c.role)
+	if rperm == nil {
+		c.fail(path, CodeValidationFailed, "field '%s' not found in type: '%s_bool_exp'", f.name, t.Type)
+		return
+	}
+	if rf.aggregate {
+		c.aggregatePredicates(t, x, rf.rel, rperm, f.v, path)
+		return
+	}
+	y := w.Alias()
+	w.Write("EXISTS (SELECT 1 FROM ", remote.sql, " AS ", y, " WHERE ")
+	c.writeJoin(&join{parent: x, rel: rf.rel}, y)
+	w.WriteString(" AND ")
+	c.permFilter(rperm, y)
+	w.WriteString(" AND ")
+	c.boolExp(remote, y, f.v, path)
+	w.WriteString(")")
+}
+
+// comparisonOps maps the simple binary operators to SQL.
+var comparisonOps = map[string]string{
+	"_eq": " = ", "_neq": " <> ", "_gt": " > ", "_lt": " < ", "_gte": " >= ", "_lte": " <= ",
+	"_like": " LIKE ", "_nlike": " NOT LIKE ", "_ilike": " ILIKE ", "_nilike": " NOT ILIKE ",
+	"_similar": " SIMILAR TO ", "_nsimilar": " NOT SIMILAR TO ",
+	"_regex": " ~ ", "_nregex": " !~ ", "_iregex": " ~* ", "_niregex": " !~* ",
+}
+
+// comparisons writes a <Scalar>_comparison_exp over the expression expr of
+// SQL type typ. col, when not nil, is the column expr reads (for JSON and
+// array operators).
+func (c *compiler) comparisons(expr func(), typ string, col *Column, v val, path string) {
+	w := c.w
+	fields := c.fields(v)
+	if len(fields) == 0 {
+		w.WriteString("true")
+		return
+	}
+	isArray := col != nil && col.Array
+	w.WriteString("(")
+	for i, f := range fields {
+		if i > 0 {
+			w.WriteString(" AND ")
+		}
+		opPath := path + "." + f.name
+		if f.name == "_is_null" {
+			if f.v.isNull() {
+				c.fail(opPath, CodeValidationFailed, "unexpected null value for type %q", "Boolean")
+				return
+			}
+			w.WriteString("(")
+			expr()
+			if f.v.boolean() {
+				w.WriteString(" IS NULL)")
+			} else {
+				w.WriteString(" IS NOT NULL)")
+			}
+			continue
+		}
+		if f.v.isNull() {
+			c.fail(opPath, CodeValidationFailed, "unexpected null value for type %q", strings.TrimSuffix(typ, "[]"))
+			return
+		}
+		if op, ok := comparisonOps[f.name]; ok {
+			w.WriteString("(")
+			expr()
+			w.WriteString(op)
+			if isArray {
+				w.Param(c.param(f.v, EncodeTextList), typ)
+			} else {
+				w.Param(c.param(f.v, EncodeText), typ)
+			}
+			w.WriteString(")")
+			continue
+		}
+		switch f.name {
+		case "_in", "_nin":
+			if f.name == "_nin" {
+				w.WriteString("NOT ")
+			}
+			w.WriteString("(")
+			expr()
+			w.WriteString(" = ANY(")
+			w.Param(c.param(f.v, EncodeTextList), typ+"[]")
+			w.WriteString("))")
+			continue
+		case "_contains", "_contained_in":
+			op := " @> "
+			if f.name == "_contained_in" {
+				op = " <@ "
+			}
+			w.WriteString("(")
+			expr()
+			w.WriteString(op)
+			if isArray {
+				w.Param(c.param(f.v, EncodeTextList), typ)
+			} else {
+				w.Param(c.param(f.v, EncodeJSON), "jsonb")
+			}
+			w.WriteString(")")
+			continue
+		case "_has_key":
+			w.WriteString("(")
+			expr()
+			w.WriteString(" ? ")
+			w.Param(c.param(f.v, EncodeText), "text")
+			w.WriteString(")")
+			continue
+		case "_has_keys_any", "_has_keys_all":
+			op := " ?| "
+			if f.name == "_has_keys_all" {
+				op = " ?& "
+			}
+			w.WriteString("(")
+			expr()
+			w.WriteString(op)
+			w.Param(c.param(f.v, EncodeTextList), "text[]")
+			w.WriteString(")")
+			continue
+		case "_cast":
+			casts := c.fields(f.v)
+			if len(casts) == 0 {
+				w.WriteString("true")
+				continue
+			}
+			w.WriteString("(")
+			for k, cf := range casts {
+				if k > 0 {
+					w.WriteString(" AND ")
+				}
+				if cf.name != "String" {
+					c.fail(opPath+"."+cf.name, CodeValidationFailed, "field '%s' not found in type: 'jsonb_cast_exp'", cf.name)
+					return
+				}
+				c.comparisons(func() { w.WriteString("("); expr(); w.WriteString(")::text") }, "text", nil, cf.v, opPath+"."+cf.name)
+			}
+			w.WriteString(")")
+			continue
+		}
+		c.fail(opPath, CodeValidationFailed, "field '%s' not found in type: '%s_comparison_exp'", f.name, typ)
+		return
+	}
+	w.WriteString(")")
+}
+
+// aggregatePredicates writes <arr>_aggregate: {count: {arguments, distinct,
+// filter, predicate}, bool_and: {...}, bool_or: {...}} over the related
+// rows visible to the role.
+func (c *compiler) aggregatePredicates(t *Table, x string, rel *Relationship, rperm *SelectPermission, v val, path string) {
+	w := c.w
+	remote := rel.remote
+	if !rperm.Aggregations {
+		c.fail(path, CodeValidationFailed, "field '%s_aggregate' not found in type: '%s_bool_exp'", rel.Name, t.Type)
+		return
+	}
+	fields := c.fields(v)
+	if len(fields) == 0 {
+		w.WriteString("true")
+		return
+	}
+	w.WriteString("(")
+	for i, f := range fields {
+		if i > 0 {
+			w.WriteString(" AND ")
+		}
+		fpath := path + "." + f.name
+		args := c.fields(f.v)
+		var arguments, filter, predicate val
+		distinct := false
+		for _, a := range args {
+			switch a.name {
+			case "arguments":
+				arguments = a.v
+			case "distinct":
+				distinct = a.v.boolean()
+			case "filter":
+				filter = a.v
+			case "predicate":
+				predicate = a.v
+			}
+		}
+		var cols []*Column
+		for _, a := range c.items(arguments) {
+			col := remote.Column(a.enum())
+			if col == nil {
+				c.fail(fpath+".arguments", CodeValidationFailed, "unexpected value %q for enum: '%s_select_column'", a.enum(), remote.Type)
+				return
+			}
+			cols = append(cols, col)
+		}
+		y := w.Alias()
+		typ := "int8"
+		writeAgg := func() {
+			w.WriteString("(SELECT ")
+			switch f.name {
+			case "count":
+				w.WriteString("count(")
+				if distinct {
+					w.WriteString("DISTINCT ")
+				}
+				switch len(cols) {
+				case 0:
+					if distinct {
+						w.Write(y, ".*")
+					} else {
+						w.WriteString("*")
+					}
+				case 1:
+					w.Write(y, ".", cols[0].sql)
+				default:
+					w.WriteString("(")
+					for k, col := range cols {
+						if k > 0 {
+							w.WriteString(", ")
+						}
+						w.Write(y, ".", col.sql)
+					}
+					w.WriteString(")")
+				}
+				w.WriteString(")")
+			default:
+				w.Write(f.name, "(")
+				if distinct {
+					w.WriteString("DISTINCT ")
+				}
+				if len(cols) == 1 {
+					w.Write(y, ".", cols[0].sql)
+				}
+				w.WriteString(")")
+			}
+			w.Write(" FROM ", remote.sql, " AS ", y, " WHERE ")
+			c.writeJoin(&join{parent: x, rel: rel}, y)
+			w.WriteString(" AND ")
+			c.permFilter(rperm, y)
+			if !filter.isNull() {
+				w.WriteString(" AND ")
+				c.boolExp(remote, y, filter, fpath+".filter")
+			}
+			w.WriteString(")")
+		}
+		switch f.name {
+		case "count":
+		case "bool_and", "bool_or":
+			typ = "boolean"
+			if len(cols) != 1 {
+				c.fail(fpath+".arguments", CodeValidationFailed, "expected one column for %s", f.name)
+				return
+			}
+		default:
+			c.fail(fpath, CodeValidationFailed, "field '%s' not found in type: '%s_aggregate_bool_exp'", f.name, remote.Type)
+			return
+		}
+		c.comparisons(writeAgg, typ, nil, predicate, fpath+".predicate")
+	}
+	w.WriteString(")")
+}

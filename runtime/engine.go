@@ -1,0 +1,395 @@
+package runtime
+
+// The engine: one role's request from its text to its response bytes.
+//
+//	Engine.Do → document (parsed + validated per role, cached)
+//	          → variables checked, their shape computed
+//	          → plan for that shape (compiled once, cached): per root field
+//	            one SQL statement (compile.go), or gqlgen for custom fields
+//	          → statements run through pgx (exec.go), JSON spliced as bytes
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// CustomSchema builds the gqlgen executable schema of the user's custom
+// fields (graph/custom.graphqls) over a role's whole schema, so that
+// introspection and validation see what the role sees. db is the server's
+// pool, for resolvers that run their own SQL (sqlc queries). Generated
+// main.go passes graph.NewExecutableSchema wrapped in one.
+type CustomSchema func(roleSchema *ast.Schema, db *pgxpool.Pool) graphql.ExecutableSchema
+
+// EngineConfig configures an Engine.
+type EngineConfig struct {
+	// Tables are the generated table descriptors (db.Tables).
+	Tables []*Table
+	// Schemas holds the generated SDL: roles/<role>.graphqls for every
+	// role and full.graphqls for admin.
+	Schemas fs.FS
+	// CustomSDL is the user's custom schema (graph/custom.graphqls), added
+	// to every role's schema; empty for none.
+	CustomSDL string
+	// Custom executes the custom fields; nil when there are none.
+	Custom CustomSchema
+	// StringifyNumeric returns bigint, numeric, float8 and money values as
+	// JSON strings (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
+	StringifyNumeric bool
+	// DisableIntrospection refuses __schema and __type for non-admin roles.
+	DisableIntrospection bool
+}
+
+// Engine executes GraphQL operations against Postgres.
+type Engine struct {
+	schema    *Schema
+	roots     map[string]rootRef
+	roles     map[string]*roleExec
+	noRole    *roleExec // a role with no permissions at all
+	pool      *pgxpool.Pool
+	stringify bool
+
+	mu   sync.RWMutex
+	docs map[string]*document
+}
+
+// roleExec is what one role can run: its schema, and gqlgen's executor for
+// custom fields over it.
+type roleExec struct {
+	name   string
+	schema *ast.Schema
+	custom *executor.Executor
+}
+
+// NewEngine links the tables, loads every role's schema and prepares the
+// custom executors. Queries run on pool.
+func NewEngine(cfg EngineConfig, pool *pgxpool.Pool) (*Engine, error) {
+	s, err := NewSchema(cfg.Tables...)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		schema:    s,
+		roots:     map[string]rootRef{},
+		roles:     map[string]*roleExec{},
+		pool:      pool,
+		stringify: cfg.StringifyNumeric,
+		docs:      map[string]*document{},
+	}
+	for _, t := range s.Tables {
+		for name, kind := range map[string]rootKind{t.Roots.Select: rootSelect, t.Roots.SelectByPk: rootByPk, t.Roots.SelectAggregate: rootAggregate, t.Roots.SelectStream: rootStream} {
+			if name != "" {
+				e.roots[name] = rootRef{table: t, kind: kind}
+			}
+		}
+	}
+	load := func(role, file string) (*roleExec, error) {
+		var sdl []byte
+		if file != "" {
+			sdl, err = fs.ReadFile(cfg.Schemas, file)
+			if err != nil {
+				return nil, fmt.Errorf("schema of role %s: %w", role, err)
+			}
+		} else {
+			sdl = []byte("schema { query: query_root }\ntype query_root {\n  no_queries_available: String!\n}\n")
+		}
+		sources := []*ast.Source{{Name: file, Input: string(sdl)}}
+		if cfg.CustomSDL != "" {
+			sources = append(sources, &ast.Source{Name: "graph/custom.graphqls", Input: customAsExtension(cfg.CustomSDL)})
+		}
+		sch, gerr := gqlparser.LoadSchema(sources...)
+		if gerr != nil {
+			return nil, fmt.Errorf("schema of role %s: %w", role, gerr)
+		}
+		r := &roleExec{name: role, schema: sch}
+		if cfg.Custom != nil {
+			ex := executor.New(cfg.Custom(sch, pool))
+			if role == AdminRole || !cfg.DisableIntrospection {
+				ex.Use(extension.Introspection{})
+			}
+			ex.SetQueryCache(lru.New[*ast.QueryDocument](256))
+			r.custom = ex
+		}
+		return r, nil
+	}
+	admin, err := load(AdminRole, "full.graphqls")
+	if err != nil {
+		return nil, err
+	}
+	e.roles[AdminRole] = admin
+	for _, role := range s.Roles {
+		r, err := load(role, "roles/"+role+".graphqls")
+		if err != nil {
+			return nil, err
+		}
+		e.roles[role] = r
+	}
+	if e.noRole, err = load("", ""); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// customAsExtension turns the user's definitions of the root types into
+// extensions of the generated ones, and drops its schema definition: the
+// custom file is a complete schema for gqlgen, and an extension of the
+// role's schema here.
+func customAsExtension(sdl string) string {
+	doc, err := parser.ParseSchema(&ast.Source{Input: sdl})
+	if err != nil {
+		return sdl // reported when the schema loads
+	}
+	roots := map[string]bool{"query_root": true, "mutation_root": true, "subscription_root": true}
+	out := &ast.SchemaDocument{Directives: doc.Directives, Extensions: doc.Extensions}
+	for _, d := range doc.Definitions {
+		if roots[d.Name] {
+			out.Extensions = append(out.Extensions, d)
+		} else {
+			out.Definitions = append(out.Definitions, d)
+		}
+	}
+	return formatSchema(out)
+}
+
+// Request is one GraphQL request.
+type Request struct {
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName,omitempty"`
+	Variables     json.RawMessage `json:"variables,omitempty"`
+}
+
+// role returns the role's executor; a role without permissions gets an
+// empty schema, so its fields fail validation as in Hasura.
+func (e *Engine) role(name string) *roleExec {
+	if r := e.roles[name]; r != nil {
+		return r
+	}
+	return e.noRole
+}
+
+// document is a parsed and validated operation of one role.
+type document struct {
+	doc   *ast.QueryDocument
+	op    *ast.OperationDefinition
+	errs  []*Error
+	plans sync.Map // variable shape → *plan
+}
+
+const maxCachedDocuments = 4096
+
+// document returns the parsed and validated document of a request,
+// computing it on first use.
+func (e *Engine) document(r *roleExec, req *Request) *document {
+	key := r.name + "\x00" + req.OperationName + "\x00" + req.Query
+	e.mu.RLock()
+	d := e.docs[key]
+	e.mu.RUnlock()
+	if d != nil {
+		return d
+	}
+	d = e.parse(r, req)
+	e.mu.Lock()
+	if len(e.docs) >= maxCachedDocuments {
+		e.docs = map[string]*document{}
+	}
+	e.docs[key] = d
+	e.mu.Unlock()
+	return d
+}
+
+func (e *Engine) parse(r *roleExec, req *Request) *document {
+	d := &document{}
+	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
+	if err != nil {
+		d.errs = []*Error{{Code: CodeValidationFailed, Path: "$.query", Message: strings.TrimPrefix(err.Error(), "input:")}}
+		return d
+	}
+	if errs := checkFields(r.schema, doc); len(errs) > 0 {
+		d.errs = errs
+		return d
+	}
+	if gerrs := validateQuery(r.schema, doc); len(gerrs) > 0 {
+		for _, ge := range gerrs {
+			d.errs = append(d.errs, &Error{Code: CodeValidationFailed, Path: "$", Message: ge.Message})
+		}
+		return d
+	}
+	d.doc = doc
+	if req.OperationName != "" {
+		d.op = doc.Operations.ForName(req.OperationName)
+		if d.op == nil {
+			d.errs = []*Error{{Code: CodeValidationFailed, Path: "$", Message: fmt.Sprintf("no such operation found in the document: %q", req.OperationName)}}
+		}
+	} else if len(doc.Operations) == 1 {
+		d.op = doc.Operations[0]
+	} else {
+		d.errs = []*Error{{Code: CodeValidationFailed, Path: "$", Message: "exactly one operation has to be present in the document when operationName is not specified"}}
+	}
+	return d
+}
+
+// plan is a compiled operation for one variable shape.
+type plan struct {
+	fields []planField
+	custom bool // some field is executed by gqlgen
+	err    *Error
+}
+
+type fieldKind uint8
+
+const (
+	fieldSQL fieldKind = iota + 1
+	fieldTypename
+	fieldCustom
+)
+
+type planField struct {
+	key    string
+	kind   fieldKind
+	sql    string
+	params []Param
+	text   string // fieldTypename: the type name
+	field  *ast.Field
+	// nullable fields (by_pk) are null when their statement returns no row.
+	nullable bool
+}
+
+// compile plans an operation for one role and variable shape.
+func (e *Engine) compile(r *roleExec, d *document, vars map[string]any) *plan {
+	p := &plan{}
+	c := &compiler{s: e.schema, role: r.name, doc: d.doc, vars: vars, stringify: e.stringify}
+	rootType := "query_root"
+	switch d.op.Operation {
+	case ast.Mutation:
+		rootType = "mutation_root"
+	case ast.Subscription:
+		rootType = "subscription_root"
+	}
+	for _, f := range c.collect(d.op.SelectionSet, rootType) {
+		pf := planField{key: f.alias, field: f.field}
+		ref, db := e.roots[f.field.Name]
+		switch {
+		case f.field.Name == "__typename":
+			pf.kind, pf.text = fieldTypename, rootType
+		case db && d.op.Operation != ast.Mutation:
+			c.w = NewWriter(false)
+			c.compileRoot(ref, f)
+			if c.err != nil {
+				p.err = c.err
+				return p
+			}
+			pf.kind, pf.sql, pf.params = fieldSQL, c.w.String(), c.w.Params()
+			pf.nullable = ref.kind == rootByPk
+		default:
+			pf.kind = fieldCustom
+			// A copy carrying the merged selections of every field under
+			// this response key.
+			cf := *f.field
+			cf.SelectionSet = f.sels
+			pf.field = &cf
+			p.custom = true
+		}
+		p.fields = append(p.fields, pf)
+	}
+	return p
+}
+
+// Do runs one request for a session and returns the response body:
+// {"data": ...} or {"errors": [...]}.
+func (e *Engine) Do(ctx context.Context, s *Session, req *Request) []byte {
+	r := e.role(s.Role)
+	d := e.document(r, req)
+	if d.errs != nil {
+		return AppendErrors(nil, d.errs...)
+	}
+	vars, verr := decodeVariables(req.Variables)
+	if verr != nil {
+		return AppendErrors(nil, verr)
+	}
+	var shape strings.Builder
+	if err := shapeOf(&shape, r.schema, d.op, vars); err != nil {
+		return AppendErrors(nil, err)
+	}
+	var p *plan
+	if v, ok := d.plans.Load(shape.String()); ok {
+		p = v.(*plan)
+	} else {
+		p = e.compile(r, d, vars)
+		d.plans.Store(shape.String(), p)
+	}
+	if p.err != nil {
+		return AppendErrors(nil, p.err)
+	}
+	if d.op.Operation == ast.Subscription {
+		return AppendErrors(nil, &Error{Code: CodeValidationFailed, Path: "$", Message: "subscriptions are served on the websocket endpoint"})
+	}
+	return e.run(ctx, s, r, d, p, req, vars)
+}
+
+// decodeVariables decodes the request's variables, keeping object key
+// order.
+func decodeVariables(raw json.RawMessage) (map[string]any, *Error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return map[string]any{}, nil
+	}
+	v, err := decodeOrdered(raw)
+	if err != nil {
+		return nil, &Error{Code: CodeParseFailed, Path: "$.variables", Message: err.Error()}
+	}
+	o, ok := v.(*object)
+	if !ok {
+		return nil, &Error{Code: CodeParseFailed, Path: "$.variables", Message: "variables must be an object"}
+	}
+	m := make(map[string]any, len(o.keys))
+	for i, k := range o.keys {
+		m[k] = o.vals[i]
+	}
+	return m, nil
+}
+
+// plainJSON turns an ordered value into the map form gqlgen expects.
+func plainJSON(v any) any {
+	switch x := v.(type) {
+	case *object:
+		m := make(map[string]any, len(x.keys))
+		for i, k := range x.keys {
+			m[k] = plainJSON(x.vals[i])
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plainJSON(e)
+		}
+		return out
+	}
+	return v
+}
+
+// Roles returns the roles the engine has schemas for, admin included,
+// sorted.
+func (e *Engine) Roles() []string {
+	out := make([]string, 0, len(e.roles))
+	for r := range e.roles {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Schema returns the role's GraphQL schema (the no-permission schema for an
+// unknown role).
+func (e *Engine) Schema(role string) *ast.Schema { return e.role(role).schema }

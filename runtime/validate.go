@@ -1,0 +1,165 @@
+package runtime
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator"
+)
+
+// checkFields finds the fields, arguments and input fields a role's schema
+// does not have and reports them as Hasura does: "field 'x' not found in
+// type: 'T'" at a path such as $.selectionSet.albums.args.where.x. Other
+// validation is gqlparser's (validateQuery).
+func checkFields(schema *ast.Schema, doc *ast.QueryDocument) []*Error {
+	ck := &fieldChecker{schema: schema, doc: doc}
+	for _, op := range doc.Operations {
+		var root *ast.Definition
+		switch op.Operation {
+		case ast.Mutation:
+			root = schema.Mutation
+			if root == nil {
+				return []*Error{{Code: CodeValidationFailed, Path: "$", Message: "no mutations exist"}}
+			}
+		case ast.Subscription:
+			root = schema.Subscription
+			if root == nil {
+				return []*Error{{Code: CodeValidationFailed, Path: "$", Message: "no subscriptions exist"}}
+			}
+		default:
+			root = schema.Query
+		}
+		ck.visited = map[string]bool{}
+		ck.selections(root, op.SelectionSet, "$")
+		if ck.err != nil {
+			return []*Error{ck.err}
+		}
+	}
+	return nil
+}
+
+type fieldChecker struct {
+	schema  *ast.Schema
+	doc     *ast.QueryDocument
+	visited map[string]bool
+	err     *Error
+}
+
+func (ck *fieldChecker) fail(path, format string, args ...any) {
+	if ck.err == nil {
+		ck.err = &Error{Code: CodeValidationFailed, Path: path, Message: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (ck *fieldChecker) selections(def *ast.Definition, set ast.SelectionSet, path string) {
+	for _, sel := range set {
+		if ck.err != nil {
+			return
+		}
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__typename" || s.Name == "__schema" || s.Name == "__type" {
+				continue
+			}
+			fd := def.Fields.ForName(s.Name)
+			fpath := path + ".selectionSet." + s.Name
+			if fd == nil {
+				ck.fail(fpath, "field '%s' not found in type: '%s'", s.Name, def.Name)
+				return
+			}
+			for _, a := range s.Arguments {
+				ad := fd.Arguments.ForName(a.Name)
+				if ad == nil {
+					ck.fail(fpath, "'%s' has no argument named '%s'", s.Name, a.Name)
+					return
+				}
+				ck.value(ad.Type, a.Value, fpath+".args."+a.Name)
+			}
+			if inner := ck.schema.Types[fd.Type.Name()]; inner != nil && (inner.Kind == ast.Object || inner.Kind == ast.Interface) {
+				ck.selections(inner, s.SelectionSet, fpath)
+			}
+		case *ast.InlineFragment:
+			inner := def
+			if s.TypeCondition != "" {
+				if inner = ck.schema.Types[s.TypeCondition]; inner == nil {
+					ck.fail(path, "type '%s' not found", s.TypeCondition)
+					return
+				}
+			}
+			ck.selections(inner, s.SelectionSet, path)
+		case *ast.FragmentSpread:
+			if ck.visited[s.Name] {
+				continue
+			}
+			ck.visited[s.Name] = true
+			frag := ck.doc.Fragments.ForName(s.Name)
+			if frag == nil {
+				continue // gqlparser reports it
+			}
+			inner := ck.schema.Types[frag.TypeCondition]
+			if inner == nil {
+				ck.fail(path, "type '%s' not found", frag.TypeCondition)
+				return
+			}
+			ck.selections(inner, frag.SelectionSet, path)
+		}
+	}
+}
+
+// value checks the input fields of a literal input value.
+func (ck *fieldChecker) value(t *ast.Type, v *ast.Value, path string) {
+	if v == nil || ck.err != nil {
+		return
+	}
+	switch v.Kind {
+	case ast.ListValue:
+		elem := t
+		if t.Elem != nil {
+			elem = t.Elem
+		}
+		for i, ch := range v.Children {
+			ck.value(elem, ch.Value, fmt.Sprintf("%s[%d]", path, i))
+		}
+	case ast.ObjectValue:
+		if t.Elem != nil {
+			ck.value(t.Elem, v, path)
+			return
+		}
+		def := ck.schema.Types[t.NamedType]
+		if def == nil || def.Kind != ast.InputObject {
+			return
+		}
+		for _, ch := range v.Children {
+			fd := def.Fields.ForName(ch.Name)
+			if fd == nil {
+				ck.fail(path+"."+ch.Name, "field '%s' not found in type: '%s'", ch.Name, def.Name)
+				return
+			}
+			ck.value(fd.Type, ch.Value, path+"."+ch.Name)
+		}
+	case ast.IntValue:
+		if t.Elem == nil && t.NamedType == "Int" {
+			var n int64
+			if _, err := fmt.Sscan(v.Raw, &n); err != nil || n < -1<<31 || n > 1<<31-1 {
+				ck.err = &Error{Code: CodeParseFailed, Path: path,
+					Message: fmt.Sprintf("The value %s lies outside the bounds or is not an integer.  Maybe it is a float, or is there integer overflow?", v.Raw)}
+			}
+		}
+	}
+}
+
+// validateQuery runs gqlparser's validation, which also annotates the
+// document with its definitions (the compiler relies on that).
+func validateQuery(schema *ast.Schema, doc *ast.QueryDocument) gqlerror.List {
+	return validator.ValidateWithRules(schema, doc, nil)
+}
+
+// formatSchema prints a schema document.
+func formatSchema(doc *ast.SchemaDocument) string {
+	var b bytes.Buffer
+	formatter.NewFormatter(&b).FormatSchemaDocument(doc)
+	return b.String()
+}

@@ -1,0 +1,157 @@
+package templates
+
+import (
+	"github.com/hasgen/hasgen/metadata"
+	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/runtime"
+)
+
+// Descriptors builds in memory the runtime tables that DB writes as Go:
+// the same columns, relationships, root fields and permissions, with each
+// filter replaying the writes its generated function makes. hasgen explain
+// and in-process tests compile queries with them, without building a
+// server.
+func Descriptors(p *model.Project) []*runtime.Table {
+	out := make([]*runtime.Table, 0, len(p.Tables))
+	for _, t := range p.Tables {
+		rt := &runtime.Table{Schema: t.Schema, Name: t.Name, Type: t.Type}
+		for _, c := range t.Columns {
+			rt.Columns = append(rt.Columns, runtime.Column{Name: c.Name, Field: c.Field, Type: c.SQLType,
+				BigNumber: c.BigNumber(), JSON: c.JSON(), Array: c.Dims > 0})
+		}
+		for _, c := range t.PrimaryKey {
+			rt.PrimaryKey = append(rt.PrimaryKey, c.Name)
+		}
+		if len(t.Constraints) > 0 {
+			rt.Constraints = map[string][]string{}
+			for _, c := range t.Constraints {
+				for _, col := range c.Columns {
+					rt.Constraints[c.Name] = append(rt.Constraints[c.Name], col.Name)
+				}
+			}
+		}
+		for _, r := range t.Relationships {
+			rr := runtime.Relationship{Name: r.Name, Array: r.Array, Remote: r.Remote.Qualified(), ParentFirst: r.ParentFirst}
+			for _, m := range r.Mapping {
+				rr.Mapping = append(rr.Mapping, runtime.ColumnPair{Local: m.Local, Remote: m.Remote})
+			}
+			rt.Relationships = append(rt.Relationships, rr)
+		}
+		rt.Roots = roots(t)
+		if len(t.Select) > 0 {
+			rt.Select = map[string]*runtime.SelectPermission{}
+			for role, sp := range t.Select {
+				perm := &runtime.SelectPermission{Filter: filterOf(sp.Filter), Limit: sp.Limit, Aggregations: sp.Aggregations}
+				for _, c := range sp.Columns {
+					perm.Columns = append(perm.Columns, c.Name)
+				}
+				rt.Select[role] = perm
+			}
+		}
+		if len(t.Insert) > 0 {
+			rt.Insert = map[string]*runtime.InsertPermission{}
+			for role, ip := range t.Insert {
+				rt.Insert[role] = &runtime.InsertPermission{Columns: ip.Columns, Check: filterOf(ip.Check),
+					Set: presetValues(ip.Set), BackendOnly: ip.BackendOnly}
+			}
+		}
+		if len(t.Update) > 0 {
+			rt.Update = map[string]*runtime.UpdatePermission{}
+			for role, up := range t.Update {
+				rt.Update[role] = &runtime.UpdatePermission{Columns: up.Columns, Filter: filterOf(up.Filter),
+					Check: filterOf(up.Check), Set: presetValues(up.Set), BackendOnly: up.BackendOnly}
+			}
+		}
+		if len(t.Delete) > 0 {
+			rt.Delete = map[string]*runtime.DeletePermission{}
+			for role, dp := range t.Delete {
+				rt.Delete[role] = &runtime.DeletePermission{Filter: filterOf(dp.Filter), BackendOnly: dp.BackendOnly}
+			}
+		}
+		out = append(out, rt)
+	}
+	return out
+}
+
+// roots returns the root field names DB writes.
+func roots(t *model.Table) runtime.RootFields {
+	var r runtime.RootFields
+	for _, p := range rootPairs(t) {
+		switch p.name {
+		case "Select":
+			r.Select = p.val
+		case "SelectByPk":
+			r.SelectByPk = p.val
+		case "SelectAggregate":
+			r.SelectAggregate = p.val
+		case "SelectStream":
+			r.SelectStream = p.val
+		case "Insert":
+			r.Insert = p.val
+		case "InsertOne":
+			r.InsertOne = p.val
+		case "Update":
+			r.Update = p.val
+		case "UpdateByPk":
+			r.UpdateByPk = p.val
+		case "UpdateMany":
+			r.UpdateMany = p.val
+		case "Delete":
+			r.Delete = p.val
+		case "DeleteByPk":
+			r.DeleteByPk = p.val
+		}
+	}
+	return r
+}
+
+func presetValues(set []*metadata.Preset) []runtime.Preset {
+	var out []runtime.Preset
+	for _, p := range set {
+		rp := runtime.Preset{Column: p.Column}
+		switch v := p.Value.(type) {
+		case *metadata.SessionVar:
+			rp.Session = v.Name
+		case *metadata.Literal:
+			if v.Value == nil {
+				rp.Null = true
+			} else {
+				rp.Literal = literalText(v.Value)
+			}
+		}
+		out = append(out, rp)
+	}
+	return out
+}
+
+// filterOf returns a filter that makes the writes the generated function
+// for e makes, or nil when e is always true.
+func filterOf(e metadata.BoolExp) runtime.Filter {
+	if e == nil {
+		return nil
+	}
+	if a, ok := e.(*metadata.And); ok && len(a.Exprs) == 0 {
+		return nil
+	}
+	fw := &filterWriter{}
+	fw.expr("", "t", e)
+	parts, n := fw.parts, fw.aliases
+	return func(w *runtime.Writer, t string) {
+		aliases := map[string]string{"t": t}
+		for i := 1; i <= n; i++ {
+			aliases["a"+itoa(i)] = w.Alias()
+		}
+		for _, p := range parts {
+			switch {
+			case p.session != "" && p.array:
+				w.SessionArray(p.session, p.typ)
+			case p.session != "":
+				w.Session(p.session, p.typ)
+			case p.alias != "":
+				w.WriteString(aliases[p.alias])
+			default:
+				w.WriteString(p.text)
+			}
+		}
+	}
+}

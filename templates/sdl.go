@@ -1,0 +1,825 @@
+package templates
+
+// The GraphQL schema a role sees, as SDL: full.graphqls for admin and
+// roles/<role>.graphqls for every other role. The runtime loads these files
+// to validate requests (runtime/engine.go), and its query compiler
+// (runtime/compile.go, boolexp.go, orderby.go) executes what they offer, so
+// every name here is one the compiler reads.
+//
+// The schema follows Hasura v2's hasura-default naming. The emitter first
+// collects definitions (types by name, each built once), then keeps those
+// reachable from the root types, as Hasura's schema holds only the types
+// its root fields use, and prints them sorted by name in the layout of
+// graphql-js's printSchema, which Hasura users know from exported schemas.
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hasgen/hasgen/model"
+)
+
+// SDL returns the GraphQL schema document that role sees: query_root and,
+// when it has fields, subscription_root, with every type they use. Role
+// model.AdminRole sees every tracked table, column and aggregate.
+//
+// The output is deterministic: definitions sorted by name, fields by name,
+// arguments in Hasura's order (the primary key's column order for _by_pk).
+// It fails when two things would get the same GraphQL name (a table named
+// like a generated type, two root fields with one name, a column named
+// true, false or null that cannot be an enum value).
+func SDL(p *model.Project, role string) ([]byte, error) {
+	b := newSDLBuilder(p, role)
+	for _, v := range b.list {
+		b.table(v)
+	}
+	// The roots in schema order: query, mutation, subscription.
+	b.root("query", "query_root", b.selectRootFields(false))
+	b.root("subscription", "subscription_root", b.selectRootFields(true))
+	return b.document()
+}
+
+// sdlBuilder collects the definitions of one role's schema.
+type sdlBuilder struct {
+	p    *model.Project
+	role string
+	// list holds the tables in the role's schema, in project order; views
+	// holds the same by table.
+	list  []*model.View
+	views map[*model.Table]*model.View
+	// orderable marks the tables whose <t>_order_by has a field.
+	orderable map[*model.Table]bool
+	defs      map[string]*sdlType
+	// roots are the operation types with fields, in schema order.
+	roots []sdlRoot
+	errs  []string
+}
+
+// sdlRoot is an operation type of the schema: query_root, ...
+type sdlRoot struct{ operation, name string }
+
+// newSDLBuilder decides which tables the role's schema holds: those it
+// may select from (model.Project.Visible) whose object type has a field: a
+// column, or a relationship to a table that is in the schema. GraphQL has
+// no empty object types, so a permission with no columns and no usable
+// relationship leaves the table out of the role's schema.
+func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
+	b := &sdlBuilder{p: p, role: role, views: map[*model.Table]*model.View{},
+		orderable: map[*model.Table]bool{}, defs: map[string]*sdlType{}}
+	visible := p.Visible(role)
+	for changed := true; changed; {
+		changed = false
+		for _, v := range visible {
+			if b.views[v.Table] != nil {
+				continue
+			}
+			ok := len(v.Columns()) > 0
+			for _, r := range v.Relationships(p) {
+				ok = ok || b.views[r.Remote] != nil
+			}
+			if ok {
+				b.views[v.Table] = v
+				changed = true
+			}
+		}
+	}
+	for _, v := range visible {
+		if b.views[v.Table] != nil {
+			b.list = append(b.list, v)
+		}
+	}
+	// <t>_order_by has a field for a column, an array relationship's
+	// aggregate, or an object relationship to an orderable table.
+	for changed := true; changed; {
+		changed = false
+		for _, v := range b.list {
+			if b.orderable[v.Table] {
+				continue
+			}
+			ok := len(v.Columns()) > 0
+			for _, r := range b.relationships(v) {
+				if r.Array {
+					ok = ok || b.remoteAggregations(r)
+				} else {
+					ok = ok || b.orderable[r.Remote]
+				}
+			}
+			if ok {
+				b.orderable[v.Table] = true
+				changed = true
+			}
+		}
+	}
+	return b
+}
+
+// relationships returns v's relationships whose remote table is in the
+// role's schema.
+func (b *sdlBuilder) relationships(v *model.View) []*model.Relationship {
+	var out []*model.Relationship
+	for _, r := range v.Relationships(b.p) {
+		if b.views[r.Remote] != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// remoteAggregations reports whether the role may aggregate over the
+// relationship's remote table.
+func (b *sdlBuilder) remoteAggregations(r *model.Relationship) bool {
+	rv := b.views[r.Remote]
+	return rv != nil && rv.Aggregations()
+}
+
+func (b *sdlBuilder) errorf(format string, args ...any) {
+	b.errs = append(b.errs, fmt.Sprintf(format, args...))
+}
+
+// define adds d, or checks that an earlier definition of the same name is
+// the same. Built-in scalars are never defined.
+func (b *sdlBuilder) define(d *sdlType) {
+	if sdlBuiltins[d.name] {
+		if d.kind != sdlScalar {
+			b.errorf("%q is a built-in GraphQL scalar and cannot name a type; set a custom_name on the table", d.name)
+		}
+		return
+	}
+	if old := b.defs[d.name]; old != nil {
+		if old.String() != d.String() {
+			b.errorf("two different types are named %q; set a custom_name on the table or column", d.name)
+		}
+		return
+	}
+	b.defs[d.name] = d
+}
+
+// root defines an operation type with fields; query_root gets Hasura's
+// placeholder when it has none.
+func (b *sdlBuilder) root(operation, name string, fields []*sdlField) {
+	if len(fields) == 0 {
+		if operation != "query" {
+			return
+		}
+		fields = []*sdlField{{name: "no_queries_available", typ: "String!"}}
+	}
+	b.define(&sdlType{kind: sdlObject, name: name, fields: fields})
+	b.roots = append(b.roots, sdlRoot{operation, name})
+}
+
+// selectRootFields returns the select, _aggregate and _by_pk root fields
+// of query_root or subscription_root.
+func (b *sdlBuilder) selectRootFields(subscription bool) []*sdlField {
+	var out []*sdlField
+	for _, v := range b.list {
+		t := v.Table
+		var custom sdlRootComments
+		if t.Meta != nil {
+			c := t.Meta.Configuration.CustomRootFields
+			custom = sdlRootComments{c.Select.Comment, c.SelectByPk.Comment, c.SelectAggregate.Comment}
+		}
+		q := sdlQualified(t)
+		if v.HasSelect(subscription) {
+			out = append(out, &sdlField{name: t.Roots.Select, typ: "[" + t.Type + "!]!", args: b.selectArgs(v),
+				description: sdlOr(custom.selectComment, "fetch data from the table: "+q)})
+		}
+		if v.HasAggregate(subscription) {
+			out = append(out, &sdlField{name: t.Roots.SelectAggregate, typ: t.Type + "_aggregate!", args: b.selectArgs(v),
+				description: sdlOr(custom.aggregate, "fetch aggregated fields from the table: "+q)})
+		}
+		if v.HasByPk(subscription) {
+			f := &sdlField{name: t.Roots.SelectByPk, typ: t.Type,
+				description: sdlOr(custom.byPk, "fetch data from the table: "+q+" using primary key columns")}
+			for _, c := range t.PrimaryKey {
+				f.args = append(f.args, sdlArg{name: c.Field, typ: c.InputType() + "!", description: c.Description})
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// sdlRootComments are the comments of a table's custom root fields: they
+// replace the default descriptions.
+type sdlRootComments struct{ selectComment, byPk, aggregate string }
+
+// selectArgs are the arguments of a select of v's table: distinct_on,
+// limit, offset, order_by and where. distinct_on and order_by exist only
+// when their types have a value or field.
+func (b *sdlBuilder) selectArgs(v *model.View) []sdlArg {
+	t := v.Table.Type
+	var args []sdlArg
+	if len(v.Columns()) > 0 {
+		args = append(args, sdlArg{name: "distinct_on", typ: "[" + t + "_select_column!]", description: "distinct select on columns"})
+	}
+	args = append(args,
+		sdlArg{name: "limit", typ: "Int", description: "limit the number of rows returned"},
+		sdlArg{name: "offset", typ: "Int", description: "skip the first n rows. Use only with order_by"})
+	if b.orderable[v.Table] {
+		args = append(args, sdlArg{name: "order_by", typ: "[" + t + "_order_by!]", description: "sort the rows by one or more columns"})
+	}
+	return append(args, sdlArg{name: "where", typ: t + "_bool_exp", description: "filter the rows returned"})
+}
+
+// table defines the types of one table: its object type, bool_exp,
+// order_by and select_column, and its aggregate types when the role may
+// aggregate. Those no root field reaches are dropped later.
+func (b *sdlBuilder) table(v *model.View) {
+	b.object(v)
+	b.boolExp(v)
+	b.orderBy(v)
+	b.selectColumn(v)
+	if v.Aggregations() {
+		b.aggregate(v)
+	}
+}
+
+// object defines type <t>: the selectable columns and the relationships.
+func (b *sdlBuilder) object(v *model.View) {
+	t := v.Table
+	d := &sdlType{kind: sdlObject, name: t.Type,
+		description: sdlOr(t.Description, "columns and relationships of "+sdlQualified(t))}
+	for _, c := range v.Columns() {
+		b.scalar(c)
+		f := &sdlField{name: c.Field, typ: c.GraphQLType(), description: c.Description}
+		if c.JSON() != "" {
+			f.args = []sdlArg{{name: "path", typ: "String", description: "JSON select path"}}
+		}
+		d.fields = append(d.fields, f)
+	}
+	for _, r := range b.relationships(v) {
+		remote := b.views[r.Remote]
+		rt := r.Remote.Type
+		if !r.Array {
+			typ := rt
+			if r.NonNull {
+				typ += "!"
+			}
+			d.fields = append(d.fields, &sdlField{name: r.Name, typ: typ, description: sdlOr(r.Description, "An object relationship")})
+			continue
+		}
+		d.fields = append(d.fields, &sdlField{name: r.Name, typ: "[" + rt + "!]!", args: b.selectArgs(remote),
+			description: sdlOr(r.Description, "An array relationship")})
+		if remote.Aggregations() {
+			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: rt + "_aggregate!", args: b.selectArgs(remote),
+				description: "An aggregate relationship"})
+		}
+	}
+	b.define(d)
+}
+
+// boolExp defines input <t>_bool_exp, the where argument.
+func (b *sdlBuilder) boolExp(v *model.View) {
+	t := v.Table
+	name := t.Type + "_bool_exp"
+	d := &sdlType{kind: sdlInput, name: name,
+		description: "Boolean expression to filter rows from the table " + sdlQualified(t) + ". All fields are combined with a logical 'AND'.",
+		fields: []*sdlField{
+			{name: "_and", typ: "[" + name + "!]"},
+			{name: "_not", typ: name},
+			{name: "_or", typ: "[" + name + "!]"},
+		}}
+	for _, c := range v.Columns() {
+		d.fields = append(d.fields, &sdlField{name: c.Field, typ: b.comparison(c)})
+	}
+	for _, r := range b.relationships(v) {
+		d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.Type + "_bool_exp"})
+		if r.Array && b.remoteAggregations(r) {
+			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_bool_exp"})
+		}
+	}
+	b.define(d)
+}
+
+// orderBy defines input <t>_order_by, the element of the order_by
+// argument.
+func (b *sdlBuilder) orderBy(v *model.View) {
+	t := v.Table
+	if !b.orderable[t] {
+		return
+	}
+	b.orderByEnum()
+	d := &sdlType{kind: sdlInput, name: t.Type + "_order_by",
+		description: "Ordering options when selecting data from " + sdlQualified(t) + "."}
+	for _, c := range v.Columns() {
+		d.fields = append(d.fields, &sdlField{name: c.Field, typ: "order_by"})
+	}
+	for _, r := range b.relationships(v) {
+		switch {
+		case !r.Array && b.orderable[r.Remote]:
+			d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.Type + "_order_by"})
+		case r.Array && b.remoteAggregations(r):
+			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_order_by"})
+		}
+	}
+	b.define(d)
+}
+
+// selectColumn defines enum <t>_select_column, the values of distinct_on
+// and count(columns:).
+func (b *sdlBuilder) selectColumn(v *model.View) {
+	t := v.Table
+	if len(v.Columns()) == 0 {
+		return
+	}
+	b.define(sdlColumnEnum(t.Type+"_select_column", "select columns of table "+sdlQualified(t), v.Columns()))
+}
+
+// sdlColumnEnum is an enum of column fields, each described "column name".
+func sdlColumnEnum(name, description string, cols []*model.Column) *sdlType {
+	d := &sdlType{kind: sdlEnum, name: name, description: description}
+	for _, c := range cols {
+		d.values = append(d.values, sdlValue{name: c.Field, description: "column name"})
+	}
+	return d
+}
+
+// sdlAggregateOps are the fields of <t>_aggregate_fields besides count, named
+// as the Postgres aggregate functions the compiler calls.
+var sdlAggregateOps = []string{"avg", "max", "min", "stddev", "stddev_pop", "stddev_samp", "sum", "var_pop", "var_samp", "variance"}
+
+// sdlAggregateColumns returns the columns an aggregate applies to: min and max
+// take the comparable columns, the others the numeric ones.
+func sdlAggregateColumns(v *model.View, op string) []*model.Column {
+	if op == "max" || op == "min" {
+		return v.ComparableColumns()
+	}
+	return v.NumericColumns()
+}
+
+// sdlAggregateType is the type of op over column c: the column's scalar for
+// sum, max and min, Float for the statistics.
+func sdlAggregateType(op string, c *model.Column) string {
+	switch op {
+	case "sum", "max", "min":
+		return c.Scalar
+	}
+	return "Float"
+}
+
+// aggregate defines the aggregate types of a table the role may aggregate:
+// <t>_aggregate and its fields, the aggregate order_by of array
+// relationships, and the aggregate predicates.
+func (b *sdlBuilder) aggregate(v *model.View) {
+	t := v.Table
+	tn, q := t.Type, sdlQualified(t)
+	hasColumns := len(v.Columns()) > 0
+	b.define(&sdlType{kind: sdlObject, name: tn + "_aggregate", description: "aggregated selection of " + q,
+		fields: []*sdlField{
+			{name: "aggregate", typ: tn + "_aggregate_fields"},
+			{name: "nodes", typ: "[" + tn + "!]!"},
+		}})
+
+	count := &sdlField{name: "count", typ: "Int!"}
+	if hasColumns {
+		count.args = append(count.args, sdlArg{name: "columns", typ: "[" + tn + "_select_column!]"})
+	}
+	count.args = append(count.args, sdlArg{name: "distinct", typ: "Boolean"})
+	fields := &sdlType{kind: sdlObject, name: tn + "_aggregate_fields", description: "aggregate fields of " + q,
+		fields: []*sdlField{count}}
+	b.orderByEnum()
+	orderBy := &sdlType{kind: sdlInput, name: tn + "_aggregate_order_by", description: "order by aggregate values of table " + q,
+		fields: []*sdlField{{name: "count", typ: "order_by"}}}
+	for _, op := range sdlAggregateOps {
+		cols := sdlAggregateColumns(v, op)
+		if len(cols) == 0 {
+			continue
+		}
+		opFields := &sdlType{kind: sdlObject, name: tn + "_" + op + "_fields", description: "aggregate " + op + " on columns"}
+		opOrder := &sdlType{kind: sdlInput, name: tn + "_" + op + "_order_by", description: "order by " + op + "() on columns of table " + q}
+		for _, c := range cols {
+			b.scalar(c)
+			opFields.fields = append(opFields.fields, &sdlField{name: c.Field, typ: sdlAggregateType(op, c)})
+			opOrder.fields = append(opOrder.fields, &sdlField{name: c.Field, typ: "order_by"})
+		}
+		b.define(opFields)
+		b.define(opOrder)
+		fields.fields = append(fields.fields, &sdlField{name: op, typ: opFields.name})
+		orderBy.fields = append(orderBy.fields, &sdlField{name: op, typ: opOrder.name})
+	}
+	b.define(fields)
+	b.define(orderBy)
+
+	// Aggregate predicates: count over any rows, bool_and and bool_or
+	// over one boolean column (runtime/boolexp.go aggregatePredicates).
+	pred := &sdlType{kind: sdlInput, name: tn + "_aggregate_bool_exp",
+		fields: []*sdlField{{name: "count", typ: tn + "_aggregate_bool_exp_count"}}}
+	countExp := &sdlType{kind: sdlInput, name: tn + "_aggregate_bool_exp_count"}
+	if hasColumns {
+		countExp.fields = append(countExp.fields, &sdlField{name: "arguments", typ: "[" + tn + "_select_column!]"})
+	}
+	countExp.fields = append(countExp.fields,
+		&sdlField{name: "distinct", typ: "Boolean"},
+		&sdlField{name: "filter", typ: tn + "_bool_exp"},
+		&sdlField{name: "predicate", typ: b.predicate("Int") + "!"})
+	b.define(countExp)
+	if bools := v.BooleanColumns(); len(bools) > 0 {
+		for _, fn := range []string{"bool_and", "bool_or"} {
+			exp := tn + "_aggregate_bool_exp_" + fn
+			enum := tn + "_select_column_" + exp + "_arguments_columns"
+			b.define(sdlColumnEnum(enum, `select "`+exp+`_arguments_columns" columns of table `+q, bools))
+			b.define(&sdlType{kind: sdlInput, name: exp, fields: []*sdlField{
+				{name: "arguments", typ: enum + "!"},
+				{name: "distinct", typ: "Boolean"},
+				{name: "filter", typ: tn + "_bool_exp"},
+				{name: "predicate", typ: b.predicate("Boolean") + "!"},
+			}})
+			pred.fields = append(pred.fields, &sdlField{name: fn, typ: exp})
+		}
+	}
+	b.define(pred)
+}
+
+// sdlBuiltins are GraphQL's own scalars: never declared.
+var sdlBuiltins = map[string]bool{"Int": true, "Float": true, "String": true, "Boolean": true, "ID": true}
+
+// scalar declares the scalar of column c (unless it is built in).
+func (b *sdlBuilder) scalar(c *model.Column) {
+	b.define(&sdlType{kind: sdlScalar, name: c.Scalar})
+}
+
+// comparison defines the comparison type of column c and returns its name.
+func (b *sdlBuilder) comparison(c *model.Column) string {
+	b.scalar(c)
+	b.comparisonExp(c.ComparisonType(), c.Scalar, c.Operators())
+	return c.ComparisonType()
+}
+
+// predicate defines the comparison type of an aggregate predicate's
+// result, a built-in scalar, and returns its name.
+func (b *sdlBuilder) predicate(scalar string) string {
+	name := scalar + "_comparison_exp"
+	b.comparisonExp(name, scalar, model.ComparisonOperators(scalar, false, "", false))
+	return name
+}
+
+// comparisonExp defines a <Scalar>_comparison_exp (or
+// _array_comparison_exp) with its operators. jsonb's _cast brings
+// jsonb_cast_exp, whose String field compares the value as text.
+func (b *sdlBuilder) comparisonExp(name, scalar string, ops []model.Operator) {
+	d := &sdlType{kind: sdlInput, name: name,
+		description: `Boolean expression to compare columns of type "` + scalar + `". All fields are combined with logical 'AND'.`}
+	array := strings.HasSuffix(name, "_array_comparison_exp")
+	for _, op := range ops {
+		d.fields = append(d.fields, &sdlField{name: op.Name, typ: op.Type, description: sdlOperatorDescription(op.Name, array)})
+		if op.Type == "jsonb_cast_exp" {
+			b.comparisonExp("String_comparison_exp", "String", model.ComparisonOperators("String", false, "", true))
+			b.define(&sdlType{kind: sdlInput, name: "jsonb_cast_exp", fields: []*sdlField{{name: "String", typ: "String_comparison_exp"}}})
+		}
+	}
+	b.define(d)
+}
+
+// sdlOperatorDescription is Hasura's description of a comparison operator;
+// the plain comparisons have none.
+func sdlOperatorDescription(op string, array bool) string {
+	if array {
+		switch op {
+		case "_contained_in":
+			return "is the array contained in the given array value"
+		case "_contains":
+			return "does the array contain the given value"
+		}
+		return ""
+	}
+	switch op {
+	case "_ilike":
+		return "does the column match the given case-insensitive pattern"
+	case "_iregex":
+		return "does the column match the given POSIX regular expression, case insensitive"
+	case "_like":
+		return "does the column match the given pattern"
+	case "_nilike":
+		return "does the column NOT match the given case-insensitive pattern"
+	case "_niregex":
+		return "does the column NOT match the given POSIX regular expression, case insensitive"
+	case "_nlike":
+		return "does the column NOT match the given pattern"
+	case "_nregex":
+		return "does the column NOT match the given POSIX regular expression, case sensitive"
+	case "_nsimilar":
+		return "does the column NOT match the given SQL regular expression"
+	case "_regex":
+		return "does the column match the given POSIX regular expression, case sensitive"
+	case "_similar":
+		return "does the column match the given SQL regular expression"
+	case "_contained_in":
+		return "is the column contained in the given json value"
+	case "_contains":
+		return "does the column contain the given json value at the top level"
+	case "_has_key":
+		return "does the string exist as a top-level key in the column"
+	case "_has_keys_all":
+		return "do all of these strings exist as top-level keys in the column"
+	case "_has_keys_any":
+		return "do any of these strings exist as top-level keys in the column"
+	}
+	return ""
+}
+
+// orderByEnum defines enum order_by, the sort directions.
+func (b *sdlBuilder) orderByEnum() {
+	b.define(&sdlType{kind: sdlEnum, name: "order_by", description: "column ordering options", values: []sdlValue{
+		{name: "asc", description: "in ascending order, nulls last"},
+		{name: "asc_nulls_first", description: "in ascending order, nulls first"},
+		{name: "asc_nulls_last", description: "in ascending order, nulls last"},
+		{name: "desc", description: "in descending order, nulls first"},
+		{name: "desc_nulls_first", description: "in descending order, nulls first"},
+		{name: "desc_nulls_last", description: "in descending order, nulls last"},
+	}})
+}
+
+// sdlQualified is how Hasura's descriptions name a table: "albums" in public,
+// "sales.orders" elsewhere, quoted.
+func sdlQualified(t *model.Table) string {
+	if t.Schema == "public" {
+		return `"` + t.Name + `"`
+	}
+	return `"` + t.Schema + "." + t.Name + `"`
+}
+
+// sdlOr returns s, or def when s is empty.
+func sdlOr(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
+}
+
+// document keeps the definitions reachable from the root types, checks
+// that every type they name is defined and that no type has a field twice,
+// and prints them.
+func (b *sdlBuilder) document() ([]byte, error) {
+	reachable := map[string]bool{}
+	var walk func(name string)
+	walk = func(name string) {
+		if reachable[name] || sdlBuiltins[name] {
+			return
+		}
+		reachable[name] = true
+		d := b.defs[name]
+		if d == nil {
+			b.errorf("type %q is used but not defined", name)
+			return
+		}
+		for _, f := range d.fields {
+			walk(sdlNamedType(f.typ))
+			for _, a := range f.args {
+				walk(sdlNamedType(a.typ))
+			}
+		}
+	}
+	for _, r := range b.roots {
+		walk(r.name)
+	}
+	names := make([]string, 0, len(reachable))
+	for name := range reachable {
+		if d := b.defs[name]; d != nil {
+			names = append(names, name)
+			d.check(b)
+		}
+	}
+	sort.Strings(names)
+	if len(b.errs) > 0 {
+		sort.Strings(b.errs)
+		return nil, fmt.Errorf("schema of role %s: %s", b.role, strings.Join(sdlDedupe(b.errs), "; "))
+	}
+
+	var w strings.Builder
+	w.WriteString("schema {\n")
+	for _, r := range b.roots {
+		w.WriteString("  " + r.operation + ": " + r.name + "\n")
+	}
+	w.WriteString("}\n")
+	for _, name := range names {
+		w.WriteString("\n")
+		b.defs[name].print(&w)
+	}
+	return []byte(w.String()), nil
+}
+
+// sdlDedupe drops repeated strings from a sorted slice.
+func sdlDedupe(sorted []string) []string {
+	out := sorted[:0]
+	for i, s := range sorted {
+		if i == 0 || s != sorted[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// sdlNamedType strips the list and non-null wrappers of a type reference.
+func sdlNamedType(typ string) string { return strings.Trim(typ, "[]!") }
+
+// Definitions and their printing. Fields and enum values print sorted by
+// name; arguments in the order given.
+
+// sdlKind is the keyword that declares a type.
+type sdlKind string
+
+const (
+	sdlScalar sdlKind = "scalar"
+	sdlObject sdlKind = "type"
+	sdlInput  sdlKind = "input"
+	sdlEnum   sdlKind = "enum"
+)
+
+// sdlType is a named type of the schema.
+type sdlType struct {
+	kind        sdlKind
+	name        string
+	description string
+	fields      []*sdlField // object and input object fields
+	values      []sdlValue
+}
+
+// sdlField is a field of an object or input object type; typ is a type
+// reference as written in SDL ("[albums!]!").
+type sdlField struct {
+	name        string
+	description string
+	args        []sdlArg
+	typ         string
+}
+
+// sdlArg is an argument of a field.
+type sdlArg struct {
+	name        string
+	description string
+	typ         string
+}
+
+// sdlValue is an enum value.
+type sdlValue struct {
+	name        string
+	description string
+}
+
+// check reports fields or values defined twice and enum values GraphQL
+// forbids.
+func (d *sdlType) check(b *sdlBuilder) {
+	seen := map[string]bool{}
+	for _, f := range d.fields {
+		if seen[f.name] {
+			b.errorf("type %s: field %q is defined twice", d.name, f.name)
+		}
+		seen[f.name] = true
+	}
+	for _, v := range d.values {
+		if seen[v.name] {
+			b.errorf("enum %s: value %q is defined twice", d.name, v.name)
+		}
+		seen[v.name] = true
+		if v.name == "true" || v.name == "false" || v.name == "null" {
+			b.errorf("enum %s: %q cannot be an enum value; set a custom_name on the column", d.name, v.name)
+		}
+	}
+}
+
+// String returns the definition as printed.
+func (d *sdlType) String() string {
+	var w strings.Builder
+	d.print(&w)
+	return w.String()
+}
+
+// print writes the definition as graphql-js's printSchema does: two-space
+// indent, a blank line before each described field but the first.
+func (d *sdlType) print(w *strings.Builder) {
+	sdlWriteDescription(w, d.description, "", true)
+	w.WriteString(string(d.kind) + " " + d.name)
+	if d.kind == sdlScalar {
+		w.WriteString("\n")
+		return
+	}
+	w.WriteString(" {\n")
+	fields := append([]*sdlField(nil), d.fields...)
+	sort.SliceStable(fields, func(i, j int) bool { return fields[i].name < fields[j].name })
+	for i, f := range fields {
+		sdlWriteDescription(w, f.description, "  ", i == 0)
+		w.WriteString("  " + f.name)
+		sdlWriteArguments(w, f.args, "  ")
+		w.WriteString(": " + f.typ + "\n")
+	}
+	values := append([]sdlValue(nil), d.values...)
+	sort.SliceStable(values, func(i, j int) bool { return values[i].name < values[j].name })
+	for i, v := range values {
+		sdlWriteDescription(w, v.description, "  ", i == 0)
+		w.WriteString("  " + v.name + "\n")
+	}
+	w.WriteString("}\n")
+}
+
+// sdlWriteArguments writes (a: T, b: U) on one line, or one argument per line
+// when any has a description.
+func sdlWriteArguments(w *strings.Builder, args []sdlArg, indent string) {
+	if len(args) == 0 {
+		return
+	}
+	described := false
+	for _, a := range args {
+		described = described || a.description != ""
+	}
+	if !described {
+		w.WriteString("(")
+		for i, a := range args {
+			if i > 0 {
+				w.WriteString(", ")
+			}
+			w.WriteString(a.name + ": " + a.typ)
+		}
+		w.WriteString(")")
+		return
+	}
+	w.WriteString("(\n")
+	for i, a := range args {
+		sdlWriteDescription(w, a.description, indent+"  ", i == 0)
+		w.WriteString(indent + "  " + a.name + ": " + a.typ + "\n")
+	}
+	w.WriteString(indent + ")")
+}
+
+// sdlWriteDescription writes a description on its own lines at indent, after
+// a blank line unless it is the first thing in its block.
+func sdlWriteDescription(w *strings.Builder, s, indent string, first bool) {
+	if s == "" {
+		return
+	}
+	if indent != "" && !first {
+		w.WriteString("\n")
+	}
+	w.WriteString(indent + sdlDescription(s, indent) + "\n")
+}
+
+// sdlDescription returns s as a GraphQL string that parses back to s
+// exactly. Like graphql-js, it prints a short single line as """s""" and
+// anything else as a block string on its own lines; text a block string
+// would alter (surrounding blank space, carriage returns, control
+// characters) is printed as a quoted string instead. Descriptions come
+// from database comments, which may hold anything.
+func sdlDescription(s, indent string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if !sdlBlockSafe(s) {
+		return sdlQuote(s)
+	}
+	esc := strings.ReplaceAll(s, `"""`, `\"""`)
+	if len(s) <= 70 && !strings.Contains(s, "\n") && !strings.HasSuffix(s, `"`) && !strings.HasSuffix(s, `\`) {
+		return `"""` + esc + `"""`
+	}
+	var w strings.Builder
+	w.WriteString(`"""` + "\n")
+	for _, line := range strings.Split(esc, "\n") {
+		if line != "" {
+			w.WriteString(indent + line)
+		}
+		w.WriteString("\n")
+	}
+	w.WriteString(indent + `"""`)
+	return w.String()
+}
+
+// sdlBlockSafe reports whether a block string holding s parses back to s: it
+// starts and ends with visible text (so neither the first line's indent
+// nor blank first or last lines are stripped, and the common indentation
+// of the lines is zero) and holds no carriage return or control character.
+func sdlBlockSafe(s string) bool {
+	if s == "" || strings.TrimSpace(s) != s {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// sdlQuote returns s as a GraphQL string literal.
+func sdlQuote(s string) string {
+	var w strings.Builder
+	w.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			w.WriteString(`\"`)
+		case r == '\\':
+			w.WriteString(`\\`)
+		case r == '\n':
+			w.WriteString(`\n`)
+		case r == '\r':
+			w.WriteString(`\r`)
+		case r == '\t':
+			w.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&w, `\u%04x`, r)
+		default:
+			var buf [utf8.UTFMax]byte
+			w.Write(buf[:utf8.EncodeRune(buf[:], r)])
+		}
+	}
+	w.WriteByte('"')
+	return w.String()
+}
