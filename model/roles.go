@@ -1,5 +1,7 @@
 package model
 
+import "github.com/hasgen/hasgen/metadata"
+
 // AdminRole sees everything.
 const AdminRole = "admin"
 
@@ -54,6 +56,16 @@ func (v *View) CanSelect(c *Column) bool {
 		}
 	}
 	return false
+}
+
+// Unfiltered reports whether the role sees every row: admin, or a select
+// permission whose filter is {}.
+func (v *View) Unfiltered() bool {
+	if v.IsAdmin() {
+		return true
+	}
+	a, ok := v.Perm.Filter.(*metadata.And)
+	return v.Perm.Filter == nil || (ok && len(a.Exprs) == 0)
 }
 
 // Aggregations reports allow_aggregations (always for admin).

@@ -108,7 +108,11 @@ func NewEngine(cfg EngineConfig, pool *pgxpool.Pool) (*Engine, error) {
 		}
 		sources := []*ast.Source{{Name: file, Input: string(sdl)}}
 		if cfg.CustomSDL != "" {
-			sources = append(sources, &ast.Source{Name: "graph/custom.graphqls", Input: customAsExtension(cfg.CustomSDL)})
+			ext, roots := customAsExtension(cfg.CustomSDL)
+			if stub := missingRoots(string(sdl), roots); stub != "" {
+				sources = append(sources, &ast.Source{Name: "roots.graphqls", Input: stub})
+			}
+			sources = append(sources, &ast.Source{Name: "graph/custom.graphqls", Input: ext})
 		}
 		sch, gerr := gqlparser.LoadSchema(sources...)
 		if gerr != nil {
@@ -147,21 +151,41 @@ func NewEngine(cfg EngineConfig, pool *pgxpool.Pool) (*Engine, error) {
 // extensions of the generated ones, and drops its schema definition: the
 // custom file is a complete schema for gqlgen, and an extension of the
 // role's schema here.
-func customAsExtension(sdl string) string {
+func customAsExtension(sdl string) (ext string, roots []string) {
 	doc, err := parser.ParseSchema(&ast.Source{Input: sdl})
 	if err != nil {
-		return sdl // reported when the schema loads
+		return sdl, nil // reported when the schema loads
 	}
-	roots := map[string]bool{"query_root": true, "mutation_root": true, "subscription_root": true}
-	out := &ast.SchemaDocument{Directives: doc.Directives, Extensions: doc.Extensions}
-	for _, d := range doc.Definitions {
-		if roots[d.Name] {
+	rootNames := map[string]bool{"query_root": true, "mutation_root": true, "subscription_root": true}
+	out := &ast.SchemaDocument{Directives: doc.Directives}
+	for _, d := range append(doc.Definitions, doc.Extensions...) {
+		if rootNames[d.Name] {
 			out.Extensions = append(out.Extensions, d)
+			roots = append(roots, d.Name)
 		} else {
 			out.Definitions = append(out.Definitions, d)
 		}
 	}
-	return formatSchema(out)
+	return formatSchema(out), roots
+}
+
+// missingRoots declares the root types that the custom schema extends but
+// a role's generated schema lacks (a role without subscriptions, any role
+// before mutations): an empty type that the extension fills, and its entry
+// in the schema definition.
+func missingRoots(sdl string, roots []string) string {
+	ops := map[string]string{"mutation_root": "mutation", "subscription_root": "subscription"}
+	var b strings.Builder
+	done := map[string]bool{}
+	for _, r := range roots {
+		op, ok := ops[r]
+		if !ok || done[r] || strings.Contains(sdl, "type "+r+" ") || strings.Contains(sdl, "type "+r+"\n") {
+			continue
+		}
+		done[r] = true
+		fmt.Fprintf(&b, "type %s\nextend schema { %s: %s }\n", r, op, r)
+	}
+	return b.String()
 }
 
 // Request is one GraphQL request.
@@ -393,3 +417,83 @@ func (e *Engine) Roles() []string {
 // Schema returns the role's GraphQL schema (the no-permission schema for an
 // unknown role).
 func (e *Engine) Schema(role string) *ast.Schema { return e.role(role).schema }
+
+// Explained is the SQL of one database-backed root field.
+type Explained struct {
+	// Field is the response key of the root field.
+	Field string
+	// SQL is the statement, with $n parameters.
+	SQL string
+	// Params describes each parameter: where its value comes from, and
+	// the value when it is known (a constant, a variable, a session
+	// variable the session has).
+	Params []string
+}
+
+// Explain compiles a request for a session's role and returns the SQL of
+// each database-backed root field without running anything: what
+// "hasgen explain" prints. It needs no database connection.
+func (e *Engine) Explain(s *Session, req *Request) ([]Explained, *Error) {
+	r := e.role(s.Role)
+	d := e.document(r, req)
+	if d.errs != nil {
+		return nil, d.errs[0]
+	}
+	vars, verr := decodeVariables(req.Variables)
+	if verr != nil {
+		return nil, verr
+	}
+	var shape strings.Builder
+	if err := shapeOf(&shape, r.schema, d.op, vars); err != nil {
+		return nil, err
+	}
+	p := e.compile(r, d, vars)
+	if p.err != nil {
+		return nil, p.err
+	}
+	var out []Explained
+	for _, f := range p.fields {
+		if f.kind != fieldSQL {
+			continue
+		}
+		ex := Explained{Field: f.key, SQL: f.sql}
+		for i, prm := range f.params {
+			ex.Params = append(ex.Params, describeParam(i+1, prm, s, vars))
+		}
+		out = append(out, ex)
+	}
+	return out, nil
+}
+
+func describeParam(n int, p Param, s *Session, vars map[string]any) string {
+	switch {
+	case p.Session != "":
+		if v, ok := s.Var(p.Session); ok {
+			return fmt.Sprintf("$%d = %q (session variable %s)", n, v, p.Session)
+		}
+		return fmt.Sprintf("$%d = session variable %s (not set)", n, p.Session)
+	case p.Var != "":
+		root, _ := vars[p.Var]
+		v, _ := lookup(root, p.Path)
+		a, _ := encodeParam(v, p.Encoding)
+		path := "$" + p.Var
+		for _, k := range p.Path {
+			path += fmt.Sprintf(".%v", k)
+		}
+		return fmt.Sprintf("$%d = %s (variable %s)", n, formatArg(a), path)
+	}
+	return fmt.Sprintf("$%d = %s", n, formatArg(p.Const))
+}
+
+func formatArg(a any) string {
+	switch v := a.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return fmt.Sprintf("%q", v)
+	case []string:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	return fmt.Sprint(a)
+}

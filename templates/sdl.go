@@ -254,7 +254,11 @@ func (b *sdlBuilder) object(v *model.View) {
 		rt := r.Remote.Type
 		if !r.Array {
 			typ := rt
-			if r.NonNull {
+			// Hasura makes a forward relationship over NOT NULL columns
+			// non-null even when the remote role filter can hide the row;
+			// then the response breaks the schema. It is non-null here only
+			// when the remote row cannot be filtered away.
+			if r.NonNull && remote.Unfiltered() {
 				typ += "!"
 			}
 			d.fields = append(d.fields, &sdlField{name: r.Name, typ: typ, description: sdlOr(r.Description, "An object relationship")})

@@ -63,6 +63,7 @@ role's permissions compiled into the SQL.`,
 		newIntrospectCmd(stdout),
 		newInitCmd(stdout, stderr),
 		newValidateCmd(stdout, stderr),
+		newExplainCmd(stdout, stderr),
 	)
 	return root
 }

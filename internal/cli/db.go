@@ -89,8 +89,10 @@ func describeConnectError(cfg *pgx.ConnConfig, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
-		case "28P01", "28000":
-			return fmt.Errorf("cannot connect to the database at %s: authentication failed for user %q", where, cfg.User)
+		case "28P01":
+			return fmt.Errorf("cannot connect to the database at %s: authentication failed for user %q (wrong password?)", where, cfg.User)
+		case "28000":
+			return fmt.Errorf("cannot connect to the database at %s: authentication failed: %s", where, pgErr.Message)
 		case "3D000":
 			return fmt.Errorf("cannot connect to the database at %s: database %q does not exist", where, cfg.Database)
 		}
