@@ -38,19 +38,25 @@ type BoolExp interface {
 // with several keys is an And of one expression per key; a mapping with a
 // single key is that key's expression; {} is an empty And.
 type And struct {
-	Pos   Pos
+	// Pos is where the mapping or the _and key is written.
+	Pos Pos
+	// Exprs are the operands, in file order.
 	Exprs []BoolExp
 }
 
 // Or is true when any of Exprs is; with no Exprs it is false.
 type Or struct {
-	Pos   Pos
+	// Pos is where the _or key is written.
+	Pos Pos
+	// Exprs are the operands, in file order.
 	Exprs []BoolExp
 }
 
 // Not is true when Expr is false.
 type Not struct {
-	Pos  Pos
+	// Pos is where the _not key is written.
+	Pos Pos
+	// Expr is the negated expression.
 	Expr BoolExp
 }
 
@@ -68,13 +74,19 @@ type Not struct {
 // When Cast is not "", the column is cast first ("text", from jsonb's
 // _cast: {String: ...}) and Value has the cast's type.
 type Compare struct {
-	Pos    Pos
+	// Pos is where the operator (or the column, for a bare value) is
+	// written.
+	Pos Pos
+	// Column is the column compared.
 	Column string
 	// Type is the column's type as introspected (a domain is kept; use
 	// Type.Scalar() for its behaviour). A session variable is cast to it.
-	Type  introspect.Type
-	Cast  string
-	Op    Op
+	Type introspect.Type
+	// Cast is the type the column is cast to before comparing, or "".
+	Cast string
+	// Op is the operator, canonically spelt.
+	Op Op
+	// Value is the right-hand side.
 	Value Value
 }
 
@@ -82,30 +94,41 @@ type Compare struct {
 // Other is a column of the table the node is evaluated on, or, when Root
 // is true (["$", col] in the file), of the permission's own table.
 type CompareColumns struct {
-	Pos    Pos
+	// Pos is where the operator is written.
+	Pos Pos
+	// Column is the left-hand column, of the current table.
 	Column string
-	Op     Op
-	Other  string
-	Root   bool
+	// Op is one of the _c* operators.
+	Op Op
+	// Other is the right-hand column.
+	Other string
+	// Root says that Other belongs to the permission's table.
+	Root bool
 }
 
 // Related holds when Where holds for a row of the relationship's remote
 // table joined on its column pairs: EXISTS for both object and array
 // relationships. An empty Where ({}) asks only that such a row exists.
 type Related struct {
-	Pos          Pos
+	// Pos is where the relationship name is written.
+	Pos Pos
+	// Relationship is the relationship followed, from the current table.
 	Relationship *Relationship
-	Where        BoolExp
+	// Where is evaluated on the remote table.
+	Where BoolExp
 }
 
 // Exists holds when some row of Schema.Table satisfies Where (_exists).
 // The table is tracked and unrelated to the current one; Where may compare
 // with the permission's table through CompareColumns.Root.
 type Exists struct {
-	Pos    Pos
+	// Pos is where the _exists key is written.
+	Pos Pos
+	// Schema and Table name the table searched.
 	Schema string
 	Table  string
-	Where  BoolExp
+	// Where is evaluated on that table.
+	Where BoolExp
 }
 
 func (*And) boolExp()            {}
@@ -302,7 +325,9 @@ type Value interface {
 // map[string]any. A json.Number keeps the digits as written (1.50 stays
 // "1.50"), so numeric columns lose no precision.
 type Literal struct {
-	Pos   Pos
+	// Pos is where the value is written.
+	Pos Pos
+	// Value is the decoded value.
 	Value any
 }
 
@@ -312,7 +337,9 @@ type Literal struct {
 // and _has_keys_*, where it must hold a Postgres array literal like
 // "{1,2}").
 type SessionVar struct {
-	Pos  Pos
+	// Pos is where the variable is written.
+	Pos Pos
+	// Name is the variable's name in lower case: "x-hasura-user-id".
 	Name string
 }
 

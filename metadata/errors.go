@@ -11,7 +11,9 @@ import (
 // it (joined with the paths of the !include directives that led there),
 // and the 1-based line and column. A zero Line means "the whole file".
 type Pos struct {
+	// File is the file's path.
 	File string
+	// Line and Col are 1-based, as the YAML parser counts them.
 	Line int
 	Col  int
 }
@@ -39,7 +41,10 @@ func (p Pos) before(q Pos) bool {
 // "file:line:col: message"; the message names the table, column, role or
 // relationship concerned in plain words.
 type Error struct {
+	// Pos is where the problem is.
 	Pos Pos
+	// Msg says what is wrong, prefixed with the object concerned
+	// (`select permission for role "user": ...`).
 	Msg string
 }
 

@@ -297,6 +297,8 @@ func TestErrors(t *testing.T) {
 			[]string{`a.yaml:1:8: YAML: sequence end token ']' not found`}},
 		{"unknown alias", []string{"t.yaml", "- table: *nope\n"},
 			[]string{`t.yaml:1:10: alias *nope refers to no anchor`}},
+		{"entry without table", []string{"t.yaml", "- name: orgs\n"},
+			[]string{`t.yaml:1:3: the table entry has no table key`}},
 		{"unknown tag", []string{"t.yaml", "- table: !secret orgs\n"},
 			[]string{`t.yaml:1:10: unsupported YAML tag !secret`}},
 	}

@@ -269,6 +269,12 @@ func (v *validator) applies(c *colRef, kind opKind, f field, sc *scope) bool {
 		ok, needs = isJSONB(st), "jsonb"
 	case opCast:
 		ok, needs = isJSONB(st) && c.cast == "", "jsonb"
+	case opColumn:
+		if c.cast != "" {
+			v.errorf(f.keyPos, sc.ctx, "operator %q cannot be used inside _cast", f.key)
+			return false
+		}
+		return true
 	default:
 		return true
 	}

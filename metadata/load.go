@@ -22,6 +22,9 @@ import (
 // source are read: the only one, else the one named "default", else the
 // first of kind postgres; Metadata.Warnings says when others were skipped.
 //
+// A metadata directory in Hasura's older layout, with metadata/tables.yaml,
+// is read too.
+//
 // "!include file.yaml", as a string (how Hasura's CLI writes it) or as a
 // YAML tag, is replaced by the file's content, relative to the including
 // file. An included file holds one table entry or a list of them.
@@ -48,10 +51,14 @@ func LoadFS(fsys fs.FS, name string, s *introspect.Schema) (*Metadata, error) {
 }
 
 // findDatabases returns databases/databases.yaml under dir or under
-// dir/metadata, whichever exists; else the first, to be reported missing.
+// dir/metadata, whichever exists, else the tables.yaml of Hasura's older
+// single-database layout; else the first, to be reported missing.
 func findDatabases(fsys fileSystem, dir string, join func(...string) string) string {
 	first := join(dir, "databases", "databases.yaml")
-	for _, p := range []string{first, join(dir, "metadata", "databases", "databases.yaml")} {
+	for _, p := range []string{
+		first, join(dir, "metadata", "databases", "databases.yaml"),
+		join(dir, "tables.yaml"), join(dir, "metadata", "tables.yaml"),
+	} {
 		if _, err := fsys.read(p); err == nil {
 			return p
 		}
@@ -124,7 +131,8 @@ func (l *loader) entries(x ynode) (source string, tables []ynode) {
 		return "", nil
 	}
 	first := l.deref(items[0])
-	if fields, ok := l.mappingQuiet(first); ok && !hasKey(fields, "table") && hasKey(fields, "name") {
+	if fields, ok := l.mappingQuiet(first); ok && !hasKey(fields, "table") &&
+		(hasKey(fields, "kind") || hasKey(fields, "tables") || hasKey(fields, "configuration")) {
 		return l.databases(items)
 	}
 	return "", l.flatten(items, 0)

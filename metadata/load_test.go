@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hasgen/hasgen/internal/golden"
@@ -123,6 +124,36 @@ func TestLoadHasuraDirectoryErrorPositions(t *testing.T) {
 	want := filepath.Join(dir, "metadata/databases/default/tables/public_orgs.yaml") + ":1:8: table public.orgz does not exist in the database"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v\nwant %s", err, want)
+	}
+}
+
+func TestLoadFSDirectories(t *testing.T) {
+	tables := "- table: orgs\n- table: {schema: public, name: authors}\n"
+	databases := "- name: default\n  kind: postgres\n  tables: \"!include default/tables/tables.yaml\"\n"
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+		path string
+	}{
+		{"metadata directory", fstest.MapFS{"databases/databases.yaml": {Data: []byte(databases)}, "databases/default/tables/tables.yaml": {Data: []byte(tables)}}, "."},
+		{"project directory", fstest.MapFS{"metadata/databases/databases.yaml": {Data: []byte(databases)}, "metadata/databases/default/tables/tables.yaml": {Data: []byte(tables)}}, "."},
+		{"older layout", fstest.MapFS{"metadata/tables.yaml": {Data: []byte(tables)}}, "metadata"},
+		{"older project layout", fstest.MapFS{"proj/metadata/tables.yaml": {Data: []byte(tables)}}, "proj"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := LoadFS(tt.fsys, tt.path, blog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Tables) != 2 {
+				t.Errorf("%d tables, want 2", len(m.Tables))
+			}
+		})
+	}
+	_, err := LoadFS(fstest.MapFS{"t.yaml": {Data: []byte("- \"!include ../x.yaml\"\n")}}, "t.yaml", blog())
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:1:3: cannot read ../x.yaml") {
+		t.Errorf("an include leaving the FS: %v", err)
 	}
 }
 

@@ -23,12 +23,15 @@ type Metadata struct {
 
 // Table is one tracked table (or view) and everything said about it.
 type Table struct {
-	Pos    Pos
+	// Pos is where the entry's table name is written.
+	Pos Pos
+	// Schema and Name identify the table in the database.
 	Schema string
 	Name   string
 	// IsEnum marks a Hasura enum table (is_enum: true): its rows become the
 	// values of a GraphQL enum.
-	IsEnum        bool
+	IsEnum bool
+	// Configuration holds the custom GraphQL names.
 	Configuration Configuration
 	// Relationships are the object relationships then the array
 	// relationships, each in file order.
@@ -36,6 +39,7 @@ type Table struct {
 	// ComputedFields are parsed and kept; hasgen does not serve them yet.
 	ComputedFields []*ComputedField
 
+	// The permissions, at most one per role and kind, in file order.
 	SelectPermissions []*SelectPermission
 	InsertPermissions []*InsertPermission
 	UpdatePermissions []*UpdatePermission
@@ -65,6 +69,8 @@ type Configuration struct {
 // CustomRootFields are the custom_root_fields of a table configuration. An
 // empty Name keeps Hasura's default name.
 type CustomRootFields struct {
+	// Each field renames the root field of the same name in Hasura's
+	// custom_root_fields: Select is "select", SelectByPk "select_by_pk"...
 	Select          RootFieldName
 	SelectByPk      RootFieldName
 	SelectAggregate RootFieldName
@@ -81,17 +87,23 @@ type CustomRootFields struct {
 // RootFieldName is one custom root field: a name, written either as a
 // string or as {name, comment}.
 type RootFieldName struct {
-	Name    string
+	// Name is the field's GraphQL name; "" keeps the default.
+	Name string
+	// Comment replaces the field's description.
 	Comment string
 }
 
 // ColumnConfig is the configuration of one column: its GraphQL field name
 // and description.
 type ColumnConfig struct {
-	Pos        Pos
-	Column     string
+	// Pos is where the column is named.
+	Pos Pos
+	// Column is the column configured.
+	Column string
+	// CustomName is its GraphQL field name; "" keeps the column name.
 	CustomName string
-	Comment    string
+	// Comment replaces the field's description.
+	Comment string
 }
 
 // RelKind says whether a relationship gives one row or a list of rows.
@@ -143,9 +155,13 @@ func (o InsertionOrder) String() string {
 // database: whichever way it was written, it is a remote table and pairs of
 // columns to join on.
 type Relationship struct {
-	Pos     Pos
-	Name    string
-	Kind    RelKind
+	// Pos is where the relationship's name is written.
+	Pos Pos
+	// Name is the relationship's GraphQL field name.
+	Name string
+	// Kind says whether it gives one row or a list.
+	Kind RelKind
+	// Comment is the field's description.
 	Comment string
 	// RemoteSchema and RemoteTable name the table the relationship leads
 	// to. It is tracked.
@@ -175,25 +191,35 @@ type Relationship struct {
 // ColumnPair is one join condition of a relationship: Local on this table
 // equals Remote on the remote table.
 type ColumnPair struct {
-	Local  string
+	// Local is a column of the table that has the relationship.
+	Local string
+	// Remote is a column of the relationship's remote table.
 	Remote string
 }
 
 // ComputedField is a computed_fields entry, kept as written: a SQL function
 // whose result appears as a field of the table.
 type ComputedField struct {
-	Pos             Pos
-	Name            string
-	FunctionSchema  string
-	FunctionName    string
+	// Pos is where the entry starts.
+	Pos Pos
+	// Name is the field's name.
+	Name string
+	// FunctionSchema and FunctionName identify the SQL function.
+	FunctionSchema string
+	FunctionName   string
+	// TableArgument and SessionArgument name the function's arguments
+	// that receive the row and the session; "" for the defaults.
 	TableArgument   string
 	SessionArgument string
-	Comment         string
+	// Comment is the field's description.
+	Comment string
 }
 
 // RootFieldSet says which root fields a select permission exposes, as
 // query_root_fields / subscription_root_fields. An absent key means all.
 type RootFieldSet struct {
+	// Select, SelectByPk and SelectAggregate expose <t>, <t>_by_pk and
+	// <t>_aggregate.
 	Select          bool
 	SelectByPk      bool
 	SelectAggregate bool
@@ -203,8 +229,11 @@ type RootFieldSet struct {
 
 // SelectPermission is one role's select permission on a table.
 type SelectPermission struct {
-	Pos     Pos
-	Role    string
+	// Pos is where the permission entry starts.
+	Pos Pos
+	// Role is the role it is for; never "admin".
+	Role string
+	// Comment is the entry's comment, kept for the reader.
 	Comment string
 	// Columns are the selectable columns in table column order; '*' is
 	// expanded to every column.
@@ -216,18 +245,22 @@ type SelectPermission struct {
 	// Filter is the row filter; never nil ({} is an empty *And, true).
 	Filter BoolExp
 	// Limit is the row limit, or -1 when there is none.
-	Limit             int
+	Limit int
+	// AllowAggregations exposes <t>_aggregate and the aggregate fields.
 	AllowAggregations bool
 	// QueryRootFields and SubscriptionRootFields are resolved: all true
-	// when the key is absent.
+	// when the key is absent; SelectStream is false for queries.
 	QueryRootFields        RootFieldSet
 	SubscriptionRootFields RootFieldSet
 }
 
 // InsertPermission is one role's insert permission on a table.
 type InsertPermission struct {
-	Pos     Pos
-	Role    string
+	// Pos is where the permission entry starts.
+	Pos Pos
+	// Role is the role it is for; never "admin".
+	Role string
+	// Comment is the entry's comment, kept for the reader.
 	Comment string
 	// Check must hold for every inserted row; never nil.
 	Check BoolExp
@@ -235,44 +268,62 @@ type InsertPermission struct {
 	Set []*Preset
 	// Columns are the insertable columns in table column order. An absent
 	// columns key means every column, as in Hasura.
-	Columns       []string
-	AllColumns    bool
-	BackendOnly   bool
+	Columns []string
+	// AllColumns is true for columns: '*' or no columns key.
+	AllColumns bool
+	// BackendOnly hides the mutation unless the request is trusted (admin
+	// secret and x-hasura-use-backend-only-permissions).
+	BackendOnly bool
+	// ValidateInput is the input-validation webhook, or nil.
 	ValidateInput *ValidateInput
 }
 
 // UpdatePermission is one role's update permission on a table.
 type UpdatePermission struct {
-	Pos     Pos
-	Role    string
+	// Pos is where the permission entry starts.
+	Pos Pos
+	// Role is the role it is for; never "admin".
+	Role string
+	// Comment is the entry's comment, kept for the reader.
 	Comment string
 	// Columns are the updatable columns in table column order.
-	Columns    []string
+	Columns []string
+	// AllColumns is true for columns: '*'.
 	AllColumns bool
 	// Filter selects the rows the role may update; never nil.
 	Filter BoolExp
 	// Check must hold for the rows after the update; nil when absent.
-	Check         BoolExp
-	Set           []*Preset
-	BackendOnly   bool
+	Check BoolExp
+	// Set are the column presets, in table column order.
+	Set []*Preset
+	// BackendOnly hides the mutation from untrusted requests.
+	BackendOnly bool
+	// ValidateInput is the input-validation webhook, or nil.
 	ValidateInput *ValidateInput
 }
 
 // DeletePermission is one role's delete permission on a table.
 type DeletePermission struct {
-	Pos     Pos
-	Role    string
+	// Pos is where the permission entry starts.
+	Pos Pos
+	// Role is the role it is for; never "admin".
+	Role string
+	// Comment is the entry's comment, kept for the reader.
 	Comment string
 	// Filter selects the rows the role may delete; never nil.
-	Filter        BoolExp
-	BackendOnly   bool
+	Filter BoolExp
+	// BackendOnly hides the mutation from untrusted requests.
+	BackendOnly bool
+	// ValidateInput is the input-validation webhook, or nil.
 	ValidateInput *ValidateInput
 }
 
 // Preset is one entry of a permission's set: the column always gets Value,
 // whatever the request says.
 type Preset struct {
-	Pos    Pos
+	// Pos is where the column is named.
+	Pos Pos
+	// Column is the column preset.
 	Column string
 	// Type is the column's type, for casting a session variable.
 	Type introspect.Type
@@ -284,19 +335,29 @@ type Preset struct {
 // approves mutation input. It is parsed and kept; hasgen does not call it
 // yet.
 type ValidateInput struct {
-	Pos                  Pos
-	Type                 string
-	URL                  string
-	URLFromEnv           string
-	Headers              []Header
+	// Pos is where validate_input's value starts.
+	Pos Pos
+	// Type is "http" (or "" when not written).
+	Type string
+	// URL is the webhook, or URLFromEnv the environment variable that
+	// holds it.
+	URL        string
+	URLFromEnv string
+	// Headers are sent with each call.
+	Headers []Header
+	// ForwardClientHeaders sends the client's headers too.
 	ForwardClientHeaders bool
-	Timeout              int
+	// Timeout is in seconds; 0 when not written.
+	Timeout int
 }
 
 // Header is a webhook header: a fixed value or one read from the
 // environment.
 type Header struct {
-	Name         string
+	// Name is the header's name.
+	Name string
+	// Value is its value, or ValueFromEnv the environment variable that
+	// holds it.
 	Value        string
 	ValueFromEnv string
 }

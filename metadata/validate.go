@@ -346,9 +346,11 @@ func (v *validator) computedFields(t *Table, x ynode) {
 		}
 		cf := &ComputedField{Pos: v.deref(it).pos()}
 		var def *field
+		hasName := false
 		for i, f := range fields {
 			switch f.key {
 			case "name":
+				hasName = true
 				cf.Name = v.graphQLName(f.val, ctx, "computed field name")
 			case "definition":
 				def = &fields[i]
@@ -359,7 +361,9 @@ func (v *validator) computedFields(t *Table, x ynode) {
 			}
 		}
 		if cf.Name == "" {
-			v.errorf(cf.Pos, ctx, "the computed field has no name")
+			if !hasName {
+				v.errorf(cf.Pos, ctx, "the computed field has no name")
+			}
 			continue
 		}
 		fctx := fmt.Sprintf("computed field %q", cf.Name)
@@ -399,9 +403,11 @@ func (v *validator) relationships(t *Table, x ynode, kind RelKind) {
 		}
 		r := &Relationship{Pos: v.deref(it).pos(), Kind: kind}
 		var using *field
+		hasName := false
 		for i, f := range fields {
 			switch f.key {
 			case "name":
+				hasName = true
 				if name, ok := v.name(f.val, ctx, "relationship name"); ok {
 					r.Name = name
 					r.Pos = v.deref(f.val).pos()
@@ -415,7 +421,9 @@ func (v *validator) relationships(t *Table, x ynode, kind RelKind) {
 			}
 		}
 		if r.Name == "" {
-			v.errorf(r.Pos, ctx, "the %s relationship has no name", kind)
+			if !hasName {
+				v.errorf(r.Pos, ctx, "the %s relationship has no name", kind)
+			}
 			continue
 		}
 		t.Relationships = append(t.Relationships, r)

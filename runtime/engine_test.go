@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -46,14 +47,27 @@ func datasetFiles(t testing.TB, name string) []string {
 // schemas built from the model.
 type testEngine struct {
 	*runtime.Engine
-	pool *pgxpool.Pool
-	url  string
+	pool   *pgxpool.Pool
+	url    string
+	tracer *sqlTracer
 }
 
 func newTestEngine(t testing.TB, dataset, config string, stringify bool) *testEngine {
 	t.Helper()
+	return newEngineFromFiles(t, datasetFiles(t, dataset), config, stringify)
+}
+
+// newFixtureEngine is newTestEngine over a SQL fixture file (a path from
+// the module root) instead of a shared dataset.
+func newFixtureEngine(t testing.TB, sqlFile, config string, stringify bool) *testEngine {
+	t.Helper()
+	return newEngineFromFiles(t, []string{filepath.Join(repoRoot(t), sqlFile)}, config, stringify)
+}
+
+func newEngineFromFiles(t testing.TB, sqlFiles []string, config string, stringify bool) *testEngine {
+	t.Helper()
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t, datasetFiles(t, dataset)...)
+	url := pgtest.NewDatabase(t, sqlFiles...)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +97,18 @@ func newTestEngine(t testing.TB, dataset, config string, stringify bool) *testEn
 		}
 		files[name] = &fstest.MapFile{Data: sdl}
 	}
-	pool, err := runtime.NewPool(ctx, runtime.Config{DatabaseURL: url, MaxConns: 8})
+	// The pool runtime.NewPool makes (UTC sessions), with a tracer that
+	// records every statement sent.
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc.MaxConns = 8
+	pc.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pc.ConnConfig.RuntimeParams["application_name"] = "hasgen"
+	tr := &sqlTracer{}
+	pc.ConnConfig.Tracer = tr
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +117,47 @@ func newTestEngine(t testing.TB, dataset, config string, stringify bool) *testEn
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEngine{Engine: e, pool: pool, url: url}
+	return &testEngine{Engine: e, pool: pool, url: url, tracer: tr}
+}
+
+// sqlTracer records the SQL of every statement run on a pool, batched ones
+// included.
+type sqlTracer struct {
+	mu   sync.Mutex
+	sqls []string
+}
+
+func (tr *sqlTracer) record(sql string) {
+	tr.mu.Lock()
+	tr.sqls = append(tr.sqls, sql)
+	tr.mu.Unlock()
+}
+
+func (tr *sqlTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	tr.record(d.SQL)
+	return ctx
+}
+
+func (tr *sqlTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (tr *sqlTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (tr *sqlTracer) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	tr.record(d.SQL)
+}
+
+func (tr *sqlTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// take returns the statements recorded since the last take and forgets
+// them.
+func (tr *sqlTracer) take() []string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	out := tr.sqls
+	tr.sqls = nil
+	return out
 }
 
 // do runs a query as a role with session variables and returns the
@@ -122,6 +187,92 @@ func (e *testEngine) raw(t testing.TB, role string, vars map[string]string, quer
 		req.Variables = b
 	}
 	return string(e.Do(context.Background(), s, req))
+}
+
+// gqlError is one error of a response.
+type gqlError struct {
+	Message    string `json:"message"`
+	Extensions struct {
+		Path string `json:"path"`
+		Code string `json:"code"`
+	} `json:"extensions"`
+}
+
+// response is a decoded response: data, or errors.
+type response struct {
+	Data   map[string]any `json:"data"`
+	Errors []gqlError     `json:"errors"`
+	raw    string
+}
+
+// run runs a query and decodes the response, numbers as float64.
+func (e *testEngine) run(t testing.TB, role string, vars map[string]string, query string, variables any) response {
+	t.Helper()
+	raw := e.raw(t, role, vars, query, variables)
+	var r response
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, raw)
+	}
+	r.raw = raw
+	return r
+}
+
+// data runs a query that must succeed and returns its data.
+func (e *testEngine) data(t testing.TB, role string, vars map[string]string, query string, variables any) map[string]any {
+	t.Helper()
+	r := e.run(t, role, vars, query, variables)
+	if len(r.Errors) > 0 || r.Data == nil {
+		t.Fatalf("query failed: %s\nquery: %s", r.raw, query)
+	}
+	return r.Data
+}
+
+// fail runs a query that must fail and returns its one error.
+func (e *testEngine) fail(t testing.TB, role string, vars map[string]string, query string, variables any) gqlError {
+	t.Helper()
+	r := e.run(t, role, vars, query, variables)
+	if len(r.Errors) != 1 || r.Data != nil {
+		t.Fatalf("want one error and no data, got %s\nquery: %s", r.raw, query)
+	}
+	return r.Errors[0]
+}
+
+// sqlJSON runs SQL that returns one JSON value (one row, one column)
+// directly through pgx, the independent side of a comparison, and decodes
+// it as the engine's responses are decoded. No row or NULL is nil.
+func (e *testEngine) sqlJSON(t testing.TB, sql string, args ...any) any {
+	t.Helper()
+	var b []byte
+	err := e.pool.QueryRow(context.Background(), "SELECT ("+sql+")::text", args...).Scan(&b)
+	if err != nil {
+		t.Fatalf("%v\nSQL: %s", err, sql)
+	}
+	if b == nil {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("SQL result is not JSON: %v\n%s", err, b)
+	}
+	return v
+}
+
+// exec runs a statement directly.
+func (e *testEngine) exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	if _, err := e.pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%v\nSQL: %s", err, sql)
+	}
+}
+
+// asJSON decodes a JSON literal as responses are decoded.
+func asJSON(t testing.TB, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("bad JSON literal %s: %v", s, err)
+	}
+	return v
 }
 
 func TestSmoke(t *testing.T) {

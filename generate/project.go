@@ -1,0 +1,432 @@
+package generate
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"go/format"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/hasgen/hasgen"
+	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/templates"
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+)
+
+// hasgenModule is the module path of hasgen, which every emitted project
+// requires for its runtime.
+const hasgenModule = "github.com/hasgen/hasgen"
+
+// sqlcTool is the package of sqlc's command, a tool of every emitted
+// project (go tool sqlc).
+const sqlcTool = "github.com/sqlc-dev/sqlc/cmd/sqlc"
+
+// Paths in the emitted project that the pipeline refers to.
+const (
+	pathGoMod         = "go.mod"
+	pathGoSum         = "go.sum"
+	pathMain          = "main.go"
+	pathGqlgenConfig  = "gqlgen.yml"
+	pathSqlcConfig    = "sqlc.yaml"
+	pathCustomSDL     = "graph/custom.graphqls"
+	pathCustomSDLGo   = "graph/sdl.go"
+	pathResolver      = "graph/resolver.go"
+	pathGqlgenExec    = "graph/generated.go"
+	pathGqlgenResolve = "graph/custom.resolvers.go"
+	pathSchemaSQL     = "sql/schema.sql"
+	dirQueries        = "queries"
+	dirSqlcOut        = "sqlcdb"
+)
+
+// headerLine is the first line of every file hasgen generates, after the
+// comment marker of the file's format ("// ", "# ", "-- "). With "// " it
+// matches Go's ^// Code generated .* DO NOT EDIT\.$.
+const headerLine = templates.GeneratedHeader
+
+func goHeader(source string) string {
+	return "// " + headerLine + "\n// source: " + source + "\n\n"
+}
+
+func hashHeader(source string) string {
+	return "# " + headerLine + "\n# source: " + source + "\n"
+}
+
+func sqlHeader(source string) string {
+	return "-- " + headerLine + "\n-- source: " + source + "\n"
+}
+
+// isGenerated reports whether b is a file hasgen generated: its first line
+// is the header, in any of the comment syntaxes hasgen writes.
+func isGenerated(b []byte) bool {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	for _, marker := range []string{"// ", "# ", "-- "} {
+		if string(line) == marker+headerLine {
+			return true
+		}
+	}
+	return false
+}
+
+// files is one generation's output, before anything touches the disk.
+type files struct {
+	// generated are rewritten on every run; each carries the header,
+	// except go.sum, whose format has no comments.
+	generated map[string][]byte
+	// user are written only when absent: the user owns them.
+	user map[string][]byte
+}
+
+// projectFiles renders every file of the emitted project that hasgen
+// writes itself: everything but gqlgen's and sqlc's output. graph/sdl.go
+// is rendered later, by gqlgenStamp's caller, because it records what
+// gqlgen read.
+func projectFiles(p *model.Project, o *Options, replace string) (*files, error) {
+	src := filepath.ToSlash(o.Config)
+	fs := &files{generated: map[string][]byte{}, user: map[string][]byte{}}
+
+	full, err := templates.SDL(p, model.AdminRole)
+	if err != nil {
+		return nil, fmt.Errorf("schema of role admin: %w", err)
+	}
+	fs.generated["schema/full.graphqls"] = withHeader(hashHeader(src)+"\n", full)
+	for _, role := range p.Roles {
+		b, err := templates.SDL(p, role)
+		if err != nil {
+			return nil, fmt.Errorf("schema of role %s: %w", role, err)
+		}
+		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n", b)
+	}
+	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0})
+	if err != nil {
+		return nil, err
+	}
+	fs.generated["schema/schema.go"] = schemaGo
+
+	dbFiles, err := templates.DB(p, src)
+	if err != nil {
+		return nil, err
+	}
+	for path, b := range dbFiles {
+		fs.generated[path] = withHeader(goHeader(src), b)
+	}
+
+	mod, err := goMod(src, o.Module, replace)
+	if err != nil {
+		return nil, err
+	}
+	fs.generated[pathGoMod] = mod
+	fs.generated[pathGoSum] = hasgen.GoSum()
+	fs.generated[pathGqlgenConfig] = []byte(hashHeader(src) + gqlgenYAML)
+	fs.generated[pathSqlcConfig] = []byte(hashHeader(src) + sqlcYAML)
+	fs.generated[pathSchemaSQL] = schemaSQL(p, src)
+
+	main, err := goSource(mainGoTmpl, map[string]any{"Module": o.Module})
+	if err != nil {
+		return nil, err
+	}
+	fs.user[pathMain] = main
+	resolver, err := goSource(resolverGoTmpl, nil)
+	if err != nil {
+		return nil, err
+	}
+	fs.user[pathResolver] = resolver
+	fs.user[pathCustomSDL] = []byte(customGraphQLS)
+	return fs, nil
+}
+
+// withHeader prefixes b with header unless b already starts with hasgen's
+// header (the templates package writes its own on Go files).
+func withHeader(header string, b []byte) []byte {
+	if isGenerated(b) {
+		return b
+	}
+	return append([]byte(header), b...)
+}
+
+// goFile renders a generated Go file: header, then the template, gofmt'd.
+func goFile(source, tmpl string, data any) ([]byte, error) {
+	b, err := goSource(tmpl, data)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(goHeader(source)), b...), nil
+}
+
+// goSource executes a Go source template and formats the result.
+func goSource(tmpl string, data any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := template.Must(template.New("").Parse(tmpl)).Execute(&buf, data); err != nil {
+		return nil, err
+	}
+	b, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("format generated Go: %w\n%s", err, buf.Bytes())
+	}
+	return b, nil
+}
+
+// sdlGo renders graph/sdl.go, which embeds the custom schema and records
+// stamp, the digest of what gqlgen last generated graph/ from.
+func sdlGo(source, stamp string) ([]byte, error) {
+	return goFile(source, sdlGoTmpl, map[string]any{"Stamp": stamp})
+}
+
+// gqlgenStamp is the digest of everything gqlgen's output depends on: its
+// version, its configuration, the custom schema and the module path.
+// hasgen generate runs gqlgen only when it changes (or an output is gone).
+func gqlgenStamp(gqlgenYML, customSDL []byte, module string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gqlgen %s\nmodule %s\n", requiredVersion("github.com/99designs/gqlgen"), module)
+	fmt.Fprintf(h, "%d\n%s\n%d\n%s", len(gqlgenYML), gqlgenYML, len(customSDL), customSDL)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// requiredVersion is the version of mod in hasgen's go.mod, or "".
+func requiredVersion(mod string) string {
+	f, err := modfile.ParseLax("go.mod", hasgen.GoMod(), nil)
+	if err != nil {
+		return ""
+	}
+	for _, r := range f.Require {
+		if r.Mod.Path == mod {
+			return r.Mod.Version
+		}
+	}
+	return ""
+}
+
+// isDirect reports whether the emitted project's own code (main.go,
+// graph/, db/) imports module path: those are listed first, without
+// // indirect.
+func isDirect(path string) bool {
+	switch path {
+	case "github.com/99designs/gqlgen", "github.com/jackc/pgx/v5", "github.com/vektah/gqlparser/v2":
+		return true
+	}
+	return false
+}
+
+// goMod renders the emitted go.mod: module, hasgen's go version, hasgen
+// and every module hasgen's go.mod requires at the same versions, sqlc as
+// a tool, and the replace of hasgen when replace is set.
+func goMod(source, modulePath, replace string) ([]byte, error) {
+	own, err := modfile.ParseLax("go.mod", hasgen.GoMod(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("hasgen's go.mod: %w", err)
+	}
+	if err := module.CheckImportPath(modulePath); err != nil {
+		return nil, fmt.Errorf("--module %q: %w", modulePath, err)
+	}
+	version, _ := hasgenVersion()
+	direct := []string{fmt.Sprintf("%s %s", hasgenModule, version)}
+	var indirect []string
+	hasSqlc := false
+	for _, r := range own.Require {
+		line := r.Mod.Path + " " + r.Mod.Version
+		switch {
+		case r.Mod.Path == hasgenModule:
+		case isDirect(r.Mod.Path):
+			direct = append(direct, line)
+		default:
+			indirect = append(indirect, line+" // indirect")
+		}
+	}
+	for _, t := range own.Tool {
+		hasSqlc = hasSqlc || t.Path == sqlcTool
+	}
+	sort.Strings(direct)
+	sort.Strings(indirect)
+
+	var b strings.Builder
+	b.WriteString(goHeader(source))
+	b.WriteString("// The requirements are hasgen's own, at its versions, so this module builds\n")
+	b.WriteString("// from the module cache that built hasgen.\n\n")
+	fmt.Fprintf(&b, "module %s\n\n", modfile.AutoQuote(modulePath))
+	goVersion := "1.26"
+	if own.Go != nil {
+		goVersion = own.Go.Version
+	}
+	fmt.Fprintf(&b, "go %s\n", goVersion)
+	for _, block := range [][]string{direct, indirect} {
+		if len(block) == 0 {
+			continue
+		}
+		b.WriteString("\nrequire (\n")
+		for _, l := range block {
+			b.WriteString("\t" + l + "\n")
+		}
+		b.WriteString(")\n")
+	}
+	if hasSqlc {
+		fmt.Fprintf(&b, "\n// sqlc turns queries/*.sql into sqlcdb/ (hasgen generate runs it).\ntool %s\n", sqlcTool)
+	}
+	if replace != "" {
+		fmt.Fprintf(&b, "\nreplace %s => %s\n", hasgenModule, modfile.AutoQuote(replace))
+	}
+	out := []byte(b.String())
+	if _, err := modfile.Parse("go.mod", out, nil); err != nil {
+		return nil, fmt.Errorf("emitted go.mod: %w", err)
+	}
+	return out, nil
+}
+
+// hasgenVersion is the version of hasgen that this program was built with,
+// as a module version the emitted go.mod can require: a release or
+// pseudo-version from the build information, else v0.0.0 (a development
+// build, which only resolves with --runtime-replace). ok is false in the
+// latter case.
+func hasgenVersion() (version string, ok bool) {
+	bi, found := debug.ReadBuildInfo()
+	if !found {
+		return "v0.0.0", false
+	}
+	mods := append([]*debug.Module{&bi.Main}, bi.Deps...)
+	for _, m := range mods {
+		if m.Path != hasgenModule {
+			continue
+		}
+		if m.Replace == nil && semver.IsValid(m.Version) && semver.Build(m.Version) == "" {
+			return m.Version, true
+		}
+	}
+	return "v0.0.0", false
+}
+
+const schemaGoTmpl = `// Package schema embeds the generated GraphQL schemas, which the server
+// loads at start-up: full.graphqls, admin's, and roles/<role>.graphqls,
+// what each role can see.
+package schema
+
+import "embed"
+
+// FS holds full.graphqls and roles/<role>.graphqls.
+//
+{{if .Roles}}//go:embed full.graphqls roles{{else}}//go:embed full.graphqls{{end}}
+var FS embed.FS
+`
+
+const sdlGoTmpl = `package graph
+
+import _ "embed"
+
+// CustomSDL is custom.graphqls: the custom fields, resolved by the gqlgen
+// code of this package, which the server adds to every role's schema.
+//
+//go:embed custom.graphqls
+var CustomSDL string
+
+// gqlgenInput is the digest of what gqlgen last generated this package from
+// (gqlgen's version, gqlgen.yml, custom.graphqls): hasgen generate runs
+// gqlgen again only when it changes.
+const gqlgenInput = "{{.Stamp}}"
+`
+
+const mainGoTmpl = `// Command server serves this project's GraphQL API: Hasura's API over the
+// tracked tables (db/, schema/, generated by hasgen) and the custom fields
+// of graph/ (custom.graphqls, resolved by your code through gqlgen).
+//
+// hasgen created this file and never rewrites it: it is yours to change.
+package main
+
+import (
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/hasgen/hasgen/runtime"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"{{.Module}}/db"
+	"{{.Module}}/graph"
+	"{{.Module}}/schema"
+)
+
+func main() {
+	runtime.Main(runtime.Project{
+		Tables:    db.Tables,
+		Schemas:   schema.FS,
+		CustomSDL: graph.CustomSDL,
+		Custom: func(s *ast.Schema, pool *pgxpool.Pool) graphql.ExecutableSchema {
+			return graph.NewExecutableSchema(graph.Config{Schema: s, Resolvers: &graph.Resolver{DB: pool}})
+		},
+	})
+}
+`
+
+const resolverGoTmpl = `package graph
+
+import "github.com/jackc/pgx/v5/pgxpool"
+
+// This file will not be regenerated automatically: hasgen created it once
+// and it is yours.
+
+// Resolver is the root of the custom resolvers (custom.graphqls,
+// custom.resolvers.go). Put what they need here; main.go builds it.
+type Resolver struct {
+	// DB is the server's connection pool. For typed SQL, write queries in
+	// queries/*.sql: hasgen generate runs sqlc, and sqlcdb.New(r.DB) has a
+	// Go method per query.
+	DB *pgxpool.Pool
+}
+`
+
+const customGraphQLS = `# The custom part of the API: fields answered by Go resolvers, beside the
+# database-backed schema that hasgen generates (schema/). The server adds
+# these fields to every role's query_root (and mutation_root,
+# subscription_root). hasgen generate runs gqlgen on this file; write the
+# resolvers in custom.resolvers.go, whose code survives regeneration.
+#
+# This file is yours: hasgen created it once and never rewrites it.
+
+schema {
+  query: query_root
+}
+
+type query_root {
+  "An example custom field: replace it with your own."
+  hello(name: String!): String!
+}
+`
+
+const gqlgenYAML = `#
+# gqlgen's configuration for the custom schema, graph/custom.graphqls.
+# hasgen generate runs gqlgen with it; the database-backed schema (schema/)
+# is served by hasgen's runtime, not by gqlgen's code.
+schema:
+  - graph/custom.graphqls
+exec:
+  filename: graph/generated.go
+  package: graph
+model:
+  filename: graph/models_gen.go
+  package: graph
+resolver:
+  layout: follow-schema
+  dir: graph
+  package: graph
+  filename_template: "{name}.resolvers.go"
+skip_mod_tidy: true
+skip_validation: true
+`
+
+const sqlcYAML = `#
+# sqlc's configuration: queries/*.sql, typed against the tracked tables
+# (sql/schema.sql), become Go in sqlcdb/. hasgen generate runs sqlc when
+# queries/ holds .sql files.
+version: "2"
+sql:
+  - engine: postgresql
+    schema: sql/schema.sql
+    queries: queries
+    gen:
+      go:
+        package: sqlcdb
+        out: sqlcdb
+        sql_package: pgx/v5
+`
