@@ -191,7 +191,7 @@ func gqlgenStamp(gqlgenYML, customSDL []byte, module string) string {
 
 // requiredVersion is the version of mod in hasgen's go.mod, or "".
 func requiredVersion(mod string) string {
-	f, err := modfile.ParseLax("go.mod", hasgen.GoMod(), nil)
+	f, err := modfile.Parse("go.mod", hasgen.GoMod(), nil)
 	if err != nil {
 		return ""
 	}
@@ -218,7 +218,7 @@ func isDirect(path string) bool {
 // and every module hasgen's go.mod requires at the same versions, sqlc as
 // a tool, and the replace of hasgen when replace is set.
 func goMod(source, modulePath, replace string) ([]byte, error) {
-	own, err := modfile.ParseLax("go.mod", hasgen.GoMod(), nil)
+	own, err := modfile.Parse("go.mod", hasgen.GoMod(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("hasgen's go.mod: %w", err)
 	}

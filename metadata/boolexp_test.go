@@ -12,6 +12,13 @@ import (
 // table ("public.articles") whose filter is filter, and returns the filter.
 func filterOn(t *testing.T, table, filter string) BoolExp {
 	t.Helper()
+	_, e := loadFilter(t, table, filter)
+	return e
+}
+
+// loadFilter is filterOn that also returns the whole metadata.
+func loadFilter(t *testing.T, table, filter string) (*Metadata, BoolExp) {
+	t.Helper()
 	schema, name, _ := strings.Cut(table, ".")
 	head := "- table: {schema: " + schema + ", name: " + name + "}\n"
 	perm := "  select_permissions:\n    - role: user\n      permission: {columns: '*', filter: " + filter + "}\n"
@@ -19,7 +26,8 @@ func filterOn(t *testing.T, table, filter string) BoolExp {
 	if src == blogTables {
 		t.Fatalf("blogTables has no table %s", table)
 	}
-	return mustLoad(t, src).Table(schema, name).SelectPermission("user").Filter
+	m := mustLoad(t, src)
+	return m, m.Table(schema, name).SelectPermission("user").Filter
 }
 
 func TestBoolExpString(t *testing.T) {
@@ -91,8 +99,19 @@ func TestBoolExpString(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.filter, func(t *testing.T) {
-			if got := filterOn(t, tt.table, tt.filter).String(); got != tt.want {
+			m, e := loadFilter(t, tt.table, tt.filter)
+			if got := e.String(); got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			// Marshal writes the filter back; it reads to the same tree.
+			out, err := Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			schema, name, _ := strings.Cut(tt.table, ".")
+			again := mustLoad(t, string(out)).Table(schema, name).SelectPermission("user").Filter
+			if again.String() != tt.want {
+				t.Errorf("after Marshal: %s\nwant %s\n%s", again, tt.want, out)
 			}
 		})
 	}

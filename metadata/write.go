@@ -326,10 +326,12 @@ func (w *writer) validateInput(vi *ValidateInput) {
 	}
 }
 
-// exp writes a boolean expression as a flow mapping. An And whose parts
-// have distinct keys is written as one mapping, as Hasura does.
+// exp writes a boolean expression as a flow mapping. An And of several
+// parts with distinct keys is written as one mapping, as Hasura does; an
+// And of one part keeps its _and, so that the file reads back to the same
+// tree.
 func (w *writer) exp(e BoolExp) string {
-	if a, ok := e.(*And); ok {
+	if a, ok := e.(*And); ok && len(a.Exprs) != 1 {
 		seen := map[string]bool{}
 		var parts []string
 		for _, x := range a.Exprs {
