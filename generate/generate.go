@@ -155,6 +155,9 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Written = append(res.Written, written...)
 
+	// sqlc rewrites its output but never deletes it: clear sqlcdb/ first
+	// so that the files of deleted queries go, and put it back if sqlc
+	// fails, so that a bad query does not cost the previous output.
 	removed, err := clearSqlcOutput(dir)
 	if err != nil {
 		return nil, err
@@ -165,12 +168,18 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	}
 	if len(queries) > 0 {
 		if err := runSqlc(ctx, dir); err != nil {
+			if rerr := restore(dir, removed); rerr != nil {
+				return nil, fmt.Errorf("%w (and restoring sqlcdb/: %v)", err, rerr)
+			}
 			return nil, err
 		}
 		res.Sqlc = true
-		removed = subtract(removed, dir)
 	}
-	res.Deleted = append(res.Deleted, removed...)
+	for rel := range removed {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+			res.Deleted = append(res.Deleted, rel)
+		}
+	}
 	sort.Strings(res.Written)
 	sort.Strings(res.Deleted)
 	return res, nil
@@ -248,16 +257,4 @@ func replacePath(dir, given string) (string, error) {
 		rel = "./" + rel
 	}
 	return rel, nil
-}
-
-// subtract drops from removed the files that exist again in dir: those
-// sqlc wrote back.
-func subtract(removed []string, dir string) []string {
-	var out []string
-	for _, rel := range removed {
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
-			out = append(out, rel)
-		}
-	}
-	return out
 }

@@ -57,7 +57,7 @@ func runGqlgen(dir string) (err error) {
 	cfg.SkipModTidy = true
 	cfg.SkipValidation = true
 	if err := api.Generate(cfg); err != nil {
-		return fmt.Errorf("gqlgen on %s: %w", pathCustomSDL, err)
+		return fmt.Errorf("gqlgen in %s: %w", dir, err)
 	}
 	return nil
 }
@@ -96,10 +96,10 @@ func queryFiles(dir string) ([]string, error) {
 var generatedGo = regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.$`)
 
 // clearSqlcOutput deletes the generated Go files in sqlcdb/ (sqlc does not
-// delete the files of queries that are gone) and returns their paths; it
-// removes sqlcdb/ when this leaves it empty. Files without a generated
-// header are kept.
-func clearSqlcOutput(dir string) ([]string, error) {
+// delete the files of queries that are gone), removing sqlcdb/ when this
+// leaves it empty, and returns what it deleted so that a failed sqlc run
+// can put it back. Files without a generated header are kept.
+func clearSqlcOutput(dir string) (map[string][]byte, error) {
 	out := filepath.Join(dir, dirSqlcOut)
 	entries, err := os.ReadDir(out)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -108,7 +108,7 @@ func clearSqlcOutput(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var removed []string
+	removed := map[string][]byte{}
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
 			continue
@@ -125,9 +125,19 @@ func clearSqlcOutput(dir string) ([]string, error) {
 		if err := removeFile(dir, rel); err != nil {
 			return removed, err
 		}
-		removed = append(removed, rel)
+		removed[rel] = b
 	}
 	return removed, nil
+}
+
+// restore writes files (by relative path) back under dir.
+func restore(dir string, files map[string][]byte) error {
+	for rel, b := range files {
+		if err := writeFile(filepath.Join(dir, filepath.FromSlash(rel)), b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // runSqlc runs `go tool sqlc generate` in dir: sqlc is a tool of the

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/hasgen/hasgen/introspect"
@@ -149,6 +150,13 @@ func (c *Column) InputType() string {
 // ComparisonType is the name of the column's comparison input type:
 // <Scalar>_comparison_exp, or <Scalar>_array_comparison_exp for arrays.
 func (c *Column) ComparisonType() string {
+	if c.Dims > 1 {
+		// A multi-dimensional array compares with values of its own
+		// depth (Operators): a type of its own, so that an int[] and an
+		// int[][] column of one schema do not define
+		// Int_array_comparison_exp twice.
+		return c.Scalar + "_array_" + strconv.Itoa(c.Dims) + "d_comparison_exp"
+	}
 	if c.Dims > 0 {
 		return c.Scalar + "_array_comparison_exp"
 	}
@@ -158,7 +166,20 @@ func (c *Column) ComparisonType() string {
 // Operators lists the comparison operators of the column's comparison
 // type, in the order they are printed, with their argument types.
 func (c *Column) Operators() []Operator {
-	return ComparisonOperators(c.Scalar, c.Dims > 0, c.JSON(), c.IsString())
+	ops := ComparisonOperators(c.Scalar, c.Dims > 0, c.JSON(), c.IsString())
+	if c.Dims > 1 {
+		// Postgres does not type an array's depth, but = and < compare
+		// it: an int[][] value equals [[1,2],[3,4]], never a flat list.
+		// _contains and _contained_in look at elements only and keep the
+		// flat list.
+		for i := range ops {
+			switch ops[i].Name {
+			case "_eq", "_neq", "_gt", "_gte", "_lt", "_lte":
+				ops[i].Type = c.InputType()
+			}
+		}
+	}
+	return ops
 }
 
 // Operator is a comparison operator and the type of its operand.

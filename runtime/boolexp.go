@@ -103,6 +103,9 @@ func (c *compiler) comparisons(expr func(), typ string, col *Column, v val, path
 		return
 	}
 	isArray := col != nil && col.Array
+	// jsonb operands are JSON values: "abc" is the JSON string "abc",
+	// not the text of a document.
+	isJSON := col != nil && !isArray && col.JSON != ""
 	w.WriteString("(")
 	for i, f := range fields {
 		if i > 0 {
@@ -131,9 +134,14 @@ func (c *compiler) comparisons(expr func(), typ string, col *Column, v val, path
 			w.WriteString("(")
 			expr()
 			w.WriteString(op)
-			if isArray {
-				w.Param(c.param(f.v, EncodeTextList), typ)
-			} else {
+			switch {
+			case isArray:
+				// As an array literal: a text[] parameter cannot carry
+				// the rows of a multi-dimensional array.
+				w.Param(c.param(f.v, EncodeArray), typ)
+			case isJSON:
+				w.Param(c.param(f.v, EncodeJSON), typ)
+			default:
 				w.Param(c.param(f.v, EncodeText), typ)
 			}
 			w.WriteString(")")
@@ -147,7 +155,11 @@ func (c *compiler) comparisons(expr func(), typ string, col *Column, v val, path
 			w.WriteString("(")
 			expr()
 			w.WriteString(" = ANY(")
-			w.Param(c.param(f.v, EncodeTextList), typ+"[]")
+			if isJSON {
+				w.Param(c.param(f.v, EncodeJSONList), typ+"[]")
+			} else {
+				w.Param(c.param(f.v, EncodeTextList), typ+"[]")
+			}
 			w.WriteString("))")
 			continue
 		case "_contains", "_contained_in":
@@ -159,7 +171,7 @@ func (c *compiler) comparisons(expr func(), typ string, col *Column, v val, path
 			expr()
 			w.WriteString(op)
 			if isArray {
-				w.Param(c.param(f.v, EncodeTextList), typ)
+				w.Param(c.param(f.v, EncodeArray), typ)
 			} else {
 				w.Param(c.param(f.v, EncodeJSON), "jsonb")
 			}
@@ -261,16 +273,14 @@ func (c *compiler) aggregatePredicates(t *Table, x string, rel *Relationship, rp
 			switch f.name {
 			case "count":
 				w.WriteString("count(")
-				if distinct {
+				if distinct && len(cols) > 0 {
 					w.WriteString("DISTINCT ")
 				}
 				switch len(cols) {
 				case 0:
-					if distinct {
-						w.Write(y, ".*")
-					} else {
-						w.WriteString("*")
-					}
+					// Without arguments Hasura counts rows, distinct or
+					// not (CountStar).
+					w.WriteString("*")
 				case 1:
 					w.Write(y, ".", cols[0].sql)
 				default:

@@ -335,7 +335,8 @@ func (c *compiler) rowJSON(t *Table, perm *SelectPermission, b string, fields []
 				vals[i] = func() { c.w.WriteString("NULL") }
 				continue
 			}
-			vals[i] = func() { c.columnValue(col, b, f.field) }
+			fpath := path + ".selectionSet." + f.alias
+			vals[i] = func() { c.columnValue(col, b, f.field, fpath) }
 		}
 	}
 	c.jsonObject(keys, vals)
@@ -344,10 +345,15 @@ func (c *compiler) rowJSON(t *Table, perm *SelectPermission, b string, fields []
 // columnValue writes a column as it appears in the response: stringified
 // when the server stringifies big numbers, a JSON path applied for json
 // columns.
-func (c *compiler) columnValue(col *Column, b string, f *ast.Field) {
+func (c *compiler) columnValue(col *Column, b string, f *ast.Field, path string) {
 	w := c.w
 	if col.JSON != "" {
 		if p := c.arg(f, "path"); !p.isNull() {
+			if !p.fromVar {
+				if _, err := jsonPathKeys(scalarText(p.lit)); err != nil {
+					c.fail(path+".args.path", CodeValidationFailed, "%s", err.Error())
+				}
+			}
 			w.Write("(", b, ".", col.sql, " #> ")
 			w.Param(c.param(p, EncodeJSONPath), "text[]")
 			w.WriteString(")")
@@ -548,7 +554,7 @@ func (c *compiler) aggregate(t *Table, perm *SelectPermission, f *collected, j *
 							continue
 						}
 						ref := col(func() {
-							w.Write(fn, "(", b, ".", column.sql, ")")
+							w.Write(fn, "(", aggregateArg(fn, column, b), ")")
 							if c.stringify && column.BigNumber {
 								w.WriteString("::text")
 							}
@@ -595,6 +601,21 @@ var aggregateFuncs = map[string]bool{
 	"var_pop": true, "var_samp": true, "variance": true,
 }
 
+// aggregateArg is the argument of the aggregate fn over column col of
+// row alias b. Postgres has sum, min and max for money but none of the
+// statistics, which the schema offers (money is numeric, as in Hasura):
+// those read the value as numeric.
+func aggregateArg(fn string, col *Column, b string) string {
+	switch fn {
+	case "sum", "max", "min":
+	default:
+		if col.Type == "money" {
+			return b + "." + col.sql + "::numeric"
+		}
+	}
+	return b + "." + col.sql
+}
+
 func (c *compiler) count(t *Table, b string, f *ast.Field, path string) {
 	w := c.w
 	var cols []*Column
@@ -608,11 +629,10 @@ func (c *compiler) count(t *Table, b string, f *ast.Field, path string) {
 	}
 	distinct := c.arg(f, "distinct").boolean()
 	if len(cols) == 0 {
-		if distinct {
-			w.Write("count(DISTINCT ", b, ".*)")
-		} else {
-			w.WriteString("count(*)")
-		}
+		// Hasura counts rows when no columns are given, distinct or not
+		// (CountStar); count(DISTINCT row) would also differ on tables
+		// with equal rows.
+		w.WriteString("count(*)")
 		return
 	}
 	w.WriteString("count(")

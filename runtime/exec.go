@@ -185,6 +185,26 @@ func encodeParam(v any, enc Encoding) (any, *Error) {
 			out[i] = s
 		}
 		return out, nil
+	case EncodeJSONList:
+		l, ok := v.([]any)
+		if !ok {
+			l = []any{v}
+		}
+		out := make([]string, len(l))
+		for i, x := range l {
+			b, err := marshalOrdered(x)
+			if err != nil {
+				return nil, &Error{Code: CodeParseFailed, Path: "$", Message: err.Error()}
+			}
+			out[i] = string(b)
+		}
+		return out, nil
+	case EncodeArray:
+		lit, err := arrayLiteral(v)
+		if err != nil {
+			return nil, &Error{Code: CodeParseFailed, Path: "$", Message: err.Error()}
+		}
+		return lit, nil
 	case EncodeJSONPath:
 		s, _ := v.(string)
 		path, err := jsonPathKeys(s)
@@ -198,6 +218,51 @@ func encodeParam(v any, enc Encoding) (any, *Error) {
 		return nil, &Error{Code: CodeParseFailed, Path: "$", Message: err.Error()}
 	}
 	return t, nil
+}
+
+// arrayLiteral writes a JSON list as a Postgres array literal, nested
+// lists as the dimensions of a multi-dimensional array: [[1,2],[3,4]] →
+// {{"1","2"},{"3","4"}}. Every element is quoted, so any text is data; a
+// value that is not a list is a list of one (GraphQL input coercion).
+func arrayLiteral(v any) (string, error) {
+	var b strings.Builder
+	var write func(v any) error
+	write = func(v any) error {
+		l, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("expected a list, found %s", kindOf(v))
+		}
+		b.WriteByte('{')
+		for i, x := range l {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			switch x := x.(type) {
+			case nil:
+				b.WriteString("NULL")
+			case []any:
+				if err := write(x); err != nil {
+					return err
+				}
+			default:
+				t, err := textOf(x)
+				if err != nil {
+					return err
+				}
+				s, _ := t.(string)
+				b.WriteByte('"')
+				b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
+				b.WriteByte('"')
+			}
+		}
+		b.WriteByte('}')
+		return nil
+	}
+	if _, ok := v.([]any); !ok {
+		v = []any{v}
+	}
+	err := write(v)
+	return b.String(), err
 }
 
 // jsonPathKeys parses Hasura's JSON path argument: "$.a.b[0]", ".a",

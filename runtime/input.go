@@ -253,6 +253,24 @@ func literalConst(v *ast.Value, enc Encoding) any {
 	case EncodeJSON:
 		b, _ := json.Marshal(literalJSON(v))
 		return string(b)
+	case EncodeJSONList:
+		items := v.Children
+		if v.Kind != ast.ListValue {
+			items = ast.ChildValueList{{Value: v}}
+		}
+		out := make([]string, len(items))
+		for i, ch := range items {
+			b, _ := json.Marshal(literalJSON(ch.Value))
+			out[i] = string(b)
+		}
+		return out
+	case EncodeArray:
+		lit, _ := arrayLiteral(literalJSON(v))
+		return lit
+	case EncodeJSONPath:
+		// Checked when compiling (compiler.columnValue).
+		keys, _ := jsonPathKeys(scalarText(v))
+		return keys
 	case EncodeTextList:
 		if v.Kind != ast.ListValue {
 			return []string{scalarText(v)}

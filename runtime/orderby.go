@@ -119,7 +119,7 @@ func (c *compiler) orderObject(t *Table, perm *SelectPermission, v val, path str
 					c.fail(fpath+"."+af.name+"."+cf.name, CodeValidationFailed, "field '%s' not found in type: '%s_%s_order_by'", cf.name, remote.Type, fn)
 					return out
 				}
-				out = append(out, orderItem{dir: dir, expr: sub(true, func(z string) { w.Write(fn, "(", z, ".", col.sql, ")") })})
+				out = append(out, orderItem{dir: dir, expr: sub(true, func(z string) { w.Write(fn, "(", aggregateArg(fn, col, z), ")") })})
 			}
 		}
 	}

@@ -45,6 +45,8 @@ const (
 	EncodeTextList                 // list of scalars → text[]
 	EncodeArrayLit                 // Postgres array literal string (session variables for _in)
 	EncodeJSONPath                 // a JSON path ("$.a[0]", ".a", "a") → text[] for #>
+	EncodeJSONList                 // list of JSON values → text[] of their JSON texts (jsonb _in)
+	EncodeArray                    // list, nested for multi-dimensional arrays → Postgres array literal text
 )
 
 // NewWriter returns a Writer for a single statement; mux selects the
@@ -93,7 +95,7 @@ func (w *Writer) Param(p Param, typ string) {
 		// The subscriber's values are a JSON array of texts (or of text
 		// arrays); element n is this parameter.
 		switch p.Encoding {
-		case EncodeTextList, EncodeJSONPath:
+		case EncodeTextList, EncodeJSONPath, EncodeJSONList:
 			w.Write(`(ARRAY(SELECT json_array_elements_text("_subs"."vars"->`, strconv.Itoa(n), `)))::`, typ)
 		default:
 			w.Write(`(("_subs"."vars"->>`, strconv.Itoa(n), `))::`, typ)

@@ -63,6 +63,8 @@ role's permissions compiled into the SQL.`,
 		newIntrospectCmd(stdout),
 		newInitCmd(stdout, stderr),
 		newValidateCmd(stdout, stderr),
+		newGenerateCmd(stdout, stderr),
+		newCheckCmd(stdout, stderr),
 		newExplainCmd(stdout, stderr),
 	)
 	return root
