@@ -126,7 +126,7 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sdl, err := sdlGo(filepath.ToSlash(o.Config), gqlgenStamp(gqlgenYML, customSDL, o.Module))
+	sdl, err := sdlGo(o.source(), gqlgenStamp(gqlgenYML, customSDL, o.Module))
 	if err != nil {
 		return nil, err
 	}
@@ -257,4 +257,20 @@ func replacePath(dir, given string) (string, error) {
 		rel = "./" + rel
 	}
 	return rel, nil
+}
+
+// source is the permissions file as generated files name it: relative to
+// the project directory, so that the output does not depend on where
+// hasgen runs from.
+func (o *Options) source() string {
+	config, err1 := filepath.Abs(o.Config)
+	out, err2 := filepath.Abs(o.Out)
+	if err1 != nil || err2 != nil {
+		return filepath.ToSlash(o.Config)
+	}
+	rel, err := filepath.Rel(out, config)
+	if err != nil {
+		return filepath.ToSlash(o.Config)
+	}
+	return filepath.ToSlash(rel)
 }

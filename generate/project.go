@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"go/format"
-	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -89,7 +88,7 @@ type files struct {
 // is rendered later, by gqlgenStamp's caller, because it records what
 // gqlgen read.
 func projectFiles(p *model.Project, o *Options, replace string) (*files, error) {
-	src := filepath.ToSlash(o.Config)
+	src := o.source()
 	fs := &files{generated: map[string][]byte{}, user: map[string][]byte{}}
 
 	full, err := templates.SDL(p, model.AdminRole)

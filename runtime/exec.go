@@ -346,7 +346,7 @@ func (e *Engine) runCustom(ctx context.Context, s *Session, r *roleExec, d *docu
 	for k, v := range vars {
 		plain[k] = plainJSON(v)
 	}
-	ctx = WithSession(ctx, s)
+	ctx = graphql.StartOperationTrace(WithSession(ctx, s))
 	oc, gerrs := r.custom.CreateOperationContext(ctx, &graphql.RawParams{Query: req.Query, OperationName: req.OperationName, Variables: plain})
 	if gerrs != nil {
 		return gqlErrors(gerrs)

@@ -134,6 +134,24 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	return b, nil
 }
 
+// BuildDir compiles an existing project directory (a committed generated
+// server) into a temporary binary, leaving the directory as it was.
+func BuildDir(ctx context.Context, dir string) (*Build, error) {
+	tmp, err := os.MkdirTemp("", "hasgen-bin-")
+	if err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(tmp, "server")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("e2e: go build in %s: %w\n%s", dir, err, stderr.String())
+	}
+	return &Build{Dir: dir, Binary: bin}, nil
+}
+
 // Server is a running generated server.
 type Server struct {
 	// URL is the server's base URL, e.g. http://127.0.0.1:43121.

@@ -1,0 +1,184 @@
+// Package example holds hasgen's example app: schema.sql, the permissions
+// file hasgen.yaml, and server/, the generated server committed with one
+// hand-written custom resolver (a sqlc query). Its tests check that the
+// committed server is what hasgen generates now, and talk to it over HTTP
+// as each role.
+package example_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hasgen/hasgen/generate"
+	"github.com/hasgen/hasgen/internal/e2e"
+	"github.com/hasgen/hasgen/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+const module = "github.com/hasgen/hasgen/example/server"
+
+// TestCommittedServerIsUpToDate is `hasgen check` over example/: CI fails
+// when the committed server differs from what generate writes now.
+func TestCommittedServerIsUpToDate(t *testing.T) {
+	url := pgtest.NewDatabase(t, "schema.sql")
+	diff, err := generate.Check(context.Background(), generate.Options{
+		DatabaseURL: url, Config: "hasgen.yaml", Out: "server", Module: module, RuntimeReplace: "..",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff != "" {
+		t.Fatalf("example/server is out of date; regenerate it:\n  hasgen generate --database-url URL --config example/hasgen.yaml --out example/server --module %s --runtime-replace .\n%s", module, diff)
+	}
+}
+
+const jwtKey = "an-hs256-key-of-at-least-32-characters!"
+
+// token signs an HS256 JWT with Hasura's claims.
+func token(t *testing.T, role, userID string, allowed ...string) string {
+	t.Helper()
+	if len(allowed) == 0 {
+		allowed = []string{role}
+	}
+	claims := map[string]any{
+		"sub": userID,
+		"exp": time.Now().Add(time.Hour).Unix(),
+		"https://hasura.io/jwt/claims": map[string]any{
+			"x-hasura-allowed-roles": allowed,
+			"x-hasura-default-role":  role,
+			"x-hasura-user-id":       userID,
+		},
+	}
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	head := enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(claims)
+	mac := hmac.New(sha256.New, []byte(jwtKey))
+	mac.Write([]byte(head))
+	return head + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+type client struct {
+	t   *testing.T
+	url string
+}
+
+func (c client) query(headers map[string]string, query string) string {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]string{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, c.url+"/v1/graphql", bytes.NewReader(body))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		c.t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+func TestExampleServer(t *testing.T) {
+	url := pgtest.NewDatabase(t, "schema.sql")
+	ctx := context.Background()
+	b, err := e2e.BuildDir(ctx, "server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(filepath.Dir(b.Binary))
+	srv, err := b.Start(ctx, map[string]string{
+		"HASURA_GRAPHQL_DATABASE_URL": url,
+		"HASURA_GRAPHQL_ADMIN_SECRET": "admin-secret",
+		"HASURA_GRAPHQL_JWT_SECRET":   `{"type":"HS256","key":"` + jwtKey + `"}`,
+		"HASURA_GRAPHQL_ENABLE_CONSOLE": "true",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c := client{t, srv.URL}
+	bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+	ada, brian, eve := bearer(token(t, "user", "1")), bearer(token(t, "user", "2")), bearer(token(t, "user", "5"))
+	chen := bearer(token(t, "agent", "3"))
+	analyst := bearer(token(t, "analyst", "9"))
+	admin := map[string]string{"X-Hasura-Admin-Secret": "admin-secret"}
+
+	cases := []struct {
+		name    string
+		headers map[string]string
+		query   string
+		want    string
+	}{
+		// Channel members read only their channels' messages: Brian is in
+		// general and random, not in the private engineering.
+		{"member reads own channels", brian,
+			`{ channels(order_by: {id: asc}) { name messages(order_by: {id: asc}) { body author { name } } } }`,
+			`{"data":{"channels":[{"name":"general","messages":[{"body":"Welcome to general!","author":{"name":"Ada"}}, {"body":"Hi all","author":{"name":"Brian"}}, {"body":"Deliveries start at nine.","author":{"name":"Chen"}}]}, {"name":"random","messages":[{"body":"Anyone for lunch?","author":{"name":"Brian"}}, {"body":"Me!","author":{"name":"Eve"}}]}]}}`},
+		{"private channel hidden, messages too", brian,
+			`{ messages_aggregate(where: {channel: {name: {_eq: "engineering"}}}) { aggregate { count } } }`,
+			`{"data":{"messages_aggregate":{"aggregate":{"count":0}}}}`},
+		{"private channel visible to its member", ada,
+			`{ channels(where: {is_private: {_eq: true}}) { name members_aggregate: members { user { name } } } }`,
+			`{"data":{"channels":[{"name":"engineering","members_aggregate":[{"user":{"name":"Ada"}}, {"user":{"name":"Chen"}}]}]}}`},
+		// Orders: a customer sees theirs, an agent those assigned to them.
+		{"customer orders", ada, `{ orders(order_by: {created_at: asc}) { status total invoice { status } } }`,
+			`{"data":{"orders":[{"status":"delivered","total":12.50,"invoice":{"status":"paid"}}, {"status":"out_for_delivery","total":8.00,"invoice":{"status":"issued"}}]}}`},
+		{"agent orders", chen, `{ orders(order_by: {created_at: asc}) { status customer_id } }`,
+			`{"data":{"orders":[{"status":"delivered","customer_id":1}, {"status":"preparing","customer_id":2}]}}`},
+		{"agent cannot see invoices", chen, `{ invoices { id } }`,
+			`{"errors":[{"message":"field 'invoices' not found in type: 'query_root'","extensions":{"path":"$.selectionSet.invoices","code":"validation-failed"}}]}`},
+		// Analysts: paid invoices only, without private columns.
+		{"analyst paid invoices", analyst, `{ invoices(order_by: {id: asc}) { amount currency status } invoices_aggregate { aggregate { count sum { amount } } } }`,
+			`{"data":{"invoices":[{"amount":12.50,"currency":"EUR","status":"paid"}, {"amount":23.90,"currency":"USD","status":"paid"}],"invoices_aggregate":{"aggregate":{"count":2,"sum":{"amount":36.40}}}}}`},
+		{"analyst private column", analyst, `{ invoices { billing_address } }`,
+			`{"errors":[{"message":"field 'billing_address' not found in type: 'invoices'","extensions":{"path":"$.selectionSet.invoices.selectionSet.billing_address","code":"validation-failed"}}]}`},
+		{"customer private column of own invoice", eve, `{ invoices { status tax_id tags } }`,
+			`{"data":{"invoices":[{"status":"draft","tax_id":null,"tags":["bulk"]}]}}`},
+		// The custom resolver (a sqlc query) checks membership itself.
+		{"custom field, member", brian, `{ channel_activity(channel_id: 1) { day messages } }`,
+			`{"data":{"channel_activity":[{"day":"2024-02-01","messages":3}]}}`},
+		{"custom field, not a member", eve, `{ channel_activity(channel_id: 2) { day messages } }`,
+			`{"data":{"channel_activity":[]}}`},
+		{"custom and generated fields together", admin, `{ a: channel_activity(channel_id: 2) { messages } users_aggregate { aggregate { count } } }`,
+			`{"data":{"a":[{"messages":2}],"users_aggregate":{"aggregate":{"count":5}}}}`},
+		{"role not allowed by the token", map[string]string{"Authorization": "Bearer " + token(t, "user", "1"), "X-Hasura-Role": "analyst"}, `{ users { id } }`,
+			`{"errors":[{"message":"Your requested role is not in allowed roles","extensions":{"path":"$","code":"access-denied"}}]}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.query(tc.headers, tc.query)
+			if got != tc.want {
+				t.Errorf("\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+
+	t.Run("console", func(t *testing.T) {
+		resp, err := http.Get(srv.URL + "/console")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), "graphiql") {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+}
