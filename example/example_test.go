@@ -104,9 +104,9 @@ func TestExampleServer(t *testing.T) {
 	}
 	defer os.RemoveAll(filepath.Dir(b.Binary))
 	srv, err := b.Start(ctx, map[string]string{
-		"HASURA_GRAPHQL_DATABASE_URL": url,
-		"HASURA_GRAPHQL_ADMIN_SECRET": "admin-secret",
-		"HASURA_GRAPHQL_JWT_SECRET":   `{"type":"HS256","key":"` + jwtKey + `"}`,
+		"HASURA_GRAPHQL_DATABASE_URL":   url,
+		"HASURA_GRAPHQL_ADMIN_SECRET":   "admin-secret",
+		"HASURA_GRAPHQL_JWT_SECRET":     `{"type":"HS256","key":"` + jwtKey + `"}`,
 		"HASURA_GRAPHQL_ENABLE_CONSOLE": "true",
 	})
 	if err != nil {

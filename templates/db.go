@@ -392,8 +392,8 @@ func filterFunc(t *model.Table, name, what, role string, e metadata.BoolExp, fun
 	body := fw.code()
 	pos := e.Position()
 	fn := jen.Commentf("%s writes role %q's %s on %s (%s:%d:%d):", name, role, what, t.Qualified(), filepath.Base(pos.File), pos.Line, pos.Col).Line().
-		Comment("").Line().
-		Comment("\t"+e.String()).Line().
+		Comment("//").Line().
+		Comment("//\t"+e.String()).Line().
 		Func().Id(name).Params(jen.Id("w").Op("*").Qual(runtimePkg, "Writer"), jen.Id("t").String()).Block(body...)
 	*funcs = append(*funcs, fn)
 	return jen.Id(name)

@@ -46,7 +46,7 @@ var ChannelMembers = &runtime.Table{
 
 // channelMembersSelectUser writes role "user"'s select filter on public.channel_members (hasgen.yaml:18:18):
 //
-// 	(rel channel (rel members (_eq user_id x-hasura-user-id)))
+//	(rel channel (rel members (_eq user_id x-hasura-user-id)))
 func channelMembersSelectUser(w *runtime.Writer, t string) {
 	a1 := w.Alias()
 	a2 := w.Alias()

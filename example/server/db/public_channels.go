@@ -49,7 +49,7 @@ var Channels = &runtime.Table{
 
 // channelsSelectUser writes role "user"'s select filter on public.channels (hasgen.yaml:32:11):
 //
-// 	(or (_eq is_private false) (rel members (_eq user_id x-hasura-user-id)))
+//	(or (_eq is_private false) (rel members (_eq user_id x-hasura-user-id)))
 func channelsSelectUser(w *runtime.Writer, t string) {
 	a1 := w.Alias()
 	w.Write(`((`, t, `."is_private" = 'false'::bool) OR EXISTS (SELECT 1 FROM "public"."channel_members" AS `, a1, ` WHERE (`, a1, `."channel_id" = `, t, `."id") AND (`, a1, `."user_id" = `)

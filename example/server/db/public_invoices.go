@@ -60,14 +60,14 @@ var Invoices = &runtime.Table{
 
 // invoicesSelectAnalyst writes role "analyst"'s select filter on public.invoices (hasgen.yaml:46:27):
 //
-// 	(_eq status "paid")
+//	(_eq status "paid")
 func invoicesSelectAnalyst(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."status" = 'paid'::"public"."invoice_status")`)
 }
 
 // invoicesSelectUser writes role "user"'s select filter on public.invoices (hasgen.yaml:51:32):
 //
-// 	(_eq customer_id x-hasura-user-id)
+//	(_eq customer_id x-hasura-user-id)
 func invoicesSelectUser(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."customer_id" = `)
 	w.Session("x-hasura-user-id", "int4")

@@ -72,7 +72,7 @@ var Messages = &runtime.Table{
 
 // messagesSelectUser writes role "user"'s select filter on public.messages (hasgen.yaml:62:18):
 //
-// 	(rel channel (rel members (_eq user_id x-hasura-user-id)))
+//	(rel channel (rel members (_eq user_id x-hasura-user-id)))
 func messagesSelectUser(w *runtime.Writer, t string) {
 	a1 := w.Alias()
 	a2 := w.Alias()
@@ -83,7 +83,7 @@ func messagesSelectUser(w *runtime.Writer, t string) {
 
 // messagesInsertCheckUser writes role "user"'s insert check on public.messages (hasgen.yaml:69:17):
 //
-// 	(rel channel (rel members (_eq user_id x-hasura-user-id)))
+//	(rel channel (rel members (_eq user_id x-hasura-user-id)))
 func messagesInsertCheckUser(w *runtime.Writer, t string) {
 	a1 := w.Alias()
 	a2 := w.Alias()
@@ -94,7 +94,7 @@ func messagesInsertCheckUser(w *runtime.Writer, t string) {
 
 // messagesUpdateFilterUser writes role "user"'s update filter on public.messages (hasgen.yaml:75:30):
 //
-// 	(_eq author_id x-hasura-user-id)
+//	(_eq author_id x-hasura-user-id)
 func messagesUpdateFilterUser(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."author_id" = `)
 	w.Session("x-hasura-user-id", "int4")
@@ -103,7 +103,7 @@ func messagesUpdateFilterUser(w *runtime.Writer, t string) {
 
 // messagesUpdateCheckUser writes role "user"'s update check on public.messages (hasgen.yaml:76:29):
 //
-// 	(_eq author_id x-hasura-user-id)
+//	(_eq author_id x-hasura-user-id)
 func messagesUpdateCheckUser(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."author_id" = `)
 	w.Session("x-hasura-user-id", "int4")
@@ -112,7 +112,7 @@ func messagesUpdateCheckUser(w *runtime.Writer, t string) {
 
 // messagesDeleteFilterUser writes role "user"'s delete filter on public.messages (hasgen.yaml:80:30):
 //
-// 	(_eq author_id x-hasura-user-id)
+//	(_eq author_id x-hasura-user-id)
 func messagesDeleteFilterUser(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."author_id" = `)
 	w.Session("x-hasura-user-id", "int4")

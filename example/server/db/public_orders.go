@@ -76,7 +76,7 @@ var Orders = &runtime.Table{
 
 // ordersSelectAgent writes role "agent"'s select filter on public.orders (hasgen.yaml:94:29):
 //
-// 	(_eq agent_id x-hasura-user-id)
+//	(_eq agent_id x-hasura-user-id)
 func ordersSelectAgent(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."agent_id" = `)
 	w.Session("x-hasura-user-id", "int4")
@@ -85,7 +85,7 @@ func ordersSelectAgent(w *runtime.Writer, t string) {
 
 // ordersSelectUser writes role "user"'s select filter on public.orders (hasgen.yaml:103:32):
 //
-// 	(_eq customer_id x-hasura-user-id)
+//	(_eq customer_id x-hasura-user-id)
 func ordersSelectUser(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."customer_id" = `)
 	w.Session("x-hasura-user-id", "int4")
@@ -94,7 +94,7 @@ func ordersSelectUser(w *runtime.Writer, t string) {
 
 // ordersInsertCheckUser writes role "user"'s insert check on public.orders (hasgen.yaml:108:31):
 //
-// 	(_eq customer_id x-hasura-user-id)
+//	(_eq customer_id x-hasura-user-id)
 func ordersInsertCheckUser(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."customer_id" = `)
 	w.Session("x-hasura-user-id", "int4")
@@ -103,7 +103,7 @@ func ordersInsertCheckUser(w *runtime.Writer, t string) {
 
 // ordersUpdateFilterAgent writes role "agent"'s update filter on public.orders (hasgen.yaml:114:29):
 //
-// 	(_eq agent_id x-hasura-user-id)
+//	(_eq agent_id x-hasura-user-id)
 func ordersUpdateFilterAgent(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."agent_id" = `)
 	w.Session("x-hasura-user-id", "int4")
@@ -112,7 +112,7 @@ func ordersUpdateFilterAgent(w *runtime.Writer, t string) {
 
 // ordersUpdateCheckAgent writes role "agent"'s update check on public.orders (hasgen.yaml:115:26):
 //
-// 	(_neq status "placed")
+//	(_neq status "placed")
 func ordersUpdateCheckAgent(w *runtime.Writer, t string) {
 	w.Write(`(`, t, `."status" <> 'placed'::"public"."order_status")`)
 }
