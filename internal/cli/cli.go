@@ -66,6 +66,7 @@ role's permissions compiled into the SQL.`,
 		newGenerateCmd(stdout, stderr),
 		newCheckCmd(stdout, stderr),
 		newExplainCmd(stdout, stderr),
+		newDevCmd(stdout, stderr),
 	)
 	return root
 }

@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	neturl "net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hasgen/hasgen/internal/cli"
 	"github.com/hasgen/hasgen/introspect"
@@ -210,5 +216,76 @@ func TestHelpHasExamples(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "hasgen "+c) {
 			t.Errorf("%s --help: exit %d\n%s", c, code, stdout)
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestDevServesTheExample(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- cli.Run(ctx, []string{"dev", "--port", strconv.Itoa(port), "--example", filepath.Join(repo(t), "example")}, &out, &errb)
+	}()
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(out.String(), "Ctrl-C stops") {
+		select {
+		case code := <-done:
+			t.Fatalf("dev exited %d early:\n%s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("dev did not come up:\n%s", errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var token string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "user Ada") {
+			token = line[strings.LastIndex(line, " ")+1:]
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+strconv.Itoa(port)+"/v1/graphql",
+		strings.NewReader(`{"query":"{ orders(order_by: {total: asc}) { total } }"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `{"data":{"orders":[{"total":8.00}, {"total":12.50}]}}`; string(body) != want {
+		t.Errorf("as Ada: %s, want %s", body, want)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("dev exited %d after Ctrl-C:\n%s", code, errb.String())
+	}
+	if _, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"); err == nil {
+		t.Fatal("the server still answers after dev stopped")
 	}
 }
