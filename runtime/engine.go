@@ -63,7 +63,13 @@ type Engine struct {
 	stringify bool
 
 	mu   sync.RWMutex
-	docs map[string]*document
+	docs map[docKey]*document
+}
+
+// docKey identifies a parsed document: the same text is validated once per
+// role and operation name.
+type docKey struct {
+	role, operation, query string
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -87,7 +93,7 @@ func NewEngine(cfg EngineConfig, pool *pgxpool.Pool) (*Engine, error) {
 		roles:     map[string]*roleExec{},
 		pool:      pool,
 		stringify: cfg.StringifyNumeric,
-		docs:      map[string]*document{},
+		docs:      map[docKey]*document{},
 	}
 	for _, t := range s.Tables {
 		for name, kind := range map[string]rootKind{t.Roots.Select: rootSelect, t.Roots.SelectByPk: rootByPk, t.Roots.SelectAggregate: rootAggregate, t.Roots.SelectStream: rootStream} {
@@ -217,7 +223,7 @@ const maxCachedDocuments = 4096
 // document returns the parsed and validated document of a request,
 // computing it on first use.
 func (e *Engine) document(r *roleExec, req *Request) *document {
-	key := r.name + "\x00" + req.OperationName + "\x00" + req.Query
+	key := docKey{r.name, req.OperationName, req.Query}
 	e.mu.RLock()
 	d := e.docs[key]
 	e.mu.RUnlock()
@@ -227,7 +233,7 @@ func (e *Engine) document(r *roleExec, req *Request) *document {
 	d = e.parse(r, req)
 	e.mu.Lock()
 	if len(e.docs) >= maxCachedDocuments {
-		e.docs = map[string]*document{}
+		e.docs = map[docKey]*document{}
 	}
 	e.docs[key] = d
 	e.mu.Unlock()
@@ -366,8 +372,8 @@ func (e *Engine) Do(ctx context.Context, s *Session, req *Request) []byte {
 // decodeVariables decodes the request's variables, keeping object key
 // order.
 func decodeVariables(raw json.RawMessage) (map[string]any, *Error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return map[string]any{}, nil
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
+		return nil, nil
 	}
 	v, err := decodeOrdered(raw)
 	if err != nil {
@@ -428,6 +434,9 @@ type Explained struct {
 	// the value when it is known (a constant, a variable, a session
 	// variable the session has).
 	Params []string
+	// Args are the parameters' values as the statement would be run with
+	// them; nil when a session variable it needs is missing.
+	Args []any
 }
 
 // Explain compiles a request for a session's role and returns the SQL of
@@ -459,6 +468,9 @@ func (e *Engine) Explain(s *Session, req *Request) ([]Explained, *Error) {
 		ex := Explained{Field: f.key, SQL: f.sql}
 		for i, prm := range f.params {
 			ex.Params = append(ex.Params, describeParam(i+1, prm, s, vars))
+		}
+		if args, err := bindParams(f.params, s, vars); err == nil {
+			ex.Args = args
 		}
 		out = append(out, ex)
 	}

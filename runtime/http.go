@@ -77,9 +77,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req Request
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeJSON(w, AppendErrors(nil, invalidJSON(err)))
-		return
+	if !parseRequest(body, &req) {
+		req = Request{}
+		if err := json.Unmarshal(body, &req); err != nil {
+			writeJSON(w, AppendErrors(nil, invalidJSON(err)))
+			return
+		}
 	}
 	writeJSON(w, h.Engine.Do(ctx, s, &req))
 }

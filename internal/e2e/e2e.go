@@ -214,6 +214,9 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	return w.s.logs.Write(p)
 }
 
+// PID returns the server's process id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // Logs returns what the server wrote so far.
 func (s *Server) Logs() string {
 	s.mu.Lock()
