@@ -123,3 +123,21 @@ func TestHTTPOpenMode(t *testing.T) {
 		t.Fatalf("role from header: %s", body)
 	}
 }
+
+// A panic while serving becomes a Hasura-shaped error, and the server
+// goes on serving.
+func TestHTTPPanicIsAnError(t *testing.T) {
+	auth, err := runtime.NewAuthenticator(context.Background(), runtime.AuthConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(&runtime.Handler{Engine: nil, Auth: auth}) // Do on a nil engine panics
+	defer srv.Close()
+	for i := 0; i < 2; i++ {
+		status, body := post(t, srv.URL, `{"query":"{ a }"}`, nil)
+		want := `{"errors":[{"message":"internal error","extensions":{"path":"$","code":"unexpected"}}]}`
+		if status != 200 || body != want {
+			t.Fatalf("status %d body %s", status, body)
+		}
+	}
+}

@@ -41,6 +41,7 @@ type Config struct {
 	Port             int    // HASURA_GRAPHQL_SERVER_PORT, default 8080
 	AdminSecret      string // HASURA_GRAPHQL_ADMIN_SECRET
 	JWTSecret        string // HASURA_GRAPHQL_JWT_SECRET
+	JWTSecrets       string // HASURA_GRAPHQL_JWT_SECRETS (a JSON array of configs)
 	UnauthorizedRole string // HASURA_GRAPHQL_UNAUTHORIZED_ROLE
 	StringifyNumeric bool   // HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES
 	EnableConsole    bool   // HASURA_GRAPHQL_ENABLE_CONSOLE: GraphiQL at /console
@@ -103,6 +104,7 @@ func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	num(&cfg.Port, "HASURA_GRAPHQL_SERVER_PORT")
 	str(&cfg.AdminSecret, "HASURA_GRAPHQL_ADMIN_SECRET", "HASURA_GRAPHQL_ACCESS_KEY")
 	str(&cfg.JWTSecret, "HASURA_GRAPHQL_JWT_SECRET")
+	str(&cfg.JWTSecrets, "HASURA_GRAPHQL_JWT_SECRETS")
 	str(&cfg.UnauthorizedRole, "HASURA_GRAPHQL_UNAUTHORIZED_ROLE")
 	boolean(&cfg.StringifyNumeric, "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES")
 	boolean(&cfg.EnableConsole, "HASURA_GRAPHQL_ENABLE_CONSOLE")
@@ -186,7 +188,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.Default()
 	}
-	auth, err := NewAuthenticator(ctx, AuthConfig{AdminSecret: cfg.AdminSecret, JWTSecret: cfg.JWTSecret, UnauthorizedRole: cfg.UnauthorizedRole})
+	auth, err := NewAuthenticator(ctx, AuthConfig{AdminSecret: cfg.AdminSecret, JWTSecret: cfg.JWTSecret, JWTSecrets: cfg.JWTSecrets, UnauthorizedRole: cfg.UnauthorizedRole})
 	if err != nil {
 		return nil, err
 	}
