@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"strconv"
-	"testing/fstest"
 	"time"
 
 	"github.com/hasgen/hasgen/internal/e2e"
@@ -211,19 +210,11 @@ func compiledSQL(ctx context.Context, url, config string, qs []query) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	files := fstest.MapFS{}
-	for _, role := range append([]string{model.AdminRole}, p.Roles...) {
-		sdl, err := templates.SDL(p, role)
-		if err != nil {
-			return nil, err
-		}
-		name := "roles/" + role + ".graphqls"
-		if role == model.AdminRole {
-			name = "full.graphqls"
-		}
-		files[name] = &fstest.MapFile{Data: sdl}
+	cfg, err := templates.EngineConfig(p)
+	if err != nil {
+		return nil, err
 	}
-	engine, err := runtime.NewEngine(runtime.EngineConfig{Tables: templates.Descriptors(p), Schemas: files}, nil)
+	engine, err := runtime.NewEngine(cfg, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,9 @@ type EngineConfig struct {
 	// Schemas holds the generated SDL: roles/<role>.graphqls for every
 	// role and full.graphqls for admin.
 	Schemas fs.FS
+	// SDL, when Schemas is nil, holds the same by role (admin's under
+	// "admin"): schemas built in memory, as hasgen explain does.
+	SDL map[string][]byte
 	// CustomSDL is the user's custom schema (graph/custom.graphqls), added
 	// to every role's schema; empty for none.
 	CustomSDL string
@@ -104,12 +107,18 @@ func NewEngine(cfg EngineConfig, pool *pgxpool.Pool) (*Engine, error) {
 	}
 	load := func(role, file string) (*roleExec, error) {
 		var sdl []byte
-		if file != "" {
+		switch {
+		case file != "" && cfg.Schemas == nil:
+			var ok bool
+			if sdl, ok = cfg.SDL[role]; !ok {
+				return nil, fmt.Errorf("schema of role %s: missing", role)
+			}
+		case file != "":
 			sdl, err = fs.ReadFile(cfg.Schemas, file)
 			if err != nil {
 				return nil, fmt.Errorf("schema of role %s: %w", role, err)
 			}
-		} else {
+		default:
 			sdl = []byte("schema { query: query_root }\ntype query_root {\n  no_queries_available: String!\n}\n")
 		}
 		sources := []*ast.Source{{Name: file, Input: string(sdl)}}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"testing/fstest"
 
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/introspect"
@@ -90,18 +89,6 @@ func newEngineFromFiles(t testing.TB, sqlFiles []string, config string, stringif
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := fstest.MapFS{}
-	for _, role := range append([]string{model.AdminRole}, p.Roles...) {
-		sdl, err := templates.SDL(p, role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := "roles/" + role + ".graphqls"
-		if role == model.AdminRole {
-			name = "full.graphqls"
-		}
-		files[name] = &fstest.MapFile{Data: sdl}
-	}
 	// The pool runtime.NewPool makes (UTC sessions), with a tracer that
 	// records every statement sent.
 	pc, err := pgxpool.ParseConfig(url)
@@ -118,7 +105,12 @@ func newEngineFromFiles(t testing.TB, sqlFiles []string, config string, stringif
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	e, err := runtime.NewEngine(runtime.EngineConfig{Tables: templates.Descriptors(p), Schemas: files, StringifyNumeric: stringify}, pool)
+	cfg, err := templates.EngineConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.StringifyNumeric = stringify
+	e, err := runtime.NewEngine(cfg, pool)
 	if err != nil {
 		t.Fatal(err)
 	}

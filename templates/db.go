@@ -161,22 +161,10 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 	fields = append(fields, jen.Id("Roots").Op(":").Qual(runtimePkg, "RootFields").Values(rootValues(t)...))
 
 	// Permissions, role by role in sorted order.
-	roles := func(m map[string]bool) []string {
-		out := make([]string, 0, len(m))
-		for r := range m {
-			out = append(out, r)
-		}
-		sort.Strings(out)
-		return out
-	}
 	lower := lowerFirst(t.GoName)
 	if len(t.Select) > 0 {
-		set := map[string]bool{}
-		for r := range t.Select {
-			set[r] = true
-		}
 		fields = append(fields, jen.Id("Select").Op(":").Map(jen.String()).Op("*").Qual(runtimePkg, "SelectPermission").ValuesFunc(func(g *jen.Group) {
-			for _, role := range roles(set) {
+			for _, role := range sortedKeys(t.Select) {
 				sp := t.Select[role]
 				vals := []jen.Code{jen.Id("Columns").Op(":").Add(columnList(sp.Columns))}
 				if fn := filterFunc(t, lower+"Select"+model.GoName(role), "select filter", role, sp.Filter, &funcs); fn != nil {
@@ -194,12 +182,8 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		}))
 	}
 	if len(t.Insert) > 0 {
-		set := map[string]bool{}
-		for r := range t.Insert {
-			set[r] = true
-		}
 		fields = append(fields, jen.Id("Insert").Op(":").Map(jen.String()).Op("*").Qual(runtimePkg, "InsertPermission").ValuesFunc(func(g *jen.Group) {
-			for _, role := range roles(set) {
+			for _, role := range sortedKeys(t.Insert) {
 				ip := t.Insert[role]
 				vals := []jen.Code{jen.Id("Columns").Op(":").Add(stringList(ip.Columns))}
 				if fn := filterFunc(t, lower+"InsertCheck"+model.GoName(role), "insert check", role, ip.Check, &funcs); fn != nil {
@@ -217,12 +201,8 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		}))
 	}
 	if len(t.Update) > 0 {
-		set := map[string]bool{}
-		for r := range t.Update {
-			set[r] = true
-		}
 		fields = append(fields, jen.Id("Update").Op(":").Map(jen.String()).Op("*").Qual(runtimePkg, "UpdatePermission").ValuesFunc(func(g *jen.Group) {
-			for _, role := range roles(set) {
+			for _, role := range sortedKeys(t.Update) {
 				up := t.Update[role]
 				vals := []jen.Code{jen.Id("Columns").Op(":").Add(stringList(up.Columns))}
 				if fn := filterFunc(t, lower+"UpdateFilter"+model.GoName(role), "update filter", role, up.Filter, &funcs); fn != nil {
@@ -245,12 +225,8 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		}))
 	}
 	if len(t.Delete) > 0 {
-		set := map[string]bool{}
-		for r := range t.Delete {
-			set[r] = true
-		}
 		fields = append(fields, jen.Id("Delete").Op(":").Map(jen.String()).Op("*").Qual(runtimePkg, "DeletePermission").ValuesFunc(func(g *jen.Group) {
-			for _, role := range roles(set) {
+			for _, role := range sortedKeys(t.Delete) {
 				dp := t.Delete[role]
 				var vals []jen.Code
 				if fn := filterFunc(t, lower+"DeleteFilter"+model.GoName(role), "delete filter", role, dp.Filter, &funcs); fn != nil {
@@ -687,3 +663,12 @@ func sqlString(s string) jen.Code {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,6 +1,8 @@
 package templates
 
 import (
+	"fmt"
+
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/runtime"
@@ -73,34 +75,32 @@ func Descriptors(p *model.Project) []*runtime.Table {
 	return out
 }
 
+// EngineConfig is the configuration of a runtime engine for the project,
+// built in memory: the descriptors and every role's SDL. Callers add what
+// the server would read from its environment.
+func EngineConfig(p *model.Project) (runtime.EngineConfig, error) {
+	sdl := map[string][]byte{}
+	for _, role := range append([]string{model.AdminRole}, p.Roles...) {
+		b, err := SDL(p, role)
+		if err != nil {
+			return runtime.EngineConfig{}, fmt.Errorf("schema of role %s: %w", role, err)
+		}
+		sdl[role] = b
+	}
+	return runtime.EngineConfig{Tables: Descriptors(p), SDL: sdl}, nil
+}
+
 // roots returns the root field names DB writes.
 func roots(t *model.Table) runtime.RootFields {
 	var r runtime.RootFields
+	fields := map[string]*string{
+		"Select": &r.Select, "SelectByPk": &r.SelectByPk, "SelectAggregate": &r.SelectAggregate,
+		"SelectStream": &r.SelectStream, "Insert": &r.Insert, "InsertOne": &r.InsertOne,
+		"Update": &r.Update, "UpdateByPk": &r.UpdateByPk, "UpdateMany": &r.UpdateMany,
+		"Delete": &r.Delete, "DeleteByPk": &r.DeleteByPk,
+	}
 	for _, p := range rootPairs(t) {
-		switch p.name {
-		case "Select":
-			r.Select = p.val
-		case "SelectByPk":
-			r.SelectByPk = p.val
-		case "SelectAggregate":
-			r.SelectAggregate = p.val
-		case "SelectStream":
-			r.SelectStream = p.val
-		case "Insert":
-			r.Insert = p.val
-		case "InsertOne":
-			r.InsertOne = p.val
-		case "Update":
-			r.Update = p.val
-		case "UpdateByPk":
-			r.UpdateByPk = p.val
-		case "UpdateMany":
-			r.UpdateMany = p.val
-		case "Delete":
-			r.Delete = p.val
-		case "DeleteByPk":
-			r.DeleteByPk = p.val
-		}
+		*fields[p.name] = p.val
 	}
 	return r
 }

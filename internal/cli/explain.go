@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"testing/fstest"
 
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/runtime"
@@ -49,19 +48,11 @@ as parameters; give values with --session to see them bound.`,
 			if err != nil {
 				return err
 			}
-			schemas := fstest.MapFS{}
-			for _, r := range append([]string{model.AdminRole}, p.Roles...) {
-				sdl, err := templates.SDL(p, r)
-				if err != nil {
-					return err
-				}
-				name := "roles/" + r + ".graphqls"
-				if r == model.AdminRole {
-					name = "full.graphqls"
-				}
-				schemas[name] = &fstest.MapFile{Data: sdl}
+			cfg, err := templates.EngineConfig(p)
+			if err != nil {
+				return err
 			}
-			engine, err := runtime.NewEngine(runtime.EngineConfig{Tables: templates.Descriptors(p), Schemas: schemas}, nil)
+			engine, err := runtime.NewEngine(cfg, nil)
 			if err != nil {
 				return err
 			}
