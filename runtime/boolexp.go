@@ -75,7 +75,7 @@ func (c *compiler) boolField(t *Table, x string, f field, path string) {
 		return
 	}
 	y := w.Alias()
-	w.Write("EXISTS (SELECT 1 FROM ", remote.sql, " AS ", y, " WHERE ")
+	w.Write("EXISTS (SELECT 1 FROM ", w.Table(remote.sql), " AS ", y, " WHERE ")
 	c.writeJoin(&join{parent: x, rel: rf.rel}, y)
 	w.WriteString(" AND ")
 	c.permFilter(rperm, y)
@@ -304,7 +304,7 @@ func (c *compiler) aggregatePredicates(t *Table, x string, rel *Relationship, rp
 				}
 				w.WriteString(")")
 			}
-			w.Write(" FROM ", remote.sql, " AS ", y, " WHERE ")
+			w.Write(" FROM ", w.Table(remote.sql), " AS ", y, " WHERE ")
 			c.writeJoin(&join{parent: x, rel: rel}, y)
 			w.WriteString(" AND ")
 			c.permFilter(rperm, y)

@@ -409,7 +409,7 @@ func (c *compiler) base(t *Table, perm *SelectPermission, args selectArgs, j *jo
 		o.expr(x)
 		w.Write(` AS "__o`, strconv.Itoa(i), `"`)
 	}
-	w.Write(" FROM ", t.sql, " AS ", x, " WHERE ")
+	w.Write(" FROM ", w.Table(t.sql), " AS ", x, " WHERE ")
 	c.permFilter(perm, x)
 	if j != nil {
 		w.WriteString(" AND ")

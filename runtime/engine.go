@@ -304,6 +304,9 @@ type planField struct {
 	field  *ast.Field
 	// nullable fields (by_pk) are null when their statement returns no row.
 	nullable bool
+	// tables are the tables the statement reads (quoted names): a live
+	// query over it can change only when one of them does.
+	tables []string
 }
 
 // compile plans an operation for one role and variable shape.
@@ -330,7 +333,7 @@ func (e *Engine) compile(r *roleExec, d *document, vars map[string]any) *plan {
 				p.err = c.err
 				return p
 			}
-			pf.kind, pf.sql, pf.params = fieldSQL, c.w.String(), c.w.Params()
+			pf.kind, pf.sql, pf.params, pf.tables = fieldSQL, c.w.String(), c.w.Params(), c.w.Tables()
 			pf.nullable = ref.kind == rootByPk
 		default:
 			pf.kind = fieldCustom

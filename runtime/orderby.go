@@ -70,7 +70,7 @@ func (c *compiler) orderObject(t *Table, perm *SelectPermission, v val, path str
 				z := w.Alias()
 				w.WriteString("(SELECT ")
 				inner(z)
-				w.Write(" FROM ", remote.sql, " AS ", z, " WHERE ")
+				w.Write(" FROM ", w.Table(remote.sql), " AS ", z, " WHERE ")
 				c.writeJoin(&join{parent: y, rel: rel}, z)
 				w.WriteString(" AND ")
 				c.permFilter(rperm, z)

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"sort"
 	"strconv"
 )
 
@@ -15,6 +16,11 @@ type Writer struct {
 	aliases int
 	mux     bool
 	err     *Error
+	// tables are the tables the statement reads, by quoted name.
+	tables map[string]bool
+	// sources replace a table by another row source in this statement:
+	// a mutation's own rows, written earlier in the same statement.
+	sources map[string]string
 }
 
 // Param is where a bind parameter's value comes from when a compiled
@@ -71,6 +77,31 @@ func (w *Writer) Alias() string {
 	a := `"_` + strconv.Itoa(w.aliases) + `"`
 	w.aliases++
 	return a
+}
+
+// Table returns what to read a table (quoted and qualified:
+// "public"."albums") from in this statement, and records that the
+// statement reads it. It is the table itself, unless the statement writes
+// the table and must also see the rows it writes.
+func (w *Writer) Table(name string) string {
+	if w.tables == nil {
+		w.tables = map[string]bool{}
+	}
+	w.tables[name] = true
+	if src, ok := w.sources[name]; ok {
+		return src
+	}
+	return name
+}
+
+// Tables returns the tables the statement reads, sorted.
+func (w *Writer) Tables() []string {
+	out := make([]string, 0, len(w.tables))
+	for t := range w.tables {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Session writes a session variable as a parameter cast to typ. A missing

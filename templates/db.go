@@ -386,6 +386,7 @@ type filterWriter struct {
 
 type part struct {
 	text    string // SQL text, or
+	table   string // a table read (w.Table), or
 	alias   string // an alias variable, or
 	session string // a session variable, with
 	typ     string // its SQL type
@@ -394,6 +395,7 @@ type part struct {
 
 func (fw *filterWriter) text(s string)  { fw.parts = append(fw.parts, part{text: s}) }
 func (fw *filterWriter) alias(a string) { fw.parts = append(fw.parts, part{alias: a}) }
+func (fw *filterWriter) table(t string) { fw.parts = append(fw.parts, part{table: t}) }
 func (fw *filterWriter) newAlias() string {
 	fw.aliases++
 	return "a" + itoa(fw.aliases)
@@ -428,7 +430,9 @@ func (fw *filterWriter) expr(table, x string, e metadata.BoolExp) {
 	case *metadata.Related:
 		y := fw.newAlias()
 		r := e.Relationship
-		fw.text("EXISTS (SELECT 1 FROM " + model.QuoteIdent(r.RemoteSchema) + "." + model.QuoteIdent(r.RemoteTable) + " AS ")
+		fw.text("EXISTS (SELECT 1 FROM ")
+		fw.table(model.QuoteIdent(r.RemoteSchema) + "." + model.QuoteIdent(r.RemoteTable))
+		fw.text(" AS ")
 		fw.alias(y)
 		fw.text(" WHERE ")
 		for i, c := range r.Columns {
@@ -446,7 +450,9 @@ func (fw *filterWriter) expr(table, x string, e metadata.BoolExp) {
 		fw.text(")")
 	case *metadata.Exists:
 		y := fw.newAlias()
-		fw.text("EXISTS (SELECT 1 FROM " + model.QuoteIdent(e.Schema) + "." + model.QuoteIdent(e.Table) + " AS ")
+		fw.text("EXISTS (SELECT 1 FROM ")
+		fw.table(model.QuoteIdent(e.Schema) + "." + model.QuoteIdent(e.Table))
+		fw.text(" AS ")
 		fw.alias(y)
 		fw.text(" WHERE ")
 		fw.expr("", y, e.Where)
@@ -645,6 +651,9 @@ func (fw *filterWriter) code() []jen.Code {
 		case p.alias != "":
 			flushText()
 			args = append(args, jen.Id(p.alias))
+		case p.table != "":
+			flushText()
+			args = append(args, jen.Id("w").Dot("Table").Call(sqlString(p.table)))
 		default:
 			text.WriteString(p.text)
 		}

@@ -149,6 +149,8 @@ func filterOf(e metadata.BoolExp) runtime.Filter {
 				w.Session(p.session, p.typ)
 			case p.alias != "":
 				w.WriteString(aliases[p.alias])
+			case p.table != "":
+				w.WriteString(w.Table(p.table))
 			default:
 				w.WriteString(p.text)
 			}

@@ -50,7 +50,7 @@ var ChannelMembers = &runtime.Table{
 func channelMembersSelectUser(w *runtime.Writer, t string) {
 	a1 := w.Alias()
 	a2 := w.Alias()
-	w.Write(`EXISTS (SELECT 1 FROM "public"."channels" AS `, a1, ` WHERE (`, a1, `."id" = `, t, `."channel_id") AND EXISTS (SELECT 1 FROM "public"."channel_members" AS `, a2, ` WHERE (`, a2, `."channel_id" = `, a1, `."id") AND (`, a2, `."user_id" = `)
+	w.Write(`EXISTS (SELECT 1 FROM `, w.Table(`"public"."channels"`), ` AS `, a1, ` WHERE (`, a1, `."id" = `, t, `."channel_id") AND EXISTS (SELECT 1 FROM `, w.Table(`"public"."channel_members"`), ` AS `, a2, ` WHERE (`, a2, `."channel_id" = `, a1, `."id") AND (`, a2, `."user_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)))`)
 }

@@ -52,7 +52,7 @@ var Channels = &runtime.Table{
 //	(or (_eq is_private false) (rel members (_eq user_id x-hasura-user-id)))
 func channelsSelectUser(w *runtime.Writer, t string) {
 	a1 := w.Alias()
-	w.Write(`((`, t, `."is_private" = 'false'::bool) OR EXISTS (SELECT 1 FROM "public"."channel_members" AS `, a1, ` WHERE (`, a1, `."channel_id" = `, t, `."id") AND (`, a1, `."user_id" = `)
+	w.Write(`((`, t, `."is_private" = 'false'::bool) OR EXISTS (SELECT 1 FROM `, w.Table(`"public"."channel_members"`), ` AS `, a1, ` WHERE (`, a1, `."channel_id" = `, t, `."id") AND (`, a1, `."user_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)))`)
 }
