@@ -184,6 +184,8 @@ type selectArgs struct {
 	offset     val
 	pk         []pkValue
 	forceLimit int // object relationships: 1
+	// source, when set, is read instead of the table: a mutation's rows.
+	source string
 }
 
 func (c *compiler) selectArgs(t *Table, perm *SelectPermission, f *ast.Field, path string) selectArgs {
@@ -409,7 +411,11 @@ func (c *compiler) base(t *Table, perm *SelectPermission, args selectArgs, j *jo
 		o.expr(x)
 		w.Write(` AS "__o`, strconv.Itoa(i), `"`)
 	}
-	w.Write(" FROM ", w.Table(t.sql), " AS ", x, " WHERE ")
+	from := args.source
+	if from == "" {
+		from = w.Table(t.sql)
+	}
+	w.Write(" FROM ", from, " AS ", x, " WHERE ")
 	c.permFilter(perm, x)
 	if j != nil {
 		w.WriteString(" AND ")

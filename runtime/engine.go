@@ -60,6 +60,7 @@ type EngineConfig struct {
 type Engine struct {
 	schema    *Schema
 	roots     map[string]rootRef
+	mutations map[string]mutRef
 	roles     map[string]*roleExec
 	noRole    *roleExec // a role with no permissions at all
 	pool      *pgxpool.Pool
@@ -93,6 +94,7 @@ func NewEngine(cfg EngineConfig, pool *pgxpool.Pool) (*Engine, error) {
 	e := &Engine{
 		schema:    s,
 		roots:     map[string]rootRef{},
+		mutations: map[string]mutRef{},
 		roles:     map[string]*roleExec{},
 		pool:      pool,
 		stringify: cfg.StringifyNumeric,
@@ -102,6 +104,13 @@ func NewEngine(cfg EngineConfig, pool *pgxpool.Pool) (*Engine, error) {
 		for name, kind := range map[string]rootKind{t.Roots.Select: rootSelect, t.Roots.SelectByPk: rootByPk, t.Roots.SelectAggregate: rootAggregate, t.Roots.SelectStream: rootStream} {
 			if name != "" {
 				e.roots[name] = rootRef{table: t, kind: kind}
+			}
+		}
+		for name, kind := range map[string]mutKind{t.Roots.Insert: mutInsert, t.Roots.InsertOne: mutInsertOne,
+			t.Roots.Update: mutUpdate, t.Roots.UpdateByPk: mutUpdateByPk, t.Roots.UpdateMany: mutUpdateMany,
+			t.Roots.Delete: mutDelete, t.Roots.DeleteByPk: mutDeleteByPk} {
+			if name != "" {
+				e.mutations[name] = mutRef{table: t, kind: kind}
 			}
 		}
 	}
@@ -293,6 +302,7 @@ const (
 	fieldSQL fieldKind = iota + 1
 	fieldTypename
 	fieldCustom
+	fieldMutation
 )
 
 type planField struct {
@@ -307,6 +317,11 @@ type planField struct {
 	// tables are the tables the statement reads (quoted names): a live
 	// query over it can change only when one of them does.
 	tables []string
+	// A fieldMutation's statements (update_<t>_many: one per update, its
+	// results an array), and whether its permission is backend-only.
+	mutations   []mutStatement
+	many        bool
+	backendOnly bool
 }
 
 // compile plans an operation for one role and variable shape.
@@ -323,9 +338,20 @@ func (e *Engine) compile(r *roleExec, d *document, vars map[string]any) *plan {
 	for _, f := range c.collect(d.op.SelectionSet, rootType) {
 		pf := planField{key: f.alias, field: f.field}
 		ref, db := e.roots[f.field.Name]
+		mref, mut := e.mutations[f.field.Name]
 		switch {
 		case f.field.Name == "__typename":
 			pf.kind, pf.text = fieldTypename, rootType
+		case mut && d.op.Operation == ast.Mutation:
+			pf.kind = fieldMutation
+			pf.mutations = c.compileMutation(mref, f)
+			if c.err != nil {
+				p.err = c.err
+				return p
+			}
+			pf.many = mref.kind == mutUpdateMany
+			pf.nullable = mref.kind != mutInsert && mref.kind != mutUpdate && mref.kind != mutDelete && !pf.many
+			pf.backendOnly = mref.table.backendOnly(c.role, mref.kind)
 		case db && d.op.Operation != ast.Mutation:
 			c.w = NewWriter(false)
 			c.compileRoot(ref, f)
@@ -375,8 +401,11 @@ func (e *Engine) Do(ctx context.Context, s *Session, req *Request) []byte {
 	if p.err != nil {
 		return AppendErrors(nil, p.err)
 	}
-	if d.op.Operation == ast.Subscription {
+	switch d.op.Operation {
+	case ast.Subscription:
 		return AppendErrors(nil, &Error{Code: CodeValidationFailed, Path: "$", Message: "subscriptions are served on the websocket endpoint"})
+	case ast.Mutation:
+		return e.runMutation(ctx, s, r, d, p, req, vars)
 	}
 	return e.run(ctx, s, r, d, p, req, vars)
 }

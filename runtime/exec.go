@@ -43,6 +43,12 @@ func (e *Engine) run(ctx context.Context, s *Session, r *roleExec, d *document, 
 			return AppendErrors(nil, errs...)
 		}
 	}
+	return assemble(p, results)
+}
+
+// assemble writes {"data": {...}} from the fields' JSON, in response
+// order; a field without a value is null.
+func assemble(p *plan, results [][]byte) []byte {
 	n := len(`{"data":{}}`)
 	for i, f := range p.fields {
 		n += len(f.key) + 4 + len(results[i])
@@ -146,6 +152,8 @@ func bindParams(params []Param, s *Session, vars map[string]any) ([]any, *Error)
 				break
 			}
 			v, _ = lookup(root, p.Path)
+		case p.Literal != nil:
+			v = literalWithVars(p.Literal, vars)
 		default:
 			args[i] = p.Const
 			continue

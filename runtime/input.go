@@ -623,3 +623,35 @@ func baseName(t *ast.Type) string {
 	}
 	return t.NamedType
 }
+
+// literalWithVars is an input literal as a JSON value, with the variables
+// in it replaced by their values (absent ones dropped from objects).
+func literalWithVars(v *ast.Value, vars map[string]any) any {
+	switch v.Kind {
+	case ast.Variable:
+		x, ok := vars[v.Raw]
+		if !ok && v.VariableDefinition != nil && v.VariableDefinition.DefaultValue != nil {
+			return literalWithVars(v.VariableDefinition.DefaultValue, vars)
+		}
+		return x
+	case ast.ObjectValue:
+		o := &object{}
+		for _, ch := range v.Children {
+			if ch.Value.Kind == ast.Variable {
+				if _, ok := vars[ch.Value.Raw]; !ok && (ch.Value.VariableDefinition == nil || ch.Value.VariableDefinition.DefaultValue == nil) {
+					continue
+				}
+			}
+			o.keys = append(o.keys, ch.Name)
+			o.vals = append(o.vals, literalWithVars(ch.Value, vars))
+		}
+		return o
+	case ast.ListValue:
+		out := make([]any, len(v.Children))
+		for i, ch := range v.Children {
+			out[i] = literalWithVars(ch.Value, vars)
+		}
+		return out
+	}
+	return literalJSON(v)
+}

@@ -43,6 +43,9 @@ type Table struct {
 	// <rel>_aggregate, to their relationship.
 	relFields map[string]relField
 	admin     *SelectPermission
+	// adminInsert and adminUpdate allow admin every writable column.
+	adminInsert *InsertPermission
+	adminUpdate *UpdatePermission
 }
 
 type relField struct {
@@ -81,6 +84,14 @@ type Column struct {
 	JSON string
 	// Array is true for array columns.
 	Array bool
+	// Default is the column's default expression, as Postgres prints it
+	// ("nextval('public.albums_id_seq'::regclass)", "now()"): an insert
+	// row that does not give the column gets it. Empty means NULL.
+	Default string
+	// NoInsert and NoUpdate mark columns Postgres does not let be written:
+	// generated columns, identity ALWAYS columns, some view columns.
+	NoInsert bool
+	NoUpdate bool
 
 	sql string // quoted name
 }
@@ -194,6 +205,15 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 			all = append(all, c.Name)
 		}
 		t.admin = &SelectPermission{Columns: all, Aggregations: true}
+		t.adminInsert, t.adminUpdate = &InsertPermission{}, &UpdatePermission{}
+		for _, c := range t.Columns {
+			if !c.NoInsert {
+				t.adminInsert.Columns = append(t.adminInsert.Columns, c.Name)
+			}
+			if !c.NoUpdate {
+				t.adminUpdate.Columns = append(t.adminUpdate.Columns, c.Name)
+			}
+		}
 		for role := range t.Select {
 			roles[role] = true
 		}

@@ -3,6 +3,8 @@ package runtime
 import (
 	"sort"
 	"strconv"
+
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // Writer accumulates one SQL statement and the sources of its bind
@@ -36,6 +38,9 @@ type Param struct {
 	Path []any
 	// Const is the value when neither Session nor Var is set.
 	Const any
+	// Literal, with EncodeJSON, is an input literal of the query whose
+	// variables are filled in when the statement runs: a mutation's rows.
+	Literal *ast.Value
 	// Encoding says how the value is bound.
 	Encoding Encoding
 }

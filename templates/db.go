@@ -113,6 +113,15 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 			if c.Dims > 0 {
 				vals = append(vals, jen.Id("Array").Op(":").True())
 			}
+			if d := c.DefaultSQL(t); d != "" {
+				vals = append(vals, jen.Id("Default").Op(":").Lit(d))
+			}
+			if !c.DB.Insertable {
+				vals = append(vals, jen.Id("NoInsert").Op(":").True())
+			}
+			if !c.DB.Updatable {
+				vals = append(vals, jen.Id("NoUpdate").Op(":").True())
+			}
 			g.Line().Values(vals...)
 		}
 		g.Line()

@@ -19,7 +19,8 @@ func Descriptors(p *model.Project) []*runtime.Table {
 		rt := &runtime.Table{Schema: t.Schema, Name: t.Name, Type: t.Type}
 		for _, c := range t.Columns {
 			rt.Columns = append(rt.Columns, runtime.Column{Name: c.Name, Field: c.Field, Type: c.SQLType,
-				BigNumber: c.BigNumber(), JSON: c.JSON(), Array: c.Dims > 0})
+				BigNumber: c.BigNumber(), JSON: c.JSON(), Array: c.Dims > 0, Default: c.DefaultSQL(t),
+				NoInsert: !c.DB.Insertable, NoUpdate: !c.DB.Updatable})
 		}
 		for _, c := range t.PrimaryKey {
 			rt.PrimaryKey = append(rt.PrimaryKey, c.Name)

@@ -37,6 +37,7 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 	}
 	// The roots in schema order: query, mutation, subscription.
 	b.root("query", "query_root", b.selectRootFields(false))
+	b.root("mutation", "mutation_root", b.mutationRootFields())
 	b.root("subscription", "subscription_root", b.selectRootFields(true))
 	return b.document()
 }
@@ -55,6 +56,9 @@ type sdlBuilder struct {
 	// roots are the operation types with fields, in schema order.
 	roots []sdlRoot
 	errs  []string
+	// inserting marks the insert inputs being defined, to stop at
+	// relationship cycles.
+	inserting map[string]bool
 }
 
 // sdlRoot is an operation type of the schema: query_root, ...
@@ -647,6 +651,8 @@ type sdlField struct {
 	description string
 	args        []sdlArg
 	typ         string
+	// defaultValue is an input field's default, as written in SDL.
+	defaultValue string
 }
 
 // sdlArg is an argument of a field.
@@ -706,7 +712,11 @@ func (d *sdlType) print(w *strings.Builder) {
 		sdlWriteDescription(w, f.description, "  ", i == 0)
 		w.WriteString("  " + f.name)
 		sdlWriteArguments(w, f.args, "  ")
-		w.WriteString(": " + f.typ + "\n")
+		w.WriteString(": " + f.typ)
+		if f.defaultValue != "" {
+			w.WriteString(" = " + f.defaultValue)
+		}
+		w.WriteString("\n")
 	}
 	values := append([]sdlValue(nil), d.values...)
 	sort.SliceStable(values, func(i, j int) bool { return values[i].name < values[j].name })

@@ -310,6 +310,9 @@ func TestSDLGating(t *testing.T) {
 		// writer: no select permission anywhere.
 		{"writer", "query_root", "no_queries_available", true},
 		{"writer", "albums", "", false},
+		{"writer", "mutation_root", "insert_albums", true},
+		{"writer", "albums_mutation_response", "affected_rows", true},
+		{"writer", "albums_mutation_response", "returning", false},
 	}
 	for _, c := range checks {
 		s := schemas[c.role]
@@ -341,7 +344,9 @@ func TestSDLGating(t *testing.T) {
 		{"user", `sales|orders`},
 		{"user", `aggregate`},
 		{"analyst", `album_stats|stats`},
-		{"writer", `albums|artists|orders|album_stats|_exp|order_by`},
+		// writer may insert into albums: insert_albums and its input, but
+		// nothing to read with (no returning, no where, no _one).
+		{"writer", `artists|orders|album_stats|_exp|order_by|returning|insert_albums_one`},
 	}
 	for _, tr := range traces {
 		if m := regexp.MustCompile(tr.re).FindString(texts[tr.role]); m != "" {

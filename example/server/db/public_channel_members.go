@@ -13,7 +13,7 @@ var ChannelMembers = &runtime.Table{
 	Columns: []runtime.Column{
 		{Name: "channel_id", Field: "channel_id", Type: "int4"},
 		{Name: "user_id", Field: "user_id", Type: "int4"},
-		{Name: "joined_at", Field: "joined_at", Type: "timestamptz"},
+		{Name: "joined_at", Field: "joined_at", Type: "timestamptz", Default: "now()"},
 	},
 	PrimaryKey: []string{"channel_id", "user_id"},
 	Constraints: map[string][]string{

@@ -11,10 +11,10 @@ var Channels = &runtime.Table{
 	Name:   "channels",
 	Type:   "channels",
 	Columns: []runtime.Column{
-		{Name: "id", Field: "id", Type: "int4"},
+		{Name: "id", Field: "id", Type: "int4", Default: "nextval('public.channels_id_seq'::regclass)"},
 		{Name: "name", Field: "name", Type: "text"},
-		{Name: "is_private", Field: "is_private", Type: "bool"},
-		{Name: "created_at", Field: "created_at", Type: "timestamptz"},
+		{Name: "is_private", Field: "is_private", Type: "bool", Default: "false"},
+		{Name: "created_at", Field: "created_at", Type: "timestamptz", Default: "now()"},
 	},
 	PrimaryKey: []string{"id"},
 	Constraints: map[string][]string{

@@ -11,12 +11,12 @@ var Messages = &runtime.Table{
 	Name:   "messages",
 	Type:   "messages",
 	Columns: []runtime.Column{
-		{Name: "id", Field: "id", Type: "int8", BigNumber: true},
+		{Name: "id", Field: "id", Type: "int8", BigNumber: true, Default: "nextval('public.messages_id_seq'::regclass)"},
 		{Name: "channel_id", Field: "channel_id", Type: "int4"},
 		{Name: "author_id", Field: "author_id", Type: "int4"},
 		{Name: "body", Field: "body", Type: "text"},
-		{Name: "meta", Field: "meta", Type: "jsonb", JSON: "jsonb"},
-		{Name: "created_at", Field: "created_at", Type: "timestamptz"},
+		{Name: "meta", Field: "meta", Type: "jsonb", JSON: "jsonb", Default: "'{}'::jsonb"},
+		{Name: "created_at", Field: "created_at", Type: "timestamptz", Default: "now()"},
 	},
 	PrimaryKey: []string{"id"},
 	Constraints: map[string][]string{

@@ -11,11 +11,11 @@ var Users = &runtime.Table{
 	Name:   "users",
 	Type:   "users",
 	Columns: []runtime.Column{
-		{Name: "id", Field: "id", Type: "int4"},
+		{Name: "id", Field: "id", Type: "int4", Default: "nextval('public.users_id_seq'::regclass)"},
 		{Name: "name", Field: "name", Type: "text"},
 		{Name: "email", Field: "email", Type: "text"},
-		{Name: "is_agent", Field: "is_agent", Type: "bool"},
-		{Name: "created_at", Field: "created_at", Type: "timestamptz"},
+		{Name: "is_agent", Field: "is_agent", Type: "bool", Default: "false"},
+		{Name: "created_at", Field: "created_at", Type: "timestamptz", Default: "now()"},
 	},
 	PrimaryKey: []string{"id"},
 	Constraints: map[string][]string{
