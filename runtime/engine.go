@@ -416,20 +416,17 @@ func decodeVariables(raw json.RawMessage) (map[string]any, *Error) {
 	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
 		return nil, nil
 	}
-	v, err := decodeOrdered(raw)
+	vars, rawVars, err := parseVariables(raw)
 	if err != nil {
 		return nil, &Error{Code: CodeParseFailed, Path: "$.variables", Message: err.Error()}
 	}
-	o, ok := v.(*object)
-	if !ok {
-		return nil, &Error{Code: CodeParseFailed, Path: "$.variables", Message: "variables must be an object"}
-	}
-	m := make(map[string]any, len(o.keys))
-	for i, k := range o.keys {
-		m[k] = o.vals[i]
-	}
-	return m, nil
+	vars[rawVarsKey] = rawVars
+	return vars, nil
 }
+
+// rawVarsKey holds, among the decoded variables, each variable's JSON as
+// sent (map[string][]byte). No GraphQL variable can have this name.
+const rawVarsKey = "\x00raw"
 
 // plainJSON turns an ordered value into the map form gqlgen expects.
 func plainJSON(v any) any {

@@ -151,6 +151,13 @@ func bindParams(params []Param, s *Session, vars map[string]any) ([]any, *Error)
 			if !ok {
 				break
 			}
+			if p.Encoding == EncodeJSON && len(p.Path) == 0 && root != nil {
+				// A whole variable as JSON: the bytes the client sent.
+				if raw, ok := vars[rawVarsKey].(map[string][]byte)[p.Var]; ok {
+					args[i] = string(raw)
+					continue
+				}
+			}
 			v, _ = lookup(root, p.Path)
 		case p.Literal != nil:
 			v = literalWithVars(p.Literal, vars)
@@ -315,6 +322,9 @@ func dbError(err error, s *Session) *Error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		if strings.Contains(pgErr.Message, checkFailedMarker) {
+			return checkFailed()
+		}
 		switch {
 		case pgErr.Code == "2201W" || pgErr.Code == "2201X":
 			return &Error{Code: CodeValidationFailed, Path: "$", Message: pgErr.Message}

@@ -49,6 +49,16 @@ type mutStatement struct {
 	params []Param
 }
 
+// checkVerdict ends a statement's checks: when they do not hold, the
+// statement fails (and its transaction with it), so that a mutation needs
+// no transaction of its own around it. The error's text carries
+// checkFailedMarker; it is built at run time (statement_timestamp) so that
+// Postgres cannot fold it into an error when it plans the statement.
+const checkVerdict = ` THEN true ELSE ('` + checkFailedMarker + ` ' || statement_timestamp())::boolean END AS "ok", `
+
+// checkFailedMarker marks the error of a failed permission check.
+const checkFailedMarker = "hasgen: permission check failed"
+
 // checkFailed is Hasura's error when an insert or update check fails.
 func checkFailed() *Error {
 	return &Error{Code: CodePermissionError, Path: "$", Message: "check constraint of an insert/update permission has failed"}
@@ -295,19 +305,19 @@ func (c *compiler) insert(t *Table, perm *InsertPermission, f *collected, one bo
 		switch {
 		case n.parent == nil && one:
 			w.WriteString(`SELECT "_x"."_j", 1::bigint AS "_n" FROM (SELECT `)
-			w.Param(c.jsonParam(input), "json")
+			w.Param(c.jsonParam(input), "jsonb")
 			w.WriteString(` AS "_j") AS "_x"`)
 		case n.parent == nil:
-			w.WriteString(`SELECT "_x"."_j", "_x"."_n" FROM json_array_elements(`)
-			w.Param(c.jsonParam(input), "json")
+			w.WriteString(`SELECT "_x"."_j", "_x"."_n" FROM jsonb_array_elements(`)
+			w.Param(c.jsonParam(input), "jsonb")
 			w.WriteString(`) WITH ORDINALITY AS "_x"("_j", "_n")`)
 		case n.rel.Array:
 			w.Write(`SELECT "_p"."_n" AS "_p", "_e"."_j", row_number() OVER (ORDER BY "_p"."_n", "_e"."_k") AS "_n" FROM `, n.parent.data,
-				` AS "_p" CROSS JOIN LATERAL json_array_elements(CASE json_typeof("_p"."_j"->`, QuoteLiteral(n.rel.Name), `->'data') WHEN 'array' THEN "_p"."_j"->`,
+				` AS "_p" CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof("_p"."_j"->`, QuoteLiteral(n.rel.Name), `->'data') WHEN 'array' THEN "_p"."_j"->`,
 				QuoteLiteral(n.rel.Name), `->'data' ELSE '[]' END) WITH ORDINALITY AS "_e"("_j", "_k")`)
 		default:
 			w.Write(`SELECT "_p"."_n" AS "_p", "_p"."_j"->`, QuoteLiteral(n.rel.Name), `->'data' AS "_j", row_number() OVER (ORDER BY "_p"."_n") AS "_n" FROM `, n.parent.data,
-				` AS "_p" WHERE json_typeof("_p"."_j"->`, QuoteLiteral(n.rel.Name), `) = 'object'`)
+				` AS "_p" WHERE jsonb_typeof("_p"."_j"->`, QuoteLiteral(n.rel.Name), `) = 'object'`)
 		}
 		w.WriteString(")")
 		for _, b := range n.before {
@@ -324,7 +334,7 @@ func (c *compiler) insert(t *Table, perm *InsertPermission, f *collected, one bo
 	}
 
 	// The verdict of the checks, then the field's JSON.
-	w.WriteString(" SELECT ")
+	w.WriteString(" SELECT CASE WHEN ")
 	checks := 0
 	for _, n := range nodes {
 		if n.perm.Check == nil {
@@ -342,7 +352,7 @@ func (c *compiler) insert(t *Table, perm *InsertPermission, f *collected, one bo
 	if checks == 0 {
 		w.WriteString("true")
 	}
-	w.WriteString(` AS "ok", `)
+	w.WriteString(checkVerdict)
 	affected := func() {
 		w.WriteString("(")
 		for i, n := range nodes {
@@ -505,9 +515,10 @@ func (c *compiler) insertCTE(n *insertNode) {
 	w.Write(", ", n.numbered, ` AS (SELECT row_number() OVER () AS "_n", * FROM `, n.ins, ")")
 }
 
-// columnFromJSON returns the writer of a column's value from a row's JSON:
-// the key named after the column's field, cast to the column type; the
-// column's default when the row does not give the key.
+// columnFromJSON returns the writer of a column's value from a row's JSON
+// (jsonb, parsed once per statement): the key named after the column's
+// field, cast to the column type; the column's default when the row does
+// not give the key.
 func (c *compiler) columnFromJSON(t *Table, col *Column, d string, n *insertNode) func() {
 	w := c.w
 	given := false
@@ -519,20 +530,21 @@ func (c *compiler) columnFromJSON(t *Table, col *Column, d string, n *insertNode
 			w.WriteString(col.defaultSQL())
 			return
 		}
-		key := d + `."_j"->` + QuoteLiteral(col.Field)
-		w.Write("CASE WHEN ", key, " IS NULL THEN ", col.defaultSQL(), " WHEN json_typeof(", key, ") = 'null' THEN NULL ELSE ")
+		name := QuoteLiteral(col.Field)
+		key := d + `."_j"->` + name
+		w.Write("CASE WHEN ", d, `."_j" ? `, name, " THEN ")
 		switch {
 		case col.JSON != "":
-			w.Write("(", key, ")::", col.Type)
+			w.Write("nullif(", key, ", 'null')::", col.Type)
 		case col.Array && strings.Count(col.Type, "[]") == 1:
-			w.Write("ARRAY(SELECT json_array_elements_text(", key, "))::", col.Type)
+			w.Write("CASE jsonb_typeof(", key, ") WHEN 'array' THEN ARRAY(SELECT jsonb_array_elements_text(", key, "))::", col.Type, " END")
 		case col.Array:
 			// Nested JSON arrays as a Postgres array literal.
-			w.Write("translate((", key, ")::text, '[]', '{}')::", col.Type)
+			w.Write("CASE jsonb_typeof(", key, ") WHEN 'array' THEN translate((", key, ")::text, '[]', '{}')::", col.Type, " END")
 		default:
-			w.Write("(", d, `."_j"->>`, QuoteLiteral(col.Field), ")::", col.Type)
+			w.Write("(", d, `."_j"->>`, name, ")::", col.Type)
 		}
-		w.WriteString(" END")
+		w.Write(" ELSE ", col.defaultSQL(), " END")
 	}
 }
 
@@ -814,7 +826,7 @@ func (c *compiler) updateWithArgs(t *Table, perm *UpdatePermission, args map[str
 	// ok: the update checks hold for the new rows, and every nested
 	// update reached its row (a row the role may not update is an error,
 	// not a silent skip).
-	w.WriteString(" SELECT ")
+	w.WriteString(" SELECT CASE WHEN ")
 	c.checkOver(perm.Check, u)
 	for _, n := range nests {
 		w.WriteString(" AND ")
@@ -835,7 +847,7 @@ func (c *compiler) updateWithArgs(t *Table, perm *UpdatePermission, args map[str
 		}
 		w.WriteString("))")
 	}
-	w.WriteString(` AS "ok", `)
+	w.WriteString(checkVerdict)
 	if byPk {
 		c.returningOne(t, f, u, path)
 	} else {

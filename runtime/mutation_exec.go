@@ -36,61 +36,99 @@ func (e *Engine) runMutation(ctx context.Context, s *Session, r *roleExec, d *do
 	return assemble(p, results)
 }
 
-// mutate runs the mutation fields' statements in one transaction.
+// mutate runs the mutation fields' statements in one transaction: one
+// statement alone, or all of them in one pipelined batch, which Postgres
+// runs as one implicit transaction. A failed permission check fails its
+// statement (checkVerdict), which rolls everything back.
 func (e *Engine) mutate(ctx context.Context, s *Session, p *plan, vars map[string]any, results [][]byte) *Error {
-	tx, err := e.pool.Begin(ctx)
-	if err != nil {
-		return dbError(err, s)
+	type stmt struct {
+		field int
+		sql   string
+		args  []any
 	}
-	defer tx.Rollback(context.Background()) // a no-op after Commit
+	var stmts []stmt
 	for i, f := range p.fields {
 		if f.kind != fieldMutation {
 			continue
 		}
-		var many []byte
-		for k, st := range f.mutations {
+		for _, st := range f.mutations {
 			args, perr := bindParams(st.params, s, vars)
 			if perr != nil {
 				return perr
 			}
-			ok, root, err := queryMutation(ctx, tx, st.sql, args)
-			if err != nil {
-				return dbError(err, s)
-			}
-			if !ok {
-				return checkFailed()
-			}
-			if !f.many {
-				results[i] = root
-				continue
-			}
-			if k == 0 {
-				many = append(many, '[')
-			} else {
-				many = append(many, ',')
-			}
-			many = append(many, root...)
-		}
-		if f.many {
-			if len(f.mutations) == 0 {
-				many = append(many, '[')
-			}
-			results[i] = append(many, ']')
+			stmts = append(stmts, stmt{i, st.sql, args})
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return dbError(err, s)
+	roots := make([][]byte, len(stmts))
+	if len(stmts) == 1 {
+		ok, root, err := queryMutation(ctx, e.pool, stmts[0].sql, stmts[0].args)
+		if err != nil {
+			return dbError(err, s)
+		}
+		if !ok {
+			return checkFailed()
+		}
+		roots[0] = root
+	} else {
+		batch := &pgx.Batch{}
+		for _, st := range stmts {
+			batch.Queue(st.sql, st.args...)
+		}
+		br := e.pool.SendBatch(ctx, batch)
+		for k := range stmts {
+			rows, err := br.Query()
+			if err == nil {
+				var ok bool
+				ok, roots[k], err = scanMutation(rows)
+				if err == nil && !ok {
+					br.Close()
+					return checkFailed()
+				}
+			}
+			if err != nil {
+				br.Close()
+				return dbError(err, s)
+			}
+		}
+		if err := br.Close(); err != nil {
+			return dbError(err, s)
+		}
+	}
+	// The fields' values: update_<t>_many's statements make an array.
+	k := 0
+	for i, f := range p.fields {
+		if f.kind != fieldMutation {
+			continue
+		}
+		if !f.many {
+			results[i] = roots[k]
+			k++
+			continue
+		}
+		many := []byte{'['}
+		for j := range f.mutations {
+			if j > 0 {
+				many = append(many, ',')
+			}
+			many = append(many, roots[k]...)
+			k++
+		}
+		results[i] = append(many, ']')
 	}
 	return nil
 }
 
 // queryMutation runs a mutation statement, which returns one row:
 // whether the permission checks hold, and the field's JSON (or NULL).
-func queryMutation(ctx context.Context, tx pgx.Tx, sql string, args []any) (bool, []byte, error) {
-	rows, err := tx.Query(ctx, sql, args...)
+func queryMutation(ctx context.Context, db DBTX, sql string, args []any) (bool, []byte, error) {
+	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return false, nil, err
 	}
+	return scanMutation(rows)
+}
+
+func scanMutation(rows pgx.Rows) (bool, []byte, error) {
 	defer rows.Close()
 	var ok bool
 	var root []byte
