@@ -158,6 +158,16 @@ func TestExampleServer(t *testing.T) {
 			`{"data":{"channel_activity":[]}}`},
 		{"custom and generated fields together", admin, `{ a: channel_activity(channel_id: 2) { messages } users_aggregate { aggregate { count } } }`,
 			`{"data":{"a":[{"messages":2}],"users_aggregate":{"aggregate":{"count":5}}}}`},
+		// Mutations: a member posts to their channel; the author comes from
+		// the session (a preset), the check is membership.
+		{"post to own channel", brian, `mutation { insert_messages_one(object: {channel_id: 3, body: "posted"}) { body author { name } channel { name } } }`,
+			`{"data":{"insert_messages_one":{"body":"posted","author":{"name":"Brian"},"channel":{"name":"random"}}}}`},
+		{"post to a channel one is not in", eve, `mutation { insert_messages(objects: [{channel_id: 1, body: "intruder"}]) { affected_rows } }`,
+			`{"errors":[{"message":"check constraint of an insert/update permission has failed","extensions":{"path":"$","code":"permission-error"}}]}`},
+		{"agent moves an assigned order on", chen, `mutation { update_orders(where: {status: {_eq: preparing}}, _set: {status: out_for_delivery}) { affected_rows returning { status } } }`,
+			`{"data":{"update_orders":{"affected_rows":1,"returning":[{"status":"out_for_delivery"}]}}}`},
+		{"agent cannot set an order back to placed", chen, `mutation { update_orders(where: {}, _set: {status: placed}) { affected_rows } }`,
+			`{"errors":[{"message":"check constraint of an insert/update permission has failed","extensions":{"path":"$","code":"permission-error"}}]}`},
 		{"role not allowed by the token", map[string]string{"Authorization": "Bearer " + token(t, "user", "1"), "X-Hasura-Role": "analyst"}, `{ users { id } }`,
 			`{"errors":[{"message":"Your requested role is not in allowed roles","extensions":{"path":"$","code":"access-denied"}}]}`},
 	}
