@@ -378,18 +378,24 @@ func (e *Engine) compile(r *roleExec, d *document, vars map[string]any) *plan {
 // Do runs one request for a session and returns the response body:
 // {"data": ...} or {"errors": [...]}.
 func (e *Engine) Do(ctx context.Context, s *Session, req *Request) []byte {
+	return e.AppendDo(nil, ctx, s, req)
+}
+
+// AppendDo is Do appending the response to dst, so that a server can
+// reuse its buffers.
+func (e *Engine) AppendDo(dst []byte, ctx context.Context, s *Session, req *Request) []byte {
 	r := e.role(s.Role)
 	d := e.document(r, req)
 	if d.errs != nil {
-		return AppendErrors(nil, d.errs...)
+		return AppendErrors(dst, d.errs...)
 	}
 	vars, verr := decodeVariables(req.Variables)
 	if verr != nil {
-		return AppendErrors(nil, verr)
+		return AppendErrors(dst, verr)
 	}
 	var shape strings.Builder
 	if err := shapeOf(&shape, r.schema, d.op, vars); err != nil {
-		return AppendErrors(nil, err)
+		return AppendErrors(dst, err)
 	}
 	var p *plan
 	if v, ok := d.plans.Load(shape.String()); ok {
@@ -399,15 +405,15 @@ func (e *Engine) Do(ctx context.Context, s *Session, req *Request) []byte {
 		d.plans.Store(shape.String(), p)
 	}
 	if p.err != nil {
-		return AppendErrors(nil, p.err)
+		return AppendErrors(dst, p.err)
 	}
 	switch d.op.Operation {
 	case ast.Subscription:
-		return AppendErrors(nil, &Error{Code: CodeValidationFailed, Path: "$", Message: "subscriptions are served on the websocket endpoint"})
+		return AppendErrors(dst, &Error{Code: CodeValidationFailed, Path: "$", Message: "subscriptions are served on the websocket endpoint"})
 	case ast.Mutation:
-		return e.runMutation(ctx, s, r, d, p, req, vars)
+		return e.runMutation(ctx, s, r, d, p, req, vars, dst)
 	}
-	return e.run(ctx, s, r, d, p, req, vars)
+	return e.run(ctx, s, r, d, p, req, vars, dst)
 }
 
 // decodeVariables decodes the request's variables, keeping object key

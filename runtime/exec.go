@@ -14,46 +14,109 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// run executes a plan: the SQL fields through pgx (one round trip for
-// all of them), the custom fields through gqlgen, and splices the results
-// into {"data": {...}} in response order.
-func (e *Engine) run(ctx context.Context, s *Session, r *roleExec, d *document, p *plan, req *Request, vars map[string]any) []byte {
-	results := make([][]byte, len(p.fields))
-	var sqlFields []int
-	for i := range p.fields {
-		if p.fields[i].kind == fieldSQL {
-			sqlFields = append(sqlFields, i)
-		}
-	}
-	if len(sqlFields) > 0 {
-		args := make([][]any, len(sqlFields))
-		for k, i := range sqlFields {
-			a, err := bindParams(p.fields[i].params, s, vars)
-			if err != nil {
-				return AppendErrors(nil, err)
-			}
-			args[k] = a
-		}
-		if err := e.query(ctx, p, sqlFields, args, results); err != nil {
-			return AppendErrors(nil, dbError(err, s))
-		}
-	}
+// run executes a plan and appends its response to dst: the custom fields
+// through gqlgen first, then the SQL fields through pgx (one round trip
+// for all of them) with each field's JSON copied once, from pgx's read
+// buffer straight into the response, in response order.
+func (e *Engine) run(ctx context.Context, s *Session, r *roleExec, d *document, p *plan, req *Request, vars map[string]any, dst []byte) []byte {
+	start := len(dst)
+	var custom [][]byte
 	if p.custom {
-		if errs := e.runCustom(ctx, s, r, d, p, req, vars, results); errs != nil {
-			return AppendErrors(nil, errs...)
+		custom = make([][]byte, len(p.fields))
+		if errs := e.runCustom(ctx, s, r, d, p, req, vars, custom); errs != nil {
+			return AppendErrors(dst, errs...)
 		}
 	}
-	return assemble(p, results)
+	var args [][]any
+	for i := range p.fields {
+		if p.fields[i].kind != fieldSQL {
+			continue
+		}
+		a, err := bindParams(p.fields[i].params, s, vars)
+		if err != nil {
+			return AppendErrors(dst, err)
+		}
+		args = append(args, a)
+	}
+	var br pgx.BatchResults
+	if len(args) > 1 {
+		batch := &pgx.Batch{}
+		k := 0
+		for i := range p.fields {
+			if p.fields[i].kind == fieldSQL {
+				batch.Queue(p.fields[i].sql, args[k]...)
+				k++
+			}
+		}
+		br = e.pool.SendBatch(ctx, batch)
+		defer br.Close()
+	}
+	dst = append(dst, `{"data":{`...)
+	k := 0
+	for i, f := range p.fields {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, f.key...)
+		dst = append(dst, `":`...)
+		switch f.kind {
+		case fieldTypename:
+			dst = append(dst, '"')
+			dst = append(dst, f.text...)
+			dst = append(dst, '"')
+		case fieldSQL:
+			var rows pgx.Rows
+			var err error
+			if br != nil {
+				rows, err = br.Query()
+			} else {
+				rows, err = e.pool.Query(ctx, f.sql, args[k]...)
+			}
+			k++
+			if err == nil {
+				dst, err = appendJSON(dst, rows)
+			}
+			if err != nil {
+				return AppendErrors(dst[:start], dbError(err, s))
+			}
+		default:
+			if custom == nil || custom[i] == nil {
+				dst = append(dst, "null"...)
+			} else {
+				dst = append(dst, custom[i]...)
+			}
+		}
+	}
+	if br != nil {
+		if err := br.Close(); err != nil {
+			return AppendErrors(dst[:start], dbError(err, s))
+		}
+	}
+	return append(dst, "}}"...)
 }
 
-// assemble writes {"data": {...}} from the fields' JSON, in response
-// order; a field without a value is null.
-func assemble(p *plan, results [][]byte) []byte {
-	n := len(`{"data":{}}`)
-	for i, f := range p.fields {
-		n += len(f.key) + 4 + len(results[i])
+// appendJSON appends the one JSON column of a statement's row, or null for
+// no row or NULL.
+func appendJSON(dst []byte, rows pgx.Rows) ([]byte, error) {
+	defer rows.Close()
+	if rows.Next() {
+		// RawValues is valid until the next call to Next: copied here.
+		if raw := rows.RawValues()[0]; raw != nil {
+			dst = append(dst, raw...)
+		} else {
+			dst = append(dst, "null"...)
+		}
+	} else {
+		dst = append(dst, "null"...)
 	}
-	b := make([]byte, 0, n)
+	rows.Close()
+	return dst, rows.Err()
+}
+
+// assemble appends {"data": {...}} from the fields' JSON, in response
+// order; a field without a value is null.
+func assemble(b []byte, p *plan, results [][]byte) []byte {
 	b = append(b, `{"data":{`...)
 	for i, f := range p.fields {
 		if i > 0 {
@@ -78,59 +141,9 @@ func assemble(p *plan, results [][]byte) []byte {
 	return append(b, "}}"...)
 }
 
-// query runs the statements of the SQL fields, storing each one's JSON.
-// Several go in one batch: one round trip, one implicit transaction.
-func (e *Engine) query(ctx context.Context, p *plan, idx []int, args [][]any, results [][]byte) error {
-	if len(idx) == 1 {
-		b, err := queryJSON(ctx, e.pool, p.fields[idx[0]].sql, args[0])
-		results[idx[0]] = b
-		return err
-	}
-	batch := &pgx.Batch{}
-	for k, i := range idx {
-		batch.Queue(p.fields[i].sql, args[k]...)
-	}
-	br := e.pool.SendBatch(ctx, batch)
-	defer br.Close()
-	for _, i := range idx {
-		rows, err := br.Query()
-		if err != nil {
-			return err
-		}
-		results[i], err = scanJSON(rows)
-		if err != nil {
-			return err
-		}
-	}
-	return br.Close()
-}
-
 // DBTX is what statements run on: a pool, a connection or a transaction.
 type DBTX interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// queryJSON runs a statement that returns at most one row with one JSON
-// column and returns that column's bytes, or nil for no row or NULL.
-func queryJSON(ctx context.Context, db DBTX, sql string, args []any) ([]byte, error) {
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	return scanJSON(rows)
-}
-
-func scanJSON(rows pgx.Rows) ([]byte, error) {
-	defer rows.Close()
-	var out []byte
-	if rows.Next() {
-		// RawValues is only valid until the next call to Next: copy.
-		if raw := rows.RawValues()[0]; raw != nil {
-			out = append(make([]byte, 0, len(raw)), raw...)
-		}
-	}
-	rows.Close()
-	return out, rows.Err()
 }
 
 // bindParams resolves a statement's parameters for a session and the

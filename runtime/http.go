@@ -28,6 +28,11 @@ type Handler struct {
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// respPool holds response buffers; one large response makes its buffer
+// large for the requests after it, which is what a server of large
+// results wants.
+var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
@@ -84,7 +89,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, h.Engine.Do(ctx, s, &req))
+	out := respPool.Get().(*[]byte)
+	*out = h.Engine.AppendDo((*out)[:0], ctx, s, &req)
+	writeJSON(w, *out)
+	if cap(*out) <= 16<<20 {
+		respPool.Put(out)
+	}
 }
 
 func (h *Handler) logger() *slog.Logger {

@@ -11,29 +11,29 @@ import (
 // ONE transaction, rolled back when any statement fails or any permission
 // check does not hold. Custom mutation fields (gqlgen) run after the
 // commit: they are the user's code and manage their own transactions.
-func (e *Engine) runMutation(ctx context.Context, s *Session, r *roleExec, d *document, p *plan, req *Request, vars map[string]any) []byte {
+func (e *Engine) runMutation(ctx context.Context, s *Session, r *roleExec, d *document, p *plan, req *Request, vars map[string]any, dst []byte) []byte {
 	results := make([][]byte, len(p.fields))
 	hasDB := false
 	for _, f := range p.fields {
 		if f.kind == fieldMutation {
 			hasDB = true
 			if f.backendOnly && !s.BackendOnly {
-				return AppendErrors(nil, &Error{Code: CodeValidationFailed, Path: "$.selectionSet." + f.key,
+				return AppendErrors(dst, &Error{Code: CodeValidationFailed, Path: "$.selectionSet." + f.key,
 					Message: fmt.Sprintf("field '%s' not found in type: 'mutation_root'", f.field.Name)})
 			}
 		}
 	}
 	if hasDB {
 		if err := e.mutate(ctx, s, p, vars, results); err != nil {
-			return AppendErrors(nil, err)
+			return AppendErrors(dst, err)
 		}
 	}
 	if p.custom {
 		if errs := e.runCustom(ctx, s, r, d, p, req, vars, results); errs != nil {
-			return AppendErrors(nil, errs...)
+			return AppendErrors(dst, errs...)
 		}
 	}
-	return assemble(p, results)
+	return assemble(dst, p, results)
 }
 
 // mutate runs the mutation fields' statements in one transaction: one
