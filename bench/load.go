@@ -22,8 +22,9 @@ type measurement struct {
 	errors    int
 	elapsed   time.Duration
 	latencies []time.Duration // sorted
-	cpu       float64         // server CPU, in cores
-	rss       int64           // server peak RSS, bytes
+	cpu       float64         // server CPU, in cores, its child processes included
+	dbCPU     float64         // Postgres's CPU, in cores (0 when unknown)
+	rss       int64           // server peak RSS, bytes, its child processes included
 }
 
 func (m *measurement) rps() float64 { return float64(m.requests) / m.elapsed.Seconds() }
@@ -48,13 +49,14 @@ func (r *result) add(m *measurement) { r.rounds = append(r.rounds, m) }
 // pooled, CPU averaged, RSS the peak.
 func (r *result) merged() *measurement {
 	out := &measurement{}
-	var cpu float64
+	var cpu, dbCPU float64
 	for _, m := range r.rounds {
 		out.requests += m.requests
 		out.errors += m.errors
 		out.elapsed += m.elapsed
 		out.latencies = append(out.latencies, m.latencies...)
 		cpu += m.cpu * m.elapsed.Seconds()
+		dbCPU += m.dbCPU * m.elapsed.Seconds()
 		if m.rss > out.rss {
 			out.rss = m.rss
 		}
@@ -62,6 +64,7 @@ func (r *result) merged() *measurement {
 	sort.Slice(out.latencies, func(i, j int) bool { return out.latencies[i] < out.latencies[j] })
 	if out.elapsed > 0 {
 		out.cpu = cpu / out.elapsed.Seconds()
+		out.dbCPU = dbCPU / out.elapsed.Seconds()
 	}
 	return out
 }
@@ -88,7 +91,7 @@ func measure(ctx context.Context, c *contender, q query, o options, d time.Durat
 	if err != nil {
 		return nil, err
 	}
-	cpu0 := cpuTime(c.pid)
+	cpu := startCPU(c.pid, o.dbPID)
 	var mu sync.Mutex
 	m := &measurement{}
 	start := time.Now()
@@ -160,8 +163,7 @@ func measure(ctx context.Context, c *contender, q query, o options, d time.Durat
 		wg.Wait()
 	}
 	m.elapsed = time.Since(start)
-	m.cpu = (cpuTime(c.pid) - cpu0).Seconds() / m.elapsed.Seconds()
-	m.rss = peakRSS(c.pid)
+	cpu.stop(m)
 	sort.Slice(m.latencies, func(i, j int) bool { return m.latencies[i] < m.latencies[j] })
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -172,19 +174,98 @@ func measure(ctx context.Context, c *contender, q query, o options, d time.Durat
 	return m, nil
 }
 
-// cpuTime is a process's user+system CPU time (Linux /proc), its threads
-// included.
-func cpuTime(pid int) time.Duration {
+// cpuSample is the CPU time of a server's and Postgres's process trees
+// at the start of a measurement.
+type cpuSample struct {
+	pid, dbPID int
+	at         time.Time
+	server, db time.Duration
+}
+
+func startCPU(pid, dbPID int) cpuSample {
+	return cpuSample{pid: pid, dbPID: dbPID, at: time.Now(), server: treeCPU(pid), db: treeCPU(dbPID)}
+}
+
+// stop sets m's CPU (in cores, over the time since the sample) and the
+// server's peak RSS.
+func (s cpuSample) stop(m *measurement) {
+	secs := time.Since(s.at).Seconds()
+	m.cpu = (treeCPU(s.pid) - s.server).Seconds() / secs
+	if s.dbPID != 0 {
+		m.dbCPU = (treeCPU(s.dbPID) - s.db).Seconds() / secs
+	}
+	m.rss = treeRSS(s.pid)
+}
+
+// procStat is what /proc/<pid>/stat tells of a process.
+type procStat struct {
+	ppid int
+	cpu  time.Duration // user+system, its threads and its waited-for children included
+}
+
+func readStat(pid int) (procStat, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0
+		return procStat{}, false
 	}
 	// Fields after the command name (which may hold spaces) in ")".
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+	if len(f) < 15 {
+		return procStat{}, false
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	var ticks int64
+	for _, i := range []int{11, 12, 13, 14} { // utime, stime, cutime, cstime
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += n
+	}
+	return procStat{ppid: ppid, cpu: time.Duration(ticks) * time.Second / 100}, true // USER_HZ
+}
+
+// tree returns pid and its descendants (Linux /proc).
+func tree(pid int) []int {
+	if pid == 0 {
+		return nil
+	}
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, ok := readStat(p); ok {
+			children[st.ppid] = append(children[st.ppid], p)
+		}
+	}
+	out := []int{pid}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out
+}
+
+// treeCPU is the CPU time of a process and its descendants: Node servers
+// may fork workers, and Postgres serves each connection in a child.
+func treeCPU(pid int) time.Duration {
+	var total time.Duration
+	for _, p := range tree(pid) {
+		if st, ok := readStat(p); ok {
+			total += st.cpu
+		}
+	}
+	return total
+}
+
+// treeRSS is the sum of the peak resident set sizes (VmHWM) of a process
+// and its descendants.
+func treeRSS(pid int) int64 {
+	var total int64
+	for _, p := range tree(pid) {
+		total += peakRSS(p)
+	}
+	return total
 }
 
 // peakRSS is a process's peak resident set size (VmHWM).
@@ -201,28 +282,6 @@ func peakRSS(pid int) int64 {
 		}
 	}
 	return 0
-}
-
-// markdown renders the results: per query, each contender's req/s,
-// latencies, CPU and RSS, and its ratio to raw pgx.
-func markdown(qs []query, cs []*contender, res map[string]map[string]*result, o options) string {
-	var b strings.Builder
-	mode := fmt.Sprintf("fixed concurrency %d", o.concurrency)
-	if o.rate > 0 {
-		mode = fmt.Sprintf("fixed rate %d req/s", o.rate)
-	}
-	fmt.Fprintf(&b, "Mode: %s; %d rounds of %s per contender and query, alternating, after a %s warm-up.\n\n", mode, o.rounds, o.duration, o.warmup)
-	b.WriteString("| query | contender | req/s | × raw pgx | p50 ms | p95 ms | p99 ms | server CPU | peak RSS |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, q := range qs {
-		base := res[q.Name]["raw pgx"].merged().rps()
-		for _, c := range cs {
-			m := res[q.Name][c.name].merged()
-			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f%% | %.0f MB |\n",
-				q.Name, c.name, m.rps(), m.rps()/base, ms(m.p(50)), ms(m.p(95)), ms(m.p(99)), m.cpu*100, float64(m.rss)/(1<<20))
-		}
-	}
-	return b.String()
 }
 
 // measureWrk loads a contender with wrk (a C load generator: the Go client
@@ -244,16 +303,17 @@ func measureWrk(ctx context.Context, c *contender, q query, o options, d time.Du
 	defer os.Remove(f.Name())
 	f.WriteString(script.String())
 	f.Close()
-	cpu0 := cpuTime(c.pid)
+	cpu := startCPU(c.pid, o.dbPID)
 	start := time.Now()
-	args := []string{"-t1", "-c" + strconv.Itoa(o.concurrency), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency", "-s", f.Name(), proto.URL.String()}
+	// A long timeout: a slow contender's latency is a result, not an error.
+	args := []string{"-t1", "-c" + strconv.Itoa(o.concurrency), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--timeout", "60s",
+		"--latency", "-s", f.Name(), proto.URL.String()}
 	out, err := exec.CommandContext(ctx, "wrk", args...).CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("wrk: %w: %s", err, out)
 	}
 	m := &measurement{elapsed: time.Since(start)}
-	m.cpu = (cpuTime(c.pid) - cpu0).Seconds() / m.elapsed.Seconds()
-	m.rss = peakRSS(c.pid)
+	cpu.stop(m)
 	return parseWrk(m, string(out))
 }
 
@@ -280,7 +340,7 @@ func luaString(s string) string {
 // 90 and 99 on a log scale).
 func parseWrk(m *measurement, out string) (*measurement, error) {
 	pct := map[string]time.Duration{}
-	var total int
+	total := -1
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		switch {
@@ -298,29 +358,32 @@ func parseWrk(m *measurement, out string) (*measurement, error) {
 			m.errors++
 		}
 	}
-	if total == 0 || len(pct) < 4 {
+	if total < 0 || len(pct) < 4 {
 		return nil, fmt.Errorf("wrk output not understood:\n%s", out)
 	}
 	if m.errors > 0 {
 		return nil, fmt.Errorf("wrk reports errors:\n%s", out)
 	}
 	m.requests = total
-	p90, p99 := float64(pct["90%"]), float64(pct["99%"])
-	p95 := time.Duration(p90 * math.Pow(p99/p90, 5.0/9.0))
-	// A synthetic latency list with the reported percentiles, so that the
-	// report reads them like the Go load generator's.
-	m.latencies = make([]time.Duration, 101)
+	// A synthetic latency list, one entry per permille, with wrk's
+	// percentiles and log-scale interpolation between them, so that the
+	// report reads it like the Go load generator's and the rounds pool
+	// into a mixture (not the worst round's p99).
+	known := []struct {
+		q float64
+		d time.Duration
+	}{{0, pct["50%"]}, {50, pct["50%"]}, {75, pct["75%"]}, {90, pct["90%"]}, {99, pct["99%"]}, {100, pct["99%"]}}
+	m.latencies = make([]time.Duration, 1001)
 	for i := range m.latencies {
-		switch {
-		case i <= 50:
-			m.latencies[i] = pct["50%"]
-		case i <= 90:
-			m.latencies[i] = pct["90%"]
-		case i <= 95:
-			m.latencies[i] = p95
-		default:
-			m.latencies[i] = pct["99%"]
+		q := float64(i) / 10
+		k := 1
+		for k < len(known)-1 && known[k].q < q {
+			k++
 		}
+		lo, hi := known[k-1], known[k]
+		f := (q - lo.q) / (hi.q - lo.q)
+		a, b := math.Max(float64(lo.d), 1), math.Max(float64(hi.d), 1)
+		m.latencies[i] = time.Duration(a * math.Pow(b/a, f))
 	}
 	return m, nil
 }

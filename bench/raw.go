@@ -132,7 +132,7 @@ func startRaw(ctx context.Context, url, cpus string, qs map[string]rawQuery) (*c
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	c := &contender{name: "raw pgx", pid: cmd.Process.Pid, stop: func() {
+	c := &contender{name: "raw pgx", pid: cmd.Process.Pid, shape: func(query) normaliser { return identity }, stop: func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 		os.Remove(spec.Name())

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hasgen/hasgen/internal/e2e"
@@ -24,31 +25,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// query is one benchmark query. graphql-bench's three are run as admin;
-// the role-filtered one as a customer, through their invoices.
-type query struct {
-	Name    string
-	GraphQL string
-	Role    string
-	Session map[string]string
-}
-
-var queries = []query{
-	{Name: "AlbumByPK", GraphQL: `query AlbumByPK { albums_by_pk(id: 1) { id title } }`, Role: "admin"},
-	{Name: "SearchAlbumsWithArtist", GraphQL: `query SearchAlbumsWithArtist { albums(where: {title: {_like: "%Rock%"}}) { id title artist { name id } } }`, Role: "admin"},
-	{Name: "AlbumsArtistTracksGenreAll", GraphQL: `query AlbumsArtistTracksGenreAll { albums { id title artist { id name } tracks { id name genre { name } } } }`, Role: "admin"},
-	{Name: "CustomerInvoicesRole", GraphQL: `query CustomerInvoicesRole { customers { id first_name invoices(order_by: {id: asc}) { id total invoice_lines { quantity track { name } } } } }`,
-		Role: "customer", Session: map[string]string{"x-hasura-user-id": "2"}},
-}
-
 const adminSecret = "bench-secret"
 
 // contender is a server under test.
 type contender struct {
-	name    string
-	pid     int
+	name string
+	peer bool // PostGraphile or GraphJin, not hasgen or raw pgx
+	pid  int  // the server's process; its children count too
+	// request builds the request for q, or returns nil when the
+	// contender does not run q.
 	request func(q query) *http.Request
-	stop    func()
+	// shape maps the contender's answer to q onto hasgen's.
+	shape func(q query) normaliser
+	stop  func()
 }
 
 func run(ctx context.Context, o options) error {
@@ -56,20 +45,18 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	qs := queries
-	if len(o.queries) > 0 {
-		qs = nil
-		for _, name := range o.queries {
-			found := false
-			for _, q := range queries {
-				if q.Name == name {
-					qs = append(qs, q)
-					found = true
-				}
-			}
-			if !found {
-				return fmt.Errorf("unknown query %q", name)
-			}
+	qs, err := selectQueries(o.queries)
+	if err != nil {
+		return err
+	}
+	var cache string
+	if o.peers {
+		// First, so that a missing npm fails before anything is built.
+		if cache, err = cacheDir(); err != nil {
+			return err
+		}
+		if err := installPeers(ctx, root, cache); err != nil {
+			return err
 		}
 	}
 
@@ -87,10 +74,22 @@ func run(ctx context.Context, o options) error {
 	}
 	defer srv.DropDatabase(context.Background(), dbName)
 	dataset := filepath.Join(root, "..", "shared", "datasets", "chinook-graphql-bench", "chinook_pg_serial_pk_proper_naming.sql")
-	if err := srv.LoadFiles(ctx, url, dataset); err != nil {
+	files := []string{dataset}
+	if o.peers {
+		// PostGraphile's roles are Postgres roles with row-level
+		// security; the others connect as a superuser, which RLS does
+		// not filter, and the equality check below confirms it.
+		files = append(files, filepath.Join(root, "bench", "peers", "postgraphile-rls.sql"))
+	}
+	if err := srv.LoadFiles(ctx, url, files...); err != nil {
 		return err
 	}
 	config := filepath.Join(root, "testdata", "fixtures", "chinook", "hasgen.yaml")
+	env, err := describe(ctx, url, cache)
+	if err != nil {
+		return err
+	}
+	o.dbPID = env.dbPID
 
 	// Pin this process (the load generator) to CPU 0 once Postgres runs
 	// unpinned; servers go to the other CPUs.
@@ -98,6 +97,10 @@ func run(ctx context.Context, o options) error {
 	if n := goruntime.NumCPU(); n >= 2 {
 		if err := exec.Command("taskset", "-a", "-cp", "0", strconv.Itoa(os.Getpid())).Run(); err == nil {
 			serverCPUs = fmt.Sprintf("1-%d", n-1)
+			if n == 2 {
+				serverCPUs = "1"
+			}
+			env.serverCPU = serverCPUs
 			log("load generator pinned to CPU 0, servers to CPU %s", serverCPUs)
 		}
 	}
@@ -113,50 +116,72 @@ func run(ctx context.Context, o options) error {
 	}
 
 	var contenders []*contender
-	hg, err := startHasgen(ctx, build, url, serverCPUs)
-	if err != nil {
-		return err
+	defer func() {
+		for _, c := range contenders {
+			c.stop()
+		}
+	}()
+	start := func(name string, fn func() (*contender, error)) error {
+		if !o.wants(name) {
+			return nil
+		}
+		log("starting %s", name)
+		c, err := fn()
+		if err != nil {
+			return err
+		}
+		contenders = append(contenders, c)
+		return nil
 	}
-	defer hg.stop()
-	contenders = append(contenders, hg)
-	raw, err := startRaw(ctx, url, serverCPUs, sqls)
-	if err != nil {
-		return err
+	steps := []struct {
+		name string
+		fn   func() (*contender, error)
+	}{
+		{"hasgen", func() (*contender, error) { return startHasgen(ctx, build, url, serverCPUs) }},
+		{"raw pgx", func() (*contender, error) { return startRaw(ctx, url, serverCPUs, sqls) }},
 	}
-	defer raw.stop()
-	contenders = append(contenders, raw)
+	if o.peers {
+		steps = append(steps, []struct {
+			name string
+			fn   func() (*contender, error)
+		}{
+			{"PostGraphile 5", func() (*contender, error) { return startPostGraphile(ctx, cache, postgraphile5, url, serverCPUs) }},
+			{"PostGraphile 4", func() (*contender, error) { return startPostGraphile(ctx, cache, postgraphile4, url, serverCPUs) }},
+			{"GraphJin", func() (*contender, error) { return startGraphJin(ctx, cache, url, serverCPUs, qs) }},
+		}...)
+	}
+	for _, s := range steps {
+		if err := start(s.name, s.fn); err != nil {
+			return err
+		}
+	}
+	if len(contenders) == 0 {
+		return fmt.Errorf("no contender named in -contenders %q", strings.Join(o.contenders, ","))
+	}
 
 	log("checking that every contender returns the same data")
-	for _, q := range qs {
-		var want []byte
-		for _, c := range contenders {
-			got, err := fetch(c.request(q))
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", c.name, q.Name, err)
-			}
-			data, err := canonicalData(got)
-			if err != nil {
-				return fmt.Errorf("%s %s: %w: %.300s", c.name, q.Name, err, got)
-			}
-			if want == nil {
-				want = data
-			} else if !bytes.Equal(want, data) {
-				return fmt.Errorf("%s answers %s differently from %s", c.name, q.Name, contenders[0].name)
-			}
-		}
+	if err := checkEqual(qs, contenders); err != nil {
+		return err
 	}
 
 	measureFn := measure
 	if o.loadgen == "wrk" || (o.loadgen == "auto" && o.rate == 0 && haveWrk()) {
 		measureFn = measureWrk
-		log("load generator: wrk")
+		env.loadgen = "wrk (1 thread)"
 	} else {
-		log("load generator: Go net/http client")
+		env.loadgen = "Go net/http client"
 	}
+	log("load generator: %s", env.loadgen)
 	results := map[string]map[string]*result{} // query → contender → result
 	for _, q := range qs {
 		results[q.Name] = map[string]*result{}
+		var runs []*contender
 		for _, c := range contenders {
+			if c.request(q) != nil {
+				runs = append(runs, c)
+			}
+		}
+		for _, c := range runs {
 			log("warm-up: %s on %s", q.Name, c.name)
 			if _, err := measureFn(ctx, c, q, o, o.warmup); err != nil {
 				return err
@@ -164,24 +189,87 @@ func run(ctx context.Context, o options) error {
 			results[q.Name][c.name] = &result{}
 		}
 		for r := 0; r < o.rounds; r++ {
-			for _, c := range contenders {
+			for _, c := range runs {
 				m, err := measureFn(ctx, c, q, o, o.duration)
 				if err != nil {
 					return err
 				}
 				results[q.Name][c.name].add(m)
-				log("round %d: %-26s %-8s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  cpu %3.0f%%",
-					r+1, q.Name, c.name, m.rps(), ms(m.p(50)), ms(m.p(99)), m.cpu*100)
+				log("round %d: %-26s %-14s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%%  db cpu %3.0f%%",
+					r+1, q.Name, c.name, m.rps(), ms(m.p(50)), ms(m.p(99)), m.cpu*100, m.dbCPU*100)
 			}
 		}
 	}
-	report := markdown(qs, contenders, results, o)
+	report := markdown(qs, contenders, results, o, env)
 	fmt.Println(report)
 	if o.out != "" {
 		if err := os.MkdirAll(o.out, 0o755); err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(o.out, "results.md"), []byte(report), 0o644)
+		if err := os.WriteFile(filepath.Join(o.out, "results.md"), []byte(report), 0o644); err != nil {
+			return err
+		}
+		for _, q := range qs {
+			svg := chart(q, contenders, results[q.Name])
+			if err := os.WriteFile(filepath.Join(o.out, q.Name+".svg"), []byte(svg), 0o644); err != nil {
+				return err
+			}
+		}
+		log("wrote %s", o.out)
+	}
+	return nil
+}
+
+// selectQueries returns the queries named, all of them for none.
+func selectQueries(names []string) ([]query, error) {
+	if len(names) == 0 {
+		return queries, nil
+	}
+	var qs []query
+	for _, name := range names {
+		found := false
+		for _, q := range queries {
+			if q.Name == name {
+				qs = append(qs, q)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown query %q", name)
+		}
+	}
+	return qs, nil
+}
+
+// checkEqual asks every contender each query once and compares the
+// answers, mapped onto hasgen's shape, with the first contender's. A
+// difference is an error naming where the answers part.
+func checkEqual(qs []query, cs []*contender) error {
+	for _, q := range qs {
+		var want any
+		var wantFrom string
+		for _, c := range cs {
+			req := c.request(q)
+			if req == nil {
+				continue
+			}
+			got, err := fetch(req)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", c.name, q.Name, err)
+			}
+			data, err := responseData(got)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w: %.300s", c.name, q.Name, err, got)
+			}
+			data = canonical(c.shape(q)(data))
+			if want == nil {
+				want, wantFrom = data, c.name
+				continue
+			}
+			if d := firstDifference(data, want, "data"); d != "" {
+				return fmt.Errorf("%s answers %s differently from %s:\n  %s\n(after mapping onto hasgen's shape; see bench/queries.go)", c.name, q.Name, wantFrom, d)
+			}
+		}
 	}
 	return nil
 }
@@ -255,7 +343,7 @@ func startHasgen(ctx context.Context, b *e2e.Build, url, cpus string) (*contende
 	if err != nil {
 		return nil, err
 	}
-	c := &contender{name: "hasgen", pid: s.PID(), stop: func() { s.Stop() }}
+	c := &contender{name: "hasgen", pid: s.PID(), stop: func() { s.Stop() }, shape: func(query) normaliser { return identity }}
 	c.request = func(q query) *http.Request {
 		body, _ := json.Marshal(map[string]string{"query": q.GraphQL})
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/graphql", bytes.NewReader(body))
@@ -294,24 +382,6 @@ func fetch(req *http.Request) ([]byte, error) {
 		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, b)
 	}
 	return b, nil
-}
-
-// canonicalData returns a response's data re-encoded, so that responses
-// that differ only in whitespace compare equal.
-func canonicalData(b []byte) ([]byte, error) {
-	var r struct {
-		Data   any `json:"data"`
-		Errors any `json:"errors"`
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(&r); err != nil {
-		return nil, err
-	}
-	if r.Errors != nil || r.Data == nil {
-		return nil, fmt.Errorf("errors in the response")
-	}
-	return json.Marshal(r.Data)
 }
 
 func haveWrk() bool {
