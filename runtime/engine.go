@@ -505,18 +505,25 @@ func (e *Engine) Explain(s *Session, req *Request) ([]Explained, *Error) {
 		return nil, p.err
 	}
 	var out []Explained
-	for _, f := range p.fields {
-		if f.kind != fieldSQL {
-			continue
-		}
-		ex := Explained{Field: f.key, SQL: f.sql}
-		for i, prm := range f.params {
+	explain := func(key, sql string, params []Param) {
+		ex := Explained{Field: key, SQL: sql}
+		for i, prm := range params {
 			ex.Params = append(ex.Params, describeParam(i+1, prm, s, vars))
 		}
-		if args, err := bindParams(f.params, s, vars); err == nil {
+		if args, err := bindParams(params, s, vars); err == nil {
 			ex.Args = args
 		}
 		out = append(out, ex)
+	}
+	for _, f := range p.fields {
+		switch f.kind {
+		case fieldSQL:
+			explain(f.key, f.sql, f.params)
+		case fieldMutation:
+			for _, st := range f.mutations {
+				explain(f.key, st.sql, st.params)
+			}
+		}
 	}
 	return out, nil
 }

@@ -120,8 +120,9 @@ type insertNode struct {
 	rel    *Relationship // how the node hangs from its parent; nil at the root
 	parent *insertNode
 	// columns are the columns the request gives values for (the union of
-	// the keys of all rows), in table order.
+	// the keys of all rows), in table order; always those every row gives.
 	columns    []*Column
+	always     map[string]bool
 	before     []*insertNode // object relationships: inserted first
 	after      []*insertNode // array relationships: inserted after
 	onConflict val
@@ -134,8 +135,9 @@ type insertNode struct {
 // analyseInsert builds the insert tree from the rows' values: which
 // columns and relationships they give, over all rows.
 func (c *compiler) analyseInsert(t *Table, perm *InsertPermission, rows []val, path string) *insertNode {
-	n := &insertNode{table: t, perm: perm, path: path}
+	n := &insertNode{table: t, perm: perm, path: path, always: map[string]bool{}}
 	given := map[string]bool{}
+	counts := map[string]int{}
 	rels := map[string][]val{}
 	var relOrder []string
 	allowed := map[string]bool{}
@@ -154,6 +156,7 @@ func (c *compiler) analyseInsert(t *Table, perm *InsertPermission, rows []val, p
 					return n
 				}
 				given[col.Name] = true
+				counts[col.Name]++
 				continue
 			}
 			if r := t.rels[fl.name]; r != nil {
@@ -170,6 +173,7 @@ func (c *compiler) analyseInsert(t *Table, perm *InsertPermission, rows []val, p
 	for i := range t.Columns {
 		if col := &t.Columns[i]; given[col.Name] {
 			n.columns = append(n.columns, col)
+			n.always[col.Name] = counts[col.Name] == len(rows)
 		}
 	}
 	for _, name := range relOrder {
@@ -501,6 +505,17 @@ func (c *compiler) insertCTE(n *insertNode) {
 		v.write()
 	}
 	w.Write(" FROM ", n.data, " AS ", d)
+	if len(n.columns) > 0 {
+		// Each row's values typed in one pass over its JSON.
+		w.Write(` CROSS JOIN LATERAL jsonb_to_record(`, d, `."_j") AS "_v"(`)
+		for i, col := range n.columns {
+			if i > 0 {
+				w.WriteString(", ")
+			}
+			w.Write(QuoteIdent(col.Field), " ", col.Type)
+		}
+		w.WriteString(")")
+	}
 	for i, b := range n.before {
 		bi := strconv.Itoa(i)
 		w.Write(` LEFT JOIN `, b.data, ` AS "_b`, bi, `" ON "_b`, bi, `"."_p" = `, d, `."_n" LEFT JOIN `, b.numbered, ` AS "_r`, bi, `" ON "_r`, bi, `"."_n" = "_b`, bi, `"."_n"`)
@@ -515,10 +530,9 @@ func (c *compiler) insertCTE(n *insertNode) {
 	w.Write(", ", n.numbered, ` AS (SELECT row_number() OVER () AS "_n", * FROM `, n.ins, ")")
 }
 
-// columnFromJSON returns the writer of a column's value from a row's JSON
-// (jsonb, parsed once per statement): the key named after the column's
-// field, cast to the column type; the column's default when the row does
-// not give the key.
+// columnFromJSON returns the writer of a column's value from a row: its
+// typed value from jsonb_to_record ("_v"), or the column's default when the
+// row does not give the key.
 func (c *compiler) columnFromJSON(t *Table, col *Column, d string, n *insertNode) func() {
 	w := c.w
 	given := false
@@ -526,25 +540,15 @@ func (c *compiler) columnFromJSON(t *Table, col *Column, d string, n *insertNode
 		given = given || g == col
 	}
 	return func() {
-		if !given {
-			w.WriteString(col.defaultSQL())
-			return
-		}
-		name := QuoteLiteral(col.Field)
-		key := d + `."_j"->` + name
-		w.Write("CASE WHEN ", d, `."_j" ? `, name, " THEN ")
+		v := `"_v".` + QuoteIdent(col.Field)
 		switch {
-		case col.JSON != "":
-			w.Write("nullif(", key, ", 'null')::", col.Type)
-		case col.Array && strings.Count(col.Type, "[]") == 1:
-			w.Write("CASE jsonb_typeof(", key, ") WHEN 'array' THEN ARRAY(SELECT jsonb_array_elements_text(", key, "))::", col.Type, " END")
-		case col.Array:
-			// Nested JSON arrays as a Postgres array literal.
-			w.Write("CASE jsonb_typeof(", key, ") WHEN 'array' THEN translate((", key, ")::text, '[]', '{}')::", col.Type, " END")
+		case !given:
+			w.WriteString(col.defaultSQL())
+		case n.always[col.Name] || col.Default == "":
+			w.WriteString(v) // a missing key and the default are both NULL
 		default:
-			w.Write("(", d, `."_j"->>`, name, ")::", col.Type)
+			w.Write("CASE WHEN ", d, `."_j" ? `, QuoteLiteral(col.Field), " THEN ", v, " ELSE ", col.defaultSQL(), " END")
 		}
-		w.Write(" ELSE ", col.defaultSQL(), " END")
 	}
 }
 
