@@ -184,6 +184,10 @@ type selectArgs struct {
 	offset     val
 	pk         []pkValue
 	forceLimit int // object relationships: 1
+	// Streams (stream.go): cond adds a condition on the base row x to
+	// the WHERE, and ties limits with FETCH FIRST ... WITH TIES.
+	cond func(x string)
+	ties bool
 	// source, when set, is read instead of the table: a mutation's rows.
 	source string
 }
@@ -430,6 +434,10 @@ func (c *compiler) base(t *Table, perm *SelectPermission, args selectArgs, j *jo
 		w.WriteString(" AND ")
 		c.boolExp(t, x, args.where, path+".args.where")
 	}
+	if args.cond != nil {
+		w.WriteString(" AND ")
+		args.cond(x)
+	}
 	for i, o := range args.order {
 		if i == 0 {
 			w.WriteString(" ORDER BY ")
@@ -453,6 +461,8 @@ func (c *compiler) base(t *Table, perm *SelectPermission, args selectArgs, j *jo
 func (c *compiler) limit(perm *SelectPermission, args selectArgs) {
 	w := c.w
 	switch {
+	case args.ties:
+		c.fetchWithTies(perm, args)
 	case args.forceLimit > 0:
 		w.Write(" LIMIT ", strconv.Itoa(args.forceLimit))
 	case args.limit.isNull() && perm.Limit > 0:

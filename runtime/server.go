@@ -57,6 +57,8 @@ type Config struct {
 	ConnIdleTimeout time.Duration
 	// LogLevel is debug, info, warn or error (HASGEN_LOG_LEVEL).
 	LogLevel string
+	// Realtime is the websocket and subscription settings (realtime.go).
+	Realtime RealtimeConfig
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -114,6 +116,7 @@ func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	seconds(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME")
 	seconds(&cfg.ConnIdleTimeout, "HASURA_GRAPHQL_PG_TIMEOUT")
 	str(&cfg.LogLevel, "HASGEN_LOG_LEVEL")
+	errs = append(errs, cfg.Realtime.readEnv(getenv)...)
 	if len(errs) > 0 {
 		return cfg, errors.New(strings.Join(errs, "; "))
 	}
@@ -178,12 +181,17 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 type Server struct {
 	Engine  *Engine
 	Handler http.Handler
+	// Metrics are served on /metrics.
+	Metrics *Metrics
 	pool    *pgxpool.Pool
 	log     *slog.Logger
+	subs    *Subscriptions
+	ws      *WebsocketHandler
 }
 
 // NewServer connects to the database and builds the HTTP handler:
-// /v1/graphql, /healthz and, when enabled, /console.
+// /v1/graphql (HTTP POST and websockets), /healthz, /metrics and, when
+// enabled, /console.
 func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
@@ -206,7 +214,12 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	}
 	mux := http.NewServeMux()
 	gql := &Handler{Engine: engine, Auth: auth, Log: log}
-	mux.Handle("/v1/graphql", gql)
+	// Websockets and subscriptions on /v1/graphql, metrics on /metrics.
+	metrics := NewMetrics(pool)
+	subs := NewSubscriptions(engine, cfg.Realtime.subscriptionConfig(cfg.DatabaseURL, metrics, log))
+	wsh := NewWebsocketHandler(engine, auth, subs, cfg.Realtime.Websocket, metrics, log)
+	mux.Handle("/v1/graphql", Endpoint(metrics.instrumentHTTP(gql), wsh))
+	mux.Handle("/metrics", metrics.Handler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
@@ -219,11 +232,14 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if cfg.EnableConsole {
 		mux.Handle("/console", playground.Handler("hasgen", "/v1/graphql"))
 	}
-	return &Server{Engine: engine, Handler: mux, pool: pool, log: log}, nil
+	return &Server{Engine: engine, Handler: mux, Metrics: metrics, pool: pool, log: log, subs: subs, ws: wsh}, nil
 }
 
-// Close releases the database pool.
-func (s *Server) Close() { s.pool.Close() }
+// Close stops the subscriptions and releases the database pool.
+func (s *Server) Close() {
+	s.subs.Close()
+	s.pool.Close()
+}
 
 // Main runs a generated server: configuration from the environment and
 // flags, then serve until SIGINT or SIGTERM, then drain. It exits the
@@ -270,5 +286,8 @@ func Serve(ctx context.Context, cfg Config, p Project, log *slog.Logger) error {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if err := srv.shutdownRealtime(shutdown); err != nil {
+		log.Warn("websocket shutdown", "error", err)
+	}
 	return hs.Shutdown(shutdown)
 }

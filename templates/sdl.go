@@ -38,7 +38,7 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 	// The roots in schema order: query, mutation, subscription.
 	b.root("query", "query_root", b.selectRootFields(false))
 	b.root("mutation", "mutation_root", b.mutationRootFields())
-	b.root("subscription", "subscription_root", b.selectRootFields(true))
+	b.root("subscription", "subscription_root", append(b.selectRootFields(true), b.streamRootFields()...))
 	return b.document()
 }
 

@@ -67,6 +67,7 @@ role's permissions compiled into the SQL.`,
 		newCheckCmd(stdout, stderr),
 		newExplainCmd(stdout, stderr),
 		newDevCmd(stdout, stderr),
+		newHintsCmd(stdout, stderr),
 	)
 	return root
 }

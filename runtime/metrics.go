@@ -1,0 +1,121 @@
+package runtime
+
+// Prometheus metrics of a server, served on /metrics. Each Server has its
+// own registry (no package-level state): websocket connections, the
+// subscription poller (subscribers, groups, cohorts, poll durations,
+// statements, rows streamed, errors), HTTP requests, the connection pool,
+// and the Go and process collectors (CPU seconds, resident memory).
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Kinds of subscription, the "kind" label of the subscription metrics.
+const (
+	kindLive   = "live"
+	kindStream = "stream"
+)
+
+// Metrics holds a server's Prometheus metrics. Its methods are safe for
+// concurrent use. A nil *Metrics is not valid; NewMetrics makes one.
+type Metrics struct {
+	// Registry holds every metric below; Handler serves it.
+	Registry *prometheus.Registry
+
+	wsConnections  prometheus.Gauge
+	subscribers    *prometheus.GaugeVec
+	liveGroups     prometheus.Gauge
+	liveCohorts    prometheus.Gauge
+	streamGroups   prometheus.Gauge
+	pollDuration   *prometheus.HistogramVec
+	pollStatements *prometheus.CounterVec
+	pollsSkipped   *prometheus.CounterVec
+	streamRows     prometheus.Counter
+	messagesSent   prometheus.Counter
+	errors         *prometheus.CounterVec
+	hintsUp        prometheus.Gauge
+	httpRequests   prometheus.Counter
+	httpDuration   prometheus.Histogram
+}
+
+// NewMetrics creates a registry with hasgen's metrics, Go's and the
+// process's collectors and, when pool is not nil, the pool's statistics.
+func NewMetrics(pool *pgxpool.Pool) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		wsConnections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_websocket_connections",
+			Help: "Open websocket connections on /v1/graphql."}),
+		subscribers: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hasgen_subscribers",
+			Help: "Active subscriptions, by kind (live query or stream)."}, []string{"kind"}),
+		liveGroups: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_live_groups",
+			Help: "Live-query groups: subscriptions sharing one SQL statement."}),
+		liveCohorts: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_live_cohorts",
+			Help: "Live-query cohorts: subscribers of a group with the same variable and session-variable values, computed once."}),
+		streamGroups: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_stream_groups",
+			Help: "Streaming-subscription groups: subscriptions sharing one SQL statement."}),
+		pollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hasgen_poll_duration_seconds",
+			Help:    "Time to run one multiplexed poll statement and fan its results out, by kind.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"kind"}),
+		pollStatements: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_poll_statements_total",
+			Help: "Multiplexed poll statements run, by kind."}, []string{"kind"}),
+		pollsSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_polls_skipped_total",
+			Help: "Polls skipped because change hints said none of the tables read changed, by kind."}, []string{"kind"}),
+		streamRows: prometheus.NewCounter(prometheus.CounterOpts{Name: "hasgen_stream_rows_total",
+			Help: "Rows sent to streaming subscribers."}),
+		messagesSent: prometheus.NewCounter(prometheus.CounterOpts{Name: "hasgen_websocket_messages_sent_total",
+			Help: "Messages written to websocket clients."}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_subscription_errors_total",
+			Help: "Errors: failed poll statements and errors sent to subscribers (live, stream), websocket protocol errors (websocket)."}, []string{"kind"}),
+		hintsUp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_change_hints_up",
+			Help: "1 while the change-hints listener is connected and listening, else 0."}),
+		httpRequests: prometheus.NewCounter(prometheus.CounterOpts{Name: "hasgen_http_requests_total",
+			Help: "GraphQL requests over HTTP POST."}),
+		httpDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hasgen_http_request_duration_seconds",
+			Help:    "Time to answer a GraphQL request over HTTP POST.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}),
+	}
+	reg.MustRegister(m.wsConnections, m.subscribers, m.liveGroups, m.liveCohorts, m.streamGroups,
+		m.pollDuration, m.pollStatements, m.pollsSkipped, m.streamRows, m.messagesSent, m.errors,
+		m.hintsUp, m.httpRequests, m.httpDuration,
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsGC)),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, k := range []string{kindLive, kindStream} {
+		m.subscribers.WithLabelValues(k)
+		m.pollStatements.WithLabelValues(k)
+		m.pollsSkipped.WithLabelValues(k)
+		m.errors.WithLabelValues(k)
+	}
+	m.errors.WithLabelValues("websocket")
+	if pool != nil {
+		stat := func(name, help string, f func(*pgxpool.Stat) float64) {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+				func() float64 { return f(pool.Stat()) }))
+		}
+		stat("hasgen_pool_connections", "Open database connections in the pool.", func(s *pgxpool.Stat) float64 { return float64(s.TotalConns()) })
+		stat("hasgen_pool_acquired_connections", "Pool connections in use.", func(s *pgxpool.Stat) float64 { return float64(s.AcquiredConns()) })
+		stat("hasgen_pool_max_connections", "The pool's connection limit.", func(s *pgxpool.Stat) float64 { return float64(s.MaxConns()) })
+	}
+	return m
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// instrumentHTTP counts the requests next serves and times them.
+func (m *Metrics) instrumentHTTP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		next.ServeHTTP(w, r)
+		m.httpRequests.Inc()
+		m.httpDuration.Observe(time.Since(start).Seconds())
+	})
+}
