@@ -15,14 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/internal/e2e"
-	"github.com/hasgen/hasgen/introspect"
-	"github.com/hasgen/hasgen/metadata"
-	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime"
 	"github.com/hasgen/hasgen/templates"
-	"github.com/jackc/pgx/v5"
 )
 
 const adminSecret = "bench-secret"
@@ -281,20 +278,7 @@ func log(format string, args ...any) {
 // compiledSQL returns, per query, the statement hasgen compiles for it and
 // its parameters bound: what the raw pgx server runs.
 func compiledSQL(ctx context.Context, url, config string, qs []query) (map[string]rawQuery, error) {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	db, err := introspect.Load(ctx, conn, nil)
-	conn.Close(ctx)
-	if err != nil {
-		return nil, err
-	}
-	md, err := metadata.Load(config, db)
-	if err != nil {
-		return nil, err
-	}
-	p, err := model.Build(db, md)
+	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: config})
 	if err != nil {
 		return nil, err
 	}

@@ -187,6 +187,14 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 
 // loadProject loads the database model and the permissions file (unless
 // o already holds them) and builds the model.
+// LoadProject builds the model Generate renders: the database (o.DB, or
+// introspected from o.DatabaseURL, or read from o.Snapshot) with the
+// permissions file (o.Metadata, or loaded from o.Config). explain, the
+// benchmarks and tests build their in-memory engines from it.
+func LoadProject(ctx context.Context, o Options) (*model.Project, error) {
+	return loadProject(ctx, &o)
+}
+
 func loadProject(ctx context.Context, o *Options) (*model.Project, error) {
 	db := o.DB
 	if db == nil {

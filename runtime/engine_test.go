@@ -11,10 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/internal/e2e"
-	"github.com/hasgen/hasgen/introspect"
-	"github.com/hasgen/hasgen/metadata"
-	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime"
 	"github.com/hasgen/hasgen/templates"
@@ -72,20 +70,7 @@ func newEngineFromFiles(t testing.TB, sqlFiles []string, config string, stringif
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t, sqlFiles...)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := introspect.Load(ctx, conn, nil)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	md, err := metadata.Load(filepath.Join(repoRoot(t), config), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := model.Build(db, md)
+	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), config)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,10 +22,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/websocket"
+	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/internal/e2e"
-	"github.com/hasgen/hasgen/introspect"
-	"github.com/hasgen/hasgen/metadata"
-	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime"
 	"github.com/hasgen/hasgen/templates"
@@ -85,20 +83,7 @@ func newRTOn(t *testing.T, url string, o rtOptions) *rt {
 	if o.hints == runtime.HintsAuto && !o.autoHints {
 		o.hints = runtime.HintsOff
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := introspect.Load(ctx, conn, nil)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	md, err := metadata.Load(filepath.Join(repoRoot(t), rtConfig), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := model.Build(db, md)
+	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), rtConfig)})
 	if err != nil {
 		t.Fatal(err)
 	}
