@@ -66,7 +66,7 @@ func TestWebsocketGenerated(t *testing.T) {
 			})
 			t.Run("expired JWT closes the connection", func(t *testing.T) {
 				c := dial(t, jwtSrv.URL, proto, nil)
-				c.init(map[string]any{"headers": map[string]any{"Authorization": "Bearer " + token(t, "user", "1", 2*time.Second)}})
+				c.init(map[string]any{"headers": map[string]any{"Authorization": "Bearer " + token(t, "user", "1", 3*time.Second)}})
 				c.subscribe("1", itemsQuery, nil)
 				c.data("1")
 				code, reason := c.expectClose()
