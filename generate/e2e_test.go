@@ -19,9 +19,6 @@ import (
 // checkout's runtime. The first run builds sqlc (go tool sqlc) into Go's
 // build cache, which takes a minute or two; later runs reuse it.
 func TestEndToEndBuild(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds an emitted server: skipped with -short")
-	}
 	p := newProject(t, chinook(t))
 	p.generate()
 
