@@ -64,20 +64,27 @@ var ErrNoPostgres = errors.New("no PostgreSQL server: set DATABASE_URL to a serv
 // PATH, else the newest of the directories where distributions install
 // them.
 func FindBinDir() (string, error) {
+	return findBinDir(binDirPatterns)
+}
+
+// binDirPatterns are where distributions install the server binaries.
+var binDirPatterns = []string{
+	"/usr/lib/postgresql/*/bin",         // Debian, Ubuntu
+	"/usr/pgsql-*/bin",                  // RHEL, Fedora (PGDG)
+	"/usr/local/opt/postgresql*/bin",    // Homebrew (Intel)
+	"/opt/homebrew/opt/postgresql*/bin", // Homebrew (Apple silicon)
+	"/usr/local/pgsql/bin",              // source install
+	"/Applications/Postgres.app/Contents/Versions/*/bin",
+}
+
+func findBinDir(patterns []string) (string, error) {
 	if p, err := exec.LookPath("pg_ctl"); err == nil {
 		if _, err := exec.LookPath("initdb"); err == nil {
 			return filepath.Dir(resolve(p)), nil
 		}
 	}
 	var candidates []string
-	for _, pattern := range []string{
-		"/usr/lib/postgresql/*/bin",         // Debian, Ubuntu
-		"/usr/pgsql-*/bin",                  // RHEL, Fedora (PGDG)
-		"/usr/local/opt/postgresql*/bin",    // Homebrew (Intel)
-		"/opt/homebrew/opt/postgresql*/bin", // Homebrew (Apple silicon)
-		"/usr/local/pgsql/bin",              // source install
-		"/Applications/Postgres.app/Contents/Versions/*/bin",
-	} {
+	for _, pattern := range patterns {
 		m, _ := filepath.Glob(pattern)
 		candidates = append(candidates, m...)
 	}
