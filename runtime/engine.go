@@ -397,12 +397,13 @@ func (e *Engine) AppendDo(dst []byte, ctx context.Context, s *Session, req *Requ
 	if err := shapeOf(&shape, r.schema, d.op, vars); err != nil {
 		return AppendErrors(dst, err)
 	}
+	key := shape.String()
 	var p *plan
-	if v, ok := d.plans.Load(shape.String()); ok {
+	if v, ok := d.plans.Load(key); ok {
 		p = v.(*plan)
 	} else {
 		p = e.compile(r, d, vars)
-		d.plans.Store(shape.String(), p)
+		d.plans.Store(key, p)
 	}
 	if p.err != nil {
 		return AppendErrors(dst, p.err)

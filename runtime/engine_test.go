@@ -74,22 +74,9 @@ func newEngineFromFiles(t testing.TB, sqlFiles []string, config string, stringif
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The pool runtime.NewPool makes (UTC sessions), with a tracer that
-	// records every statement sent.
-	pc, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc.MaxConns = 8
-	pc.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	pc.ConnConfig.RuntimeParams["application_name"] = "hasgen"
+	// The server's pool, with a tracer that records every statement sent.
 	tr := &sqlTracer{}
-	pc.ConnConfig.Tracer = tr
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := newPool(t, url, tr)
 	cfg, err := templates.EngineConfig(p)
 	if err != nil {
 		t.Fatal(err)
@@ -333,4 +320,15 @@ func TestSmoke(t *testing.T) {
 	t.Logf("customer: %s", e.raw(t, "customer", map[string]string{"x-hasura-user-id": "2"}, `{ customers { id first_name invoices(limit: 2) { id total invoice_lines_aggregate { aggregate { count } } } } }`, nil))
 	t.Logf("customer no var: %s", e.raw(t, "customer", nil, `{ customers { id } }`, nil))
 	t.Logf("customer hidden: %s", e.raw(t, "customer", map[string]string{"x-hasura-user-id": "2"}, `{ customers { id phone } }`, nil))
+}
+
+// newPool is the pool runtime.NewPool gives the server, with a tracer.
+func newPool(t testing.TB, url string, tr pgx.QueryTracer) *pgxpool.Pool {
+	t.Helper()
+	pool, err := runtime.NewPool(context.Background(), runtime.Config{DatabaseURL: url, MaxConns: 8, Tracer: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }

@@ -186,19 +186,10 @@ func (g *liveGroup) dropSub(ls *liveSub) {
 	delete(g.cohorts, c.vars)
 	g.s.m.liveCohorts.Dec()
 	b := c.batch
-	last := len(b.cohorts) - 1
-	b.cohorts[c.idx] = b.cohorts[last]
-	b.cohorts[c.idx].idx = c.idx
-	b.cohorts[last] = nil
-	b.cohorts = b.cohorts[:last]
+	b.cohorts = swapRemove(b.cohorts, c.idx, func(x *cohort, i int) { x.idx = i })
 	if len(b.cohorts) == 0 {
 		b.sched.kill()
-		for i, x := range g.batches {
-			if x == b {
-				g.batches = append(g.batches[:i], g.batches[i+1:]...)
-				break
-			}
-		}
+		g.batches = without(g.batches, b)
 	}
 }
 

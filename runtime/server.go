@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -57,6 +58,10 @@ type Config struct {
 	ConnIdleTimeout time.Duration
 	// LogLevel is debug, info, warn or error (HASGEN_LOG_LEVEL).
 	LogLevel string
+	// Tracer, when set, sees every statement the pool runs (OpenTelemetry
+	// instrumentation, tests that count statements). Not read from the
+	// environment.
+	Tracer pgx.QueryTracer
 	// Realtime is the websocket and subscription settings (realtime.go).
 	Realtime RealtimeConfig
 }
@@ -166,6 +171,9 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	}
 	if cfg.ConnIdleTimeout > 0 {
 		pc.MaxConnIdleTime = cfg.ConnIdleTimeout
+	}
+	if cfg.Tracer != nil {
+		pc.ConnConfig.Tracer = cfg.Tracer
 	}
 	rp := pc.ConnConfig.RuntimeParams
 	if rp["timezone"] == "" {

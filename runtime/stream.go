@@ -372,19 +372,10 @@ func (g *streamGroup) dropSub(ss *streamSub) {
 	g.n--
 	g.s.m.subscribers.WithLabelValues(kindStream).Dec()
 	b := ss.b
-	last := len(b.subs) - 1
-	b.subs[ss.idx] = b.subs[last]
-	b.subs[ss.idx].idx = ss.idx
-	b.subs[last] = nil
-	b.subs = b.subs[:last]
+	b.subs = swapRemove(b.subs, ss.idx, func(x *streamSub, i int) { x.idx = i })
 	if len(b.subs) == 0 {
 		b.sched.kill()
-		for i, x := range g.batches {
-			if x == b {
-				g.batches = append(g.batches[:i], g.batches[i+1:]...)
-				break
-			}
-		}
+		g.batches = without(g.batches, b)
 	}
 }
 

@@ -572,3 +572,24 @@ func (sc *schedule) kill() {
 	sc.timer.Stop()
 	sc.slots.release(sc.slot)
 }
+
+// swapRemove removes s[i] in constant time by moving the last element into
+// its place, telling that element its new index.
+func swapRemove[T any](s []T, i int, moved func(T, int)) []T {
+	last := len(s) - 1
+	s[i] = s[last]
+	moved(s[i], i)
+	var zero T
+	s[last] = zero
+	return s[:last]
+}
+
+// without returns s without its element x (batches of a group).
+func without[T comparable](s []T, x T) []T {
+	for i, y := range s {
+		if y == x {
+			return append(s[:i], s[i+1:]...)
+		}
+	}
+	return s
+}

@@ -87,20 +87,8 @@ func newRTOn(t *testing.T, url string, o rtOptions) *rt {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc.MaxConns = 8
-	pc.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	pc.ConnConfig.RuntimeParams["application_name"] = "hasgen"
 	tr := &argTracer{}
-	pc.ConnConfig.Tracer = tr
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := newPool(t, url, tr)
 	cfg, err := templates.EngineConfig(p)
 	if err != nil {
 		t.Fatal(err)
