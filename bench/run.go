@@ -18,7 +18,9 @@ import (
 	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/hasgen/hasgen/templates"
 )
 
@@ -286,16 +288,16 @@ func compiledSQL(ctx context.Context, url, config string, qs []query) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	engine, err := runtime.NewEngine(cfg, nil)
+	e, err := engine.New(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]rawQuery{}
 	for _, q := range qs {
-		s := &runtime.Session{Role: q.Role, Vars: q.Session}
-		ex, gerr := engine.Explain(s, &runtime.Request{Query: q.GraphQL})
-		if gerr != nil {
-			return nil, fmt.Errorf("%s: %s", q.Name, gerr.Message)
+		s := &session.Session{Role: q.Role, Vars: q.Session}
+		ex, err := e.Explain(ctx, s, &wire.Request{Query: q.GraphQL})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", q.Name, err)
 		}
 		if len(ex) != 1 {
 			return nil, fmt.Errorf("%s: %d statements, want 1", q.Name, len(ex))

@@ -7,18 +7,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/transport"
 )
 
 // BenchmarkHandlerByPK is the whole HTTP handler for graphql-bench's
 // AlbumByPK, in process, with the database round trip included.
 func BenchmarkHandlerByPK(b *testing.B) {
 	e := newTestEngine(b, "chinook-bench", chinookConfig, false)
-	auth, err := runtime.NewAuthenticator(context.Background(), runtime.AuthConfig{AdminSecret: "s"})
+	auth, err := auth.New(context.Background(), auth.Config{AdminSecret: "s"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := &runtime.Handler{Engine: e.Engine, Auth: auth}
+	h := &transport.Handler{Engine: e.Engine, Auth: auth, DB: e.pool}
 	body := `{"query":"query AlbumByPK { albums_by_pk(id: 1) { id title } }"}`
 	b.ReportAllocs()
 	b.ResetTimer()

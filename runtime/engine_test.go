@@ -15,6 +15,9 @@ import (
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/hasgen/hasgen/templates"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,7 +50,7 @@ func datasetFiles(t testing.TB, name string) []string {
 // the database introspected, the permissions file loaded, descriptors and
 // schemas built from the model.
 type testEngine struct {
-	*runtime.Engine
+	*engine.Engine
 	pool   *pgxpool.Pool
 	url    string
 	tracer *sqlTracer
@@ -82,7 +85,7 @@ func newEngineFromFiles(t testing.TB, sqlFiles []string, config string, stringif
 		t.Fatal(err)
 	}
 	cfg.StringifyNumeric = stringify
-	e, err := runtime.NewEngine(cfg, pool)
+	e, err := engine.New(cfg, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +125,7 @@ func (e *testEngine) overHTTP(t testing.TB, role string, vars map[string]string,
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Hasura-Admin-Secret", e2eSecret)
-	if role != runtime.AdminRole {
+	if role != session.AdminRole {
 		req.Header.Set("X-Hasura-Role", role)
 		for k, v := range vars {
 			req.Header.Set(k, v)
@@ -184,8 +187,8 @@ func (tr *sqlTracer) take() []string {
 // response decoded.
 func (e *testEngine) do(t testing.TB, role string, vars map[string]string, query string, variables any) map[string]any {
 	t.Helper()
-	s := &runtime.Session{Role: role, Vars: vars}
-	req := &runtime.Request{Query: query}
+	s := &session.Session{Role: role, Vars: vars}
+	req := &wire.Request{Query: query}
 	if variables != nil {
 		b, _ := json.Marshal(variables)
 		req.Variables = b
@@ -200,8 +203,8 @@ func (e *testEngine) do(t testing.TB, role string, vars map[string]string, query
 
 func (e *testEngine) raw(t testing.TB, role string, vars map[string]string, query string, variables any) string {
 	t.Helper()
-	s := &runtime.Session{Role: role, Vars: vars}
-	req := &runtime.Request{Query: query}
+	s := &session.Session{Role: role, Vars: vars}
+	req := &wire.Request{Query: query}
 	if variables != nil {
 		b, _ := json.Marshal(variables)
 		req.Variables = b

@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/hasgen/hasgen/pgtest"
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/jackc/pgx/v5"
 )
 
-var rtTables = []runtime.TableName{{Schema: "public", Name: "owners"}, {Schema: "public", Name: "items"}, {Schema: "public", Name: "events"}}
+var rtTables = []live.TableName{{Schema: "public", Name: "owners"}, {Schema: "public", Name: "items"}, {Schema: "public", Name: "events"}}
 
 // TestChangeHints: with the triggers installed, polls of unchanged tables
 // are skipped and changes still arrive; while the listening connection is
@@ -24,7 +24,7 @@ func TestChangeHints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, runtime.ChangeHintsInstallSQL(rtTables)); err != nil {
+	if _, err := conn.Exec(ctx, live.ChangeHintsInstallSQL(rtTables)); err != nil {
 		t.Fatal(err)
 	}
 	r := newRTOn(t, url, rtOptions{autoHints: true})
@@ -82,7 +82,7 @@ func TestChangeHints(t *testing.T) {
 
 	// Removed triggers: nothing is skipped any more (the listener
 	// rereads them when it is idle, or on reconnect).
-	if _, err := conn.Exec(ctx, runtime.ChangeHintsUninstallSQL()); err != nil {
+	if _, err := conn.Exec(ctx, live.ChangeHintsUninstallSQL()); err != nil {
 		t.Fatal(err)
 	}
 	r.exec(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hasgen-hints'`)

@@ -9,16 +9,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/transport"
 )
 
-func newHTTP(t *testing.T, e *testEngine, cfg runtime.AuthConfig) *httptest.Server {
+func newHTTP(t *testing.T, e *testEngine, cfg auth.Config) *httptest.Server {
 	t.Helper()
-	auth, err := runtime.NewAuthenticator(context.Background(), cfg)
+	auth, err := auth.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(&runtime.Handler{Engine: e.Engine, Auth: auth})
+	srv := httptest.NewServer(&transport.Handler{Engine: e.Engine, Auth: auth, DB: e.pool})
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -41,7 +42,7 @@ func post(t *testing.T, url, body string, headers map[string]string) (int, strin
 
 func TestHTTPWireFormat(t *testing.T) {
 	e := newTestEngine(t, "chinook-bench", "testdata/fixtures/chinook/hasgen.yaml", false)
-	srv := newHTTP(t, e, runtime.AuthConfig{AdminSecret: "s3cret"})
+	srv := newHTTP(t, e, auth.Config{AdminSecret: "s3cret"})
 	admin := map[string]string{"X-Hasura-Admin-Secret": "s3cret"}
 
 	cases := []struct {
@@ -111,7 +112,7 @@ func TestHTTPWireFormat(t *testing.T) {
 
 func TestHTTPOpenMode(t *testing.T) {
 	e := newTestEngine(t, "chinook-bench", "testdata/fixtures/chinook/hasgen.yaml", false)
-	srv := newHTTP(t, e, runtime.AuthConfig{})
+	srv := newHTTP(t, e, auth.Config{})
 	// No admin secret configured: trusted; the role and variables come
 	// from headers, admin by default.
 	_, body := post(t, srv.URL, `{"query":"{ customers_aggregate { aggregate { count } } }"}`, nil)
@@ -127,11 +128,11 @@ func TestHTTPOpenMode(t *testing.T) {
 // A panic while serving becomes a Hasura-shaped error, and the server
 // goes on serving.
 func TestHTTPPanicIsAnError(t *testing.T) {
-	auth, err := runtime.NewAuthenticator(context.Background(), runtime.AuthConfig{})
+	auth, err := auth.New(context.Background(), auth.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(&runtime.Handler{Engine: nil, Auth: auth}) // Do on a nil engine panics
+	srv := httptest.NewServer(&transport.Handler{Engine: nil, Auth: auth}) // Do on a nil engine panics
 	defer srv.Close()
 	for i := 0; i < 2; i++ {
 		status, body := post(t, srv.URL, `{"query":"{ a }"}`, nil)

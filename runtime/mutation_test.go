@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/runtime/wire"
 )
 
 const (
@@ -449,8 +450,8 @@ func TestOneStatementPerMutationField(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e.tracer.take()
-			s := &runtime.Session{Role: "admin"}
-			req := &runtime.Request{Query: c.query}
+			s := &session.Session{Role: "admin"}
+			req := &wire.Request{Query: c.query}
 			if c.vars != nil {
 				req.Variables, _ = json.Marshal(c.vars)
 			}

@@ -25,7 +25,11 @@ import (
 	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/metrics"
+	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/hasgen/hasgen/templates"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -48,7 +52,7 @@ type rtOptions struct {
 	batch        int
 	keepAlive    time.Duration
 	initTimeout  time.Duration
-	hints        runtime.HintsMode // HintsAuto only with autoHints; else off
+	hints        live.HintsMode // HintsAuto only with autoHints; else off
 	autoHints    bool
 	jwt          bool // HS256 JWT mode (with the admin secret)
 }
@@ -57,9 +61,9 @@ type rtOptions struct {
 type rt struct {
 	dbURL   string
 	pool    *pgxpool.Pool
-	engine  *runtime.Engine
-	subs    *runtime.Subscriptions
-	metrics *runtime.Metrics
+	engine  *engine.Engine
+	subs    *live.Poller
+	metrics *metrics.Metrics
 	tracer  *argTracer
 	url     string // http://127.0.0.1:port
 }
@@ -80,8 +84,8 @@ func newRTOn(t *testing.T, url string, o rtOptions) *rt {
 	if o.stream == 0 {
 		o.stream = 100 * time.Millisecond
 	}
-	if o.hints == runtime.HintsAuto && !o.autoHints {
-		o.hints = runtime.HintsOff
+	if o.hints == live.HintsAuto && !o.autoHints {
+		o.hints = live.HintsOff
 	}
 	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), rtConfig)})
 	if err != nil {
@@ -93,26 +97,26 @@ func newRTOn(t *testing.T, url string, o rtOptions) *rt {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := runtime.NewEngine(cfg, pool)
+	e, err := engine.New(cfg, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac := runtime.AuthConfig{AdminSecret: rtSecret}
+	ac := auth.Config{AdminSecret: rtSecret}
 	if o.jwt {
 		ac.JWTSecret = `{"type":"HS256","key":"` + rtJWTKey + `"}`
 	}
-	auth, err := runtime.NewAuthenticator(ctx, ac)
+	auth, err := auth.New(ctx, ac)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := runtime.NewMetrics(pool)
-	subs := runtime.NewSubscriptions(e, runtime.SubscriptionConfig{
+	m := metrics.New(pool)
+	subs := live.New(e, pool, live.Config{
 		LiveInterval: o.live, StreamInterval: o.stream, LiveBatchSize: o.batch, StreamBatchSize: o.batch,
-		Hints: o.hints, DatabaseURL: url, Metrics: m,
-	})
-	wsh := runtime.NewWebsocketHandler(e, auth, subs, runtime.WebsocketConfig{KeepAlive: o.keepAlive, InitTimeout: o.initTimeout}, m, nil)
+		Hints: o.hints, DatabaseURL: url,
+	}, m, nil)
+	wsh := transport.NewWebsocketHandler(e, pool, auth, subs, transport.WebsocketConfig{KeepAlive: o.keepAlive, InitTimeout: o.initTimeout}, m, nil)
 	mux := http.NewServeMux()
-	mux.Handle("/v1/graphql", runtime.Endpoint(&runtime.Handler{Engine: e, Auth: auth}, wsh))
+	mux.Handle("/v1/graphql", transport.Endpoint(&transport.Handler{Engine: e, Auth: auth, DB: pool}, wsh))
 	mux.Handle("/metrics", m.Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {

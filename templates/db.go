@@ -1,7 +1,7 @@
 package templates
 
 // The Go side of the emitted project: package db, one file per table
-// declaring its runtime.Table (columns, keys, relationships, root fields)
+// declaring its catalog.Table (columns, keys, relationships, root fields)
 // and, for each role, its permissions. A permission's filter is a plain Go
 // function writing the SQL that the permissions file's boolean expression
 // means, with session variables as parameters:
@@ -9,7 +9,7 @@ package templates
 //	// messagesSelectUser writes role "user"'s select filter on public.messages:
 //	//
 //	//	(rel channel (rel members (_eq user_id x-hasura-user-id)))
-//	func messagesSelectUser(w *runtime.Writer, t string) {
+//	func messagesSelectUser(w *catalog.Writer, t string) {
 //		a1 := w.Alias()
 //		...
 //		w.Write(`EXISTS (SELECT 1 FROM "public"."channels" AS `, a1, ` WHERE ...`)
@@ -31,7 +31,7 @@ import (
 	"github.com/hasgen/hasgen/model"
 )
 
-const runtimePkg = "github.com/hasgen/hasgen/runtime"
+const catalogPkg = "github.com/hasgen/hasgen/runtime/catalog"
 
 // GeneratedHeader is the first line of every generated Go file; it matches
 // Go's ^// Code generated .* DO NOT EDIT\.$.
@@ -57,7 +57,7 @@ func DB(p *model.Project, source string) (map[string][]byte, error) {
 	f.PackageComment("their columns, relationships and root fields, and each role's permissions")
 	f.PackageComment("with their filters compiled to SQL-writing functions.")
 	f.Comment("Tables are the tracked tables, sorted by schema and name.")
-	f.Var().Id("Tables").Op("=").Index().Op("*").Qual(runtimePkg, "Table").ValuesFunc(func(g *jen.Group) {
+	f.Var().Id("Tables").Op("=").Index().Op("*").Qual(catalogPkg, "Table").ValuesFunc(func(g *jen.Group) {
 		for _, c := range all {
 			g.Line().Add(c)
 		}
@@ -77,7 +77,7 @@ func newFile(pkg, source string) *jen.File {
 	f := jen.NewFile(pkg)
 	f.HeaderComment(GeneratedHeader)
 	f.HeaderComment("source: " + source)
-	f.ImportName(runtimePkg, "runtime")
+	f.ImportName(catalogPkg, "catalog")
 	return f
 }
 
@@ -97,7 +97,7 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		jen.Id("Name").Op(":").Lit(t.Name),
 		jen.Id("Type").Op(":").Lit(t.Type),
 	}
-	cols := jen.Index().Qual(runtimePkg, "Column").ValuesFunc(func(g *jen.Group) {
+	cols := jen.Index().Qual(catalogPkg, "Column").ValuesFunc(func(g *jen.Group) {
 		for _, c := range t.Columns {
 			vals := []jen.Code{
 				jen.Id("Name").Op(":").Lit(c.Name),
@@ -147,14 +147,14 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		}))
 	}
 	if len(t.Relationships) > 0 {
-		fields = append(fields, jen.Id("Relationships").Op(":").Index().Qual(runtimePkg, "Relationship").ValuesFunc(func(g *jen.Group) {
+		fields = append(fields, jen.Id("Relationships").Op(":").Index().Qual(catalogPkg, "Relationship").ValuesFunc(func(g *jen.Group) {
 			for _, r := range t.Relationships {
 				vals := []jen.Code{jen.Id("Name").Op(":").Lit(r.Name)}
 				if r.Array {
 					vals = append(vals, jen.Id("Array").Op(":").True())
 				}
 				vals = append(vals, jen.Id("Remote").Op(":").Lit(r.Remote.Qualified()))
-				vals = append(vals, jen.Id("Mapping").Op(":").Index().Qual(runtimePkg, "ColumnPair").ValuesFunc(func(g *jen.Group) {
+				vals = append(vals, jen.Id("Mapping").Op(":").Index().Qual(catalogPkg, "ColumnPair").ValuesFunc(func(g *jen.Group) {
 					for _, m := range r.Mapping {
 						g.Values(jen.Id("Local").Op(":").Lit(m.Local), jen.Id("Remote").Op(":").Lit(m.Remote))
 					}
@@ -167,12 +167,12 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 			g.Line()
 		}))
 	}
-	fields = append(fields, jen.Id("Roots").Op(":").Qual(runtimePkg, "RootFields").Values(rootValues(t)...))
+	fields = append(fields, jen.Id("Roots").Op(":").Qual(catalogPkg, "RootFields").Values(rootValues(t)...))
 
 	// Permissions, role by role in sorted order.
 	lower := lowerFirst(t.GoName)
 	if len(t.Select) > 0 {
-		fields = append(fields, jen.Id("Select").Op(":").Map(jen.String()).Op("*").Qual(runtimePkg, "SelectPermission").ValuesFunc(func(g *jen.Group) {
+		fields = append(fields, jen.Id("Select").Op(":").Map(jen.String()).Op("*").Qual(catalogPkg, "SelectPermission").ValuesFunc(func(g *jen.Group) {
 			for _, role := range sortedKeys(t.Select) {
 				sp := t.Select[role]
 				vals := []jen.Code{jen.Id("Columns").Op(":").Add(columnList(sp.Columns))}
@@ -191,7 +191,7 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		}))
 	}
 	if len(t.Insert) > 0 {
-		fields = append(fields, jen.Id("Insert").Op(":").Map(jen.String()).Op("*").Qual(runtimePkg, "InsertPermission").ValuesFunc(func(g *jen.Group) {
+		fields = append(fields, jen.Id("Insert").Op(":").Map(jen.String()).Op("*").Qual(catalogPkg, "InsertPermission").ValuesFunc(func(g *jen.Group) {
 			for _, role := range sortedKeys(t.Insert) {
 				ip := t.Insert[role]
 				vals := []jen.Code{jen.Id("Columns").Op(":").Add(stringList(ip.Columns))}
@@ -210,7 +210,7 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		}))
 	}
 	if len(t.Update) > 0 {
-		fields = append(fields, jen.Id("Update").Op(":").Map(jen.String()).Op("*").Qual(runtimePkg, "UpdatePermission").ValuesFunc(func(g *jen.Group) {
+		fields = append(fields, jen.Id("Update").Op(":").Map(jen.String()).Op("*").Qual(catalogPkg, "UpdatePermission").ValuesFunc(func(g *jen.Group) {
 			for _, role := range sortedKeys(t.Update) {
 				up := t.Update[role]
 				vals := []jen.Code{jen.Id("Columns").Op(":").Add(stringList(up.Columns))}
@@ -234,7 +234,7 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		}))
 	}
 	if len(t.Delete) > 0 {
-		fields = append(fields, jen.Id("Delete").Op(":").Map(jen.String()).Op("*").Qual(runtimePkg, "DeletePermission").ValuesFunc(func(g *jen.Group) {
+		fields = append(fields, jen.Id("Delete").Op(":").Map(jen.String()).Op("*").Qual(catalogPkg, "DeletePermission").ValuesFunc(func(g *jen.Group) {
 			for _, role := range sortedKeys(t.Delete) {
 				dp := t.Delete[role]
 				var vals []jen.Code
@@ -262,7 +262,7 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		kind = "foreign table"
 	}
 	f.Commentf("%s is the %s %s.", t.GoName, kind, t.Qualified())
-	f.Var().Id(t.GoName).Op("=").Op("&").Qual(runtimePkg, "Table").Values(multiline(fields)...)
+	f.Var().Id(t.GoName).Op("=").Op("&").Qual(catalogPkg, "Table").Values(multiline(fields)...)
 	for _, fn := range funcs {
 		f.Line()
 		f.Add(fn)
@@ -336,7 +336,7 @@ func stringList(s []string) jen.Code {
 }
 
 func presets(set []*metadata.Preset) jen.Code {
-	return jen.Index().Qual(runtimePkg, "Preset").ValuesFunc(func(g *jen.Group) {
+	return jen.Index().Qual(catalogPkg, "Preset").ValuesFunc(func(g *jen.Group) {
 		for _, p := range set {
 			vals := []jen.Code{jen.Id("Column").Op(":").Lit(p.Column)}
 			switch v := p.Value.(type) {
@@ -379,7 +379,7 @@ func filterFunc(t *model.Table, name, what, role string, e metadata.BoolExp, fun
 	fn := jen.Commentf("%s writes role %q's %s on %s (%s:%d:%d):", name, role, what, t.Qualified(), filepath.Base(pos.File), pos.Line, pos.Col).Line().
 		Comment("//").Line().
 		Comment("//\t"+e.String()).Line().
-		Func().Id(name).Params(jen.Id("w").Op("*").Qual(runtimePkg, "Writer"), jen.Id("t").String()).Block(body...)
+		Func().Id(name).Params(jen.Id("w").Op("*").Qual(catalogPkg, "Writer"), jen.Id("t").String()).Block(body...)
 	*funcs = append(*funcs, fn)
 	return jen.Id(name)
 }

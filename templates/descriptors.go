@@ -5,7 +5,8 @@ import (
 
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/catalog"
+	"github.com/hasgen/hasgen/runtime/engine"
 )
 
 // Descriptors builds in memory the runtime tables that DB writes as Go:
@@ -13,12 +14,12 @@ import (
 // filter replaying the writes its generated function makes. hasgen explain
 // and in-process tests compile queries with them, without building a
 // server.
-func Descriptors(p *model.Project) []*runtime.Table {
-	out := make([]*runtime.Table, 0, len(p.Tables))
+func Descriptors(p *model.Project) []*catalog.Table {
+	out := make([]*catalog.Table, 0, len(p.Tables))
 	for _, t := range p.Tables {
-		rt := &runtime.Table{Schema: t.Schema, Name: t.Name, Type: t.Type}
+		rt := &catalog.Table{Schema: t.Schema, Name: t.Name, Type: t.Type}
 		for _, c := range t.Columns {
-			rt.Columns = append(rt.Columns, runtime.Column{Name: c.Name, Field: c.Field, Type: c.SQLType,
+			rt.Columns = append(rt.Columns, catalog.Column{Name: c.Name, Field: c.Field, Type: c.SQLType,
 				BigNumber: c.BigNumber(), JSON: c.JSON(), Array: c.Dims > 0, Default: c.DefaultSQL(t),
 				NoInsert: !c.DB.Insertable, NoUpdate: !c.DB.Updatable})
 		}
@@ -34,17 +35,17 @@ func Descriptors(p *model.Project) []*runtime.Table {
 			}
 		}
 		for _, r := range t.Relationships {
-			rr := runtime.Relationship{Name: r.Name, Array: r.Array, Remote: r.Remote.Qualified(), ParentFirst: r.ParentFirst}
+			rr := catalog.Relationship{Name: r.Name, Array: r.Array, Remote: r.Remote.Qualified(), ParentFirst: r.ParentFirst}
 			for _, m := range r.Mapping {
-				rr.Mapping = append(rr.Mapping, runtime.ColumnPair{Local: m.Local, Remote: m.Remote})
+				rr.Mapping = append(rr.Mapping, catalog.ColumnPair{Local: m.Local, Remote: m.Remote})
 			}
 			rt.Relationships = append(rt.Relationships, rr)
 		}
 		rt.Roots = roots(t)
 		if len(t.Select) > 0 {
-			rt.Select = map[string]*runtime.SelectPermission{}
+			rt.Select = map[string]*catalog.SelectPermission{}
 			for role, sp := range t.Select {
-				perm := &runtime.SelectPermission{Filter: filterOf(sp.Filter), Limit: sp.Limit, Aggregations: sp.Aggregations}
+				perm := &catalog.SelectPermission{Filter: filterOf(sp.Filter), Limit: sp.Limit, Aggregations: sp.Aggregations}
 				for _, c := range sp.Columns {
 					perm.Columns = append(perm.Columns, c.Name)
 				}
@@ -52,23 +53,23 @@ func Descriptors(p *model.Project) []*runtime.Table {
 			}
 		}
 		if len(t.Insert) > 0 {
-			rt.Insert = map[string]*runtime.InsertPermission{}
+			rt.Insert = map[string]*catalog.InsertPermission{}
 			for role, ip := range t.Insert {
-				rt.Insert[role] = &runtime.InsertPermission{Columns: ip.Columns, Check: filterOf(ip.Check),
+				rt.Insert[role] = &catalog.InsertPermission{Columns: ip.Columns, Check: filterOf(ip.Check),
 					Set: presetValues(ip.Set), BackendOnly: ip.BackendOnly}
 			}
 		}
 		if len(t.Update) > 0 {
-			rt.Update = map[string]*runtime.UpdatePermission{}
+			rt.Update = map[string]*catalog.UpdatePermission{}
 			for role, up := range t.Update {
-				rt.Update[role] = &runtime.UpdatePermission{Columns: up.Columns, Filter: filterOf(up.Filter),
+				rt.Update[role] = &catalog.UpdatePermission{Columns: up.Columns, Filter: filterOf(up.Filter),
 					Check: filterOf(up.Check), Set: presetValues(up.Set), BackendOnly: up.BackendOnly}
 			}
 		}
 		if len(t.Delete) > 0 {
-			rt.Delete = map[string]*runtime.DeletePermission{}
+			rt.Delete = map[string]*catalog.DeletePermission{}
 			for role, dp := range t.Delete {
-				rt.Delete[role] = &runtime.DeletePermission{Filter: filterOf(dp.Filter), BackendOnly: dp.BackendOnly}
+				rt.Delete[role] = &catalog.DeletePermission{Filter: filterOf(dp.Filter), BackendOnly: dp.BackendOnly}
 			}
 		}
 		out = append(out, rt)
@@ -79,21 +80,21 @@ func Descriptors(p *model.Project) []*runtime.Table {
 // EngineConfig is the configuration of a runtime engine for the project,
 // built in memory: the descriptors and every role's SDL. Callers add what
 // the server would read from its environment.
-func EngineConfig(p *model.Project) (runtime.EngineConfig, error) {
+func EngineConfig(p *model.Project) (engine.Config, error) {
 	sdl := map[string][]byte{}
 	for _, role := range append([]string{model.AdminRole}, p.Roles...) {
 		b, err := SDL(p, role)
 		if err != nil {
-			return runtime.EngineConfig{}, fmt.Errorf("schema of role %s: %w", role, err)
+			return engine.Config{}, fmt.Errorf("schema of role %s: %w", role, err)
 		}
 		sdl[role] = b
 	}
-	return runtime.EngineConfig{Tables: Descriptors(p), SDL: sdl}, nil
+	return engine.Config{Tables: Descriptors(p), SDL: sdl}, nil
 }
 
 // roots returns the root field names DB writes.
-func roots(t *model.Table) runtime.RootFields {
-	var r runtime.RootFields
+func roots(t *model.Table) catalog.RootFields {
+	var r catalog.RootFields
 	fields := map[string]*string{
 		"Select": &r.Select, "SelectByPk": &r.SelectByPk, "SelectAggregate": &r.SelectAggregate,
 		"SelectStream": &r.SelectStream, "Insert": &r.Insert, "InsertOne": &r.InsertOne,
@@ -106,10 +107,10 @@ func roots(t *model.Table) runtime.RootFields {
 	return r
 }
 
-func presetValues(set []*metadata.Preset) []runtime.Preset {
-	var out []runtime.Preset
+func presetValues(set []*metadata.Preset) []catalog.Preset {
+	var out []catalog.Preset
 	for _, p := range set {
-		rp := runtime.Preset{Column: p.Column}
+		rp := catalog.Preset{Column: p.Column}
 		switch v := p.Value.(type) {
 		case *metadata.SessionVar:
 			rp.Session = v.Name
@@ -127,7 +128,7 @@ func presetValues(set []*metadata.Preset) []runtime.Preset {
 
 // filterOf returns a filter that makes the writes the generated function
 // for e makes, or nil when e is always true.
-func filterOf(e metadata.BoolExp) runtime.Filter {
+func filterOf(e metadata.BoolExp) catalog.Filter {
 	if e == nil {
 		return nil
 	}
@@ -137,7 +138,7 @@ func filterOf(e metadata.BoolExp) runtime.Filter {
 	fw := &filterWriter{}
 	fw.expr("", "t", e)
 	parts, n := fw.parts, fw.aliases
-	return func(w *runtime.Writer, t string) {
+	return func(w *catalog.Writer, t string) {
 		aliases := map[string]string{"t": t}
 		for i := 1; i <= n; i++ {
 			aliases["a"+itoa(i)] = w.Alias()

@@ -16,7 +16,7 @@ import (
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/engine"
 )
 
 // sdlTestCase loads the golden case testdata/golden/sdl/<name>: its database
@@ -173,7 +173,7 @@ func TestSDLEngine(t *testing.T) {
 		for _, role := range sdlTestRoles(p) {
 			fsys[sdlTestFile(role)] = &fstest.MapFile{Data: sdlTestMust(t, p, role)}
 		}
-		e, err := runtime.NewEngine(runtime.EngineConfig{Tables: Descriptors(p), Schemas: fsys}, nil)
+		e, err := engine.New(engine.Config{Tables: Descriptors(p), Schemas: fsys}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -48,7 +48,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -153,8 +153,8 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	if o.hints {
-		tables := []runtime.TableName{{Schema: "public", Name: "counters"}, {Schema: "public", Name: "events"}}
-		if _, err := db.Exec(ctx, runtime.ChangeHintsInstallSQL(tables)); err != nil {
+		tables := []live.TableName{{Schema: "public", Name: "counters"}, {Schema: "public", Name: "events"}}
+		if _, err := db.Exec(ctx, live.ChangeHintsInstallSQL(tables)); err != nil {
 			return err
 		}
 	}

@@ -9,14 +9,16 @@ import (
 	"strings"
 
 	"github.com/hasgen/hasgen/model"
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/hasgen/hasgen/templates"
 	"github.com/spf13/cobra"
 )
 
 func newExplainCmd(stdout, stderr io.Writer) *cobra.Command {
 	var src source
-	var config, role, queryFile, variables, session string
+	var config, role, queryFile, variables, sessionJSON string
 	cmd := &cobra.Command{
 		Use:   "explain (--database-url URL | --snapshot FILE) --config FILE --role ROLE --query FILE [--variables JSON] [--session JSON]",
 		Short: "Print the SQL a GraphQL query becomes for a role, without a server",
@@ -52,30 +54,32 @@ as parameters; give values with --session to see them bound.`,
 			if err != nil {
 				return err
 			}
-			engine, err := runtime.NewEngine(cfg, nil)
+			e, err := engine.New(cfg, nil)
 			if err != nil {
 				return err
 			}
-			sess := &runtime.Session{Role: role, Vars: map[string]string{}}
-			if session != "" {
+			sess := &session.Session{Role: role, Vars: map[string]string{}}
+			if sessionJSON != "" {
 				var m map[string]string
-				if err := json.Unmarshal([]byte(session), &m); err != nil {
+				if err := json.Unmarshal([]byte(sessionJSON), &m); err != nil {
 					return fmt.Errorf("--session: want a JSON object of strings: %w", err)
 				}
 				for k, v := range m {
 					sess.Vars[strings.ToLower(k)] = v
 				}
 			}
-			req := &runtime.Request{Query: string(query)}
+			req := &wire.Request{Query: string(query)}
 			if variables != "" {
 				if !json.Valid([]byte(variables)) {
 					return errors.New("--variables: not valid JSON")
 				}
 				req.Variables = json.RawMessage(variables)
 			}
-			out, gerr := engine.Explain(sess, req)
-			if gerr != nil {
-				fmt.Fprintf(stderr, "%s: %s (at %s)\n", gerr.Code, gerr.Message, gerr.Path)
+			out, err := e.Explain(cmd.Context(), sess, req)
+			if err != nil {
+				for _, we := range wire.Errors(err) {
+					fmt.Fprintf(stderr, "%s: %s (at %s)\n", we.Code, we.Message, we.Path)
+				}
 				return problemsError{1}
 			}
 			for i, ex := range out {
@@ -99,6 +103,6 @@ as parameters; give values with --session to see them bound.`,
 	cmd.Flags().StringVar(&role, "role", "", "role to compile the query for (admin for no permissions)")
 	cmd.Flags().StringVar(&queryFile, "query", "", "file holding the GraphQL query")
 	cmd.Flags().StringVar(&variables, "variables", "", "the query's variables as a JSON object")
-	cmd.Flags().StringVar(&session, "session", "", `session variables as a JSON object, e.g. '{"x-hasura-user-id": "1"}'`)
+	cmd.Flags().StringVar(&sessionJSON, "session", "", `session variables as a JSON object, e.g. '{"x-hasura-user-id": "1"}'`)
 	return cmd
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/spf13/cobra"
 )
 
@@ -42,14 +42,14 @@ func newHintsSQLCmd(stdout, stderr io.Writer) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if uninstall {
-				_, err := io.WriteString(stdout, runtime.ChangeHintsUninstallSQL())
+				_, err := io.WriteString(stdout, live.ChangeHintsUninstallSQL())
 				return err
 			}
 			tables, err := trackedTables(cmd, &src, config, stderr)
 			if err != nil {
 				return err
 			}
-			_, err = io.WriteString(stdout, runtime.ChangeHintsInstallSQL(tables))
+			_, err = io.WriteString(stdout, live.ChangeHintsInstallSQL(tables))
 			return err
 		},
 	}
@@ -76,7 +76,7 @@ func newHintsInstallCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := runSQL(cmd, src.databaseURL, runtime.ChangeHintsInstallSQL(tables)); err != nil {
+			if err := runSQL(cmd, src.databaseURL, live.ChangeHintsInstallSQL(tables)); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "change hints installed on %d tables\n", len(tables))
@@ -99,7 +99,7 @@ func newHintsUninstallCmd(stdout io.Writer) *cobra.Command {
 			if src.databaseURL == "" {
 				return errors.New("--database-url is required")
 			}
-			if err := runSQL(cmd, src.databaseURL, runtime.ChangeHintsUninstallSQL()); err != nil {
+			if err := runSQL(cmd, src.databaseURL, live.ChangeHintsUninstallSQL()); err != nil {
 				return err
 			}
 			fmt.Fprintln(stdout, "change hints removed")
@@ -111,7 +111,7 @@ func newHintsUninstallCmd(stdout io.Writer) *cobra.Command {
 }
 
 // trackedTables loads the permissions file and returns its tables.
-func trackedTables(cmd *cobra.Command, src *source, config string, stderr io.Writer) ([]runtime.TableName, error) {
+func trackedTables(cmd *cobra.Command, src *source, config string, stderr io.Writer) ([]live.TableName, error) {
 	if config == "" {
 		return nil, errors.New("--config is required")
 	}
@@ -123,9 +123,9 @@ func trackedTables(cmd *cobra.Command, src *source, config string, stderr io.Wri
 	if err != nil {
 		return nil, err
 	}
-	out := make([]runtime.TableName, 0, len(md.Tables))
+	out := make([]live.TableName, 0, len(md.Tables))
 	for _, t := range md.Tables {
-		out = append(out, runtime.TableName{Schema: t.Schema, Name: t.Name})
+		out = append(out, live.TableName{Schema: t.Schema, Name: t.Name})
 	}
 	return out, nil
 }

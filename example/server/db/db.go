@@ -6,10 +6,10 @@
 // with their filters compiled to SQL-writing functions.
 package db
 
-import "github.com/hasgen/hasgen/runtime"
+import "github.com/hasgen/hasgen/runtime/catalog"
 
 // Tables are the tracked tables, sorted by schema and name.
-var Tables = []*runtime.Table{
+var Tables = []*catalog.Table{
 	ChannelMembers,
 	Channels,
 	Invoices,

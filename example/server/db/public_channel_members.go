@@ -3,14 +3,14 @@
 
 package db
 
-import "github.com/hasgen/hasgen/runtime"
+import "github.com/hasgen/hasgen/runtime/catalog"
 
 // ChannelMembers is the table public.channel_members.
-var ChannelMembers = &runtime.Table{
+var ChannelMembers = &catalog.Table{
 	Schema: "public",
 	Name:   "channel_members",
 	Type:   "channel_members",
-	Columns: []runtime.Column{
+	Columns: []catalog.Column{
 		{Name: "channel_id", Field: "channel_id", Type: "int4"},
 		{Name: "user_id", Field: "user_id", Type: "int4"},
 		{Name: "joined_at", Field: "joined_at", Type: "timestamptz", Default: "now()"},
@@ -19,11 +19,11 @@ var ChannelMembers = &runtime.Table{
 	Constraints: map[string][]string{
 		"channel_members_pkey": {"channel_id", "user_id"},
 	},
-	Relationships: []runtime.Relationship{
-		{Name: "channel", Remote: "public.channels", Mapping: []runtime.ColumnPair{{Local: "channel_id", Remote: "id"}}, ParentFirst: true},
-		{Name: "user", Remote: "public.users", Mapping: []runtime.ColumnPair{{Local: "user_id", Remote: "id"}}, ParentFirst: true},
+	Relationships: []catalog.Relationship{
+		{Name: "channel", Remote: "public.channels", Mapping: []catalog.ColumnPair{{Local: "channel_id", Remote: "id"}}, ParentFirst: true},
+		{Name: "user", Remote: "public.users", Mapping: []catalog.ColumnPair{{Local: "user_id", Remote: "id"}}, ParentFirst: true},
 	},
-	Roots: runtime.RootFields{
+	Roots: catalog.RootFields{
 		Select:          "channel_members",
 		SelectByPk:      "channel_members_by_pk",
 		SelectAggregate: "channel_members_aggregate",
@@ -36,7 +36,7 @@ var ChannelMembers = &runtime.Table{
 		Delete:          "delete_channel_members",
 		DeleteByPk:      "delete_channel_members_by_pk",
 	},
-	Select: map[string]*runtime.SelectPermission{
+	Select: map[string]*catalog.SelectPermission{
 		"user": {
 			Columns: []string{"channel_id", "user_id", "joined_at"},
 			Filter:  channelMembersSelectUser,
@@ -47,7 +47,7 @@ var ChannelMembers = &runtime.Table{
 // channelMembersSelectUser writes role "user"'s select filter on public.channel_members (hasgen.yaml:18:18):
 //
 //	(rel channel (rel members (_eq user_id x-hasura-user-id)))
-func channelMembersSelectUser(w *runtime.Writer, t string) {
+func channelMembersSelectUser(w *catalog.Writer, t string) {
 	a1 := w.Alias()
 	a2 := w.Alias()
 	w.Write(`EXISTS (SELECT 1 FROM `, w.Table(`"public"."channels"`), ` AS `, a1, ` WHERE (`, a1, `."id" = `, t, `."channel_id") AND EXISTS (SELECT 1 FROM `, w.Table(`"public"."channel_members"`), ` AS `, a2, ` WHERE (`, a2, `."channel_id" = `, a1, `."id") AND (`, a2, `."user_id" = `)

@@ -3,14 +3,14 @@
 
 package db
 
-import "github.com/hasgen/hasgen/runtime"
+import "github.com/hasgen/hasgen/runtime/catalog"
 
 // Channels is the table public.channels.
-var Channels = &runtime.Table{
+var Channels = &catalog.Table{
 	Schema: "public",
 	Name:   "channels",
 	Type:   "channels",
-	Columns: []runtime.Column{
+	Columns: []catalog.Column{
 		{Name: "id", Field: "id", Type: "int4", Default: "nextval('public.channels_id_seq'::regclass)"},
 		{Name: "name", Field: "name", Type: "text"},
 		{Name: "is_private", Field: "is_private", Type: "bool", Default: "false"},
@@ -21,11 +21,11 @@ var Channels = &runtime.Table{
 		"channels_name_key": {"name"},
 		"channels_pkey":     {"id"},
 	},
-	Relationships: []runtime.Relationship{
-		{Name: "members", Array: true, Remote: "public.channel_members", Mapping: []runtime.ColumnPair{{Local: "id", Remote: "channel_id"}}},
-		{Name: "messages", Array: true, Remote: "public.messages", Mapping: []runtime.ColumnPair{{Local: "id", Remote: "channel_id"}}},
+	Relationships: []catalog.Relationship{
+		{Name: "members", Array: true, Remote: "public.channel_members", Mapping: []catalog.ColumnPair{{Local: "id", Remote: "channel_id"}}},
+		{Name: "messages", Array: true, Remote: "public.messages", Mapping: []catalog.ColumnPair{{Local: "id", Remote: "channel_id"}}},
 	},
-	Roots: runtime.RootFields{
+	Roots: catalog.RootFields{
 		Select:          "channels",
 		SelectByPk:      "channels_by_pk",
 		SelectAggregate: "channels_aggregate",
@@ -38,7 +38,7 @@ var Channels = &runtime.Table{
 		Delete:          "delete_channels",
 		DeleteByPk:      "delete_channels_by_pk",
 	},
-	Select: map[string]*runtime.SelectPermission{
+	Select: map[string]*catalog.SelectPermission{
 		"user": {
 			Columns:      []string{"id", "name", "is_private", "created_at"},
 			Filter:       channelsSelectUser,
@@ -50,7 +50,7 @@ var Channels = &runtime.Table{
 // channelsSelectUser writes role "user"'s select filter on public.channels (hasgen.yaml:32:11):
 //
 //	(or (_eq is_private false) (rel members (_eq user_id x-hasura-user-id)))
-func channelsSelectUser(w *runtime.Writer, t string) {
+func channelsSelectUser(w *catalog.Writer, t string) {
 	a1 := w.Alias()
 	w.Write(`((`, t, `."is_private" = 'false'::bool) OR EXISTS (SELECT 1 FROM `, w.Table(`"public"."channel_members"`), ` AS `, a1, ` WHERE (`, a1, `."channel_id" = `, t, `."id") AND (`, a1, `."user_id" = `)
 	w.Session("x-hasura-user-id", "int4")

@@ -3,14 +3,14 @@
 
 package db
 
-import "github.com/hasgen/hasgen/runtime"
+import "github.com/hasgen/hasgen/runtime/catalog"
 
 // Invoices is the table public.invoices.
-var Invoices = &runtime.Table{
+var Invoices = &catalog.Table{
 	Schema: "public",
 	Name:   "invoices",
 	Type:   "invoices",
-	Columns: []runtime.Column{
+	Columns: []catalog.Column{
 		{Name: "id", Field: "id", Type: "int4", Default: "nextval('public.invoices_id_seq'::regclass)"},
 		{Name: "order_id", Field: "order_id", Type: "uuid"},
 		{Name: "customer_id", Field: "customer_id", Type: "int4"},
@@ -28,11 +28,11 @@ var Invoices = &runtime.Table{
 		"invoices_order_id_key": {"order_id"},
 		"invoices_pkey":         {"id"},
 	},
-	Relationships: []runtime.Relationship{
-		{Name: "customer", Remote: "public.users", Mapping: []runtime.ColumnPair{{Local: "customer_id", Remote: "id"}}, ParentFirst: true},
-		{Name: "order", Remote: "public.orders", Mapping: []runtime.ColumnPair{{Local: "order_id", Remote: "id"}}, ParentFirst: true},
+	Relationships: []catalog.Relationship{
+		{Name: "customer", Remote: "public.users", Mapping: []catalog.ColumnPair{{Local: "customer_id", Remote: "id"}}, ParentFirst: true},
+		{Name: "order", Remote: "public.orders", Mapping: []catalog.ColumnPair{{Local: "order_id", Remote: "id"}}, ParentFirst: true},
 	},
-	Roots: runtime.RootFields{
+	Roots: catalog.RootFields{
 		Select:          "invoices",
 		SelectByPk:      "invoices_by_pk",
 		SelectAggregate: "invoices_aggregate",
@@ -45,7 +45,7 @@ var Invoices = &runtime.Table{
 		Delete:          "delete_invoices",
 		DeleteByPk:      "delete_invoices_by_pk",
 	},
-	Select: map[string]*runtime.SelectPermission{
+	Select: map[string]*catalog.SelectPermission{
 		"analyst": {
 			Columns:      []string{"id", "order_id", "customer_id", "amount", "currency", "status", "tags", "issued_at", "paid_at"},
 			Filter:       invoicesSelectAnalyst,
@@ -61,14 +61,14 @@ var Invoices = &runtime.Table{
 // invoicesSelectAnalyst writes role "analyst"'s select filter on public.invoices (hasgen.yaml:46:27):
 //
 //	(_eq status "paid")
-func invoicesSelectAnalyst(w *runtime.Writer, t string) {
+func invoicesSelectAnalyst(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."status" = 'paid'::"public"."invoice_status")`)
 }
 
 // invoicesSelectUser writes role "user"'s select filter on public.invoices (hasgen.yaml:51:32):
 //
 //	(_eq customer_id x-hasura-user-id)
-func invoicesSelectUser(w *runtime.Writer, t string) {
+func invoicesSelectUser(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."customer_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)

@@ -3,14 +3,14 @@
 
 package db
 
-import "github.com/hasgen/hasgen/runtime"
+import "github.com/hasgen/hasgen/runtime/catalog"
 
 // Messages is the table public.messages.
-var Messages = &runtime.Table{
+var Messages = &catalog.Table{
 	Schema: "public",
 	Name:   "messages",
 	Type:   "messages",
-	Columns: []runtime.Column{
+	Columns: []catalog.Column{
 		{Name: "id", Field: "id", Type: "int8", BigNumber: true, Default: "nextval('public.messages_id_seq'::regclass)"},
 		{Name: "channel_id", Field: "channel_id", Type: "int4"},
 		{Name: "author_id", Field: "author_id", Type: "int4"},
@@ -22,11 +22,11 @@ var Messages = &runtime.Table{
 	Constraints: map[string][]string{
 		"messages_pkey": {"id"},
 	},
-	Relationships: []runtime.Relationship{
-		{Name: "author", Remote: "public.users", Mapping: []runtime.ColumnPair{{Local: "author_id", Remote: "id"}}, ParentFirst: true},
-		{Name: "channel", Remote: "public.channels", Mapping: []runtime.ColumnPair{{Local: "channel_id", Remote: "id"}}, ParentFirst: true},
+	Relationships: []catalog.Relationship{
+		{Name: "author", Remote: "public.users", Mapping: []catalog.ColumnPair{{Local: "author_id", Remote: "id"}}, ParentFirst: true},
+		{Name: "channel", Remote: "public.channels", Mapping: []catalog.ColumnPair{{Local: "channel_id", Remote: "id"}}, ParentFirst: true},
 	},
-	Roots: runtime.RootFields{
+	Roots: catalog.RootFields{
 		Select:          "messages",
 		SelectByPk:      "messages_by_pk",
 		SelectAggregate: "messages_aggregate",
@@ -39,7 +39,7 @@ var Messages = &runtime.Table{
 		Delete:          "delete_messages",
 		DeleteByPk:      "delete_messages_by_pk",
 	},
-	Select: map[string]*runtime.SelectPermission{
+	Select: map[string]*catalog.SelectPermission{
 		"user": {
 			Columns:      []string{"id", "channel_id", "author_id", "body", "meta", "created_at"},
 			Filter:       messagesSelectUser,
@@ -47,23 +47,23 @@ var Messages = &runtime.Table{
 			Aggregations: true,
 		},
 	},
-	Insert: map[string]*runtime.InsertPermission{
+	Insert: map[string]*catalog.InsertPermission{
 		"user": {
 			Columns: []string{"channel_id", "body", "meta"},
 			Check:   messagesInsertCheckUser,
-			Set: []runtime.Preset{
+			Set: []catalog.Preset{
 				{Column: "author_id", Session: "x-hasura-user-id"},
 			},
 		},
 	},
-	Update: map[string]*runtime.UpdatePermission{
+	Update: map[string]*catalog.UpdatePermission{
 		"user": {
 			Columns: []string{"body", "meta"},
 			Filter:  messagesUpdateFilterUser,
 			Check:   messagesUpdateCheckUser,
 		},
 	},
-	Delete: map[string]*runtime.DeletePermission{
+	Delete: map[string]*catalog.DeletePermission{
 		"user": {
 			Filter: messagesDeleteFilterUser,
 		},
@@ -73,7 +73,7 @@ var Messages = &runtime.Table{
 // messagesSelectUser writes role "user"'s select filter on public.messages (hasgen.yaml:62:18):
 //
 //	(rel channel (rel members (_eq user_id x-hasura-user-id)))
-func messagesSelectUser(w *runtime.Writer, t string) {
+func messagesSelectUser(w *catalog.Writer, t string) {
 	a1 := w.Alias()
 	a2 := w.Alias()
 	w.Write(`EXISTS (SELECT 1 FROM `, w.Table(`"public"."channels"`), ` AS `, a1, ` WHERE (`, a1, `."id" = `, t, `."channel_id") AND EXISTS (SELECT 1 FROM `, w.Table(`"public"."channel_members"`), ` AS `, a2, ` WHERE (`, a2, `."channel_id" = `, a1, `."id") AND (`, a2, `."user_id" = `)
@@ -84,7 +84,7 @@ func messagesSelectUser(w *runtime.Writer, t string) {
 // messagesInsertCheckUser writes role "user"'s insert check on public.messages (hasgen.yaml:69:17):
 //
 //	(rel channel (rel members (_eq user_id x-hasura-user-id)))
-func messagesInsertCheckUser(w *runtime.Writer, t string) {
+func messagesInsertCheckUser(w *catalog.Writer, t string) {
 	a1 := w.Alias()
 	a2 := w.Alias()
 	w.Write(`EXISTS (SELECT 1 FROM `, w.Table(`"public"."channels"`), ` AS `, a1, ` WHERE (`, a1, `."id" = `, t, `."channel_id") AND EXISTS (SELECT 1 FROM `, w.Table(`"public"."channel_members"`), ` AS `, a2, ` WHERE (`, a2, `."channel_id" = `, a1, `."id") AND (`, a2, `."user_id" = `)
@@ -95,7 +95,7 @@ func messagesInsertCheckUser(w *runtime.Writer, t string) {
 // messagesUpdateFilterUser writes role "user"'s update filter on public.messages (hasgen.yaml:75:30):
 //
 //	(_eq author_id x-hasura-user-id)
-func messagesUpdateFilterUser(w *runtime.Writer, t string) {
+func messagesUpdateFilterUser(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."author_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)
@@ -104,7 +104,7 @@ func messagesUpdateFilterUser(w *runtime.Writer, t string) {
 // messagesUpdateCheckUser writes role "user"'s update check on public.messages (hasgen.yaml:76:29):
 //
 //	(_eq author_id x-hasura-user-id)
-func messagesUpdateCheckUser(w *runtime.Writer, t string) {
+func messagesUpdateCheckUser(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."author_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)
@@ -113,7 +113,7 @@ func messagesUpdateCheckUser(w *runtime.Writer, t string) {
 // messagesDeleteFilterUser writes role "user"'s delete filter on public.messages (hasgen.yaml:80:30):
 //
 //	(_eq author_id x-hasura-user-id)
-func messagesDeleteFilterUser(w *runtime.Writer, t string) {
+func messagesDeleteFilterUser(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."author_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)

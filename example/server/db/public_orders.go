@@ -3,14 +3,14 @@
 
 package db
 
-import "github.com/hasgen/hasgen/runtime"
+import "github.com/hasgen/hasgen/runtime/catalog"
 
 // Orders is the table public.orders.
-var Orders = &runtime.Table{
+var Orders = &catalog.Table{
 	Schema: "public",
 	Name:   "orders",
 	Type:   "orders",
-	Columns: []runtime.Column{
+	Columns: []catalog.Column{
 		{Name: "id", Field: "id", Type: "uuid", Default: "gen_random_uuid()"},
 		{Name: "customer_id", Field: "customer_id", Type: "int4"},
 		{Name: "agent_id", Field: "agent_id", Type: "int4"},
@@ -24,12 +24,12 @@ var Orders = &runtime.Table{
 	Constraints: map[string][]string{
 		"orders_pkey": {"id"},
 	},
-	Relationships: []runtime.Relationship{
-		{Name: "agent", Remote: "public.users", Mapping: []runtime.ColumnPair{{Local: "agent_id", Remote: "id"}}, ParentFirst: true},
-		{Name: "customer", Remote: "public.users", Mapping: []runtime.ColumnPair{{Local: "customer_id", Remote: "id"}}, ParentFirst: true},
-		{Name: "invoice", Remote: "public.invoices", Mapping: []runtime.ColumnPair{{Local: "id", Remote: "order_id"}}},
+	Relationships: []catalog.Relationship{
+		{Name: "agent", Remote: "public.users", Mapping: []catalog.ColumnPair{{Local: "agent_id", Remote: "id"}}, ParentFirst: true},
+		{Name: "customer", Remote: "public.users", Mapping: []catalog.ColumnPair{{Local: "customer_id", Remote: "id"}}, ParentFirst: true},
+		{Name: "invoice", Remote: "public.invoices", Mapping: []catalog.ColumnPair{{Local: "id", Remote: "order_id"}}},
 	},
-	Roots: runtime.RootFields{
+	Roots: catalog.RootFields{
 		Select:          "orders",
 		SelectByPk:      "orders_by_pk",
 		SelectAggregate: "orders_aggregate",
@@ -42,7 +42,7 @@ var Orders = &runtime.Table{
 		Delete:          "delete_orders",
 		DeleteByPk:      "delete_orders_by_pk",
 	},
-	Select: map[string]*runtime.SelectPermission{
+	Select: map[string]*catalog.SelectPermission{
 		"agent": {
 			Columns: []string{"id", "customer_id", "agent_id", "status", "items", "total", "created_at", "updated_at"},
 			Filter:  ordersSelectAgent,
@@ -56,16 +56,16 @@ var Orders = &runtime.Table{
 			Filter:  ordersSelectUser,
 		},
 	},
-	Insert: map[string]*runtime.InsertPermission{
+	Insert: map[string]*catalog.InsertPermission{
 		"user": {
 			Columns: []string{"items", "total"},
 			Check:   ordersInsertCheckUser,
-			Set: []runtime.Preset{
+			Set: []catalog.Preset{
 				{Column: "customer_id", Session: "x-hasura-user-id"},
 			},
 		},
 	},
-	Update: map[string]*runtime.UpdatePermission{
+	Update: map[string]*catalog.UpdatePermission{
 		"agent": {
 			Columns: []string{"status"},
 			Filter:  ordersUpdateFilterAgent,
@@ -77,7 +77,7 @@ var Orders = &runtime.Table{
 // ordersSelectAgent writes role "agent"'s select filter on public.orders (hasgen.yaml:94:29):
 //
 //	(_eq agent_id x-hasura-user-id)
-func ordersSelectAgent(w *runtime.Writer, t string) {
+func ordersSelectAgent(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."agent_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)
@@ -86,7 +86,7 @@ func ordersSelectAgent(w *runtime.Writer, t string) {
 // ordersSelectUser writes role "user"'s select filter on public.orders (hasgen.yaml:103:32):
 //
 //	(_eq customer_id x-hasura-user-id)
-func ordersSelectUser(w *runtime.Writer, t string) {
+func ordersSelectUser(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."customer_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)
@@ -95,7 +95,7 @@ func ordersSelectUser(w *runtime.Writer, t string) {
 // ordersInsertCheckUser writes role "user"'s insert check on public.orders (hasgen.yaml:108:31):
 //
 //	(_eq customer_id x-hasura-user-id)
-func ordersInsertCheckUser(w *runtime.Writer, t string) {
+func ordersInsertCheckUser(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."customer_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)
@@ -104,7 +104,7 @@ func ordersInsertCheckUser(w *runtime.Writer, t string) {
 // ordersUpdateFilterAgent writes role "agent"'s update filter on public.orders (hasgen.yaml:114:29):
 //
 //	(_eq agent_id x-hasura-user-id)
-func ordersUpdateFilterAgent(w *runtime.Writer, t string) {
+func ordersUpdateFilterAgent(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."agent_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)
@@ -113,6 +113,6 @@ func ordersUpdateFilterAgent(w *runtime.Writer, t string) {
 // ordersUpdateCheckAgent writes role "agent"'s update check on public.orders (hasgen.yaml:115:26):
 //
 //	(_neq status "placed")
-func ordersUpdateCheckAgent(w *runtime.Writer, t string) {
+func ordersUpdateCheckAgent(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."status" <> 'placed'::"public"."order_status")`)
 }

@@ -3,14 +3,14 @@
 
 package db
 
-import "github.com/hasgen/hasgen/runtime"
+import "github.com/hasgen/hasgen/runtime/catalog"
 
 // Users is the table public.users.
-var Users = &runtime.Table{
+var Users = &catalog.Table{
 	Schema: "public",
 	Name:   "users",
 	Type:   "users",
-	Columns: []runtime.Column{
+	Columns: []catalog.Column{
 		{Name: "id", Field: "id", Type: "int4", Default: "nextval('public.users_id_seq'::regclass)"},
 		{Name: "name", Field: "name", Type: "text"},
 		{Name: "email", Field: "email", Type: "text"},
@@ -22,14 +22,14 @@ var Users = &runtime.Table{
 		"users_email_key": {"email"},
 		"users_pkey":      {"id"},
 	},
-	Relationships: []runtime.Relationship{
-		{Name: "deliveries", Array: true, Remote: "public.orders", Mapping: []runtime.ColumnPair{{Local: "id", Remote: "agent_id"}}},
-		{Name: "invoices", Array: true, Remote: "public.invoices", Mapping: []runtime.ColumnPair{{Local: "id", Remote: "customer_id"}}},
-		{Name: "memberships", Array: true, Remote: "public.channel_members", Mapping: []runtime.ColumnPair{{Local: "id", Remote: "user_id"}}},
-		{Name: "messages", Array: true, Remote: "public.messages", Mapping: []runtime.ColumnPair{{Local: "id", Remote: "author_id"}}},
-		{Name: "orders", Array: true, Remote: "public.orders", Mapping: []runtime.ColumnPair{{Local: "id", Remote: "customer_id"}}},
+	Relationships: []catalog.Relationship{
+		{Name: "deliveries", Array: true, Remote: "public.orders", Mapping: []catalog.ColumnPair{{Local: "id", Remote: "agent_id"}}},
+		{Name: "invoices", Array: true, Remote: "public.invoices", Mapping: []catalog.ColumnPair{{Local: "id", Remote: "customer_id"}}},
+		{Name: "memberships", Array: true, Remote: "public.channel_members", Mapping: []catalog.ColumnPair{{Local: "id", Remote: "user_id"}}},
+		{Name: "messages", Array: true, Remote: "public.messages", Mapping: []catalog.ColumnPair{{Local: "id", Remote: "author_id"}}},
+		{Name: "orders", Array: true, Remote: "public.orders", Mapping: []catalog.ColumnPair{{Local: "id", Remote: "customer_id"}}},
 	},
-	Roots: runtime.RootFields{
+	Roots: catalog.RootFields{
 		Select:          "users",
 		SelectByPk:      "users_by_pk",
 		SelectAggregate: "users_aggregate",
@@ -42,7 +42,7 @@ var Users = &runtime.Table{
 		Delete:          "delete_users",
 		DeleteByPk:      "delete_users_by_pk",
 	},
-	Select: map[string]*runtime.SelectPermission{
+	Select: map[string]*catalog.SelectPermission{
 		"agent": {
 			Columns: []string{"id", "name"},
 		},

@@ -1,0 +1,380 @@
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hasgen/hasgen/runtime/session"
+)
+
+// Table describes a tracked Postgres table for the query compiler: its
+// columns and relationships under their GraphQL names, and each role's
+// permissions with their filters written as Go. Generated code declares one
+// Table per tracked table (db/<table>.go); NewSchema links copies of them
+// and never modifies the declarations.
+type Table struct {
+	// Schema and Name are the Postgres schema and relation name.
+	Schema string
+	Name   string
+	// Type is the GraphQL object type name ("albums", "billing_invoices").
+	Type string
+	// Columns in table order.
+	Columns []Column
+	// PrimaryKey lists the primary-key columns (Postgres names) in order.
+	PrimaryKey []string
+	// Constraints maps the names of the PK and unique constraints to their
+	// columns (Postgres names): the targets of on_conflict.
+	Constraints map[string][]string
+	// Relationships are the object and array relationships.
+	Relationships []Relationship
+	// Roots names the table's root fields.
+	Roots RootFields
+
+	// Select, Insert, Update and Delete hold each role's permissions. A role
+	// that is absent has none; admin is never listed and may do anything.
+	Select map[string]*SelectPermission
+	Insert map[string]*InsertPermission
+	Update map[string]*UpdatePermission
+	Delete map[string]*DeletePermission
+
+	sql     string // "schema"."name"
+	columns map[string]*Column
+	byName  map[string]*Column
+	rels    map[string]*Relationship
+	// relFields maps the GraphQL fields of relationships, <rel> and
+	// <rel>_aggregate, to their relationship.
+	relFields map[string]RelField
+	admin     *SelectPermission
+	// adminInsert and adminUpdate allow admin every writable column.
+	adminInsert *InsertPermission
+	adminUpdate *UpdatePermission
+}
+
+// RelField is the relationship behind a GraphQL field of a table: <rel>,
+// or <rel>_aggregate (Aggregate set) for an array relationship.
+type RelField struct {
+	Rel       *Relationship
+	Aggregate bool
+}
+
+// RootFields are the names of a table's root fields; empty means the field
+// does not exist (for any role).
+type RootFields struct {
+	Select          string
+	SelectByPk      string
+	SelectAggregate string
+	SelectStream    string
+	Insert          string
+	InsertOne       string
+	Update          string
+	UpdateByPk      string
+	UpdateMany      string
+	Delete          string
+	DeleteByPk      string
+}
+
+// Column is a column of a Table.
+type Column struct {
+	// Name is the Postgres column name; Field its GraphQL field name.
+	Name  string
+	Field string
+	// Type is the SQL type that request values are cast to, ready to paste
+	// into SQL: int4, text, timestamptz, "public"."mpaa_rating", text[].
+	Type string
+	// BigNumber is true for the types HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES
+	// turns into JSON strings: int8, numeric, float8, money.
+	BigNumber bool
+	// JSON is "json" or "jsonb" for JSON columns, else empty.
+	JSON string
+	// Array is true for array columns.
+	Array bool
+	// Default is the column's default expression, as Postgres prints it
+	// ("nextval('public.albums_id_seq'::regclass)", "now()"): an insert
+	// row that does not give the column gets it. Empty means NULL.
+	Default string
+	// NoInsert and NoUpdate mark columns Postgres does not let be written:
+	// generated columns, identity ALWAYS columns, some view columns.
+	NoInsert bool
+	NoUpdate bool
+
+	sql string // quoted name
+}
+
+// Relationship is an object or array relationship from a Table to Remote.
+type Relationship struct {
+	// Name is the GraphQL field name.
+	Name string
+	// Array is true for an array relationship, false for an object one.
+	Array bool
+	// Remote is the remote table as "schema.name".
+	Remote string
+	// Mapping pairs local columns with remote columns (Postgres names).
+	Mapping []ColumnPair
+	// ParentFirst is true for an object relationship whose remote row must
+	// be inserted before this one in a nested insert (the foreign key is on
+	// this table).
+	ParentFirst bool
+
+	remote *Table
+}
+
+// ColumnPair maps a local column to a remote column.
+type ColumnPair struct {
+	Local, Remote string
+}
+
+// Filter writes a permission's boolean expression as SQL over the row
+// alias t (a quoted alias such as "_3"). Generated code implements one per
+// (table, role, permission) as straight-line writes; session variables go
+// through w.Session so that they become bind parameters.
+type Filter func(w *Writer, t string)
+
+// SelectPermission is a role's select permission on a Table.
+type SelectPermission struct {
+	// Columns are the columns the role may select (Postgres names).
+	Columns []string
+	// Filter restricts the rows; nil means every row.
+	Filter Filter
+	// Limit caps the rows of any select on the table; 0 means no cap.
+	Limit int
+	// Aggregations allows <t>_aggregate, aggregate order_by and
+	// aggregate predicates.
+	Aggregations bool
+
+	columns map[string]bool
+}
+
+// Preset is a column value an insert or update permission sets: a literal
+// (as text, cast to the column type) or a session variable.
+type Preset struct {
+	Column  string
+	Literal string
+	// Session, when not empty, names the session variable to use instead
+	// of Literal.
+	Session string
+	// Null sets the column to NULL.
+	Null bool
+}
+
+// InsertPermission is a role's insert permission on a Table.
+type InsertPermission struct {
+	Columns     []string
+	Check       Filter
+	Set         []Preset
+	BackendOnly bool
+}
+
+// UpdatePermission is a role's update permission on a Table.
+type UpdatePermission struct {
+	Columns     []string
+	Filter      Filter
+	Check       Filter
+	Set         []Preset
+	BackendOnly bool
+}
+
+// DeletePermission is a role's delete permission on a Table.
+type DeletePermission struct {
+	Filter      Filter
+	BackendOnly bool
+}
+
+// Schema is the linked set of tracked tables.
+type Schema struct {
+	Tables []*Table
+	// Roles are every role named in a permission, sorted.
+	Roles []string
+
+	byName map[string]*Table
+}
+
+// NewSchema links copies of tables: relationships to their remote tables,
+// column and relationship lookups, permissions' column sets. The tables
+// given are not modified, so that any number of schemas may be built from
+// a generated package's tables. It returns an error when a relationship
+// names a table that is not in tables or a column that does not exist:
+// generated code never does.
+func NewSchema(tables ...*Table) (*Schema, error) {
+	s := &Schema{byName: map[string]*Table{}}
+	roles := map[string]bool{}
+	for _, orig := range tables {
+		t := linkedCopy(orig)
+		s.Tables = append(s.Tables, t)
+		s.byName[t.Schema+"."+t.Name] = t
+		for role := range t.Select {
+			roles[role] = true
+		}
+		for role := range t.Insert {
+			roles[role] = true
+		}
+		for role := range t.Update {
+			roles[role] = true
+		}
+		for role := range t.Delete {
+			roles[role] = true
+		}
+	}
+	for _, t := range s.Tables {
+		t.rels = map[string]*Relationship{}
+		t.relFields = map[string]RelField{}
+		for i := range t.Relationships {
+			r := &t.Relationships[i]
+			r.remote = s.byName[r.Remote]
+			if r.remote == nil {
+				return nil, fmt.Errorf("table %s.%s: relationship %s: remote table %s is not tracked", t.Schema, t.Name, r.Name, r.Remote)
+			}
+			for _, p := range r.Mapping {
+				if t.byName[p.Local] == nil || r.remote.byName[p.Remote] == nil {
+					return nil, fmt.Errorf("table %s.%s: relationship %s: unknown column in mapping %s → %s", t.Schema, t.Name, r.Name, p.Local, p.Remote)
+				}
+			}
+			t.rels[r.Name] = r
+			t.relFields[r.Name] = RelField{Rel: r}
+			if r.Array {
+				t.relFields[r.Name+"_aggregate"] = RelField{Rel: r, Aggregate: true}
+			}
+		}
+		perms := append([]*SelectPermission{t.admin}, mapValues(t.Select)...)
+		for _, p := range perms {
+			p.columns = map[string]bool{}
+			for _, c := range p.Columns {
+				if t.byName[c] == nil {
+					return nil, fmt.Errorf("table %s.%s: select permission names unknown column %s", t.Schema, t.Name, c)
+				}
+				p.columns[c] = true
+			}
+		}
+	}
+	delete(roles, session.AdminRole)
+	for r := range roles {
+		s.Roles = append(s.Roles, r)
+	}
+	sort.Strings(s.Roles)
+	return s, nil
+}
+
+// linkedCopy copies a table with its columns, relationships and select
+// permissions (the parts that get private lookups) and fills in what does
+// not depend on other tables.
+func linkedCopy(orig *Table) *Table {
+	t := *orig
+	t.Columns = append([]Column(nil), orig.Columns...)
+	t.Relationships = append([]Relationship(nil), orig.Relationships...)
+	if orig.Select != nil {
+		t.Select = make(map[string]*SelectPermission, len(orig.Select))
+		for role, p := range orig.Select {
+			cp := *p
+			t.Select[role] = &cp
+		}
+	}
+	t.sql = QuoteIdent(t.Schema) + "." + QuoteIdent(t.Name)
+	t.columns = map[string]*Column{}
+	t.byName = map[string]*Column{}
+	all := make([]string, 0, len(t.Columns))
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		c.sql = QuoteIdent(c.Name)
+		t.columns[c.Field] = c
+		t.byName[c.Name] = c
+		all = append(all, c.Name)
+	}
+	t.admin = &SelectPermission{Columns: all, Aggregations: true}
+	t.adminInsert, t.adminUpdate = &InsertPermission{}, &UpdatePermission{}
+	for _, c := range t.Columns {
+		if !c.NoInsert {
+			t.adminInsert.Columns = append(t.adminInsert.Columns, c.Name)
+		}
+		if !c.NoUpdate {
+			t.adminUpdate.Columns = append(t.adminUpdate.Columns, c.Name)
+		}
+	}
+	return &t
+}
+
+func mapValues[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// Table returns the table schema.name, or nil.
+func (s *Schema) Table(schema, name string) *Table { return s.byName[schema+"."+name] }
+
+// SQL returns the quoted, schema-qualified table name.
+func (t *Table) SQL() string { return t.sql }
+
+// Column returns the column whose GraphQL field is field, or nil.
+func (t *Table) Column(field string) *Column { return t.columns[field] }
+
+// Relationship returns the relationship whose GraphQL field is name, or nil.
+func (t *Table) Relationship(name string) *Relationship { return t.rels[name] }
+
+// SelectFor returns role's select permission, the unrestricted one for
+// admin, or nil.
+func (t *Table) SelectFor(role string) *SelectPermission {
+	if role == session.AdminRole {
+		return t.admin
+	}
+	return t.Select[role]
+}
+
+// InsertFor returns role's insert permission, every insertable column for
+// admin, or nil.
+func (t *Table) InsertFor(role string) *InsertPermission {
+	if role == session.AdminRole {
+		return t.adminInsert
+	}
+	return t.Insert[role]
+}
+
+// UpdateFor returns role's update permission, every updatable column for
+// admin, or nil.
+func (t *Table) UpdateFor(role string) *UpdatePermission {
+	if role == session.AdminRole {
+		return t.adminUpdate
+	}
+	return t.Update[role]
+}
+
+// DeleteFor returns role's delete permission, an unrestricted one for
+// admin, or nil.
+func (t *Table) DeleteFor(role string) *DeletePermission {
+	if role == session.AdminRole {
+		return &DeletePermission{}
+	}
+	return t.Delete[role]
+}
+
+// ColumnByName returns the column whose Postgres name is name, or nil.
+func (t *Table) ColumnByName(name string) *Column { return t.byName[name] }
+
+// RelField returns the relationship behind the GraphQL field name
+// (<rel> or <rel>_aggregate).
+func (t *Table) RelField(name string) (RelField, bool) {
+	rf, ok := t.relFields[name]
+	return rf, ok
+}
+
+// SQL returns the quoted column name.
+func (c *Column) SQL() string { return c.sql }
+
+// RemoteTable returns the linked remote table.
+func (r *Relationship) RemoteTable() *Table { return r.remote }
+
+// Allows reports whether the permission lets the role select the column
+// (Postgres name).
+func (p *SelectPermission) Allows(column string) bool { return p.columns[column] }
+
+// QuoteIdent quotes a Postgres identifier.
+func QuoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// QuoteLiteral quotes a Postgres string literal (standard_conforming_strings
+// on, the default since 9.1).
+func QuoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

@@ -1,0 +1,270 @@
+// Package compile turns a validated GraphQL operation into SQL: each
+// database-backed root field becomes ONE statement that returns the
+// field's whole JSON value, with the role's filters (generated Go, from
+// package catalog) in the WHERE of every table it reads. It does no I/O
+// and imports no database driver, so its output is tested as text.
+//
+//	c := compile.New(schema, compile.Options{})
+//	plan, err := c.Operation(role, doc, op, vars)
+//	// plan.Fields[i].SQL, plan.Fields[i].Params: run them (package engine)
+//
+// Files: select.go (queries and aggregates), where.go (boolean
+// expressions), orderby.go, mutation.go, stream.go (the poll statement of
+// streams), value.go (input values); the poll statement of live queries is
+// here.
+package compile
+
+import (
+	"fmt"
+
+	"github.com/hasgen/hasgen/runtime/catalog"
+	"github.com/hasgen/hasgen/runtime/wire"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Options change what the compiled SQL returns.
+type Options struct {
+	// StringifyNumeric returns bigint, numeric, float8 and money values as
+	// JSON strings (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
+	StringifyNumeric bool
+}
+
+// Compiler compiles operations over one schema. It is immutable and safe
+// for concurrent use.
+type Compiler struct {
+	schema    *catalog.Schema
+	opts      Options
+	roots     map[string]rootRef
+	mutations map[string]mutRef
+}
+
+// New returns a compiler for the tables of s.
+func New(s *catalog.Schema, opts Options) *Compiler {
+	c := &Compiler{schema: s, opts: opts, roots: map[string]rootRef{}, mutations: map[string]mutRef{}}
+	for _, t := range s.Tables {
+		r := t.Roots
+		for _, q := range []struct {
+			name string
+			kind rootKind
+		}{{r.Select, rootSelect}, {r.SelectByPk, rootByPk}, {r.SelectAggregate, rootAggregate}, {r.SelectStream, rootStream}} {
+			if q.name != "" {
+				c.roots[q.name] = rootRef{table: t, kind: q.kind}
+			}
+		}
+		for _, m := range []struct {
+			name string
+			kind mutKind
+		}{{r.Insert, mutInsert}, {r.InsertOne, mutInsertOne}, {r.Update, mutUpdate}, {r.UpdateByPk, mutUpdateByPk},
+			{r.UpdateMany, mutUpdateMany}, {r.Delete, mutDelete}, {r.DeleteByPk, mutDeleteByPk}} {
+			if m.name != "" {
+				c.mutations[m.name] = mutRef{table: t, kind: m.kind}
+			}
+		}
+	}
+	return c
+}
+
+// Schema returns the schema the compiler reads.
+func (c *Compiler) Schema() *catalog.Schema { return c.schema }
+
+// Plan is a compiled operation: its root fields in response order.
+type Plan struct {
+	Fields []Field
+	// Custom is set when some field is executed by gqlgen.
+	Custom bool
+}
+
+// FieldKind is how a root field is answered.
+type FieldKind uint8
+
+// Field kinds.
+const (
+	// FieldQuery runs Statement, which returns the field's JSON in its one
+	// row and column (no row: null).
+	FieldQuery FieldKind = iota + 1
+	// FieldTypename is __typename: the constant Text.
+	FieldTypename
+	// FieldCustom is a field of the user's custom schema (gqlgen).
+	FieldCustom
+	// FieldMutation runs Mutations, each returning (ok, root).
+	FieldMutation
+	// FieldLive polls Statement over a batch of cohorts: $1 ids, $2 each
+	// cohort's bound parameters as a JSON array.
+	FieldLive
+	// FieldStream polls Statement over a batch of stream subscribers
+	// (stream.go has its parameters).
+	FieldStream
+)
+
+// Statement is one SQL statement and where its parameters come from.
+type Statement struct {
+	SQL    string
+	Params []catalog.Param
+}
+
+// Field is a compiled root field.
+type Field struct {
+	// Key is the response key; AST the field (for a custom field, a copy
+	// carrying the selections merged under Key).
+	Key  string
+	Kind FieldKind
+	AST  *ast.Field
+	Statement
+	// Text is the value of a FieldTypename.
+	Text string
+	// Nullable fields (by_pk) are null when their statement returns no
+	// row.
+	Nullable bool
+	// Tables are the tables the statement reads (quoted names): a live
+	// query over it can change only when one of them does. A stream's is
+	// its own table.
+	Tables []string
+	// Mutations are a FieldMutation's statements (update_<t>_many: one
+	// per update, its results an array: Many); BackendOnly says its
+	// permission needs the admin secret and
+	// x-hasura-use-backend-only-permissions.
+	Mutations   []Statement
+	Many        bool
+	BackendOnly bool
+	// Stream is set for a FieldStream.
+	Stream *Stream
+}
+
+// msgOneRootField is Hasura's error for a subscription with several root
+// fields.
+const msgOneRootField = "subscriptions must select one top level field"
+
+// Operation compiles op, an operation of the validated document doc, for
+// role and the request's variables (as wire.ParseVariables decodes them).
+// Statements depend on the variables' shape only (presence, nullness,
+// object keys, enum values), never on scalar values: those are
+// parameters. A subscription compiles to its poll statement. Errors are
+// *wire.Error values.
+func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (*Plan, error) {
+	cc := &compiler{s: c.schema, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric}
+	p := &Plan{}
+	rootType := "query_root"
+	switch op.Operation {
+	case ast.Mutation:
+		rootType = "mutation_root"
+	case ast.Subscription:
+		rootType = "subscription_root"
+	}
+	fields := cc.collect(op.SelectionSet, rootType)
+	if op.Operation == ast.Subscription && len(fields) != 1 {
+		return nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: msgOneRootField}
+	}
+	for _, f := range fields {
+		pf := Field{Key: f.alias, AST: f.field}
+		ref, query := c.roots[f.field.Name]
+		mref, mut := c.mutations[f.field.Name]
+		switch {
+		case f.field.Name == "__typename":
+			pf.Kind, pf.Text = FieldTypename, rootType
+		case op.Operation == ast.Subscription:
+			if !query {
+				return nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$.selectionSet." + f.alias,
+					Message: "subscriptions are supported on the tables' fields only, not on custom fields"}
+			}
+			cc.subscription(ref, f, &pf)
+		case mut && op.Operation == ast.Mutation:
+			pf.Kind = FieldMutation
+			pf.Mutations = cc.compileMutation(mref, f)
+			pf.Many = mref.kind == mutUpdateMany
+			pf.Nullable = mref.kind != mutInsert && mref.kind != mutUpdate && mref.kind != mutDelete && !pf.Many
+			pf.BackendOnly = backendOnly(mref.table, role, mref.kind)
+		case query && op.Operation != ast.Mutation:
+			cc.w = catalog.NewWriter(false)
+			cc.compileRoot(ref, f)
+			pf.Kind, pf.Statement = FieldQuery, Statement{cc.w.String(), cc.w.Params()}
+			pf.Tables = cc.w.Tables()
+			pf.Nullable = ref.kind == rootByPk
+		default:
+			pf.Kind = FieldCustom
+			// A copy carrying the merged selections of every field under
+			// this response key.
+			cf := *f.field
+			cf.SelectionSet = f.sels
+			pf.AST = &cf
+			p.Custom = true
+		}
+		if cc.err != nil {
+			return nil, cc.err
+		}
+		p.Fields = append(p.Fields, pf)
+	}
+	return p, nil
+}
+
+type compiler struct {
+	s         *catalog.Schema
+	role      string
+	doc       *ast.QueryDocument
+	vars      map[string]any
+	w         *catalog.Writer
+	stringify bool
+	err       *wire.Error
+	// orderRoot is the table whose plain columns an order_by key may name
+	// for distinct_on matching.
+	orderRoot *catalog.Table
+}
+
+func (c *compiler) fail(path, code, format string, args ...any) {
+	if c.err == nil {
+		c.err = &wire.Error{Path: path, Code: code, Message: fmt.Sprintf(format, args...)}
+	}
+}
+
+// rootKind is what a database-backed query root field does.
+type rootKind uint8
+
+const (
+	rootSelect rootKind = iota + 1
+	rootByPk
+	rootAggregate
+	rootStream
+)
+
+type rootRef struct {
+	table *catalog.Table
+	kind  rootKind
+}
+
+// Subscriptions compile to poll statements that serve many subscribers at
+// once: the root field's SQL is written with the multiplexed Writer, which
+// reads each parameter from the subscriber's row ("_subs"."vars"->>n), and
+// wrapped in a join over the batch:
+//
+//	SELECT "_subs"."id", "_res"."root"
+//	FROM unnest($1::int4[], $2::json[]) AS "_subs"("id", "vars")
+//	LEFT JOIN LATERAL (<the field's SQL, parameters read from "_subs"."vars">) AS "_res" ON true
+//
+// Streams wrap it in their own statement (stream.go).
+
+// PollMarker starts every poll statement, so that the streams' horizon
+// can tell the server's own read-only polls in pg_stat_activity.
+const PollMarker = "/* hasgen poll */ "
+
+// subscription compiles a subscription's root field into its poll
+// statement.
+func (c *compiler) subscription(ref rootRef, f *collected, pf *Field) {
+	c.w = catalog.NewWriter(true)
+	if ref.kind == rootStream {
+		st := c.compileStream(ref, f)
+		if c.err != nil {
+			return
+		}
+		pf.Kind, pf.Stream = FieldStream, st
+		pf.SQL = st.statement(c.w.String())
+		// A stream delivers new rows of its own table; changes to the
+		// tables of its relationships send nothing.
+		pf.Tables = []string{ref.table.SQL()}
+	} else {
+		c.compileRoot(ref, f)
+		pf.Kind = FieldLive
+		pf.SQL = PollMarker + `SELECT "_subs"."id", "_res"."root" FROM unnest($1::int4[], $2::json[]) AS "_subs"("id", "vars") LEFT JOIN LATERAL (` +
+			c.w.String() + `) AS "_res" ON true`
+		pf.Tables = c.w.Tables()
+	}
+	pf.Params = c.w.Params()
+}

@@ -1,0 +1,640 @@
+package compile
+
+// Queries: one root field of a validated operation becomes one SQL
+// statement that returns the field's whole JSON value. The statement's
+// shape:
+//
+//	SELECT coalesce(json_agg("_1"."root" ORDER BY "_1"."__o0" ASC NULLS LAST), '[]')
+//	FROM (SELECT json_build_object('id', "_0"."id", 'artist', "_2"."root") AS "root", "_0"."__o0"
+//	      FROM (SELECT "_3".*, "_3"."title" AS "__o0" FROM "public"."albums" AS "_3"
+//	            WHERE (<role filter>) AND (<where>) ORDER BY "__o0" ASC NULLS LAST LIMIT $1::int8) AS "_0"
+//	      LEFT JOIN LATERAL (<the artist row, its role filter applied>) AS "_2" ON true) AS "_1"
+//
+// The role's filter is in the WHERE of every table the statement reads:
+// relationships, aggregates, relationship filters and order_by subqueries.
+// Values from the request are parameters (catalog.Writer.Param);
+// identifiers are quoted; nothing from a request is spliced into the text.
+
+import (
+	"strconv"
+
+	"github.com/hasgen/hasgen/runtime/catalog"
+	"github.com/hasgen/hasgen/runtime/wire"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// collected is a response key with the fields merged under it.
+type collected struct {
+	alias string
+	field *ast.Field
+	sels  ast.SelectionSet
+}
+
+// collect returns the fields of a selection set in response order,
+// following fragments and @skip/@include, merging same-key fields.
+func (c *compiler) collect(set ast.SelectionSet, typeName string) []*collected {
+	var out []*collected
+	seen := map[string]*collected{}
+	visited := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if !c.include(s.Directives) {
+					continue
+				}
+				key := s.Alias
+				if key == "" {
+					key = s.Name
+				}
+				if got := seen[key]; got != nil {
+					got.sels = append(got.sels, s.SelectionSet...)
+					continue
+				}
+				col := &collected{alias: key, field: s, sels: append(ast.SelectionSet(nil), s.SelectionSet...)}
+				seen[key] = col
+				out = append(out, col)
+			case *ast.InlineFragment:
+				if !c.include(s.Directives) || (s.TypeCondition != "" && s.TypeCondition != typeName) {
+					continue
+				}
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if visited[s.Name] || !c.include(s.Directives) {
+					continue
+				}
+				visited[s.Name] = true
+				frag := c.doc.Fragments.ForName(s.Name)
+				if frag == nil || (frag.TypeCondition != "" && frag.TypeCondition != typeName) {
+					continue
+				}
+				walk(frag.SelectionSet)
+			}
+		}
+	}
+	walk(set)
+	return out
+}
+
+// include evaluates @skip and @include.
+func (c *compiler) include(ds ast.DirectiveList) bool {
+	for _, d := range ds {
+		switch d.Name {
+		case "skip":
+			if c.value(d.Arguments.ForName("if").Value).boolean() {
+				return false
+			}
+		case "include":
+			if !c.value(d.Arguments.ForName("if").Value).boolean() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// compileRoot writes the statement of a query or subscription root field.
+func (c *compiler) compileRoot(ref rootRef, f *collected) {
+	t := ref.table
+	perm := t.SelectFor(c.role)
+	path := "$.selectionSet." + f.alias
+	if perm == nil {
+		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: 'query_root'", f.field.Name)
+		return
+	}
+	switch ref.kind {
+	case rootSelect:
+		c.list(t, perm, f, nil, path)
+	case rootByPk:
+		args := selectArgs{}
+		for _, pk := range t.PrimaryKey {
+			col := t.ColumnByName(pk)
+			v := c.arg(f.field, col.Field)
+			args.pk = append(args.pk, pkValue{col, v})
+		}
+		c.w.WriteString(`SELECT "_r"."root" FROM (`)
+		c.rows(t, perm, f.sels, f.field.Definition.Type.Name(), args, nil, path)
+		c.w.WriteString(`) AS "_r"`)
+	case rootAggregate:
+		c.aggregate(t, perm, f, nil, path)
+	}
+}
+
+// join is the condition that ties a relationship's rows to the parent row.
+type join struct {
+	parent string // alias of the parent row
+	rel    *catalog.Relationship
+}
+
+func (c *compiler) writeJoin(j *join, x string) {
+	for i, p := range j.rel.Mapping {
+		if i > 0 {
+			c.w.WriteString(" AND ")
+		}
+		c.w.Write("(", x, ".", catalog.QuoteIdent(p.Remote), " = ", j.parent, ".", catalog.QuoteIdent(p.Local), ")")
+	}
+}
+
+type pkValue struct {
+	col *catalog.Column
+	v   val
+}
+
+// selectArgs are the arguments of a select: where, order_by, distinct_on,
+// limit, offset, and for _by_pk the key.
+type selectArgs struct {
+	where      val
+	order      []orderItem
+	distinct   []*catalog.Column
+	limit      val
+	offset     val
+	pk         []pkValue
+	forceLimit int // object relationships: 1
+	// Streams (stream.go): cond adds a condition on the base row x to
+	// the WHERE, and ties limits with FETCH FIRST ... WITH TIES.
+	cond func(x string)
+	ties bool
+	// source, when set, is read instead of the table: a mutation's rows.
+	source string
+}
+
+func (c *compiler) selectArgs(t *catalog.Table, perm *catalog.SelectPermission, f *ast.Field, path string) selectArgs {
+	a := selectArgs{
+		where:  c.arg(f, "where"),
+		limit:  c.arg(f, "limit"),
+		offset: c.arg(f, "offset"),
+	}
+	c.orderRoot = t
+	a.order = c.orderBy(t, perm, c.arg(f, "order_by"), path+".args.order_by")
+	for _, d := range c.items(c.arg(f, "distinct_on")) {
+		col := t.Column(d.enum())
+		if col == nil {
+			c.fail(path+".args.distinct_on", wire.CodeValidationFailed, "unexpected value %q for enum: '%s_select_column'", d.enum(), t.Type)
+			continue
+		}
+		a.distinct = append(a.distinct, col)
+	}
+	if len(a.distinct) > 0 && len(a.order) > 0 {
+		ok := len(a.order) >= len(a.distinct)
+		if ok {
+			want := map[string]bool{}
+			for _, d := range a.distinct {
+				want[d.Name] = true
+			}
+			for _, o := range a.order[:len(a.distinct)] {
+				if o.col == "" || !want[o.col] {
+					ok = false
+				}
+				delete(want, o.col)
+			}
+		}
+		if !ok {
+			c.fail(path+".args", wire.CodeValidationFailed, `"distinct_on" columns must match initial "order_by" columns`)
+		}
+	}
+	if n, ok := a.limit.literalInt(); ok && n < 0 {
+		c.fail(path+".args.limit", wire.CodeValidationFailed, "unexpected negative value")
+	}
+	return a
+}
+
+func (v val) literalInt() (int64, bool) {
+	if v.absent || v.fromVar || v.lit == nil || v.lit.Kind != ast.IntValue {
+		return 0, false
+	}
+	return v.int()
+}
+
+// list writes a statement (or subquery) whose one row and column "root" is
+// the JSON array of the selected rows.
+func (c *compiler) list(t *catalog.Table, perm *catalog.SelectPermission, f *collected, j *join, path string) {
+	args := c.selectArgs(t, perm, f.field, path)
+	w := c.w
+	a := w.Alias()
+	w.Write(`SELECT coalesce(json_agg(`, a, `."root"`)
+	c.writeAggOrder(a, args.order)
+	w.WriteString(`), '[]') AS "root" FROM (`)
+	c.rows(t, perm, f.sels, f.field.Definition.Type.Name(), args, j, path)
+	w.Write(`) AS `, a)
+}
+
+func (c *compiler) writeAggOrder(a string, order []orderItem) {
+	for i, o := range order {
+		if i == 0 {
+			c.w.WriteString(" ORDER BY ")
+		} else {
+			c.w.WriteString(", ")
+		}
+		c.w.Write(a, `."__o`, strconv.Itoa(i), `" `, o.dir)
+	}
+}
+
+// rows writes a subquery with one row per selected row of t: its JSON as
+// "root", then its order keys "__o0", "__o1", ...
+func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels ast.SelectionSet, typeName string, args selectArgs, j *join, path string) {
+	w := c.w
+	b := w.Alias()
+	fields := c.collect(sels, typeName)
+	laterals := make([]string, len(fields))
+	for i, f := range fields {
+		if isRel(t, f.field.Name) {
+			laterals[i] = w.Alias()
+		}
+	}
+	w.WriteString("SELECT ")
+	c.rowJSON(t, perm, b, fields, laterals, path)
+	w.WriteString(` AS "root"`)
+	for i := range args.order {
+		w.Write(", ", b, `."__o`, strconv.Itoa(i), `"`)
+	}
+	w.WriteString(" FROM (")
+	c.base(t, perm, args, j, path)
+	w.Write(") AS ", b)
+	c.laterals(t, b, fields, laterals, path)
+}
+
+// laterals writes the LEFT JOIN LATERAL subqueries of the relationship
+// fields of a row.
+func (c *compiler) laterals(t *catalog.Table, b string, fields []*collected, laterals []string, path string) {
+	w := c.w
+	for i, f := range fields {
+		if laterals[i] == "" {
+			continue
+		}
+		rf, _ := t.RelField(f.field.Name)
+		rel := rf.Rel
+		remote := rel.RemoteTable()
+		rperm := remote.SelectFor(c.role)
+		fpath := path + ".selectionSet." + f.alias
+		if rperm == nil {
+			c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", f.field.Name, t.Type)
+			return
+		}
+		j := &join{parent: b, rel: rel}
+		w.WriteString(" LEFT JOIN LATERAL (")
+		switch {
+		case !rel.Array:
+			a := w.Alias()
+			w.Write(`SELECT `, a, `."root" FROM (`)
+			c.rows(remote, rperm, f.sels, f.field.Definition.Type.Name(), selectArgs{forceLimit: 1}, j, fpath)
+			w.Write(`) AS `, a)
+		case rf.Aggregate:
+			c.aggregate(remote, rperm, f, j, fpath)
+		default:
+			c.list(remote, rperm, f, j, fpath)
+		}
+		w.Write(") AS ", laterals[i], " ON true")
+	}
+}
+
+// rowJSON writes the JSON object of one row over alias b.
+func (c *compiler) rowJSON(t *catalog.Table, perm *catalog.SelectPermission, b string, fields []*collected, laterals []string, path string) {
+	c.object(fields, func(i int, f *collected) func() {
+		if laterals[i] != "" {
+			return func() { c.w.Write(laterals[i], `."root"`) }
+		}
+		col := t.Column(f.field.Name)
+		fpath := path + ".selectionSet." + f.alias
+		if col == nil || !perm.Allows(col.Name) {
+			c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", f.field.Name, t.Type)
+			return nil
+		}
+		return func() { c.columnValue(col, b, f.field, fpath) }
+	})
+}
+
+// object writes a JSON object of fields, keys in order: __typename is the
+// name of the field's object type; value(i, f) gives what writes any other
+// field, or nil when the field failed (c.fail), which writes NULL.
+func (c *compiler) object(fields []*collected, value func(i int, f *collected) func()) {
+	keys := make([]string, len(fields))
+	vals := make([]func(), len(fields))
+	for i, f := range fields {
+		keys[i] = f.alias
+		if f.field.Name == "__typename" {
+			name := f.field.ObjectDefinition.Name
+			vals[i] = func() { c.w.WriteString(catalog.QuoteLiteral(name)) }
+		} else if vals[i] = value(i, f); vals[i] == nil {
+			vals[i] = func() { c.w.WriteString("NULL") }
+		}
+	}
+	c.jsonObject(keys, vals)
+}
+
+// columnValue writes a column as it appears in the response: stringified
+// when the server stringifies big numbers, a JSON path applied for json
+// columns.
+func (c *compiler) columnValue(col *catalog.Column, b string, f *ast.Field, path string) {
+	w := c.w
+	if col.JSON != "" {
+		if p := c.arg(f, "path"); !p.isNull() {
+			if !p.fromVar {
+				if _, err := wire.ParsePath(scalarText(p.lit)); err != nil {
+					c.fail(path+".args.path", wire.CodeValidationFailed, "%s", err.Error())
+				}
+			}
+			w.Write("(", b, ".", col.SQL(), " #> ")
+			w.Param(c.param(p, catalog.EncodeJSONPath), "text[]")
+			w.WriteString(")")
+			return
+		}
+	}
+	w.Write(b, ".", col.SQL())
+	if c.stringify && col.BigNumber {
+		w.WriteString("::text")
+	}
+}
+
+// jsonObject writes a JSON object with keys in order, as row_to_json over
+// a sub-select: it keeps the order, has no argument limit (unlike
+// json_build_object's 100) and writes compact JSON.
+func (c *compiler) jsonObject(keys []string, vals []func()) {
+	w := c.w
+	if len(keys) == 0 {
+		w.WriteString("'{}'::json")
+		return
+	}
+	e := w.Alias()
+	w.Write("(SELECT row_to_json(", e, ") FROM (SELECT ")
+	for i, k := range keys {
+		if i > 0 {
+			w.WriteString(", ")
+		}
+		vals[i]()
+		w.Write(" AS ", catalog.QuoteIdent(k))
+	}
+	w.Write(") AS ", e, ")")
+}
+
+// base writes the innermost select of a table: the role's filter, where,
+// order, distinct, limit and offset, and the order keys as "__o<n>".
+func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args selectArgs, j *join, path string) {
+	w := c.w
+	x := w.Alias()
+	w.WriteString("SELECT ")
+	if len(args.distinct) > 0 {
+		w.WriteString("DISTINCT ON (")
+		for i, d := range args.distinct {
+			if i > 0 {
+				w.WriteString(", ")
+			}
+			w.Write(x, ".", d.SQL())
+		}
+		w.WriteString(") ")
+	}
+	w.Write(x, ".*")
+	for i, o := range args.order {
+		w.WriteString(", ")
+		o.expr(x)
+		w.Write(` AS "__o`, strconv.Itoa(i), `"`)
+	}
+	from := args.source
+	if from == "" {
+		from = w.Table(t.SQL())
+	}
+	w.Write(" FROM ", from, " AS ", x, " WHERE ")
+	c.permFilter(perm, x)
+	if j != nil {
+		w.WriteString(" AND ")
+		c.writeJoin(j, x)
+	}
+	for _, pk := range args.pk {
+		w.Write(" AND (", x, ".", pk.col.SQL(), " = ")
+		w.Param(c.param(pk.v, catalog.EncodeText), pk.col.Type)
+		w.WriteString(")")
+	}
+	if !args.where.isNull() {
+		w.WriteString(" AND ")
+		c.boolExp(t, x, args.where, path+".args.where")
+	}
+	if args.cond != nil {
+		w.WriteString(" AND ")
+		args.cond(x)
+	}
+	for i, o := range args.order {
+		if i == 0 {
+			w.WriteString(" ORDER BY ")
+		} else {
+			w.WriteString(", ")
+		}
+		if i < len(args.distinct) {
+			o.expr(x) // DISTINCT ON needs the same expressions first
+		} else {
+			w.Write(`"__o`, strconv.Itoa(i), `"`)
+		}
+		w.Write(" ", o.dir)
+	}
+	c.limit(perm, args)
+	if !args.offset.isNull() {
+		w.WriteString(" OFFSET ")
+		w.Param(c.param(args.offset, catalog.EncodeText), "int8")
+	}
+}
+
+func (c *compiler) limit(perm *catalog.SelectPermission, args selectArgs) {
+	w := c.w
+	switch {
+	case args.ties:
+		c.fetchWithTies(perm, args)
+	case args.forceLimit > 0:
+		w.Write(" LIMIT ", strconv.Itoa(args.forceLimit))
+	case args.limit.isNull() && perm.Limit > 0:
+		w.Write(" LIMIT ", strconv.Itoa(perm.Limit))
+	case args.limit.isNull():
+	case perm.Limit > 0:
+		w.WriteString(" LIMIT least(")
+		w.Param(c.param(args.limit, catalog.EncodeText), "int8")
+		w.Write(", ", strconv.Itoa(perm.Limit), ")")
+	default:
+		w.WriteString(" LIMIT ")
+		w.Param(c.param(args.limit, catalog.EncodeText), "int8")
+	}
+}
+
+func (c *compiler) permFilter(perm *catalog.SelectPermission, x string) {
+	if perm.Filter == nil {
+		c.w.WriteString("true")
+		return
+	}
+	c.w.WriteString("(")
+	perm.Filter(c.w, x)
+	c.w.WriteString(")")
+}
+
+// aggregate writes a subquery (or statement) whose one row and column
+// "root" is a <t>_aggregate object: aggregate functions and nodes computed
+// in one pass over the rows.
+func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f *collected, j *join, path string) {
+	w := c.w
+	if !perm.Aggregations {
+		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", f.field.Name, t.Type)
+		return
+	}
+	args := c.selectArgs(t, perm, f.field, path)
+	g := w.Alias()
+	b := w.Alias()
+	typeName := f.field.Definition.Type.Name()
+
+	// The aggregate values become columns "a0", "a1", ... of g; the JSON
+	// object is built over them. ref registers one and returns what writes
+	// a reference to it.
+	var cols []func()
+	ref := func(write func()) func() {
+		name := g + `."a` + strconv.Itoa(len(cols)) + `"`
+		cols = append(cols, write)
+		return func() { w.WriteString(name) }
+	}
+	var nodeFields [][]*collected
+	var nodeLaterals [][]string
+	w.WriteString("SELECT ")
+	c.object(c.collect(f.sels, typeName), func(_ int, tf *collected) func() {
+		switch tf.field.Name {
+		case "nodes":
+			fields := c.collect(tf.sels, t.Type)
+			lats := make([]string, len(fields))
+			for i, nf := range fields {
+				if isRel(t, nf.field.Name) {
+					lats[i] = w.Alias()
+				}
+			}
+			nodeFields = append(nodeFields, fields)
+			nodeLaterals = append(nodeLaterals, lats)
+			return ref(func() {
+				w.WriteString("coalesce(json_agg(")
+				c.rowJSON(t, perm, b, fields, lats, path+".selectionSet."+tf.alias)
+				c.writeAggOrder(b, args.order)
+				w.WriteString("), '[]')")
+			})
+		case "aggregate":
+			return c.eagerObject(c.collect(tf.sels, tf.field.Definition.Type.Name()), func(af *collected) func() {
+				return c.aggregateField(t, perm, b, af, ref, path)
+			})
+		}
+		c.fail(path+".selectionSet."+tf.alias, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", tf.field.Name, typeName)
+		return nil
+	})
+	w.WriteString(` AS "root" FROM (SELECT `)
+	if len(cols) == 0 {
+		w.WriteString("1")
+	}
+	for i, write := range cols {
+		if i > 0 {
+			w.WriteString(", ")
+		}
+		write()
+		w.Write(` AS "a`, strconv.Itoa(i), `"`)
+	}
+	w.WriteString(" FROM (")
+	c.base(t, perm, args, j, path)
+	w.Write(") AS ", b)
+	for i := range nodeFields {
+		c.laterals(t, b, nodeFields[i], nodeLaterals[i], path+".selectionSet.nodes")
+	}
+	w.Write(") AS ", g)
+}
+
+// aggregateField returns what writes a field of <t>_aggregate_fields:
+// count, or an aggregate function's object of columns, each a column of
+// the aggregate's row registered with ref.
+func (c *compiler) aggregateField(t *catalog.Table, perm *catalog.SelectPermission, b string, af *collected, ref func(func()) func(), path string) func() {
+	if af.field.Name == "count" {
+		return ref(func() { c.count(t, b, af.field, path) })
+	}
+	fn := af.field.Name
+	opType := af.field.Definition.Type.Name()
+	return c.eagerObject(c.collect(af.sels, opType), func(cf *collected) func() {
+		column := t.Column(cf.field.Name)
+		if column == nil || !perm.Allows(column.Name) || !aggregateFuncs[fn] {
+			c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", cf.field.Name, opType)
+			return nil
+		}
+		return ref(func() {
+			w := c.w
+			w.Write(fn, "(", aggregateArg(fn, column, b), ")")
+			if c.stringify && column.BigNumber {
+				w.WriteString("::text")
+			}
+		})
+	})
+}
+
+// eagerObject is object with the fields' values computed now, in order
+// (an aggregate's columns are numbered as they are registered), and the
+// object written later.
+func (c *compiler) eagerObject(fields []*collected, value func(f *collected) func()) func() {
+	vals := make([]func(), len(fields))
+	for i, f := range fields {
+		if f.field.Name != "__typename" {
+			vals[i] = value(f)
+		}
+	}
+	return func() { c.object(fields, func(i int, _ *collected) func() { return vals[i] }) }
+}
+
+// aggregateFuncs are the aggregate fields other than count, named as the
+// Postgres functions they call.
+var aggregateFuncs = map[string]bool{
+	"sum": true, "avg": true, "max": true, "min": true,
+	"stddev": true, "stddev_pop": true, "stddev_samp": true,
+	"var_pop": true, "var_samp": true, "variance": true,
+}
+
+// aggregateArg is the argument of the aggregate fn over column col of
+// row alias b. Postgres has sum, min and max for money but none of the
+// statistics, which the schema offers (money is numeric, as in Hasura):
+// those read the value as numeric.
+func aggregateArg(fn string, col *catalog.Column, b string) string {
+	switch fn {
+	case "sum", "max", "min":
+	default:
+		if col.Type == "money" {
+			return b + "." + col.SQL() + "::numeric"
+		}
+	}
+	return b + "." + col.SQL()
+}
+
+func (c *compiler) count(t *catalog.Table, b string, f *ast.Field, path string) {
+	w := c.w
+	var cols []*catalog.Column
+	for _, v := range c.items(c.arg(f, "columns")) {
+		col := t.Column(v.enum())
+		if col == nil {
+			c.fail(path, wire.CodeValidationFailed, "unexpected value %q for enum: '%s_select_column'", v.enum(), t.Type)
+			return
+		}
+		cols = append(cols, col)
+	}
+	distinct := c.arg(f, "distinct").boolean()
+	if len(cols) == 0 {
+		// Hasura counts rows when no columns are given, distinct or not
+		// (CountStar); count(DISTINCT row) would also differ on tables
+		// with equal rows.
+		w.WriteString("count(*)")
+		return
+	}
+	w.WriteString("count(")
+	if distinct {
+		w.WriteString("DISTINCT ")
+	}
+	if len(cols) > 1 {
+		w.WriteString("(")
+	}
+	for i, col := range cols {
+		if i > 0 {
+			w.WriteString(", ")
+		}
+		w.Write(b, ".", col.SQL())
+	}
+	if len(cols) > 1 {
+		w.WriteString(")")
+	}
+	w.WriteString(")")
+}
+
+// isRel reports whether the field name of t is a relationship's.
+func isRel(t *catalog.Table, name string) bool {
+	_, ok := t.RelField(name)
+	return ok
+}

@@ -1,0 +1,178 @@
+package runtime
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/transport"
+	"github.com/jackc/pgx/v5"
+)
+
+// Config is the server's configuration, parsed once: ConfigFromEnv reads
+// it from the environment variables a Hasura deployment already sets, and
+// flags. Each part goes as it is to the package it configures.
+type Config struct {
+	DatabaseURL string // HASURA_GRAPHQL_DATABASE_URL
+	Host        string // HASURA_GRAPHQL_SERVER_HOST, default all interfaces
+	Port        int    // HASURA_GRAPHQL_SERVER_PORT, default 8080
+	// Auth: HASURA_GRAPHQL_ADMIN_SECRET, HASURA_GRAPHQL_JWT_SECRET,
+	// HASURA_GRAPHQL_JWT_SECRETS, HASURA_GRAPHQL_UNAUTHORIZED_ROLE.
+	Auth             auth.Config
+	StringifyNumeric bool // HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES
+	EnableConsole    bool // HASURA_GRAPHQL_ENABLE_CONSOLE: GraphiQL at /console
+	// DisableIntrospection refuses introspection to non-admin roles
+	// (HASGEN_DISABLE_INTROSPECTION).
+	DisableIntrospection bool
+	// Pool limits: HASURA_GRAPHQL_PG_CONNECTIONS (max, default 50),
+	// HASGEN_PG_MIN_CONNECTIONS, HASURA_GRAPHQL_PG_CONN_LIFETIME (seconds,
+	// default 600) and HASURA_GRAPHQL_PG_TIMEOUT (idle seconds, default 180).
+	MaxConns        int
+	MinConns        int
+	ConnLifetime    time.Duration
+	ConnIdleTimeout time.Duration
+	// LogLevel is debug, info, warn or error (HASGEN_LOG_LEVEL).
+	LogLevel string
+	// Tracer, when set, sees every statement the pool runs (OpenTelemetry
+	// instrumentation, tests that count statements). Not read from the
+	// environment.
+	Tracer pgx.QueryTracer
+	// Live configures subscriptions: the HASURA_GRAPHQL_LIVE_QUERIES_* and
+	// HASURA_GRAPHQL_STREAMING_QUERIES_* variables,
+	// HASGEN_SUBSCRIPTION_WORKERS and HASGEN_CHANGE_HINTS. Its DatabaseURL
+	// is DatabaseURL.
+	Live live.Config
+	// Websocket: HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE (seconds, default 5)
+	// and HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT (seconds,
+	// default 3).
+	Websocket transport.WebsocketConfig
+}
+
+// ConfigFromEnv reads the configuration from the environment (getenv,
+// usually os.Getenv) and then from command-line flags, which win. The
+// error names every variable with a bad value.
+func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
+	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info"}
+	env := envReader{getenv: getenv}
+	env.str(&cfg.DatabaseURL, "HASURA_GRAPHQL_DATABASE_URL", "DATABASE_URL")
+	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
+	env.num(&cfg.Port, "HASURA_GRAPHQL_SERVER_PORT", 0)
+	env.str(&cfg.Auth.AdminSecret, "HASURA_GRAPHQL_ADMIN_SECRET", "HASURA_GRAPHQL_ACCESS_KEY")
+	env.str(&cfg.Auth.JWTSecret, "HASURA_GRAPHQL_JWT_SECRET")
+	env.str(&cfg.Auth.JWTSecrets, "HASURA_GRAPHQL_JWT_SECRETS")
+	env.str(&cfg.Auth.UnauthorizedRole, "HASURA_GRAPHQL_UNAUTHORIZED_ROLE")
+	env.boolean(&cfg.StringifyNumeric, "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES")
+	env.boolean(&cfg.EnableConsole, "HASURA_GRAPHQL_ENABLE_CONSOLE")
+	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
+	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
+	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
+	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
+	env.duration(&cfg.ConnIdleTimeout, "HASURA_GRAPHQL_PG_TIMEOUT", time.Second, 0)
+	env.str(&cfg.LogLevel, "HASGEN_LOG_LEVEL")
+	env.duration(&cfg.Websocket.KeepAlive, "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE", time.Second, 1)
+	env.duration(&cfg.Websocket.InitTimeout, "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT", time.Second, 1)
+	env.duration(&cfg.Live.LiveInterval, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)
+	env.num(&cfg.Live.LiveBatchSize, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", 1)
+	env.duration(&cfg.Live.StreamInterval, "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)
+	env.num(&cfg.Live.StreamBatchSize, "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_BATCH_SIZE", 1)
+	env.num(&cfg.Live.Workers, "HASGEN_SUBSCRIPTION_WORKERS", 1)
+	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
+	case "":
+		cfg.Live.Hints = live.HintsAuto
+	case "true", "1", "on":
+		cfg.Live.Hints = live.HintsOn
+	case "false", "0", "off":
+		cfg.Live.Hints = live.HintsOff
+	default:
+		env.errs = append(env.errs, fmt.Sprintf("HASGEN_CHANGE_HINTS=%q: want true or false (unset: use them when installed)", v))
+	}
+	if len(env.errs) > 0 {
+		return cfg, errors.New(strings.Join(env.errs, "; "))
+	}
+
+	fl := flag.NewFlagSet("server", flag.ContinueOnError)
+	fl.SetOutput(io.Discard)
+	fl.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL (HASURA_GRAPHQL_DATABASE_URL)")
+	fl.StringVar(&cfg.Host, "server-host", cfg.Host, "address to listen on (HASURA_GRAPHQL_SERVER_HOST)")
+	fl.IntVar(&cfg.Port, "server-port", cfg.Port, "port to listen on (HASURA_GRAPHQL_SERVER_PORT)")
+	fl.StringVar(&cfg.Auth.AdminSecret, "admin-secret", cfg.Auth.AdminSecret, "admin secret (HASURA_GRAPHQL_ADMIN_SECRET)")
+	fl.StringVar(&cfg.Auth.JWTSecret, "jwt-secret", cfg.Auth.JWTSecret, "JWT configuration JSON (HASURA_GRAPHQL_JWT_SECRET)")
+	fl.StringVar(&cfg.Auth.UnauthorizedRole, "unauthorized-role", cfg.Auth.UnauthorizedRole, "role for unauthenticated requests (HASURA_GRAPHQL_UNAUTHORIZED_ROLE)")
+	fl.BoolVar(&cfg.StringifyNumeric, "stringify-numeric-types", cfg.StringifyNumeric, "bigint, numeric, float8 and money as JSON strings")
+	fl.BoolVar(&cfg.EnableConsole, "enable-console", cfg.EnableConsole, "serve GraphiQL at /console")
+	fl.IntVar(&cfg.MaxConns, "pg-connections", cfg.MaxConns, "maximum database connections (HASURA_GRAPHQL_PG_CONNECTIONS)")
+	var usage strings.Builder
+	fl.SetOutput(&usage)
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fl.PrintDefaults()
+			return cfg, fmt.Errorf("usage:\n%s", usage.String())
+		}
+		return cfg, err
+	}
+	if cfg.DatabaseURL == "" {
+		return cfg, errors.New("no database: set HASURA_GRAPHQL_DATABASE_URL or pass --database-url")
+	}
+	cfg.Live.DatabaseURL = cfg.DatabaseURL
+	return cfg, nil
+}
+
+// envReader reads typed settings and collects the problems found.
+type envReader struct {
+	getenv func(string) string
+	errs   []string
+}
+
+// str sets dst from the first of names that is set.
+func (r *envReader) str(dst *string, names ...string) {
+	for _, n := range names {
+		if v := r.getenv(n); v != "" {
+			*dst = v
+			return
+		}
+	}
+}
+
+// num sets dst from name, an integer of at least min.
+func (r *envReader) num(dst *int, name string, min int) {
+	v := r.getenv(name)
+	if v == "" {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min {
+		want := "a non-negative integer"
+		if min > 0 {
+			want = "a positive integer"
+		}
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want %s", name, v, want))
+		return
+	}
+	*dst = n
+}
+
+// duration sets dst from name, a number of units of at least min.
+func (r *envReader) duration(dst *time.Duration, name string, unit time.Duration, min int) {
+	n := -1
+	r.num(&n, name, min)
+	if n >= 0 {
+		*dst = time.Duration(n) * unit
+	}
+}
+
+func (r *envReader) boolean(dst *bool, name string) {
+	if v := r.getenv(name); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+			return
+		}
+		*dst = b
+	}
+}

@@ -1,0 +1,199 @@
+// Package engine runs GraphQL requests against Postgres. One path serves
+// every transport, explain and the subscription poller:
+//
+//	p, err := e.Prepare(ctx, session, req) // document (parsed, validated per role, cached) → plan (compiled, cached)
+//	out, err = e.Run(ctx, db, p, out)      // statements run on db: a pool, a connection or a transaction
+//
+// Prepare finds the role's schema, parses and validates the document,
+// checks the variables and computes their shape, and takes the compiled
+// plan for that shape from the document's cache or compiles it (package
+// compile). Run binds the parameters from the session and variables, runs
+// the statements (one round trip for the query fields; one transaction for
+// the mutation fields, custom ones included) and splices each field's JSON,
+// as Postgres wrote it, into the response.
+package engine
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/hasgen/hasgen/runtime/catalog"
+	"github.com/hasgen/hasgen/runtime/compile"
+	"github.com/hasgen/hasgen/runtime/session"
+	lrucache "github.com/hashicorp/golang-lru/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// CustomSchema builds the gqlgen executable schema of the user's custom
+// fields (graph/custom.graphqls) over a role's whole schema, so that
+// introspection and validation see what the role sees. db is the server's
+// pool, for resolvers that run their own SQL (sqlc queries). Generated
+// main.go passes graph.NewExecutableSchema wrapped in one.
+type CustomSchema func(roleSchema *ast.Schema, db *pgxpool.Pool) graphql.ExecutableSchema
+
+// Config configures an Engine.
+type Config struct {
+	// Tables are the generated table descriptors (db.Tables).
+	Tables []*catalog.Table
+	// Schemas holds the generated SDL: roles/<role>.graphqls for every
+	// role and full.graphqls for admin.
+	Schemas fs.FS
+	// SDL, when Schemas is nil, holds the same by role (admin's under
+	// "admin"): schemas built in memory, as hasgen explain does.
+	SDL map[string][]byte
+	// CustomSDL is the user's custom schema (graph/custom.graphqls), added
+	// to every role's schema; empty for none.
+	CustomSDL string
+	// Custom executes the custom fields; nil when there are none.
+	Custom CustomSchema
+	// StringifyNumeric returns bigint, numeric, float8 and money values as
+	// JSON strings (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
+	StringifyNumeric bool
+	// DisableIntrospection refuses __schema and __type for non-admin roles.
+	DisableIntrospection bool
+}
+
+// Engine executes GraphQL operations against Postgres. It is safe for
+// concurrent use.
+type Engine struct {
+	compiler *compile.Compiler
+	roles    map[string]*roleExec
+	noRole   *roleExec // a role with no permissions at all
+	pool     *pgxpool.Pool
+	// docs caches parsed and validated documents; each holds the plans
+	// compiled for it.
+	docs *lrucache.Cache[docKey, *document]
+}
+
+// maxCachedDocuments bounds the document cache (least recently used go).
+const maxCachedDocuments = 4096
+
+// roleExec is what one role can run: its schema, and gqlgen's executor for
+// custom fields over it.
+type roleExec struct {
+	name   string
+	schema *ast.Schema
+	custom *executor.Executor
+}
+
+// New links the tables, loads every role's schema and prepares the custom
+// executors. pool is handed to the custom resolvers and is what Do runs
+// on; it may be nil for an engine that only prepares and explains.
+func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
+	s, err := catalog.NewSchema(cfg.Tables...)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := lrucache.New[docKey, *document](maxCachedDocuments)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		compiler: compile.New(s, compile.Options{StringifyNumeric: cfg.StringifyNumeric}),
+		roles:    map[string]*roleExec{},
+		pool:     pool,
+		docs:     docs,
+	}
+	admin, err := e.loadRole(cfg, session.AdminRole, "full.graphqls")
+	if err != nil {
+		return nil, err
+	}
+	e.roles[session.AdminRole] = admin
+	for _, role := range s.Roles {
+		r, err := e.loadRole(cfg, role, "roles/"+role+".graphqls")
+		if err != nil {
+			return nil, err
+		}
+		e.roles[role] = r
+	}
+	if e.noRole, err = e.loadRole(cfg, "", ""); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// loadRole loads a role's schema (file in cfg.Schemas, or cfg.SDL; no file:
+// the empty schema of a role without permissions), with the custom schema
+// added, and its custom executor.
+func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
+	var sdl []byte
+	switch {
+	case file != "" && cfg.Schemas == nil:
+		var ok bool
+		if sdl, ok = cfg.SDL[role]; !ok {
+			return nil, fmt.Errorf("schema of role %s: missing", role)
+		}
+	case file != "":
+		var err error
+		if sdl, err = fs.ReadFile(cfg.Schemas, file); err != nil {
+			return nil, fmt.Errorf("schema of role %s: %w", role, err)
+		}
+	default:
+		sdl = []byte("schema { query: query_root }\ntype query_root {\n  no_queries_available: String!\n}\n")
+	}
+	sources := []*ast.Source{{Name: file, Input: string(sdl)}}
+	if cfg.CustomSDL != "" {
+		ext, roots := customAsExtension(cfg.CustomSDL)
+		if stub := missingRoots(string(sdl), roots); stub != "" {
+			sources = append(sources, &ast.Source{Name: "roots.graphqls", Input: stub})
+		}
+		sources = append(sources, &ast.Source{Name: "graph/custom.graphqls", Input: ext})
+	}
+	sch, gerr := gqlparser.LoadSchema(sources...)
+	if gerr != nil {
+		return nil, fmt.Errorf("schema of role %s: %w", role, gerr)
+	}
+	r := &roleExec{name: role, schema: sch}
+	if cfg.Custom != nil {
+		ex := executor.New(cfg.Custom(sch, e.pool))
+		if role == session.AdminRole || !cfg.DisableIntrospection {
+			ex.Use(extension.Introspection{})
+		}
+		ex.SetQueryCache(lru.New[*ast.QueryDocument](256))
+		r.custom = ex
+	}
+	return r, nil
+}
+
+// role returns the role's executor; a role without permissions gets an
+// empty schema, so its fields fail validation as in Hasura.
+func (e *Engine) role(name string) *roleExec {
+	if r := e.roles[name]; r != nil {
+		return r
+	}
+	return e.noRole
+}
+
+// Roles returns the roles the engine has schemas for, admin included,
+// sorted.
+func (e *Engine) Roles() []string {
+	out := make([]string, 0, len(e.roles))
+	for r := range e.roles {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Schema returns the role's GraphQL schema (the no-permission schema for an
+// unknown role).
+func (e *Engine) Schema(role string) *ast.Schema { return e.role(role).schema }
+
+// Catalog returns the linked tables the engine compiles against.
+func (e *Engine) Catalog() *catalog.Schema { return e.compiler.Schema() }
+
+// Pool returns the pool the engine was built with (nil for none).
+func (e *Engine) Pool() *pgxpool.Pool { return e.pool }
+
+// hasRoot reports whether the SDL declares the root type r.
+func hasRoot(sdl, r string) bool {
+	return strings.Contains(sdl, "type "+r+" ") || strings.Contains(sdl, "type "+r+"\n")
+}

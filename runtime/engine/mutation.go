@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hasgen/hasgen/runtime/compile"
+	"github.com/hasgen/hasgen/runtime/wire"
+	"github.com/jackc/pgx/v5"
+)
+
+// runMutation runs a mutation operation: every mutation field in ONE
+// transaction, in document order, rolled back when any statement fails,
+// any permission check does not hold, or a custom field fails. Without
+// custom fields the transaction is implicit (one statement, or one
+// pipelined batch that Postgres runs as one transaction: one round trip).
+// With custom fields it is explicit: each run of generated fields is one
+// batch on it, and each custom field runs with it in its context
+// (TxFrom), so that its writes commit or roll back with the rest.
+func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]byte, error) {
+	results := make([][]byte, len(p.Plan.Fields))
+	for _, f := range p.Plan.Fields {
+		if f.Kind == compile.FieldMutation && f.BackendOnly && !p.Session.BackendOnly {
+			return dst, &wire.Error{Code: wire.CodeValidationFailed, Path: "$.selectionSet." + f.Key,
+				Message: fmt.Sprintf("field '%s' not found in type: 'mutation_root'", f.AST.Name)}
+		}
+	}
+	fields := p.Plan.Fields
+	if !p.Plan.Custom {
+		if err := mutate(ctx, db, p, results, 0, len(fields)); err != nil {
+			return dst, err
+		}
+		return assemble(dst, p.Plan, results), nil
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return dst, DBError(err, p.Session.IsAdmin())
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
+	txCtx := context.WithValue(ctx, txKey{}, DBTX(tx))
+	for lo := 0; lo < len(fields); {
+		hi := lo + 1
+		if fields[lo].Kind == compile.FieldCustom {
+			err = e.runCustom(txCtx, p, results, lo, hi)
+		} else {
+			for hi < len(fields) && fields[hi].Kind != compile.FieldCustom {
+				hi++
+			}
+			err = mutate(ctx, tx, p, results, lo, hi)
+		}
+		if err != nil {
+			return dst, err
+		}
+		lo = hi
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return dst, DBError(err, p.Session.IsAdmin())
+	}
+	return assemble(dst, p.Plan, results), nil
+}
+
+// mutate runs the statements of the mutation fields lo to hi (excluded):
+// one statement alone, or all of them in one pipelined batch, which
+// Postgres runs as one implicit transaction (or inside db, when db is a
+// transaction). A failed permission check fails its statement, which rolls
+// everything back.
+func mutate(ctx context.Context, db DBTX, p *Prepared, results [][]byte, lo, hi int) error {
+	fields := p.Plan.Fields[lo:hi]
+	type stmt struct {
+		sql  string
+		args []any
+	}
+	var stmts []stmt
+	for _, f := range fields {
+		if f.Kind != compile.FieldMutation {
+			continue
+		}
+		for _, st := range f.Mutations {
+			args, err := p.Bind(st.Params)
+			if err != nil {
+				return err
+			}
+			stmts = append(stmts, stmt{st.SQL, args})
+		}
+	}
+	admin := p.Session.IsAdmin()
+	roots := make([][]byte, len(stmts))
+	switch len(stmts) {
+	case 0:
+	case 1:
+		rows, err := db.Query(ctx, stmts[0].sql, stmts[0].args...)
+		if err != nil {
+			return DBError(err, admin)
+		}
+		if roots[0], err = scanMutation(rows); err != nil {
+			return DBError(err, admin)
+		}
+	default:
+		batch := &pgx.Batch{}
+		for _, st := range stmts {
+			batch.Queue(st.sql, st.args...)
+		}
+		br := db.SendBatch(ctx, batch)
+		for k := range stmts {
+			rows, err := br.Query()
+			if err == nil {
+				roots[k], err = scanMutation(rows)
+			}
+			if err != nil {
+				br.Close()
+				return DBError(err, admin)
+			}
+		}
+		if err := br.Close(); err != nil {
+			return DBError(err, admin)
+		}
+	}
+	// The fields' values: update_<t>_many's statements make an array.
+	k := 0
+	for i, f := range fields {
+		if f.Kind != compile.FieldMutation {
+			continue
+		}
+		if !f.Many {
+			results[lo+i] = roots[k]
+			k++
+			continue
+		}
+		many := []byte{'['}
+		for j := range f.Mutations {
+			if j > 0 {
+				many = append(many, ',')
+			}
+			many = append(many, roots[k]...)
+			k++
+		}
+		results[lo+i] = append(many, ']')
+	}
+	return nil
+}
+
+// scanMutation reads a mutation statement's one row: whether the
+// permission checks hold (a failed check is an error), and the field's
+// JSON (or NULL).
+func scanMutation(rows pgx.Rows) ([]byte, error) {
+	defer rows.Close()
+	ok := false
+	var root []byte
+	if rows.Next() {
+		raw := rows.RawValues()
+		ok = len(raw[0]) == 1 && (raw[0][0] == 1 || raw[0][0] == 't')
+		if raw[1] != nil {
+			root = append([]byte(nil), raw[1]...)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, compile.CheckFailed()
+	}
+	return root, nil
+}

@@ -1,0 +1,144 @@
+package transport
+
+// The HTTP transport of /v1/graphql: Hasura's wire format. A request is a
+// JSON object {query, variables, operationName}, or an array of them (a
+// batch, answered with an array). Every answer is HTTP 200; errors are
+// {"errors": [...]} without a "data" key. The session comes from the
+// authenticator; the engine prepares and runs the request.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+
+	"github.com/gorilla/websocket"
+	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/runtime/wire"
+)
+
+// maxBody is the largest request body (and websocket message) accepted.
+const maxBody = 16 << 20
+
+// Handler serves GraphQL over HTTP POST.
+type Handler struct {
+	Engine *engine.Engine
+	Auth   *auth.Authenticator
+	// DB is what requests run on: the server's pool.
+	DB  engine.DBTX
+	Log *slog.Logger
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// respPool holds response buffers; one large response makes its buffer
+// large for the requests after it, which is what a server of large
+// results wants.
+var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.logger().Error("panic serving request", "panic", p, "stack", string(debug.Stack()))
+			writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "internal error"}))
+		}
+	}()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeJSONStatus(w, http.StatusMethodNotAllowed, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeBadRequest, Path: "$", Message: "only POST is supported on this endpoint"}))
+		return
+	}
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bodyPool.Put(buf)
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1)); err != nil {
+		writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err}))
+		return
+	}
+	if buf.Len() > maxBody {
+		writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"}))
+		return
+	}
+	body := bytes.TrimLeft(buf.Bytes(), " \t\r\n")
+	s, err := h.Auth.Authenticate(r.Context(), r.Header)
+	if err != nil {
+		writeJSON(w, wire.AppendErrors(nil, err))
+		return
+	}
+	ctx := session.With(r.Context(), s)
+	if len(body) > 0 && body[0] == '[' {
+		var reqs []wire.Request
+		if err := json.Unmarshal(body, &reqs); err != nil {
+			writeJSON(w, wire.AppendErrors(nil, wire.InvalidJSON(err)))
+			return
+		}
+		out := make([]byte, 0, 1024)
+		out = append(out, '[')
+		for i := range reqs {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = h.serve(ctx, s, &reqs[i], out)
+		}
+		writeJSON(w, append(out, ']'))
+		return
+	}
+	req, err := wire.DecodeRequest(body)
+	if err != nil {
+		writeJSON(w, wire.AppendErrors(nil, err))
+		return
+	}
+	out := respPool.Get().(*[]byte)
+	*out = h.serve(ctx, s, &req, (*out)[:0])
+	writeJSON(w, *out)
+	if cap(*out) <= 16<<20 {
+		respPool.Put(out)
+	}
+}
+
+// serve prepares and runs one request, appending its response to dst.
+func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte) []byte {
+	p, err := h.Engine.Prepare(ctx, s, req)
+	if err == nil {
+		dst, err = h.Engine.Run(ctx, h.DB, p, dst)
+	}
+	if err != nil {
+		return wire.AppendErrors(dst, err)
+	}
+	return dst
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+func writeJSON(w http.ResponseWriter, b []byte) { writeJSONStatus(w, http.StatusOK, b) }
+
+func writeJSONStatus(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json; charset=utf-8"}
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// Endpoint serves /v1/graphql: websocket upgrades to ws, everything else
+// to plain.
+func Endpoint(plain, ws http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if websocket.IsWebSocketUpgrade(r) {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		plain.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,5 @@
+-- role: admin
+-- query: { artists(distinct_on: [name], order_by: [{name: asc}, {albums_aggregate: {count: desc}}]) { name albums_aggregate { aggregate { count } } } }
+
+-- artists (query)
+SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST, "_0"."__o1" DESC NULLS FIRST), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_3") FROM (SELECT "_1"."name" AS "name", "_2"."root" AS "albums_aggregate") AS "_3") AS "root", "_1"."__o0", "_1"."__o1" FROM (SELECT DISTINCT ON ("_4"."name") "_4".*, "_4"."name" AS "__o0", (SELECT count(*) FROM "public"."albums" AS "_5" WHERE ("_5"."artist_id" = "_4"."id") AND true) AS "__o1" FROM "public"."artists" AS "_4" WHERE true ORDER BY "_4"."name" ASC NULLS LAST, "__o1" DESC NULLS FIRST) AS "_1" LEFT JOIN LATERAL (SELECT (SELECT row_to_json("_8") FROM (SELECT (SELECT row_to_json("_9") FROM (SELECT "_6"."a0" AS "count") AS "_9") AS "aggregate") AS "_8") AS "root" FROM (SELECT count(*) AS "a0" FROM (SELECT "_10".* FROM "public"."albums" AS "_10" WHERE true AND ("_10"."artist_id" = "_1"."id")) AS "_7") AS "_6") AS "_2" ON true) AS "_0";

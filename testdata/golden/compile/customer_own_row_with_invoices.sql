@@ -1,0 +1,9 @@
+-- role: customer
+-- query: { customers { id first_name invoices(order_by: {invoice_date: desc}, limit: 2) { id total invoice_lines { track { name } } } } }
+
+-- customers (query)
+SELECT coalesce(json_agg("_0"."root"), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_3") FROM (SELECT "_1"."id" AS "id", "_1"."first_name" AS "first_name", "_2"."root" AS "invoices") AS "_3") AS "root" FROM (SELECT "_4".* FROM "public"."customers" AS "_4" WHERE (("_4"."id" = $1::int4))) AS "_1" LEFT JOIN LATERAL (SELECT coalesce(json_agg("_5"."root" ORDER BY "_5"."__o0" DESC NULLS FIRST), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_8") FROM (SELECT "_6"."id" AS "id", "_6"."total" AS "total", "_7"."root" AS "invoice_lines") AS "_8") AS "root", "_6"."__o0" FROM (SELECT "_9".*, "_9"."invoice_date" AS "__o0" FROM "public"."invoices" AS "_9" WHERE (("_9"."customer_id" = $2::int4)) AND ("_9"."customer_id" = "_1"."id") ORDER BY "__o0" DESC NULLS FIRST LIMIT $3::int8) AS "_6" LEFT JOIN LATERAL (SELECT coalesce(json_agg("_10"."root"), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_13") FROM (SELECT "_12"."root" AS "track") AS "_13") AS "root" FROM (SELECT "_14".* FROM "public"."invoice_lines" AS "_14" WHERE (EXISTS (SELECT 1 FROM "public"."invoices" AS "_15" WHERE ("_15"."id" = "_14"."invoice_id") AND ("_15"."customer_id" = $4::int4))) AND ("_14"."invoice_id" = "_6"."id")) AS "_11" LEFT JOIN LATERAL (SELECT "_16"."root" FROM (SELECT (SELECT row_to_json("_18") FROM (SELECT "_17"."name" AS "name") AS "_18") AS "root" FROM (SELECT "_19".* FROM "public"."tracks" AS "_19" WHERE true AND ("_19"."id" = "_11"."track_id") LIMIT 1) AS "_17") AS "_16") AS "_12" ON true) AS "_10") AS "_7" ON true) AS "_5") AS "_2" ON true) AS "_0";
+-- $1: session variable x-hasura-user-id
+-- $2: session variable x-hasura-user-id
+-- $3: constant "2" as text
+-- $4: session variable x-hasura-user-id
