@@ -1,10 +1,8 @@
 package runtime_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -119,28 +117,18 @@ func headerSafe(vars map[string]string) bool {
 // variables as headers (Hasura's impersonation).
 func (e *testEngine) overHTTP(t testing.TB, role string, vars map[string]string, body []byte) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.server.URL+"/v1/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hasura-Admin-Secret", e2eSecret)
+	headers := map[string]string{"X-Hasura-Admin-Secret": e2eSecret}
 	if role != session.AdminRole {
-		req.Header.Set("X-Hasura-Role", role)
+		headers["X-Hasura-Role"] = role
 		for k, v := range vars {
-			req.Header.Set(k, v)
+			headers[k] = v
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	status, resp := post(t, e.server.URL+"/v1/graphql", string(body), headers)
+	if status != http.StatusOK {
+		t.Errorf("HTTP status %d", status)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("HTTP status %d", resp.StatusCode)
-	}
-	return string(b)
+	return resp
 }
 
 // sqlTracer records the SQL of every statement run on a pool, batched ones
@@ -183,17 +171,20 @@ func (tr *sqlTracer) take() []string {
 	return out
 }
 
+// request is a GraphQL request with variables (nil for none).
+func request(query string, variables any) *wire.Request {
+	req := &wire.Request{Query: query}
+	if variables != nil {
+		req.Variables, _ = json.Marshal(variables)
+	}
+	return req
+}
+
 // do runs a query as a role with session variables and returns the
 // response decoded.
 func (e *testEngine) do(t testing.TB, role string, vars map[string]string, query string, variables any) map[string]any {
 	t.Helper()
-	s := &session.Session{Role: role, Vars: vars}
-	req := &wire.Request{Query: query}
-	if variables != nil {
-		b, _ := json.Marshal(variables)
-		req.Variables = b
-	}
-	out := e.Do(context.Background(), s, req)
+	out := e.Do(context.Background(), &session.Session{Role: role, Vars: vars}, request(query, variables))
 	var m map[string]any
 	if err := json.Unmarshal(out, &m); err != nil {
 		t.Fatalf("response is not JSON: %v\n%s", err, out)
@@ -203,13 +194,8 @@ func (e *testEngine) do(t testing.TB, role string, vars map[string]string, query
 
 func (e *testEngine) raw(t testing.TB, role string, vars map[string]string, query string, variables any) string {
 	t.Helper()
-	s := &session.Session{Role: role, Vars: vars}
-	req := &wire.Request{Query: query}
-	if variables != nil {
-		b, _ := json.Marshal(variables)
-		req.Variables = b
-	}
-	in := string(e.Do(context.Background(), s, req))
+	req := request(query, variables)
+	in := string(e.Do(context.Background(), &session.Session{Role: role, Vars: vars}, req))
 	if !headerSafe(vars) {
 		// Values with control characters cannot travel as HTTP headers
 		// (a JWT carries them in its claims); the engine alone is tested.

@@ -24,9 +24,9 @@ func newHTTP(t *testing.T, e *testEngine, cfg auth.Config) *httptest.Server {
 	return srv
 }
 
-func post(t *testing.T, url, body string, headers map[string]string) (int, string) {
+func post(t testing.TB, url, body string, headers map[string]string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range headers {
 		req.Header.Set(k, v)

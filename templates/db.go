@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ import (
 	"github.com/dave/jennifer/jen"
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/runtime/catalog"
 )
 
 const catalogPkg = "github.com/hasgen/hasgen/runtime/catalog"
@@ -44,7 +46,7 @@ func DB(p *model.Project, source string) (map[string][]byte, error) {
 	var all []jen.Code
 	for _, t := range p.Tables {
 		f := newFile("db", source)
-		tableFile(f, p, t)
+		tableFile(f, t)
 		b, err := render(f)
 		if err != nil {
 			return nil, fmt.Errorf("render db for table %s: %w", t.Qualified(), err)
@@ -90,166 +92,12 @@ func render(f *jen.File) ([]byte, error) {
 }
 
 // tableFile writes a table's descriptor and its filter functions.
-func tableFile(f *jen.File, p *model.Project, t *model.Table) {
-	var funcs []jen.Code
-	fields := []jen.Code{
-		jen.Id("Schema").Op(":").Lit(t.Schema),
-		jen.Id("Name").Op(":").Lit(t.Name),
-		jen.Id("Type").Op(":").Lit(t.Type),
+func tableFile(f *jen.File, t *model.Table) {
+	d := describe(t)
+	names := make(map[*catalog.Filter]string, len(d.filters))
+	for _, fn := range d.filters {
+		names[fn.field] = fn.name
 	}
-	cols := jen.Index().Qual(catalogPkg, "Column").ValuesFunc(func(g *jen.Group) {
-		for _, c := range t.Columns {
-			vals := []jen.Code{
-				jen.Id("Name").Op(":").Lit(c.Name),
-				jen.Id("Field").Op(":").Lit(c.Field),
-				jen.Id("Type").Op(":").Lit(c.SQLType),
-			}
-			if c.BigNumber() {
-				vals = append(vals, jen.Id("BigNumber").Op(":").True())
-			}
-			if j := c.JSON(); j != "" {
-				vals = append(vals, jen.Id("JSON").Op(":").Lit(j))
-			}
-			if c.Dims > 0 {
-				vals = append(vals, jen.Id("Array").Op(":").True())
-			}
-			if d := c.DefaultSQL(t); d != "" {
-				vals = append(vals, jen.Id("Default").Op(":").Lit(d))
-			}
-			if !c.DB.Insertable {
-				vals = append(vals, jen.Id("NoInsert").Op(":").True())
-			}
-			if !c.DB.Updatable {
-				vals = append(vals, jen.Id("NoUpdate").Op(":").True())
-			}
-			g.Line().Values(vals...)
-		}
-		g.Line()
-	})
-	fields = append(fields, jen.Id("Columns").Op(":").Add(cols))
-	if len(t.PrimaryKey) > 0 {
-		fields = append(fields, jen.Id("PrimaryKey").Op(":").Index().String().ValuesFunc(func(g *jen.Group) {
-			for _, c := range t.PrimaryKey {
-				g.Lit(c.Name)
-			}
-		}))
-	}
-	if len(t.Constraints) > 0 {
-		fields = append(fields, jen.Id("Constraints").Op(":").Map(jen.String()).Index().String().ValuesFunc(func(g *jen.Group) {
-			for _, c := range t.Constraints {
-				g.Line().Lit(c.Name).Op(":").ValuesFunc(func(g *jen.Group) {
-					for _, col := range c.Columns {
-						g.Lit(col.Name)
-					}
-				})
-			}
-			g.Line()
-		}))
-	}
-	if len(t.Relationships) > 0 {
-		fields = append(fields, jen.Id("Relationships").Op(":").Index().Qual(catalogPkg, "Relationship").ValuesFunc(func(g *jen.Group) {
-			for _, r := range t.Relationships {
-				vals := []jen.Code{jen.Id("Name").Op(":").Lit(r.Name)}
-				if r.Array {
-					vals = append(vals, jen.Id("Array").Op(":").True())
-				}
-				vals = append(vals, jen.Id("Remote").Op(":").Lit(r.Remote.Qualified()))
-				vals = append(vals, jen.Id("Mapping").Op(":").Index().Qual(catalogPkg, "ColumnPair").ValuesFunc(func(g *jen.Group) {
-					for _, m := range r.Mapping {
-						g.Values(jen.Id("Local").Op(":").Lit(m.Local), jen.Id("Remote").Op(":").Lit(m.Remote))
-					}
-				}))
-				if r.ParentFirst {
-					vals = append(vals, jen.Id("ParentFirst").Op(":").True())
-				}
-				g.Line().Values(vals...)
-			}
-			g.Line()
-		}))
-	}
-	fields = append(fields, jen.Id("Roots").Op(":").Qual(catalogPkg, "RootFields").Values(rootValues(t)...))
-
-	// Permissions, role by role in sorted order.
-	lower := lowerFirst(t.GoName)
-	if len(t.Select) > 0 {
-		fields = append(fields, jen.Id("Select").Op(":").Map(jen.String()).Op("*").Qual(catalogPkg, "SelectPermission").ValuesFunc(func(g *jen.Group) {
-			for _, role := range sortedKeys(t.Select) {
-				sp := t.Select[role]
-				vals := []jen.Code{jen.Id("Columns").Op(":").Add(columnList(sp.Columns))}
-				if fn := filterFunc(t, lower+"Select"+model.GoName(role), "select filter", role, sp.Filter, &funcs); fn != nil {
-					vals = append(vals, jen.Id("Filter").Op(":").Add(fn))
-				}
-				if sp.Limit > 0 {
-					vals = append(vals, jen.Id("Limit").Op(":").Lit(sp.Limit))
-				}
-				if sp.Aggregations {
-					vals = append(vals, jen.Id("Aggregations").Op(":").True())
-				}
-				g.Line().Lit(role).Op(":").Values(multiline(vals)...)
-			}
-			g.Line()
-		}))
-	}
-	if len(t.Insert) > 0 {
-		fields = append(fields, jen.Id("Insert").Op(":").Map(jen.String()).Op("*").Qual(catalogPkg, "InsertPermission").ValuesFunc(func(g *jen.Group) {
-			for _, role := range sortedKeys(t.Insert) {
-				ip := t.Insert[role]
-				vals := []jen.Code{jen.Id("Columns").Op(":").Add(stringList(ip.Columns))}
-				if fn := filterFunc(t, lower+"InsertCheck"+model.GoName(role), "insert check", role, ip.Check, &funcs); fn != nil {
-					vals = append(vals, jen.Id("Check").Op(":").Add(fn))
-				}
-				if len(ip.Set) > 0 {
-					vals = append(vals, jen.Id("Set").Op(":").Add(presets(ip.Set)))
-				}
-				if ip.BackendOnly {
-					vals = append(vals, jen.Id("BackendOnly").Op(":").True())
-				}
-				g.Line().Lit(role).Op(":").Values(multiline(vals)...)
-			}
-			g.Line()
-		}))
-	}
-	if len(t.Update) > 0 {
-		fields = append(fields, jen.Id("Update").Op(":").Map(jen.String()).Op("*").Qual(catalogPkg, "UpdatePermission").ValuesFunc(func(g *jen.Group) {
-			for _, role := range sortedKeys(t.Update) {
-				up := t.Update[role]
-				vals := []jen.Code{jen.Id("Columns").Op(":").Add(stringList(up.Columns))}
-				if fn := filterFunc(t, lower+"UpdateFilter"+model.GoName(role), "update filter", role, up.Filter, &funcs); fn != nil {
-					vals = append(vals, jen.Id("Filter").Op(":").Add(fn))
-				}
-				if up.Check != nil {
-					if fn := filterFunc(t, lower+"UpdateCheck"+model.GoName(role), "update check", role, up.Check, &funcs); fn != nil {
-						vals = append(vals, jen.Id("Check").Op(":").Add(fn))
-					}
-				}
-				if len(up.Set) > 0 {
-					vals = append(vals, jen.Id("Set").Op(":").Add(presets(up.Set)))
-				}
-				if up.BackendOnly {
-					vals = append(vals, jen.Id("BackendOnly").Op(":").True())
-				}
-				g.Line().Lit(role).Op(":").Values(multiline(vals)...)
-			}
-			g.Line()
-		}))
-	}
-	if len(t.Delete) > 0 {
-		fields = append(fields, jen.Id("Delete").Op(":").Map(jen.String()).Op("*").Qual(catalogPkg, "DeletePermission").ValuesFunc(func(g *jen.Group) {
-			for _, role := range sortedKeys(t.Delete) {
-				dp := t.Delete[role]
-				var vals []jen.Code
-				if fn := filterFunc(t, lower+"DeleteFilter"+model.GoName(role), "delete filter", role, dp.Filter, &funcs); fn != nil {
-					vals = append(vals, jen.Id("Filter").Op(":").Add(fn))
-				}
-				if dp.BackendOnly {
-					vals = append(vals, jen.Id("BackendOnly").Op(":").True())
-				}
-				g.Line().Lit(role).Op(":").Values(multiline(vals)...)
-			}
-			g.Line()
-		}))
-	}
-
 	kind := "table"
 	switch t.Kind {
 	case "view":
@@ -262,11 +110,118 @@ func tableFile(f *jen.File, p *model.Project, t *model.Table) {
 		kind = "foreign table"
 	}
 	f.Commentf("%s is the %s %s.", t.GoName, kind, t.Qualified())
-	f.Var().Id(t.GoName).Op("=").Op("&").Qual(catalogPkg, "Table").Values(multiline(fields)...)
-	for _, fn := range funcs {
+	f.Var().Id(t.GoName).Op("=").Op("&").Qual(catalogPkg, "Table").Values(literal(reflect.ValueOf(d.table).Elem(), true, names)...)
+	for _, fn := range d.filters {
 		f.Line()
-		f.Add(fn)
+		f.Add(filterCode(t, fn))
 	}
+}
+
+// literal writes the fields of a descriptor struct that are not zero, in
+// declaration order, one per line when multiline; a Filter field is the
+// name of its generated function.
+func literal(v reflect.Value, multiline bool, names map[*catalog.Filter]string) []jen.Code {
+	var vals []jen.Code
+	for i := 0; i < v.NumField(); i++ {
+		sf, fv := v.Type().Field(i), v.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		code := jen.Id(sf.Name).Op(":")
+		if filter, ok := fv.Addr().Interface().(*catalog.Filter); ok {
+			name, set := names[filter]
+			if !set {
+				continue
+			}
+			code.Id(name)
+		} else if fv.IsZero() {
+			continue
+		} else {
+			code.Add(goValue(fv, true, multiline, names))
+		}
+		vals = append(vals, code)
+	}
+	if multiline {
+		return lines(vals)
+	}
+	return vals
+}
+
+// goValue writes a value of a descriptor: typed unless elided (inside a
+// composite literal); a slice of structs one element per line when its
+// parent is written that way, a map always; a struct multiline when it is
+// a table, its root fields or a permission.
+func goValue(v reflect.Value, typed, parentMultiline bool, names map[*catalog.Filter]string) jen.Code {
+	switch v.Kind() {
+	case reflect.Pointer:
+		return goValue(v.Elem(), typed, parentMultiline, names)
+	case reflect.Struct:
+		var code *jen.Statement
+		if typed {
+			code = jen.Qual(catalogPkg, v.Type().Name())
+		} else {
+			code = jen.Null()
+		}
+		return code.Values(literal(v, multilineStruct[v.Type().Name()], names)...)
+	case reflect.Slice:
+		elem := v.Type().Elem()
+		byLine := parentMultiline && elem.Kind() == reflect.Struct
+		items := make([]jen.Code, v.Len())
+		for i := range items {
+			items[i] = goValue(v.Index(i), false, false, names)
+		}
+		if byLine {
+			items = lines(items)
+		}
+		return sliceType(elem, typed).Values(items...)
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		items := make([]jen.Code, len(keys))
+		for i, k := range keys {
+			items[i] = jen.Lit(k.String()).Op(":").Add(goValue(v.MapIndex(k), false, true, names))
+		}
+		return jen.Map(jen.String()).Add(typeOf(v.Type().Elem())).Values(lines(items)...)
+	}
+	return jen.Lit(v.Interface())
+}
+
+// multilineStruct are the descriptor structs written one field per line.
+var multilineStruct = map[string]bool{
+	"Table": true, "RootFields": true,
+	"SelectPermission": true, "InsertPermission": true, "UpdatePermission": true, "DeletePermission": true,
+}
+
+func sliceType(elem reflect.Type, typed bool) *jen.Statement {
+	if !typed {
+		return jen.Null()
+	}
+	return jen.Index().Add(typeOf(elem))
+}
+
+// typeOf writes a descriptor type: string, []string, catalog.X, *catalog.X.
+func typeOf(t reflect.Type) jen.Code {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jen.Op("*").Add(typeOf(t.Elem()))
+	case reflect.Slice:
+		return jen.Index().Add(typeOf(t.Elem()))
+	case reflect.Struct:
+		return jen.Qual(catalogPkg, t.Name())
+	}
+	return jen.Id(t.Name())
+}
+
+// lines puts each value on a line of its own.
+func lines(vals []jen.Code) []jen.Code {
+	out := make([]jen.Code, 0, len(vals)+1)
+	for _, v := range vals {
+		out = append(out, jen.Line().Add(v))
+	}
+	if len(vals) > 0 {
+		out = append(out, jen.Line())
+	}
+	return out
 }
 
 type rootPair struct{ name, val string }
@@ -300,61 +255,6 @@ func rootPairs(t *model.Table) []rootPair {
 	return out
 }
 
-func rootValues(t *model.Table) []jen.Code {
-	var out []jen.Code
-	for _, p := range rootPairs(t) {
-		out = append(out, jen.Id(p.name).Op(":").Lit(p.val))
-	}
-	return multiline(out)
-}
-
-func multiline(vals []jen.Code) []jen.Code {
-	out := make([]jen.Code, 0, len(vals)+1)
-	for _, v := range vals {
-		out = append(out, jen.Line().Add(v))
-	}
-	if len(vals) > 0 {
-		out = append(out, jen.Line())
-	}
-	return out
-}
-
-func columnList(cols []*model.Column) jen.Code {
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.Name
-	}
-	return stringList(names)
-}
-
-func stringList(s []string) jen.Code {
-	return jen.Index().String().ValuesFunc(func(g *jen.Group) {
-		for _, x := range s {
-			g.Lit(x)
-		}
-	})
-}
-
-func presets(set []*metadata.Preset) jen.Code {
-	return jen.Index().Qual(catalogPkg, "Preset").ValuesFunc(func(g *jen.Group) {
-		for _, p := range set {
-			vals := []jen.Code{jen.Id("Column").Op(":").Lit(p.Column)}
-			switch v := p.Value.(type) {
-			case *metadata.SessionVar:
-				vals = append(vals, jen.Id("Session").Op(":").Lit(v.Name))
-			case *metadata.Literal:
-				if v.Value == nil {
-					vals = append(vals, jen.Id("Null").Op(":").True())
-				} else {
-					vals = append(vals, jen.Id("Literal").Op(":").Lit(literalText(v.Value)))
-				}
-			}
-			g.Line().Values(vals...)
-		}
-		g.Line()
-	})
-}
-
 func lowerFirst(s string) string {
 	if s == "" {
 		return s
@@ -362,26 +262,15 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-// filterFunc adds the function that writes a permission's boolean
-// expression and returns its name, or nil when the expression is always
-// true (no filter).
-func filterFunc(t *model.Table, name, what, role string, e metadata.BoolExp, funcs *[]jen.Code) jen.Code {
-	if e == nil {
-		return nil
-	}
-	if a, ok := e.(*metadata.And); ok && len(a.Exprs) == 0 {
-		return nil
-	}
+// filterCode is the function that writes a permission's filter.
+func filterCode(t *model.Table, fn *filterFunc) jen.Code {
 	fw := &filterWriter{}
-	fw.expr(t.SQL(), "t", e)
-	body := fw.code()
-	pos := e.Position()
-	fn := jen.Commentf("%s writes role %q's %s on %s (%s:%d:%d):", name, role, what, t.Qualified(), filepath.Base(pos.File), pos.Line, pos.Col).Line().
+	fw.expr(t.SQL(), "t", fn.expr)
+	pos := fn.expr.Position()
+	return jen.Commentf("%s writes role %q's %s on %s (%s:%d:%d):", fn.name, fn.role, fn.what, t.Qualified(), filepath.Base(pos.File), pos.Line, pos.Col).Line().
 		Comment("//").Line().
-		Comment("//\t"+e.String()).Line().
-		Func().Id(name).Params(jen.Id("w").Op("*").Qual(catalogPkg, "Writer"), jen.Id("t").String()).Block(body...)
-	*funcs = append(*funcs, fn)
-	return jen.Id(name)
+		Comment("//\t"+fn.expr.String()).Line().
+		Func().Id(fn.name).Params(jen.Id("w").Op("*").Qual(catalogPkg, "Writer"), jen.Id("t").String()).Block(fw.code()...)
 }
 
 // filterWriter turns a boolean expression into a sequence of writes: SQL

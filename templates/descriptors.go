@@ -9,70 +9,128 @@ import (
 	"github.com/hasgen/hasgen/runtime/engine"
 )
 
-// Descriptors builds in memory the runtime tables that DB writes as Go:
-// the same columns, relationships, root fields and permissions, with each
-// filter replaying the writes its generated function makes. hasgen explain
-// and in-process tests compile queries with them, without building a
-// server.
+// description is a table's descriptor as the model defines it: the
+// catalog.Table that generated code declares, with its permission filters
+// not yet set, and the functions that write them.
+type description struct {
+	table   *catalog.Table
+	filters []*filterFunc
+}
+
+// filterFunc is a permission's filter: the generated function named name
+// (what it is, for its comment), and the field of the descriptor it is
+// assigned to.
+type filterFunc struct {
+	name, what, role string
+	expr             metadata.BoolExp
+	field            *catalog.Filter
+}
+
+// describe builds the descriptor of t. It is the one place where a
+// catalog.Table is made from the model: DB prints it as Go, Descriptors
+// hands it to an engine in memory.
+func describe(t *model.Table) *description {
+	rt := &catalog.Table{Schema: t.Schema, Name: t.Name, Type: t.Type, Roots: roots(t)}
+	d := &description{table: rt}
+	for _, c := range t.Columns {
+		rt.Columns = append(rt.Columns, catalog.Column{Name: c.Name, Field: c.Field, Type: c.SQLType,
+			BigNumber: c.BigNumber(), JSON: c.JSON(), Array: c.Dims > 0, Default: c.DefaultSQL(t),
+			NoInsert: !c.DB.Insertable, NoUpdate: !c.DB.Updatable})
+	}
+	for _, c := range t.PrimaryKey {
+		rt.PrimaryKey = append(rt.PrimaryKey, c.Name)
+	}
+	if len(t.Constraints) > 0 {
+		rt.Constraints = map[string][]string{}
+		for _, c := range t.Constraints {
+			for _, col := range c.Columns {
+				rt.Constraints[c.Name] = append(rt.Constraints[c.Name], col.Name)
+			}
+		}
+	}
+	for _, r := range t.Relationships {
+		rr := catalog.Relationship{Name: r.Name, Array: r.Array, Remote: r.Remote.Qualified(), ParentFirst: r.ParentFirst}
+		for _, m := range r.Mapping {
+			rr.Mapping = append(rr.Mapping, catalog.ColumnPair{Local: m.Local, Remote: m.Remote})
+		}
+		rt.Relationships = append(rt.Relationships, rr)
+	}
+	// Permissions, role by role in sorted order: the order of the filter
+	// functions in the generated file.
+	lower := lowerFirst(t.GoName)
+	filter := func(field *catalog.Filter, kind, what, role string, e metadata.BoolExp) {
+		if e == nil {
+			return
+		}
+		if a, ok := e.(*metadata.And); ok && len(a.Exprs) == 0 {
+			return // always true: no filter
+		}
+		d.filters = append(d.filters, &filterFunc{name: lower + kind + model.GoName(role), what: what, role: role, expr: e, field: field})
+	}
+	if len(t.Select) > 0 {
+		rt.Select = map[string]*catalog.SelectPermission{}
+		for _, role := range sortedKeys(t.Select) {
+			sp := t.Select[role]
+			perm := &catalog.SelectPermission{Columns: []string{}, Limit: sp.Limit, Aggregations: sp.Aggregations}
+			for _, c := range sp.Columns {
+				perm.Columns = append(perm.Columns, c.Name)
+			}
+			filter(&perm.Filter, "Select", "select filter", role, sp.Filter)
+			rt.Select[role] = perm
+		}
+	}
+	if len(t.Insert) > 0 {
+		rt.Insert = map[string]*catalog.InsertPermission{}
+		for _, role := range sortedKeys(t.Insert) {
+			ip := t.Insert[role]
+			perm := &catalog.InsertPermission{Columns: nonNil(ip.Columns), Set: presetValues(ip.Set), BackendOnly: ip.BackendOnly}
+			filter(&perm.Check, "InsertCheck", "insert check", role, ip.Check)
+			rt.Insert[role] = perm
+		}
+	}
+	if len(t.Update) > 0 {
+		rt.Update = map[string]*catalog.UpdatePermission{}
+		for _, role := range sortedKeys(t.Update) {
+			up := t.Update[role]
+			perm := &catalog.UpdatePermission{Columns: nonNil(up.Columns), Set: presetValues(up.Set), BackendOnly: up.BackendOnly}
+			filter(&perm.Filter, "UpdateFilter", "update filter", role, up.Filter)
+			filter(&perm.Check, "UpdateCheck", "update check", role, up.Check)
+			rt.Update[role] = perm
+		}
+	}
+	if len(t.Delete) > 0 {
+		rt.Delete = map[string]*catalog.DeletePermission{}
+		for _, role := range sortedKeys(t.Delete) {
+			dp := t.Delete[role]
+			perm := &catalog.DeletePermission{BackendOnly: dp.BackendOnly}
+			filter(&perm.Filter, "DeleteFilter", "delete filter", role, dp.Filter)
+			rt.Delete[role] = perm
+		}
+	}
+	return d
+}
+
+// nonNil returns s, or an empty slice for nil: a permission's column list
+// is always written, empty or not.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Descriptors builds in memory the tables that DB writes as Go, from the
+// same descriptions, with each filter replaying the writes its generated
+// function makes. hasgen explain and in-process tests compile queries
+// with them, without building a server.
 func Descriptors(p *model.Project) []*catalog.Table {
 	out := make([]*catalog.Table, 0, len(p.Tables))
 	for _, t := range p.Tables {
-		rt := &catalog.Table{Schema: t.Schema, Name: t.Name, Type: t.Type}
-		for _, c := range t.Columns {
-			rt.Columns = append(rt.Columns, catalog.Column{Name: c.Name, Field: c.Field, Type: c.SQLType,
-				BigNumber: c.BigNumber(), JSON: c.JSON(), Array: c.Dims > 0, Default: c.DefaultSQL(t),
-				NoInsert: !c.DB.Insertable, NoUpdate: !c.DB.Updatable})
+		d := describe(t)
+		for _, f := range d.filters {
+			*f.field = filterOf(t.SQL(), f.expr)
 		}
-		for _, c := range t.PrimaryKey {
-			rt.PrimaryKey = append(rt.PrimaryKey, c.Name)
-		}
-		if len(t.Constraints) > 0 {
-			rt.Constraints = map[string][]string{}
-			for _, c := range t.Constraints {
-				for _, col := range c.Columns {
-					rt.Constraints[c.Name] = append(rt.Constraints[c.Name], col.Name)
-				}
-			}
-		}
-		for _, r := range t.Relationships {
-			rr := catalog.Relationship{Name: r.Name, Array: r.Array, Remote: r.Remote.Qualified(), ParentFirst: r.ParentFirst}
-			for _, m := range r.Mapping {
-				rr.Mapping = append(rr.Mapping, catalog.ColumnPair{Local: m.Local, Remote: m.Remote})
-			}
-			rt.Relationships = append(rt.Relationships, rr)
-		}
-		rt.Roots = roots(t)
-		if len(t.Select) > 0 {
-			rt.Select = map[string]*catalog.SelectPermission{}
-			for role, sp := range t.Select {
-				perm := &catalog.SelectPermission{Filter: filterOf(sp.Filter), Limit: sp.Limit, Aggregations: sp.Aggregations}
-				for _, c := range sp.Columns {
-					perm.Columns = append(perm.Columns, c.Name)
-				}
-				rt.Select[role] = perm
-			}
-		}
-		if len(t.Insert) > 0 {
-			rt.Insert = map[string]*catalog.InsertPermission{}
-			for role, ip := range t.Insert {
-				rt.Insert[role] = &catalog.InsertPermission{Columns: ip.Columns, Check: filterOf(ip.Check),
-					Set: presetValues(ip.Set), BackendOnly: ip.BackendOnly}
-			}
-		}
-		if len(t.Update) > 0 {
-			rt.Update = map[string]*catalog.UpdatePermission{}
-			for role, up := range t.Update {
-				rt.Update[role] = &catalog.UpdatePermission{Columns: up.Columns, Filter: filterOf(up.Filter),
-					Check: filterOf(up.Check), Set: presetValues(up.Set), BackendOnly: up.BackendOnly}
-			}
-		}
-		if len(t.Delete) > 0 {
-			rt.Delete = map[string]*catalog.DeletePermission{}
-			for role, dp := range t.Delete {
-				rt.Delete[role] = &catalog.DeletePermission{Filter: filterOf(dp.Filter), BackendOnly: dp.BackendOnly}
-			}
-		}
-		out = append(out, rt)
+		out = append(out, d.table)
 	}
 	return out
 }
@@ -127,16 +185,10 @@ func presetValues(set []*metadata.Preset) []catalog.Preset {
 }
 
 // filterOf returns a filter that makes the writes the generated function
-// for e makes, or nil when e is always true.
-func filterOf(e metadata.BoolExp) catalog.Filter {
-	if e == nil {
-		return nil
-	}
-	if a, ok := e.(*metadata.And); ok && len(a.Exprs) == 0 {
-		return nil
-	}
+// for e, a filter on table (quoted), makes.
+func filterOf(table string, e metadata.BoolExp) catalog.Filter {
 	fw := &filterWriter{}
-	fw.expr("", "t", e)
+	fw.expr(table, "t", e)
 	parts, n := fw.parts, fw.aliases
 	return func(w *catalog.Writer, t string) {
 		aliases := map[string]string{"t": t}

@@ -245,23 +245,15 @@ func parseJWTKey(typ, key string) (alg string, k any, err error) {
 		}
 		return typ, []byte(key), nil
 	case "RS256", "RS384", "RS512":
-		pub, err := parsePublicKeyPEM(key)
+		rk, err := publicKeyOf[*rsa.PublicKey](typ, key, "an RSA")
 		if err != nil {
 			return "", nil, err
-		}
-		rk, ok := pub.(*rsa.PublicKey)
-		if !ok {
-			return "", nil, fmt.Errorf("Could not decode PEM: type %s needs an RSA public key, got %s", typ, keyKind(pub))
 		}
 		return typ, rk, nil
 	case "ES256", "ES384", "ES512":
-		pub, err := parsePublicKeyPEM(key)
+		ek, err := publicKeyOf[*ecdsa.PublicKey](typ, key, "an ECDSA")
 		if err != nil {
 			return "", nil, err
-		}
-		ek, ok := pub.(*ecdsa.PublicKey)
-		if !ok {
-			return "", nil, fmt.Errorf("Could not decode PEM: type %s needs an ECDSA public key, got %s", typ, keyKind(pub))
 		}
 		want := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[typ]
 		if ek.Curve != want {
@@ -280,6 +272,21 @@ func parseJWTKey(typ, key string) (alg string, k any, err error) {
 		return "EdDSA", ek, nil
 	}
 	return "", nil, fmt.Errorf("Key type: %s is not supported", typ)
+}
+
+// publicKeyOf parses key as a PEM public key of type K (what names it in
+// the error).
+func publicKeyOf[K crypto.PublicKey](typ, key, what string) (K, error) {
+	var zero K
+	pub, err := parsePublicKeyPEM(key)
+	if err != nil {
+		return zero, err
+	}
+	k, ok := pub.(K)
+	if !ok {
+		return zero, fmt.Errorf("Could not decode PEM: type %s needs %s public key, got %s", typ, what, keyKind(pub))
+	}
+	return k, nil
 }
 
 func keyKind(k crypto.PublicKey) string {

@@ -23,27 +23,16 @@ func Encode(v any, enc Encoding) (any, error) {
 		}
 		return string(b), nil
 	case EncodeTextList:
-		l := asList(v)
-		out := make([]string, len(l))
-		for i, x := range l {
+		return eachText(v, func(x any) (string, error) {
 			t, err := wire.Text(x)
-			if err != nil {
-				return nil, err
-			}
-			out[i], _ = t.(string)
-		}
-		return out, nil
+			s, _ := t.(string)
+			return s, err
+		})
 	case EncodeJSONList:
-		l := asList(v)
-		out := make([]string, len(l))
-		for i, x := range l {
+		return eachText(v, func(x any) (string, error) {
 			b, err := wire.Marshal(x)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = string(b)
-		}
-		return out, nil
+			return string(b), err
+		})
 	case EncodeArray:
 		return arrayLiteral(v)
 	case EncodeJSONPath:
@@ -55,6 +44,20 @@ func Encode(v any, enc Encoding) (any, error) {
 		return path.Keys(), nil
 	}
 	return wire.Text(v)
+}
+
+// eachText encodes the items of a list (a single value: a list of one) as
+// a text[] argument.
+func eachText(v any, text func(any) (string, error)) ([]string, error) {
+	l := asList(v)
+	out := make([]string, len(l))
+	for i, x := range l {
+		var err error
+		if out[i], err = text(x); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // asList returns a list's items; a single value is a list of one (GraphQL

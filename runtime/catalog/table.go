@@ -49,6 +49,7 @@ type Table struct {
 	// adminInsert and adminUpdate allow admin every writable column.
 	adminInsert *InsertPermission
 	adminUpdate *UpdatePermission
+	adminDelete *DeletePermission
 }
 
 // RelField is the relationship behind a GraphQL field of a table: <rel>,
@@ -280,7 +281,7 @@ func linkedCopy(orig *Table) *Table {
 		all = append(all, c.Name)
 	}
 	t.admin = &SelectPermission{Columns: all, Aggregations: true}
-	t.adminInsert, t.adminUpdate = &InsertPermission{}, &UpdatePermission{}
+	t.adminInsert, t.adminUpdate, t.adminDelete = &InsertPermission{}, &UpdatePermission{}, &DeletePermission{}
 	for _, c := range t.Columns {
 		if !c.NoInsert {
 			t.adminInsert.Columns = append(t.adminInsert.Columns, c.Name)
@@ -314,38 +315,26 @@ func (t *Table) Relationship(name string) *Relationship { return t.rels[name] }
 
 // SelectFor returns role's select permission, the unrestricted one for
 // admin, or nil.
-func (t *Table) SelectFor(role string) *SelectPermission {
-	if role == session.AdminRole {
-		return t.admin
-	}
-	return t.Select[role]
-}
+func (t *Table) SelectFor(role string) *SelectPermission { return permFor(t.Select, t.admin, role) }
 
 // InsertFor returns role's insert permission, every insertable column for
 // admin, or nil.
-func (t *Table) InsertFor(role string) *InsertPermission {
-	if role == session.AdminRole {
-		return t.adminInsert
-	}
-	return t.Insert[role]
-}
+func (t *Table) InsertFor(role string) *InsertPermission { return permFor(t.Insert, t.adminInsert, role) }
 
 // UpdateFor returns role's update permission, every updatable column for
 // admin, or nil.
-func (t *Table) UpdateFor(role string) *UpdatePermission {
-	if role == session.AdminRole {
-		return t.adminUpdate
-	}
-	return t.Update[role]
-}
+func (t *Table) UpdateFor(role string) *UpdatePermission { return permFor(t.Update, t.adminUpdate, role) }
 
 // DeleteFor returns role's delete permission, an unrestricted one for
 // admin, or nil.
-func (t *Table) DeleteFor(role string) *DeletePermission {
+func (t *Table) DeleteFor(role string) *DeletePermission { return permFor(t.Delete, t.adminDelete, role) }
+
+// permFor is role's permission among perms, admin's for admin.
+func permFor[P any](perms map[string]*P, admin *P, role string) *P {
 	if role == session.AdminRole {
-		return &DeletePermission{}
+		return admin
 	}
-	return t.Delete[role]
+	return perms[role]
 }
 
 // ColumnByName returns the column whose Postgres name is name, or nil.

@@ -1,7 +1,8 @@
 package catalog
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -109,14 +110,7 @@ func (w *Writer) SetSource(table, sql string) {
 }
 
 // Tables returns the tables the statement reads, sorted.
-func (w *Writer) Tables() []string {
-	out := make([]string, 0, len(w.tables))
-	for t := range w.tables {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
-}
+func (w *Writer) Tables() []string { return slices.Sorted(maps.Keys(w.tables)) }
 
 // Session writes a session variable as a parameter cast to typ. A missing
 // variable is an error when the statement runs (not-found), not here: the

@@ -8,11 +8,16 @@ import (
 )
 
 // boolExp writes a <t>_bool_exp value as a SQL condition over the row
-// alias x. catalog.Relationship filters become EXISTS subqueries with the remote
-// table's filter for the role applied, as in Hasura.
+// alias x. Relationship filters become EXISTS subqueries with the
+// remote table's filter for the role applied, as in Hasura.
 func (c *compiler) boolExp(t *catalog.Table, x string, v val, path string) {
+	c.and(c.fields(v), func(f field) { c.boolField(t, x, f, path+"."+f.name) })
+}
+
+// and writes the conjunction of fields, each written by write; of none,
+// true.
+func (c *compiler) and(fields []field, write func(f field)) {
 	w := c.w
-	fields := c.fields(v)
 	if len(fields) == 0 {
 		w.WriteString("true")
 		return
@@ -22,7 +27,7 @@ func (c *compiler) boolExp(t *catalog.Table, x string, v val, path string) {
 		if i > 0 {
 			w.WriteString(" AND ")
 		}
-		c.boolField(t, x, f, path+"."+f.name)
+		write(f)
 	}
 	w.WriteString(")")
 }
@@ -190,23 +195,13 @@ func (c *compiler) comparisons(expr func(), typ string, col *catalog.Column, v v
 			c.binary(expr, jsonOps[f.name], c.param(f.v, catalog.EncodeTextList), "text[]")
 			continue
 		case "_cast":
-			casts := c.fields(f.v)
-			if len(casts) == 0 {
-				w.WriteString("true")
-				continue
-			}
-			w.WriteString("(")
-			for k, cf := range casts {
-				if k > 0 {
-					w.WriteString(" AND ")
-				}
+			c.and(c.fields(f.v), func(cf field) {
 				if cf.name != "String" {
 					c.fail(opPath+"."+cf.name, wire.CodeValidationFailed, "field '%s' not found in type: 'jsonb_cast_exp'", cf.name)
 					return
 				}
 				c.comparisons(func() { w.WriteString("("); expr(); w.WriteString(")::text") }, "text", nil, cf.v, opPath+"."+cf.name)
-			}
-			w.WriteString(")")
+			})
 			continue
 		}
 		c.fail(opPath, wire.CodeValidationFailed, "field '%s' not found in type: '%s_comparison_exp'", f.name, typ)
@@ -219,108 +214,101 @@ func (c *compiler) comparisons(expr func(), typ string, col *catalog.Column, v v
 // filter, predicate}, bool_and: {...}, bool_or: {...}} over the related
 // rows visible to the role.
 func (c *compiler) aggregatePredicates(t *catalog.Table, x string, rel *catalog.Relationship, rperm *catalog.SelectPermission, v val, path string) {
-	w := c.w
-	remote := rel.RemoteTable()
 	if !rperm.Aggregations {
 		c.fail(path, wire.CodeValidationFailed, "field '%s_aggregate' not found in type: '%s_bool_exp'", rel.Name, t.Type)
 		return
 	}
-	fields := c.fields(v)
-	if len(fields) == 0 {
-		w.WriteString("true")
-		return
+	c.and(c.fields(v), func(f field) { c.aggregatePredicate(x, rel, rperm, f, path+"."+f.name) })
+}
+
+// aggregatePredicate writes one of count, bool_and and bool_or of an
+// aggregate predicate.
+func (c *compiler) aggregatePredicate(x string, rel *catalog.Relationship, rperm *catalog.SelectPermission, f field, fpath string) {
+	w := c.w
+	remote := rel.RemoteTable()
+	args := c.fields(f.v)
+	var arguments, filter, predicate val
+	distinct := false
+	for _, a := range args {
+		switch a.name {
+		case "arguments":
+			arguments = a.v
+		case "distinct":
+			distinct = a.v.boolean()
+		case "filter":
+			filter = a.v
+		case "predicate":
+			predicate = a.v
+		}
 	}
-	w.WriteString("(")
-	for i, f := range fields {
-		if i > 0 {
-			w.WriteString(" AND ")
+	var cols []*catalog.Column
+	for _, a := range c.items(arguments) {
+		col := remote.Column(a.enum())
+		if col == nil {
+			c.fail(fpath+".arguments", wire.CodeValidationFailed, "unexpected value %q for enum: '%s_select_column'", a.enum(), remote.Type)
+			return
 		}
-		fpath := path + "." + f.name
-		args := c.fields(f.v)
-		var arguments, filter, predicate val
-		distinct := false
-		for _, a := range args {
-			switch a.name {
-			case "arguments":
-				arguments = a.v
-			case "distinct":
-				distinct = a.v.boolean()
-			case "filter":
-				filter = a.v
-			case "predicate":
-				predicate = a.v
+		cols = append(cols, col)
+	}
+	y := w.Alias()
+	typ := "int8"
+	writeAgg := func() {
+		w.WriteString("(SELECT ")
+		switch f.name {
+		case "count":
+			w.WriteString("count(")
+			if distinct && len(cols) > 0 {
+				w.WriteString("DISTINCT ")
 			}
-		}
-		var cols []*catalog.Column
-		for _, a := range c.items(arguments) {
-			col := remote.Column(a.enum())
-			if col == nil {
-				c.fail(fpath+".arguments", wire.CodeValidationFailed, "unexpected value %q for enum: '%s_select_column'", a.enum(), remote.Type)
-				return
-			}
-			cols = append(cols, col)
-		}
-		y := w.Alias()
-		typ := "int8"
-		writeAgg := func() {
-			w.WriteString("(SELECT ")
-			switch f.name {
-			case "count":
-				w.WriteString("count(")
-				if distinct && len(cols) > 0 {
-					w.WriteString("DISTINCT ")
-				}
-				switch len(cols) {
-				case 0:
-					// Without arguments Hasura counts rows, distinct or
-					// not (CountStar).
-					w.WriteString("*")
-				case 1:
-					w.Write(y, ".", cols[0].SQL())
-				default:
-					w.WriteString("(")
-					for k, col := range cols {
-						if k > 0 {
-							w.WriteString(", ")
-						}
-						w.Write(y, ".", col.SQL())
-					}
-					w.WriteString(")")
-				}
-				w.WriteString(")")
+			switch len(cols) {
+			case 0:
+				// Without arguments Hasura counts rows, distinct or
+				// not (CountStar).
+				w.WriteString("*")
+			case 1:
+				w.Write(y, ".", cols[0].SQL())
 			default:
-				w.Write(f.name, "(")
-				if distinct {
-					w.WriteString("DISTINCT ")
-				}
-				if len(cols) == 1 {
-					w.Write(y, ".", cols[0].SQL())
+				w.WriteString("(")
+				for k, col := range cols {
+					if k > 0 {
+						w.WriteString(", ")
+					}
+					w.Write(y, ".", col.SQL())
 				}
 				w.WriteString(")")
 			}
-			w.Write(" FROM ", w.Table(remote.SQL()), " AS ", y, " WHERE ")
-			c.writeJoin(&join{parent: x, rel: rel}, y)
-			w.WriteString(" AND ")
-			c.permFilter(rperm, y)
-			if !filter.isNull() {
-				w.WriteString(" AND ")
-				c.boolExp(remote, y, filter, fpath+".filter")
+			w.WriteString(")")
+		default:
+			w.Write(f.name, "(")
+			if distinct {
+				w.WriteString("DISTINCT ")
+			}
+			if len(cols) == 1 {
+				w.Write(y, ".", cols[0].SQL())
 			}
 			w.WriteString(")")
 		}
-		switch f.name {
-		case "count":
-		case "bool_and", "bool_or":
-			typ = "boolean"
-			if len(cols) != 1 {
-				c.fail(fpath+".arguments", wire.CodeValidationFailed, "expected one column for %s", f.name)
-				return
-			}
-		default:
-			c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s_aggregate_bool_exp'", f.name, remote.Type)
+		w.Write(" FROM ", w.Table(remote.SQL()), " AS ", y, " WHERE ")
+		c.writeJoin(&join{parent: x, rel: rel}, y)
+		w.WriteString(" AND ")
+		c.permFilter(rperm, y)
+		if !filter.isNull() {
+			w.WriteString(" AND ")
+			c.boolExp(remote, y, filter, fpath+".filter")
+		}
+		w.WriteString(")")
+	}
+	switch f.name {
+	case "count":
+	case "bool_and", "bool_or":
+		typ = "boolean"
+		if len(cols) != 1 {
+			c.fail(fpath+".arguments", wire.CodeValidationFailed, "expected one column for %s", f.name)
 			return
 		}
-		c.comparisons(writeAgg, typ, nil, predicate, fpath+".predicate")
+	default:
+		c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s_aggregate_bool_exp'", f.name, remote.Type)
+		return
 	}
-	w.WriteString(")")
+	c.comparisons(writeAgg, typ, nil, predicate, fpath+".predicate")
 }

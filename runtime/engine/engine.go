@@ -16,7 +16,8 @@ package engine
 import (
 	"fmt"
 	"io/fs"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -174,14 +175,7 @@ func (e *Engine) role(name string) *roleExec {
 
 // Roles returns the roles the engine has schemas for, admin included,
 // sorted.
-func (e *Engine) Roles() []string {
-	out := make([]string, 0, len(e.roles))
-	for r := range e.roles {
-		out = append(out, r)
-	}
-	sort.Strings(out)
-	return out
-}
+func (e *Engine) Roles() []string { return slices.Sorted(maps.Keys(e.roles)) }
 
 // Schema returns the role's GraphQL schema (the no-permission schema for an
 // unknown role).

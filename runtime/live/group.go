@@ -22,7 +22,6 @@ import (
 // member is what a batch holds; it knows its place there, so that it is
 // removed in constant time.
 type member[M any] interface {
-	comparable
 	at() *position[M]
 }
 
@@ -79,14 +78,16 @@ type batch[M any] struct {
 	more    bool
 }
 
-// newGroup returns an empty group for a subscription's root field.
-func newGroup[M any](p *Poller, k kind, key string, f *compile.Field, prep *engine.Prepared) group[M] {
-	return group[M]{p: p, kind: k, key: key, sql: f.SQL, admin: prep.Session.IsAdmin(), hint: p.hints.lookup(f.Tables)}
+// newGroup returns an empty group for a subscription's root field;
+// forget removes it from the poller's map.
+func newGroup[M any](p *Poller, k kind, key string, f *compile.Field, prep *engine.Prepared, forget func()) group[M] {
+	k.groups.Inc()
+	return group[M]{p: p, kind: k, key: key, sql: f.SQL, admin: prep.Session.IsAdmin(), hint: p.hints.lookup(f.Tables), forget: forget}
 }
 
 // joinGroup returns the group of key in groups, created by create when
-// there is none, with its mutex held.
-func joinGroup[G any](p *Poller, groups map[string]*G, key string, create func() *G, lock func(*G)) (*G, error) {
+// there is none, with its mutex held (lock).
+func joinGroup[G any](p *Poller, groups map[string]*G, key string, create func(forget func()) *G, lock func(*G)) (*G, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -94,7 +95,13 @@ func joinGroup[G any](p *Poller, groups map[string]*G, key string, create func()
 	}
 	g := groups[key]
 	if g == nil {
-		g = create()
+		var made *G
+		made = create(func() {
+			if groups[key] == made {
+				delete(groups, key)
+			}
+		})
+		g = made
 		groups[key] = g
 	}
 	lock(g)
@@ -138,6 +145,23 @@ func remove[M member[M]](g *group[M], m M) {
 func (g *group[M]) pollNow(b *batch[M]) {
 	if b.sched.now() {
 		g.p.queue.push(b)
+	}
+}
+
+// leave is a subscriber's stop function: unless it is gone already, drop
+// removes it (and, with it, an emptied member), and the group is forgotten
+// when that was its last member.
+func (g *group[M]) leave(gone *bool, drop func()) {
+	g.mu.Lock()
+	if *gone {
+		g.mu.Unlock()
+		return
+	}
+	drop()
+	empty := g.members == 0
+	g.mu.Unlock()
+	if empty {
+		g.drop()
 	}
 }
 

@@ -56,15 +56,9 @@ type liveSub struct {
 func (p *Poller) subscribeLive(prep *engine.Prepared, f *compile.Field, args []any, sk Sink) (func(), error) {
 	vars := encodeVars(args)
 	key := prep.Session.Role + "\x00" + f.SQL
-	g, err := joinGroup(p, p.live, key, func() *liveGroup {
-		g := &liveGroup{group: newGroup[*cohort](p, p.liveKind(), key, f, prep), cohorts: map[string]*cohort{}}
+	g, err := joinGroup(p, p.live, key, func(forget func()) *liveGroup {
+		g := &liveGroup{group: newGroup[*cohort](p, p.liveKind(), key, f, prep, forget), cohorts: map[string]*cohort{}}
 		g.pollBatch = g.poll
-		g.forget = func() {
-			if p.live[key] == g {
-				delete(p.live, key)
-			}
-		}
-		p.m.LiveGroups.Inc()
 		return g
 	}, func(g *liveGroup) { g.mu.Lock() })
 	if err != nil {
@@ -86,27 +80,11 @@ func (p *Poller) subscribeLive(prep *engine.Prepared, f *compile.Field, args []a
 	ls.c = c
 	c.subs[ls] = struct{}{}
 	p.m.Subscribers.WithLabelValues(metrics.KindLive).Inc()
-	return func() { g.unsubscribe(ls) }, nil
+	return func() { g.leave(&ls.gone, func() { g.dropSub(ls) }) }, nil
 }
 
-// unsubscribe removes a subscriber; the last one of a cohort removes the
-// cohort, the last cohort of a group the group.
-func (g *liveGroup) unsubscribe(ls *liveSub) {
-	g.mu.Lock()
-	if ls.gone {
-		g.mu.Unlock()
-		return
-	}
-	g.dropSub(ls)
-	empty := g.members == 0
-	g.mu.Unlock()
-	if empty {
-		g.drop()
-	}
-}
-
-// dropSub removes a subscriber and, with it, an empty cohort. g.mu is
-// held.
+// dropSub removes a subscriber and, with it, an empty cohort (the last
+// cohort of a batch ends the batch). g.mu is held.
 func (g *liveGroup) dropSub(ls *liveSub) {
 	ls.gone = true
 	g.p.m.Subscribers.WithLabelValues(metrics.KindLive).Dec()

@@ -117,15 +117,9 @@ func (p *Poller) subscribeStream(prep *engine.Prepared, f *compile.Field, args [
 		ss.batchSize, _ = strconv.ParseInt(v, 10, 64)
 	}
 	key := prep.Session.Role + "\x00" + f.SQL
-	g, err := joinGroup(p, p.streams, key, func() *streamGroup {
-		g := &streamGroup{group: newGroup[*streamSub](p, p.streamKind(), key, f, prep)}
+	g, err := joinGroup(p, p.streams, key, func(forget func()) *streamGroup {
+		g := &streamGroup{group: newGroup[*streamSub](p, p.streamKind(), key, f, prep, forget)}
 		g.pollBatch = g.poll
-		g.forget = func() {
-			if p.streams[key] == g {
-				delete(p.streams, key)
-			}
-		}
-		p.m.StreamGroups.Inc()
 		return g
 	}, func(g *streamGroup) { g.mu.Lock() })
 	if err != nil {
@@ -135,23 +129,7 @@ func (p *Poller) subscribeStream(prep *engine.Prepared, f *compile.Field, args [
 	b := add(&g.group, ss)
 	p.m.Subscribers.WithLabelValues(metrics.KindStream).Inc()
 	g.pollNow(b)
-	return func() { g.unsubscribe(ss) }, nil
-}
-
-// unsubscribe removes a subscriber; the last one of the group removes the
-// group.
-func (g *streamGroup) unsubscribe(ss *streamSub) {
-	g.mu.Lock()
-	if ss.gone {
-		g.mu.Unlock()
-		return
-	}
-	g.dropSub(ss)
-	empty := g.members == 0
-	g.mu.Unlock()
-	if empty {
-		g.drop()
-	}
+	return func() { g.leave(&ss.gone, func() { g.dropSub(ss) }) }, nil
 }
 
 // dropSub removes a subscriber from its batch and returns its sink. g.mu

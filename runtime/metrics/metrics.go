@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -52,44 +53,28 @@ type Metrics struct {
 // process's collectors and, when pool is not nil, the pool's statistics.
 func New(pool *pgxpool.Pool) *Metrics {
 	reg := prometheus.NewRegistry()
+	f := promauto.With(reg)
+	kind := []string{"kind"}
 	m := &Metrics{
-		Registry: reg,
-		WSConnections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_websocket_connections",
-			Help: "Open websocket connections on /v1/graphql."}),
-		Subscribers: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hasgen_subscribers",
-			Help: "Active subscriptions, by kind (live query or stream)."}, []string{"kind"}),
-		LiveGroups: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_live_groups",
-			Help: "Live-query groups: subscriptions sharing one SQL statement."}),
-		LiveCohorts: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_live_cohorts",
-			Help: "Live-query cohorts: subscribers of a group with the same variable and session-variable values, computed once."}),
-		StreamGroups: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_stream_groups",
-			Help: "Streaming-subscription groups: subscriptions sharing one SQL statement."}),
-		PollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hasgen_poll_duration_seconds",
-			Help:    "Time to run one multiplexed poll statement and fan its results out, by kind.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"kind"}),
-		PollStatements: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_poll_statements_total",
-			Help: "Multiplexed poll statements run, by kind."}, []string{"kind"}),
-		PollsSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_polls_skipped_total",
-			Help: "Polls skipped because change hints said none of the tables read changed, by kind."}, []string{"kind"}),
-		StreamRows: prometheus.NewCounter(prometheus.CounterOpts{Name: "hasgen_stream_rows_total",
-			Help: "Rows sent to streaming subscribers."}),
-		MessagesSent: prometheus.NewCounter(prometheus.CounterOpts{Name: "hasgen_websocket_messages_sent_total",
-			Help: "Messages written to websocket clients."}),
-		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_subscription_errors_total",
-			Help: "Errors: failed poll statements and errors sent to subscribers (live, stream), websocket protocol errors (websocket)."}, []string{"kind"}),
-		HintsUp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hasgen_change_hints_up",
-			Help: "1 while the change-hints listener is connected and listening, else 0."}),
-		HTTPRequests: prometheus.NewCounter(prometheus.CounterOpts{Name: "hasgen_http_requests_total",
-			Help: "GraphQL requests over HTTP POST."}),
-		HTTPDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hasgen_http_request_duration_seconds",
-			Help:    "Time to answer a GraphQL request over HTTP POST.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}),
+		Registry:       reg,
+		WSConnections:  f.NewGauge(prometheus.GaugeOpts{Name: "hasgen_websocket_connections", Help: "Open websocket connections on /v1/graphql."}),
+		Subscribers:    f.NewGaugeVec(prometheus.GaugeOpts{Name: "hasgen_subscribers", Help: "Active subscriptions, by kind (live query or stream)."}, kind),
+		LiveGroups:     f.NewGauge(prometheus.GaugeOpts{Name: "hasgen_live_groups", Help: "Live-query groups: subscriptions sharing one SQL statement."}),
+		LiveCohorts:    f.NewGauge(prometheus.GaugeOpts{Name: "hasgen_live_cohorts", Help: "Live-query cohorts: subscribers of a group with the same variable and session-variable values, computed once."}),
+		StreamGroups:   f.NewGauge(prometheus.GaugeOpts{Name: "hasgen_stream_groups", Help: "Streaming-subscription groups: subscriptions sharing one SQL statement."}),
+		PollDuration:   f.NewHistogramVec(prometheus.HistogramOpts{Name: "hasgen_poll_duration_seconds", Help: "Time to run one multiplexed poll statement and fan its results out, by kind.", Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, kind),
+		PollStatements: f.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_poll_statements_total", Help: "Multiplexed poll statements run, by kind."}, kind),
+		PollsSkipped:   f.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_polls_skipped_total", Help: "Polls skipped because change hints said none of the tables read changed, by kind."}, kind),
+		StreamRows:     f.NewCounter(prometheus.CounterOpts{Name: "hasgen_stream_rows_total", Help: "Rows sent to streaming subscribers."}),
+		MessagesSent:   f.NewCounter(prometheus.CounterOpts{Name: "hasgen_websocket_messages_sent_total", Help: "Messages written to websocket clients."}),
+		Errors:         f.NewCounterVec(prometheus.CounterOpts{Name: "hasgen_subscription_errors_total", Help: "Errors: failed poll statements and errors sent to subscribers (live, stream), websocket protocol errors (websocket)."}, kind),
+		HintsUp:        f.NewGauge(prometheus.GaugeOpts{Name: "hasgen_change_hints_up", Help: "1 while the change-hints listener is connected and listening, else 0."}),
+		HTTPRequests:   f.NewCounter(prometheus.CounterOpts{Name: "hasgen_http_requests_total", Help: "GraphQL requests over HTTP POST."}),
+		HTTPDuration:   f.NewHistogram(prometheus.HistogramOpts{Name: "hasgen_http_request_duration_seconds", Help: "Time to answer a GraphQL request over HTTP POST.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}),
 	}
-	reg.MustRegister(m.WSConnections, m.Subscribers, m.LiveGroups, m.LiveCohorts, m.StreamGroups,
-		m.PollDuration, m.PollStatements, m.PollsSkipped, m.StreamRows, m.MessagesSent, m.Errors,
-		m.HintsUp, m.HTTPRequests, m.HTTPDuration,
-		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsGC)),
+	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsGC)),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Every label exists from the start, so that dashboards see zeros.
 	for _, k := range []string{KindLive, KindStream} {
 		m.Subscribers.WithLabelValues(k)
 		m.PollStatements.WithLabelValues(k)
@@ -98,13 +83,12 @@ func New(pool *pgxpool.Pool) *Metrics {
 	}
 	m.Errors.WithLabelValues(KindWebsocket)
 	if pool != nil {
-		stat := func(name, help string, f func(*pgxpool.Stat) float64) {
-			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
-				func() float64 { return f(pool.Stat()) }))
+		stat := func(name, help string, v func(*pgxpool.Stat) int32) {
+			f.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(v(pool.Stat())) })
 		}
-		stat("hasgen_pool_connections", "Open database connections in the pool.", func(s *pgxpool.Stat) float64 { return float64(s.TotalConns()) })
-		stat("hasgen_pool_acquired_connections", "Pool connections in use.", func(s *pgxpool.Stat) float64 { return float64(s.AcquiredConns()) })
-		stat("hasgen_pool_max_connections", "The pool's connection limit.", func(s *pgxpool.Stat) float64 { return float64(s.MaxConns()) })
+		stat("hasgen_pool_connections", "Open database connections in the pool.", (*pgxpool.Stat).TotalConns)
+		stat("hasgen_pool_acquired_connections", "Pool connections in use.", (*pgxpool.Stat).AcquiredConns)
+		stat("hasgen_pool_max_connections", "The pool's connection limit.", (*pgxpool.Stat).MaxConns)
 	}
 	return m
 }

@@ -17,35 +17,23 @@ package transport
 import (
 	"context"
 
-	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
 
 // graphQLTransportWS is the graphql-transport-ws subprotocol.
 type graphQLTransportWS struct{}
 
-var _ subprotocol = graphQLTransportWS{}
-
 // handle handles one graphql-transport-ws client message.
 func (graphQLTransportWS) handle(ctx context.Context, c *wsConn, m *wsMessage) {
 	switch m.Type {
 	case "connection_init":
-		c.mu.Lock()
-		seen := c.initSeen
-		c.initSeen = true
-		c.mu.Unlock()
-		if seen {
+		again, err := c.init(ctx, m.Payload, true)
+		switch {
+		case again:
 			c.closeWith(4429, "Too many initialisation requests")
-			return
-		}
-		s, err := c.connectionInit(ctx, m.Payload)
-		if err != nil {
-			c.h.m.Errors.WithLabelValues(metrics.KindWebsocket).Inc()
+		case err != nil:
 			c.closeWith(4403, "Forbidden: "+wire.First(err).Message)
-			return
 		}
-		c.initialised(s)
-		c.send([]byte(`{"type":"connection_ack"}`))
 	case "ping":
 		c.send(frame("pong", nil, m.Payload))
 	case "pong":

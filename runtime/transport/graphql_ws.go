@@ -19,32 +19,22 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
 
 // graphQLWS is the legacy graphql-ws subprotocol.
 type graphQLWS struct{}
 
-var _ subprotocol = graphQLWS{}
-
 // handle handles one graphql-ws client message.
 func (graphQLWS) handle(ctx context.Context, c *wsConn, m *wsMessage) {
 	switch m.Type {
 	case "connection_init":
-		c.mu.Lock()
-		c.initSeen = true
-		c.mu.Unlock()
-		s, err := c.connectionInit(ctx, m.Payload)
-		if err != nil {
-			c.h.m.Errors.WithLabelValues(metrics.KindWebsocket).Inc()
+		if _, err := c.init(ctx, m.Payload, false); err != nil {
 			msg := wire.First(err).Message
 			c.send(connectionError(msg))
 			c.closeWith(4400, "Connection initialization failed: "+msg)
 			return
 		}
-		c.initialised(s)
-		c.send([]byte(`{"type":"connection_ack"}`))
 		c.send([]byte(`{"type":"ka"}`))
 	case "start", "subscribe":
 		if m.ID == nil {

@@ -68,6 +68,8 @@ type subprotocol interface {
 	initTimeout() bool
 }
 
+var _ = []subprotocol{graphQLWS{}, graphQLTransportWS{}}
+
 // Websocket limits.
 const (
 	wsWriteTimeout = 10 * time.Second
@@ -434,6 +436,28 @@ func (c *wsConn) flush() {
 // messages (the subscriptions' complete).
 func (c *wsConn) goingAway() {
 	c.closeWith(websocket.CloseGoingAway, "server shutting down")
+}
+
+// init handles connection_init: again reports one after the first, which
+// is not handled when once is set. The session is authenticated
+// (connectionInit), recorded and acknowledged; a failure is counted and
+// returned for the protocol to answer.
+func (c *wsConn) init(ctx context.Context, payload json.RawMessage, once bool) (again bool, err error) {
+	c.mu.Lock()
+	again = c.initSeen
+	c.initSeen = true
+	c.mu.Unlock()
+	if again && once {
+		return true, nil
+	}
+	s, err := c.connectionInit(ctx, payload)
+	if err != nil {
+		c.h.m.Errors.WithLabelValues(metrics.KindWebsocket).Inc()
+		return again, err
+	}
+	c.initialised(s)
+	c.send([]byte(`{"type":"connection_ack"}`))
+	return again, nil
 }
 
 // connectionInit authenticates the connection with the headers of the
