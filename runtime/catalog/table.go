@@ -319,15 +319,21 @@ func (t *Table) SelectFor(role string) *SelectPermission { return permFor(t.Sele
 
 // InsertFor returns role's insert permission, every insertable column for
 // admin, or nil.
-func (t *Table) InsertFor(role string) *InsertPermission { return permFor(t.Insert, t.adminInsert, role) }
+func (t *Table) InsertFor(role string) *InsertPermission {
+	return permFor(t.Insert, t.adminInsert, role)
+}
 
 // UpdateFor returns role's update permission, every updatable column for
 // admin, or nil.
-func (t *Table) UpdateFor(role string) *UpdatePermission { return permFor(t.Update, t.adminUpdate, role) }
+func (t *Table) UpdateFor(role string) *UpdatePermission {
+	return permFor(t.Update, t.adminUpdate, role)
+}
 
 // DeleteFor returns role's delete permission, an unrestricted one for
 // admin, or nil.
-func (t *Table) DeleteFor(role string) *DeletePermission { return permFor(t.Delete, t.adminDelete, role) }
+func (t *Table) DeleteFor(role string) *DeletePermission {
+	return permFor(t.Delete, t.adminDelete, role)
+}
 
 // permFor is role's permission among perms, admin's for admin.
 func permFor[P any](perms map[string]*P, admin *P, role string) *P {
