@@ -180,18 +180,6 @@ func request(query string, variables any) *wire.Request {
 	return req
 }
 
-// do runs a query as a role with session variables and returns the
-// response decoded.
-func (e *testEngine) do(t testing.TB, role string, vars map[string]string, query string, variables any) map[string]any {
-	t.Helper()
-	out := e.Do(context.Background(), &session.Session{Role: role, Vars: vars}, request(query, variables))
-	var m map[string]any
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatalf("response is not JSON: %v\n%s", err, out)
-	}
-	return m
-}
-
 func (e *testEngine) raw(t testing.TB, role string, vars map[string]string, query string, variables any) string {
 	t.Helper()
 	req := request(query, variables)

@@ -43,8 +43,8 @@ func TestGenerateAndCheckCommands(t *testing.T) {
 		t.Fatalf("generate: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	code, stdout, stderr = run(t, append([]string{"generate"}, flags...)...)
-	if code != ExitOK || !strings.Contains(stderr, "no generated file changed; gqlgen up to date") {
-		t.Fatalf("second generate: exit %d, stderr %q", code, stderr)
+	if code != ExitOK || stdout != "" || !strings.Contains(stderr, "no generated file changed; gqlgen up to date") {
+		t.Fatalf("second generate: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	if code, stdout, stderr = run(t, append([]string{"check"}, flags...)...); code != ExitOK || stdout != "" || stderr != "" {
 		t.Fatalf("check after generate: exit %d, stdout %q, stderr %q", code, stdout, stderr)

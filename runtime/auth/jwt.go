@@ -1,3 +1,5 @@
+//lint:file-ignore ST1005 the JWT and JWK error messages are Hasura's, verbatim: clients and tests match them.
+
 package auth
 
 // JWT mode: the parsed HASURA_GRAPHQL_JWT_SECRET, token verification and

@@ -66,7 +66,7 @@ func loadFixture(t *testing.T) *fixture {
 // and compiles it with the variables.
 func (f *fixture) compile(t *testing.T, role, query, variables string) (*compile.Plan, error) {
 	t.Helper()
-	doc, gerr := gqlparser.LoadQuery(f.schemas[role], query)
+	doc, gerr := gqlparser.LoadQueryWithRules(f.schemas[role], query, nil)
 	if gerr != nil {
 		t.Fatalf("query does not validate for %s: %v", role, gerr)
 	}
