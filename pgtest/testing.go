@@ -35,12 +35,34 @@ var shared struct {
 // Without it the cluster is still removed when the test binary exits.
 func Main(m *testing.M) int {
 	code := m.Run()
+	atExit.mu.Lock()
+	fs := atExit.fs
+	atExit.fs = nil
+	atExit.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
 	if shared.srv != nil {
 		if err := shared.srv.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
 	}
 	return code
+}
+
+// atExit holds what Main runs once the tests are done.
+var atExit struct {
+	mu sync.Mutex
+	fs []func()
+}
+
+// AtExit registers f to run when the test binary's tests are done (Main),
+// last registered first: the removal of what tests share across the
+// process, such as built servers.
+func AtExit(f func()) {
+	atExit.mu.Lock()
+	atExit.fs = append(atExit.fs, f)
+	atExit.mu.Unlock()
 }
 
 // Shared returns this process's server: $DATABASE_URL's, or a throwaway

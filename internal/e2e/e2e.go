@@ -24,6 +24,7 @@ import (
 
 	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/introspect"
+	"github.com/hasgen/hasgen/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -79,7 +80,7 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	if out == "" {
 		builds.mu.Lock()
 		if builds.dir == "" {
-			builds.dir, err = os.MkdirTemp("", "hasgen-e2e-")
+			builds.dir, err = tempDir("hasgen-e2e-")
 		}
 		builds.mu.Unlock()
 		if err != nil {
@@ -134,10 +135,20 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	return b, nil
 }
 
+// tempDir makes a temporary directory that is removed when the test
+// binary's tests are done (pgtest.Main).
+func tempDir(prefix string) (string, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err == nil {
+		pgtest.AtExit(func() { os.RemoveAll(dir) })
+	}
+	return dir, err
+}
+
 // BuildDir compiles an existing project directory (a committed generated
 // server) into a temporary binary, leaving the directory as it was.
 func BuildDir(ctx context.Context, dir string) (*Build, error) {
-	tmp, err := os.MkdirTemp("", "hasgen-bin-")
+	tmp, err := tempDir("hasgen-bin-")
 	if err != nil {
 		return nil, err
 	}
