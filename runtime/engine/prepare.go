@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
 )
 
 // Prepared is a request ready to run: its session, its variables and the
@@ -158,4 +161,392 @@ func (e *Engine) parse(r *roleExec, req *wire.Request) *document {
 		d.err = &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "exactly one operation has to be present in the document when operationName is not specified"}
 	}
 	return d
+}
+
+// validate checks a document against a role's schema: first the fields,
+// arguments and input fields the schema lacks, reported as Hasura does
+// ("field 'x' not found in type: 'T'" at a path such as
+// $.selectionSet.albums.args.where.x), then the rest of GraphQL's rules
+// (gqlparser), which also annotate the document with its definitions (the
+// compiler relies on that).
+func validate(schema *ast.Schema, doc *ast.QueryDocument) error {
+	if err := checkFields(schema, doc); err != nil {
+		return err
+	}
+	gerrs := validator.ValidateWithRules(schema, doc, nil)
+	if len(gerrs) == 0 {
+		return nil
+	}
+	out := make(wire.List, len(gerrs))
+	for i, ge := range gerrs {
+		msg := ge.Message
+		if strings.HasSuffix(msg, "must select only one top level field.") {
+			msg = msgOneRootField
+		}
+		out[i] = &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: msg, Err: ge}
+	}
+	return out
+}
+
+// msgOneRootField is Hasura's error for a subscription with several root
+// fields.
+const msgOneRootField = "subscriptions must select one top level field"
+
+func checkFields(schema *ast.Schema, doc *ast.QueryDocument) error {
+	ck := &fieldChecker{schema: schema, doc: doc}
+	for _, op := range doc.Operations {
+		var root *ast.Definition
+		switch op.Operation {
+		case ast.Mutation:
+			root = schema.Mutation
+			if root == nil {
+				return &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "no mutations exist"}
+			}
+		case ast.Subscription:
+			root = schema.Subscription
+			if root == nil {
+				return &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "no subscriptions exist"}
+			}
+		default:
+			root = schema.Query
+		}
+		ck.visited = map[string]bool{}
+		ck.selections(root, op.SelectionSet, "$")
+		if ck.err != nil {
+			return ck.err
+		}
+	}
+	return nil
+}
+
+type fieldChecker struct {
+	schema  *ast.Schema
+	doc     *ast.QueryDocument
+	visited map[string]bool
+	err     *wire.Error
+}
+
+func (ck *fieldChecker) fail(path, format string, args ...any) {
+	if ck.err == nil {
+		ck.err = &wire.Error{Code: wire.CodeValidationFailed, Path: path, Message: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (ck *fieldChecker) selections(def *ast.Definition, set ast.SelectionSet, path string) {
+	for _, sel := range set {
+		if ck.err != nil {
+			return
+		}
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__typename" || s.Name == "__schema" || s.Name == "__type" {
+				continue
+			}
+			fd := def.Fields.ForName(s.Name)
+			fpath := path + ".selectionSet." + s.Name
+			if fd == nil {
+				ck.fail(fpath, "field '%s' not found in type: '%s'", s.Name, def.Name)
+				return
+			}
+			for _, a := range s.Arguments {
+				ad := fd.Arguments.ForName(a.Name)
+				if ad == nil {
+					ck.fail(fpath, "'%s' has no argument named '%s'", s.Name, a.Name)
+					return
+				}
+				ck.value(ad.Type, a.Value, fpath+".args."+a.Name)
+			}
+			if inner := ck.schema.Types[fd.Type.Name()]; inner != nil && (inner.Kind == ast.Object || inner.Kind == ast.Interface) {
+				ck.selections(inner, s.SelectionSet, fpath)
+			}
+		case *ast.InlineFragment:
+			inner := def
+			if s.TypeCondition != "" {
+				if inner = ck.schema.Types[s.TypeCondition]; inner == nil {
+					ck.fail(path, "type '%s' not found", s.TypeCondition)
+					return
+				}
+			}
+			ck.selections(inner, s.SelectionSet, path)
+		case *ast.FragmentSpread:
+			if ck.visited[s.Name] {
+				continue
+			}
+			ck.visited[s.Name] = true
+			frag := ck.doc.Fragments.ForName(s.Name)
+			if frag == nil {
+				continue // gqlparser reports it
+			}
+			inner := ck.schema.Types[frag.TypeCondition]
+			if inner == nil {
+				ck.fail(path, "type '%s' not found", frag.TypeCondition)
+				return
+			}
+			ck.selections(inner, frag.SelectionSet, path)
+		}
+	}
+}
+
+// value checks the input fields of a literal input value.
+func (ck *fieldChecker) value(t *ast.Type, v *ast.Value, path string) {
+	if v == nil || ck.err != nil {
+		return
+	}
+	switch v.Kind {
+	case ast.ListValue:
+		elem := t
+		if t.Elem != nil {
+			elem = t.Elem
+		}
+		for i, ch := range v.Children {
+			ck.value(elem, ch.Value, fmt.Sprintf("%s[%d]", path, i))
+		}
+	case ast.ObjectValue:
+		if t.Elem != nil {
+			ck.value(t.Elem, v, path)
+			return
+		}
+		def := ck.schema.Types[t.NamedType]
+		if def == nil || def.Kind != ast.InputObject {
+			return
+		}
+		for _, ch := range v.Children {
+			fd := def.Fields.ForName(ch.Name)
+			if fd == nil {
+				ck.fail(path+"."+ch.Name, "field '%s' not found in type: '%s'", ch.Name, def.Name)
+				return
+			}
+			ck.value(fd.Type, ch.Value, path+"."+ch.Name)
+		}
+	case ast.IntValue:
+		if t.Elem == nil && t.NamedType == "Int" {
+			var n int64
+			if _, err := fmt.Sscan(v.Raw, &n); err != nil || n < -1<<31 || n > 1<<31-1 {
+				ck.err = &wire.Error{Code: wire.CodeParseFailed, Path: path,
+					Message: fmt.Sprintf("The value %s lies outside the bounds or is not an integer.  Maybe it is a float, or is there integer overflow?", v.Raw)}
+			}
+		}
+	}
+}
+
+// Request variables: their shape (what decides the SQL of an operation),
+// checked against the declared types with Hasura's messages, and the way
+// into a variable's value that a compiled parameter names.
+
+// lookup follows path into a decoded variable value.
+func lookup(v any, path []any) (any, bool) {
+	for _, k := range path {
+		switch k := k.(type) {
+		case string:
+			switch o := v.(type) {
+			case *wire.Object:
+				x, ok := o.Get(k)
+				if !ok {
+					return nil, false
+				}
+				v = x
+			case map[string]any:
+				x, ok := o[k]
+				if !ok {
+					return nil, false
+				}
+				v = x
+			default:
+				return nil, false
+			}
+		case int:
+			l, ok := v.([]any)
+			if !ok {
+				if k == 0 {
+					continue // a single value coerced to a list of one
+				}
+				return nil, false
+			}
+			if k >= len(l) {
+				return nil, false
+			}
+			v = l[k]
+		}
+	}
+	return v, true
+}
+
+// shapeOf checks the variables against their declared types and writes
+// the part of them that decides the SQL of an operation: presence and
+// nullness, object keys in order, list lengths of non-scalar lists, enum
+// values and Booleans. Scalar values become parameters and are left out, so
+// requests that differ only in them share one compiled statement.
+func shapeOf(b *strings.Builder, schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any) error {
+	for _, vd := range op.VariableDefinitions {
+		v, ok := vars[vd.Variable]
+		path := "$.variableValues." + vd.Variable
+		if !ok {
+			if vd.Type.NonNull && vd.DefaultValue == nil {
+				return &wire.Error{Code: wire.CodeValidationFailed, Path: path,
+					Message: fmt.Sprintf("expecting a value for non-nullable variable: %q", vd.Variable)}
+			}
+			b.WriteString("-;")
+			continue
+		}
+		if err := shapeValue(b, schema, vd.Type, v, path); err != nil {
+			return err
+		}
+		b.WriteByte(';')
+	}
+	return nil
+}
+
+func shapeValue(b *strings.Builder, schema *ast.Schema, t *ast.Type, v any, path string) error {
+	if v == nil {
+		if t.NonNull {
+			return &wire.Error{Code: wire.CodeValidationFailed, Path: path,
+				Message: fmt.Sprintf("unexpected null value for type %q", t.String())}
+		}
+		b.WriteByte('n')
+		return nil
+	}
+	if t.Elem != nil {
+		l, ok := v.([]any)
+		if !ok {
+			return shapeValue(b, schema, t.Elem, v, path)
+		}
+		def := schema.Types[baseName(t.Elem)]
+		scalarList := t.Elem.Elem == nil && def != nil && def.Kind == ast.Scalar && def.Name != "Boolean"
+		if !scalarList {
+			b.WriteByte('[')
+		}
+		for i, e := range l {
+			var sub strings.Builder
+			if err := shapeValue(&sub, schema, t.Elem, e, path+"["+strconv.Itoa(i)+"]"); err != nil {
+				return err
+			}
+			if !scalarList {
+				b.WriteString(sub.String())
+				b.WriteByte(',')
+			}
+		}
+		if scalarList {
+			b.WriteString("[v]")
+		} else {
+			b.WriteByte(']')
+		}
+		return nil
+	}
+	def := schema.Types[t.NamedType]
+	if def == nil {
+		b.WriteByte('v')
+		return nil
+	}
+	switch def.Kind {
+	case ast.Enum:
+		s, ok := v.(string)
+		if !ok || def.EnumValues.ForName(s) == nil {
+			return &wire.Error{Code: wire.CodeValidationFailed, Path: path,
+				Message: fmt.Sprintf("expected one of the values %s for type %q, but found %s", enumList(def), def.Name, jsonText(v))}
+		}
+		b.WriteString(s)
+	case ast.InputObject:
+		o, ok := v.(*wire.Object)
+		if !ok {
+			return &wire.Error{Code: wire.CodeValidationFailed, Path: path,
+				Message: fmt.Sprintf("expected an object for type %q, but found %s", def.Name, wire.Kind(v))}
+		}
+		b.WriteByte('{')
+		for i, k := range o.Keys {
+			f := def.Fields.ForName(k)
+			if f == nil {
+				return &wire.Error{Code: wire.CodeValidationFailed, Path: path + "." + k,
+					Message: fmt.Sprintf("field '%s' not found in type: '%s'", k, def.Name)}
+			}
+			b.WriteString(k)
+			b.WriteByte(':')
+			if err := shapeValue(b, schema, f.Type, o.Vals[i], path+"."+k); err != nil {
+				return err
+			}
+			b.WriteByte(',')
+		}
+		for _, f := range def.Fields {
+			if f.Type.NonNull && f.DefaultValue == nil {
+				if _, ok := o.Get(f.Name); !ok {
+					return &wire.Error{Code: wire.CodeValidationFailed, Path: path,
+						Message: fmt.Sprintf("missing required field '%s'", f.Name)}
+				}
+			}
+		}
+		b.WriteByte('}')
+	default:
+		if err := checkScalar(def.Name, v, path); err != nil {
+			return err
+		}
+		if def.Name == "Boolean" {
+			if v.(bool) {
+				b.WriteByte('t')
+			} else {
+				b.WriteByte('f')
+			}
+			return nil
+		}
+		b.WriteByte('v')
+	}
+	return nil
+}
+
+// checkScalar checks a variable's value for a built-in scalar. Postgres
+// scalars (bigint, numeric, uuid, jsonb, ...) accept any JSON value and are
+// checked by Postgres when cast, as in Hasura.
+func checkScalar(name string, v any, path string) error {
+	bad := func(want string) *wire.Error {
+		return &wire.Error{Code: wire.CodeParseFailed, Path: path,
+			Message: fmt.Sprintf("expected %s for type %q, but found %s", want, name, wire.Kind(v))}
+	}
+	switch name {
+	case "Int":
+		n, ok := v.(json.Number)
+		if !ok {
+			return bad("a 32-bit integer")
+		}
+		if _, err := strconv.ParseInt(string(n), 10, 32); err != nil {
+			return &wire.Error{Code: wire.CodeParseFailed, Path: path,
+				Message: fmt.Sprintf("The value %s lies outside the bounds or is not an integer.  Maybe it is a float, or is there integer overflow?", n)}
+		}
+	case "Float":
+		if _, ok := v.(json.Number); !ok {
+			return bad("a float")
+		}
+	case "String":
+		if _, ok := v.(string); !ok {
+			return bad("a string")
+		}
+	case "Boolean":
+		if _, ok := v.(bool); !ok {
+			return bad("a boolean")
+		}
+	case "ID":
+		switch v.(type) {
+		case string, json.Number:
+		default:
+			return bad("a String or a 32-bit integer")
+		}
+	}
+	return nil
+}
+
+func jsonText(v any) string {
+	b, _ := wire.Marshal(v)
+	return string(b)
+}
+
+func enumList(def *ast.Definition) string {
+	names := make([]string, len(def.EnumValues))
+	for i, e := range def.EnumValues {
+		names[i] = e.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func baseName(t *ast.Type) string {
+	for t.Elem != nil {
+		t = t.Elem
+	}
+	return t.NamedType
 }
