@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5"
@@ -48,6 +49,19 @@ type Config struct {
 	// HASGEN_SUBSCRIPTION_WORKERS and HASGEN_CHANGE_HINTS. Its DatabaseURL
 	// is DatabaseURL.
 	Live live.Config
+	// Limits are the defaults of the api_limits that the metadata does not
+	// set: HASGEN_DEPTH_LIMIT, HASGEN_NODE_LIMIT, HASGEN_BATCH_LIMIT and
+	// HASGEN_TIME_LIMIT (seconds), engine.DefaultLimits() when unset; 0
+	// turns one off. The time limit is also every pool connection's
+	// statement_timeout.
+	Limits engine.Limits
+	// MaxResponseSize bounds the JSON of one root field, in bytes
+	// (HASGEN_MAX_RESPONSE_SIZE, default 64 MiB): a larger one is refused
+	// as it arrives from Postgres, never buffered.
+	MaxResponseSize int
+	// BodyTimeout bounds the time to read a request body
+	// (HASGEN_BODY_READ_TIMEOUT, seconds, default 30).
+	BodyTimeout time.Duration
 	// Websocket: HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE (seconds, default 5)
 	// and HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT (seconds,
 	// default 3).
@@ -58,7 +72,8 @@ type Config struct {
 // usually os.Getenv) and then from command-line flags, which win. The
 // error names every variable with a bad value.
 func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
-	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info"}
+	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info",
+		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, BodyTimeout: 30 * time.Second}
 	env := envReader{getenv: getenv}
 	env.str(&cfg.DatabaseURL, "HASURA_GRAPHQL_DATABASE_URL", "DATABASE_URL")
 	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
@@ -75,6 +90,12 @@ func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
 	env.duration(&cfg.ConnIdleTimeout, "HASURA_GRAPHQL_PG_TIMEOUT", time.Second, 0)
 	env.str(&cfg.LogLevel, "HASGEN_LOG_LEVEL")
+	env.num(&cfg.Limits.Depth, "HASGEN_DEPTH_LIMIT", 0)
+	env.num(&cfg.Limits.Nodes, "HASGEN_NODE_LIMIT", 0)
+	env.num(&cfg.Limits.Batch, "HASGEN_BATCH_LIMIT", 0)
+	env.duration(&cfg.Limits.Time, "HASGEN_TIME_LIMIT", time.Second, 0)
+	env.num(&cfg.MaxResponseSize, "HASGEN_MAX_RESPONSE_SIZE", 0)
+	env.duration(&cfg.BodyTimeout, "HASGEN_BODY_READ_TIMEOUT", time.Second, 0)
 	env.duration(&cfg.Websocket.KeepAlive, "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE", time.Second, 1)
 	env.duration(&cfg.Websocket.InitTimeout, "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT", time.Second, 1)
 	env.duration(&cfg.Live.LiveInterval, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)

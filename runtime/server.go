@@ -19,7 +19,9 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -38,6 +40,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/transport"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -92,7 +95,19 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	if cfg.Tracer != nil {
 		pc.ConnConfig.Tracer = cfg.Tracer
 	}
+	if max := cfg.MaxResponseSize; max > 0 {
+		// A message larger than that (one root field's JSON) is an error
+		// before it is read: the connection is then closed.
+		pc.ConnConfig.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+			f := pgproto3.NewFrontend(r, w)
+			f.SetMaxBodyLen(max)
+			return f
+		}
+	}
 	rp := pc.ConnConfig.RuntimeParams
+	if cfg.Limits.Time > 0 && rp["statement_timeout"] == "" {
+		rp["statement_timeout"] = strconv.FormatInt(cfg.Limits.Time.Milliseconds(), 10)
+	}
 	if rp["timezone"] == "" {
 		rp["timezone"] = "UTC"
 	}
@@ -124,13 +139,18 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	limits, err := projectLimits(p, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Limits = limits.Global
 	pool, err := NewPool(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	e, err := engine.New(engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom,
-		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
+		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection, Limits: limits,
 	}, pool)
 	if err != nil {
 		pool.Close()
@@ -139,7 +159,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	m := metrics.New(pool)
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log}
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/graphql", transport.Endpoint(m.InstrumentHTTP(gql), wsh))
 	mux.Handle("/metrics", m.Handler())
@@ -156,6 +176,21 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle("/console", playground.Handler("hasgen", "/v1/graphql"))
 	}
 	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, poller: poller, ws: wsh}, nil
+}
+
+// projectLimits are the project's api_limits (schema/api_limits.json,
+// written by hasgen generate from the metadata's api_limits.yaml), over
+// the defaults.
+func projectLimits(p Project, defaults engine.Limits) (*engine.LimitSet, error) {
+	var b []byte
+	if p.Schemas != nil {
+		var err error
+		b, err = fs.ReadFile(p.Schemas, "api_limits.json")
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return engine.ParseLimits(b, defaults)
 }
 
 // Shutdown ends the websocket side gracefully: every subscription is
@@ -207,7 +242,7 @@ func Serve(ctx context.Context, cfg Config, p Project, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("serving", "addr", ln.Addr().String(), "graphql", "/v1/graphql")
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -18,17 +18,25 @@ import (
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/hasgen/hasgen/templates"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// newMutationEngineInProcess is the mutations fixture's engine, in process
-// only, with an optional custom schema.
-func newMutationEngineInProcess(t *testing.T, customSDL string, custom engine.CustomSchema) (*engine.Engine, *pgxpool.Pool) {
+// inProcessEngine is an engine over a fresh database of sqlFiles (paths
+// from the module root or absolute) and the permissions file config, in
+// process only; configure changes its configuration first. pool is its
+// pool; tr, when not nil, sees every statement.
+func inProcessEngine(t *testing.T, sqlFiles []string, config string, tr pgx.QueryTracer, configure func(*engine.Config)) (*engine.Engine, *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), mutSQL))
-	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), mutConfig)})
+	for i, f := range sqlFiles {
+		if !filepath.IsAbs(f) {
+			sqlFiles[i] = filepath.Join(repoRoot(t), f)
+		}
+	}
+	url := pgtest.NewDatabase(t, sqlFiles...)
+	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), config)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,13 +44,24 @@ func newMutationEngineInProcess(t *testing.T, customSDL string, custom engine.Cu
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.CustomSDL, cfg.Custom = customSDL, custom
-	pool := newPool(t, url, nil)
+	if configure != nil {
+		configure(&cfg)
+	}
+	pool := newPool(t, url, tr)
 	e, err := engine.New(cfg, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e, pool
+}
+
+// newMutationEngineInProcess is the mutations fixture's engine, in process
+// only, with an optional custom schema.
+func newMutationEngineInProcess(t *testing.T, customSDL string, custom engine.CustomSchema) (*engine.Engine, *pgxpool.Pool) {
+	t.Helper()
+	return inProcessEngine(t, []string{mutSQL}, mutConfig, nil, func(cfg *engine.Config) {
+		cfg.CustomSDL, cfg.Custom = customSDL, custom
+	})
 }
 
 func countRows(t *testing.T, pool *pgxpool.Pool, sql string) int {

@@ -432,7 +432,28 @@ func (c *compiler) param(v val, enc catalog.Encoding) catalog.Param {
 	if v.fromVar {
 		return catalog.Param{Var: v.name, Path: v.path, Encoding: enc}
 	}
+	if hasVariable(v.lit) {
+		// A list or object literal with variables inside ([$v, 3]): its
+		// value is known when the statement runs.
+		return catalog.Param{Literal: v.lit, Encoding: enc}
+	}
 	return catalog.Param{Const: literalConst(v.lit, enc), Encoding: enc}
+}
+
+// hasVariable reports whether a literal holds a variable at any depth.
+func hasVariable(v *ast.Value) bool {
+	if v == nil {
+		return false
+	}
+	if v.Kind == ast.Variable {
+		return true
+	}
+	for _, ch := range v.Children {
+		if hasVariable(ch.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 // literalConst turns a literal into the constant a Param binds.

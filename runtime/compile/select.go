@@ -16,6 +16,7 @@ package compile
 // identifiers are quoted; nothing from a request is spliced into the text.
 
 import (
+	"encoding/json"
 	"strconv"
 
 	"github.com/hasgen/hasgen/runtime/catalog"
@@ -314,7 +315,7 @@ func (c *compiler) object(fields []*collected, value func(i int, f *collected) f
 		keys[i] = f.alias
 		if f.field.Name == "__typename" {
 			name := f.field.ObjectDefinition.Name
-			vals[i] = func() { c.w.WriteString(catalog.QuoteLiteral(name)) }
+			vals[i] = func() { c.w.Write(catalog.QuoteLiteral(name), "::text") }
 		} else if vals[i] = value(i, f); vals[i] == nil {
 			vals[i] = func() { c.w.WriteString("NULL") }
 		}
@@ -348,12 +349,20 @@ func (c *compiler) columnValue(col *catalog.Column, b string, f *ast.Field, path
 
 // jsonObject writes a JSON object with keys in order, as row_to_json over
 // a sub-select: it keeps the order, has no argument limit (unlike
-// json_build_object's 100) and writes compact JSON.
+// json_build_object's 100) and writes compact JSON. Postgres cuts column
+// names at 63 bytes, so an object with a longer key is concatenated as
+// text instead, each key written as a literal.
 func (c *compiler) jsonObject(keys []string, vals []func()) {
 	w := c.w
 	if len(keys) == 0 {
 		w.WriteString("'{}'::json")
 		return
+	}
+	for _, k := range keys {
+		if len(k) > maxIdentifierLen {
+			c.jsonText(keys, vals)
+			return
+		}
 	}
 	e := w.Alias()
 	w.Write("(SELECT row_to_json(", e, ") FROM (SELECT ")
@@ -365,6 +374,26 @@ func (c *compiler) jsonObject(keys []string, vals []func()) {
 		w.Write(" AS ", catalog.QuoteIdent(k))
 	}
 	w.Write(") AS ", e, ")")
+}
+
+// maxIdentifierLen is Postgres's NAMEDATALEN - 1.
+const maxIdentifierLen = 63
+
+// jsonText writes a JSON object as the concatenation of its keys and its
+// values' JSON texts: '{"key":' || coalesce(to_json(v)::text, 'null') ...
+func (c *compiler) jsonText(keys []string, vals []func()) {
+	w := c.w
+	w.WriteString("('{' || ")
+	for i, k := range keys {
+		if i > 0 {
+			w.WriteString(" || ',' || ")
+		}
+		key, _ := json.Marshal(k)
+		w.Write(catalog.QuoteLiteral(string(key)+":"), " || coalesce(to_json(")
+		vals[i]()
+		w.WriteString(")::text, 'null')")
+	}
+	w.WriteString(" || '}')::json")
 }
 
 // base writes the innermost select of a table: the role's filter, where,

@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // DBError maps an error of running a statement to Hasura's codes; the
@@ -22,10 +24,15 @@ func DBError(err error, admin bool) error {
 	}
 	e := &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "database query error", Err: err}
 	var pgErr *pgconn.PgError
+	var tooLarge *pgproto3.ExceededMaxBodyLenErr
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &pgErr) && pgErr.Code == "57014":
+		e.Message = "the operation was cancelled: it exceeded its time limit"
 	case errors.As(err, &pgErr):
 		e.Code, e.Message = pgCode(pgErr, admin)
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &tooLarge):
+		e.Message = fmt.Sprintf("the response is larger than the limit of %d bytes", tooLarge.MaxExpectedBodyLen)
+	case errors.Is(err, context.Canceled):
 		e.Message = "the request was cancelled"
 	}
 	return e

@@ -27,7 +27,6 @@ import (
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/session"
-	lrucache "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -60,6 +59,9 @@ type Config struct {
 	StringifyNumeric bool
 	// DisableIntrospection refuses __schema and __type for non-admin roles.
 	DisableIntrospection bool
+	// Limits are the api_limits; nil is DefaultLimits() for every role but
+	// admin.
+	Limits *LimitSet
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -69,13 +71,11 @@ type Engine struct {
 	roles    map[string]*roleExec
 	noRole   *roleExec // a role with no permissions at all
 	pool     *pgxpool.Pool
+	limits   *LimitSet
 	// docs caches parsed and validated documents; each holds the plans
 	// compiled for it.
-	docs *lrucache.Cache[docKey, *document]
+	docs *docCache
 }
-
-// maxCachedDocuments bounds the document cache (least recently used go).
-const maxCachedDocuments = 4096
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
 // custom fields over it.
@@ -93,14 +93,19 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	docs, err := lrucache.New[docKey, *document](maxCachedDocuments)
+	docs, err := newDocCache(maxCachedDocuments, maxCachedDocumentBytes)
 	if err != nil {
 		return nil, err
+	}
+	limits := cfg.Limits
+	if limits == nil {
+		limits = &LimitSet{Global: DefaultLimits()}
 	}
 	e := &Engine{
 		compiler: compile.New(s, compile.Options{StringifyNumeric: cfg.StringifyNumeric}),
 		roles:    map[string]*roleExec{},
 		pool:     pool,
+		limits:   limits,
 		docs:     docs,
 	}
 	admin, err := e.loadRole(cfg, session.AdminRole, "full.graphqls")
@@ -183,6 +188,20 @@ func (e *Engine) Schema(role string) *ast.Schema { return e.role(role).schema }
 
 // Catalog returns the linked tables the engine compiles against.
 func (e *Engine) Catalog() *catalog.Schema { return e.compiler.Schema() }
+
+// Limits returns role's api_limits.
+func (e *Engine) Limits(role string) Limits { return e.limits.For(role) }
+
+// Cached returns how many documents the engine's cache holds, and how many
+// plans they hold together.
+func (e *Engine) Cached() (documents, plans int) {
+	for _, d := range e.docs.lru.Values() {
+		d.mu.Lock()
+		plans += len(d.plans)
+		d.mu.Unlock()
+	}
+	return e.docs.lru.Len(), plans
+}
 
 // Pool returns the pool the engine was built with (nil for none).
 func (e *Engine) Pool() *pgxpool.Pool { return e.pool }

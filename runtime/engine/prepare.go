@@ -26,6 +26,8 @@ type Prepared struct {
 	Operation ast.Operation
 	Plan      *compile.Plan
 	Vars      wire.Variables
+	// Limits are the role's api_limits; Run applies the time limit.
+	Limits Limits
 
 	role *roleExec
 }
@@ -123,18 +125,18 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 		d.plans[key] = plan
 		d.mu.Unlock()
 	}
-	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, role: r}, nil
+	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r}, nil
 }
 
 // document returns the parsed and validated document of a request,
 // computing it on first use.
 func (e *Engine) document(r *roleExec, req *wire.Request) *document {
 	key := docKey{r.name, req.OperationName, req.Query}
-	if d, ok := e.docs.Get(key); ok {
+	if d, ok := e.docs.get(key); ok {
 		return d
 	}
 	d := e.parse(r, req)
-	e.docs.Add(key, d)
+	e.docs.add(key, d)
 	return d
 }
 
@@ -143,6 +145,12 @@ func (e *Engine) parse(r *roleExec, req *wire.Request) *document {
 	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
 	if err != nil {
 		d.err = &wire.Error{Code: wire.CodeValidationFailed, Path: "$.query", Message: strings.TrimPrefix(err.Error(), "input:"), Err: err}
+		return d
+	}
+	// The cost first: validating and compiling a document is linear in
+	// its size with fragments expanded, which the limits bound.
+	if err := checkCost(e.limits.For(r.name), doc); err != nil {
+		d.err = err
 		return d
 	}
 	if err := validate(r.schema, doc); err != nil {

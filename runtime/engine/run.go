@@ -26,6 +26,12 @@ type DBTX interface {
 // it): nothing of a failed mutation was committed. ctx cancels the
 // statements. Subscriptions are run by package live instead.
 func (e *Engine) Run(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]byte, error) {
+	if p.Limits.Time > 0 {
+		// pgx cancels the running statement when the deadline passes.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.Limits.Time)
+		defer cancel()
+	}
 	switch p.Operation {
 	case ast.Subscription:
 		return dst, &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "subscriptions are served on the websocket endpoint"}

@@ -9,12 +9,13 @@ package transport
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/runtime/auth"
@@ -33,6 +34,8 @@ type Handler struct {
 	// DB is what requests run on: the server's pool.
 	DB  engine.DBTX
 	Log *slog.Logger
+	// BodyTimeout bounds the time to read a request's body; 0 is none.
+	BodyTimeout time.Duration
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -58,9 +61,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bodyPool.Put(buf)
+	rc := http.NewResponseController(w)
+	if h.BodyTimeout > 0 {
+		// A client sending its body a byte at a time holds a connection
+		// and a goroutine only this long.
+		rc.SetReadDeadline(time.Now().Add(h.BodyTimeout))
+	}
 	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1)); err != nil {
+		w.Header().Set("Connection", "close")
 		writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err}))
 		return
+	}
+	if h.BodyTimeout > 0 {
+		rc.SetReadDeadline(time.Time{}) // for the connection's next request
 	}
 	if buf.Len() > maxBody {
 		writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"}))
@@ -74,9 +87,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := session.With(r.Context(), s)
 	if len(body) > 0 && body[0] == '[' {
-		var reqs []wire.Request
-		if err := json.Unmarshal(body, &reqs); err != nil {
-			writeJSON(w, wire.AppendErrors(nil, wire.InvalidJSON(err)))
+		reqs, err := wire.DecodeBatch(body)
+		if err != nil {
+			writeJSON(w, wire.AppendErrors(nil, err))
+			return
+		}
+		if max := h.Engine.Limits(s.Role).Batch; max > 0 && len(reqs) > max {
+			writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$",
+				Message: fmt.Sprintf("the batch has %d operations, over the batch limit of %d", len(reqs), max)}))
 			return
 		}
 		out := make([]byte, 0, 1024)

@@ -620,9 +620,9 @@ func (c *wsConn) stopOp(id string) {
 // start runs an operation: a subscription until it is stopped, a query or
 // mutation once.
 func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
-	var req wire.Request
-	if len(payload) == 0 || json.Unmarshal(payload, &req) != nil {
-		c.proto.startFailed(c, op, &wire.Error{Code: wire.CodeBadRequest, Path: "$", Message: "the payload must be a GraphQL request: {query, variables, operationName}"})
+	req, err := wire.DecodeRequest(payload)
+	if len(payload) == 0 || err != nil {
+		c.proto.startFailed(c, op, &wire.Error{Code: wire.CodeBadRequest, Path: "$", Message: "the payload must be a GraphQL request: {query, variables, operationName}", Err: err})
 		return
 	}
 	c.mu.Lock()

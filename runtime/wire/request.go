@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -18,17 +18,49 @@ type Request struct {
 }
 
 // DecodeRequest reads a request body {"query", "operationName",
-// "variables", ...}, as encoding/json would, faster.
+// "variables", ...}. Keys match exactly (encoding/json would match them
+// in any case); other keys are ignored; a repeated key's last value wins.
+// Without a "query" key it is Hasura's parse-failed error.
 func DecodeRequest(b []byte) (Request, error) {
 	var r Request
 	if parseRequest(b, &r) {
 		return r, nil
 	}
 	r = Request{}
-	if err := json.Unmarshal(b, &r); err != nil {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
 		return Request{}, InvalidJSON(err)
 	}
+	if _, ok := m["query"]; !ok {
+		return Request{}, &Error{Code: CodeParseFailed, Path: "$", Message: `key "query" not found`}
+	}
+	for key, dst := range map[string]*string{"query": &r.Query, "operationName": &r.OperationName} {
+		if v, ok := m[key]; ok {
+			if err := json.Unmarshal(v, dst); err != nil {
+				return Request{}, InvalidJSON(fmt.Errorf("%s: %w", key, err))
+			}
+		}
+	}
+	if v, ok := m["variables"]; ok {
+		r.Variables = v
+	}
 	return r, nil
+}
+
+// DecodeBatch reads a batch body, a JSON array of requests.
+func DecodeBatch(b []byte) ([]Request, error) {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return nil, InvalidJSON(err)
+	}
+	reqs := make([]Request, len(raws))
+	for i, raw := range raws {
+		var err error
+		if reqs[i], err = DecodeRequest(raw); err != nil {
+			return nil, err
+		}
+	}
+	return reqs, nil
 }
 
 // InvalidJSON is the error of a request body that is not JSON.
@@ -49,8 +81,9 @@ func parseRequest(b []byte, r *Request) bool {
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return skipSpace(b, i+1) == len(b)
+		return false // no query: DecodeRequest says so
 	}
+	seenQuery := false
 	for {
 		if i >= len(b) || b[i] != '"' {
 			return false
@@ -82,29 +115,15 @@ func parseRequest(b []byte, r *Request) bool {
 				return false
 			}
 		}
-		// encoding/json matches field names without regard to case, with
-		// Unicode folding; only ASCII names are taken here.
-		for k := 0; k < len(key); k++ {
-			if key[k] >= utf8.RuneSelf {
-				return false
-			}
-		}
-		switch strings.ToLower(key) {
-		case "operationname":
-			key = "operationName"
-		default:
-			key = strings.ToLower(key)
-		}
+		// Keys match exactly, as in Hasura: {"QUERY": ...} has no query.
 		switch key {
 		case "query", "operationName":
-			if v[0] != '"' {
-				if string(v) != "null" {
-					return false
-				}
-				break // null leaves the field as it was, as in encoding/json
+			if v[0] != '"' && string(v) != "null" {
+				return false
 			}
+			// null is no value; of a repeated key, the last counts.
 			if key == "query" {
-				r.Query = str
+				r.Query, seenQuery = str, true
 			} else {
 				r.OperationName = str
 			}
@@ -116,7 +135,7 @@ func parseRequest(b []byte, r *Request) bool {
 			return false
 		}
 		if b[i] == '}' {
-			return skipSpace(b, i+1) == len(b)
+			return seenQuery && skipSpace(b, i+1) == len(b)
 		}
 		if b[i] != ',' {
 			return false
