@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"go/format"
 	"runtime/debug"
@@ -12,6 +13,7 @@ import (
 	"text/template"
 
 	"github.com/hasgen/hasgen"
+	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/templates"
 	"golang.org/x/mod/modfile"
@@ -108,6 +110,11 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	fs.generated["schema/schema.go"] = schemaGo
+	limits, err := apiLimitsFile(src, p.Metadata.APILimits)
+	if err != nil {
+		return nil, err
+	}
+	fs.generated["schema/api_limits.jsonc"] = limits
 
 	dbFiles, err := templates.DB(p, src)
 	if err != nil {
@@ -306,11 +313,25 @@ package schema
 
 import "embed"
 
-// FS holds full.graphqls and roles/<role>.graphqls.
+// FS holds full.graphqls, roles/<role>.graphqls and api_limits.jsonc.
 //
-{{if .Roles}}//go:embed full.graphqls roles{{else}}//go:embed full.graphqls{{end}}
+{{if .Roles}}//go:embed full.graphqls roles api_limits.jsonc{{else}}//go:embed full.graphqls api_limits.jsonc{{end}}
 var FS embed.FS
 `
+
+// apiLimitsFile is schema/api_limits.jsonc: the metadata's api_limits in
+// Hasura's JSON form ({} for none), after hasgen's header as // comments,
+// which the server skips.
+func apiLimitsFile(source string, l *metadata.APILimits) ([]byte, error) {
+	if l == nil {
+		l = &metadata.APILimits{}
+	}
+	b, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte("// "+headerLine+"\n// source: "+source+"\n"), append(b, '\n')...), nil
+}
 
 const sdlGoTmpl = `package graph
 

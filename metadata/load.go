@@ -105,6 +105,10 @@ func load(fsys fileSystem, root string, s *introspect.Schema) (*Metadata, error)
 		v.run(entries)
 		m.Tables = v.sorted()
 	}
+	_, slash := fsys.(ioFS)
+	if name := apiLimitsFile(root, slash); name != "" {
+		m.APILimits = l.apiLimits(name)
+	}
 	if len(l.errs) > 0 {
 		l.errs.sort()
 		return nil, l.errs

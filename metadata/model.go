@@ -15,6 +15,8 @@ type Metadata struct {
 	Source string
 	// Tables are the tracked tables, sorted by schema then name.
 	Tables []*Table
+	// APILimits is the metadata's api_limits.yaml, or nil.
+	APILimits *APILimits
 	// Warnings are things that were accepted but are worth saying: another
 	// database source that was ignored, keys hasgen reads but does not act
 	// on. They print like errors.

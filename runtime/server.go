@@ -18,6 +18,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -178,17 +179,20 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, poller: poller, ws: wsh}, nil
 }
 
-// projectLimits are the project's api_limits (schema/api_limits.json,
-// written by hasgen generate from the metadata's api_limits.yaml), over
-// the defaults.
+// projectLimits are the project's api_limits (schema/api_limits.jsonc,
+// written by hasgen generate from the metadata's api_limits.yaml: JSON
+// after // comment lines), over the defaults.
 func projectLimits(p Project, defaults engine.Limits) (*engine.LimitSet, error) {
 	var b []byte
 	if p.Schemas != nil {
 		var err error
-		b, err = fs.ReadFile(p.Schemas, "api_limits.json")
+		b, err = fs.ReadFile(p.Schemas, "api_limits.jsonc")
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
+	}
+	for bytes.HasPrefix(b, []byte("//")) {
+		_, b, _ = bytes.Cut(b, []byte("\n"))
 	}
 	return engine.ParseLimits(b, defaults)
 }

@@ -8,7 +8,7 @@ package schema
 
 import "embed"
 
-// FS holds full.graphqls and roles/<role>.graphqls.
+// FS holds full.graphqls, roles/<role>.graphqls and api_limits.jsonc.
 //
-//go:embed full.graphqls roles
+//go:embed full.graphqls roles api_limits.jsonc
 var FS embed.FS
