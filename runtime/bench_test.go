@@ -8,7 +8,10 @@ import (
 	"testing"
 
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/transport"
+	"github.com/hasgen/hasgen/runtime/wire"
 )
 
 // BenchmarkHandlerByPK is the whole HTTP handler for graphql-bench's
@@ -31,5 +34,40 @@ func BenchmarkHandlerByPK(b *testing.B) {
 		if w.Code != 200 {
 			b.Fatal(w.Code)
 		}
+	}
+}
+
+// BenchmarkRLS is graphql-bench's AlbumByPK run in process without and
+// with engine.RLS (hasura.user and a database role set for the request's
+// statements): the cost of defence in depth per request.
+func BenchmarkRLS(b *testing.B) {
+	for _, rls := range []*engine.RLS{nil, {}, {Role: "rls_bench"}} {
+		name := "off"
+		switch {
+		case rls != nil && rls.Role == "":
+			name = "hasura.user"
+		case rls != nil:
+			name = "hasura.user+role"
+		}
+		b.Run(name, func(b *testing.B) {
+			e, pool := inProcessEngine(b, chinookFiles(b), chinookConfig, nil, func(cfg *engine.Config) { cfg.RLS = rls })
+			ctx := context.Background()
+			user := pool.Config().ConnConfig.User
+			if _, err := pool.Exec(ctx, `DO $$ BEGIN CREATE ROLE rls_bench NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$; GRANT SELECT ON ALL TABLES IN SCHEMA public TO rls_bench; GRANT rls_bench TO "`+user+`"`); err != nil {
+				b.Fatal(err)
+			}
+			s := &session.Session{Role: session.AdminRole}
+			req := &wire.Request{Query: `query AlbumByPK { albums_by_pk(id: 1) { id title } }`}
+			var out []byte
+			for b.Loop() {
+				p, err := e.Prepare(ctx, s, req)
+				if err == nil {
+					out, err = e.Run(ctx, pool, p, out[:0])
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

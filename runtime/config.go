@@ -62,6 +62,12 @@ type Config struct {
 	// BodyTimeout bounds the time to read a request body
 	// (HASGEN_BODY_READ_TIMEOUT, seconds, default 30).
 	BodyTimeout time.Duration
+	// RLS turns on defence in depth with Postgres's row-level security
+	// (HASGEN_RLS=true): hasura.user is set for every request's
+	// statements; RLSRole (HASGEN_RLS_ROLE, which implies it) is the
+	// database role they run as.
+	RLS     bool
+	RLSRole string
 	// Websocket: HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE (seconds, default 5)
 	// and HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT (seconds,
 	// default 3).
@@ -96,6 +102,8 @@ func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	env.duration(&cfg.Limits.Time, "HASGEN_TIME_LIMIT", time.Second, 0)
 	env.num(&cfg.MaxResponseSize, "HASGEN_MAX_RESPONSE_SIZE", 0)
 	env.duration(&cfg.BodyTimeout, "HASGEN_BODY_READ_TIMEOUT", time.Second, 0)
+	env.boolean(&cfg.RLS, "HASGEN_RLS")
+	env.str(&cfg.RLSRole, "HASGEN_RLS_ROLE")
 	env.duration(&cfg.Websocket.KeepAlive, "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE", time.Second, 1)
 	env.duration(&cfg.Websocket.InitTimeout, "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT", time.Second, 1)
 	env.duration(&cfg.Live.LiveInterval, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)

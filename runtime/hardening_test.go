@@ -27,7 +27,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/wire"
 )
 
-func chinookFiles(t *testing.T) []string {
+func chinookFiles(t testing.TB) []string {
 	return []string{filepath.Join(repoRoot(t), "..", "shared", "datasets", "chinook-graphql-bench", "chinook_pg_serial_pk_proper_naming.sql")}
 }
 

@@ -149,9 +149,14 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	var rls *engine.RLS
+	if cfg.RLS || cfg.RLSRole != "" {
+		rls = &engine.RLS{Role: cfg.RLSRole}
+	}
 	e, err := engine.New(engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom,
-		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection, Limits: limits,
+		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
+		Limits: limits, RLS: rls,
 	}, pool)
 	if err != nil {
 		pool.Close()

@@ -27,7 +27,7 @@ import (
 // from the module root or absolute) and the permissions file config, in
 // process only; configure changes its configuration first. pool is its
 // pool; tr, when not nil, sees every statement.
-func inProcessEngine(t *testing.T, sqlFiles []string, config string, tr pgx.QueryTracer, configure func(*engine.Config)) (*engine.Engine, *pgxpool.Pool) {
+func inProcessEngine(t testing.TB, sqlFiles []string, config string, tr pgx.QueryTracer, configure func(*engine.Config)) (*engine.Engine, *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
 	for i, f := range sqlFiles {

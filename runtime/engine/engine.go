@@ -62,6 +62,10 @@ type Config struct {
 	// Limits are the api_limits; nil is DefaultLimits() for every role but
 	// admin.
 	Limits *LimitSet
+	// RLS, when not nil, runs every request's statements with the
+	// session in hasura.user (and, with RLS.Role, as that database role),
+	// so that the database's own row-level security checks them too.
+	RLS *RLS
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -72,6 +76,7 @@ type Engine struct {
 	noRole   *roleExec // a role with no permissions at all
 	pool     *pgxpool.Pool
 	limits   *LimitSet
+	rls      *RLS
 	// docs caches parsed and validated documents; each holds the plans
 	// compiled for it.
 	docs *docCache
@@ -106,6 +111,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		roles:    map[string]*roleExec{},
 		pool:     pool,
 		limits:   limits,
+		rls:      cfg.RLS,
 		docs:     docs,
 	}
 	admin, err := e.loadRole(cfg, session.AdminRole, "full.graphqls")

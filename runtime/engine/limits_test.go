@@ -76,4 +76,3 @@ func TestOperationCost(t *testing.T) {
 		}
 	}
 }
-

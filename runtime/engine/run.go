@@ -81,8 +81,9 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 		args = append(args, a)
 	}
 	var br pgx.BatchResults
-	if len(args) > 1 {
+	if len(args) > 1 || e.rls != nil {
 		batch := &pgx.Batch{}
+		e.rls.queue(batch, p.Session)
 		k := 0
 		for _, f := range p.Plan.Fields {
 			if f.Kind == compile.FieldQuery {
@@ -92,6 +93,9 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 		}
 		br = db.SendBatch(ctx, batch)
 		defer br.Close()
+		if err := e.rls.done(br); err != nil {
+			return dst, DBError(err, p.Session.IsAdmin())
+		}
 	}
 	dst = append(dst, `{"data":{`...)
 	k := 0
