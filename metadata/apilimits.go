@@ -3,25 +3,13 @@ package metadata
 import (
 	"path"
 	"path/filepath"
+
+	"github.com/hasgen/hasgen/runtime/wire"
 )
 
-// APILimits is the metadata's api_limits.yaml: Hasura's per-role limits of
-// a request. A nil *APILimits is none. The JSON form is Hasura's, which the
-// server reads (schema/api_limits.json).
-type APILimits struct {
-	Disabled   bool        `json:"disabled,omitempty"`
-	DepthLimit *LimitValue `json:"depth_limit,omitempty"`
-	NodeLimit  *LimitValue `json:"node_limit,omitempty"`
-	TimeLimit  *LimitValue `json:"time_limit,omitempty"`
-	BatchLimit *LimitValue `json:"batch_limit,omitempty"`
-}
-
-// LimitValue is one limit: a global value, and per-role values that
-// replace it.
-type LimitValue struct {
-	Global  *int           `json:"global,omitempty"`
-	PerRole map[string]int `json:"per_role,omitempty"`
-}
+// APILimits is the metadata's api_limits.yaml, in the form the server
+// reads.
+type APILimits = wire.APILimits
 
 // apiLimitsFile returns the api_limits.yaml beside the databases directory
 // of root (a metadata directory's databases/databases.yaml, or the old
@@ -79,34 +67,35 @@ func (l *loader) apiLimits(name string) *APILimits {
 			l.errorf(fl.keyPos, "", "api_limits.%s is not a key of api_limits", fl.key)
 		}
 	}
-	if *out == (APILimits{}) {
+	if !out.Disabled && out.DepthLimit == nil && out.NodeLimit == nil && out.TimeLimit == nil && out.BatchLimit == nil {
 		return nil
 	}
 	return out
 }
 
 // limitValue reads {global: N, per_role: {role: N}}.
-func (l *loader) limitValue(x ynode, ctx string) *LimitValue {
+func (l *loader) limitValue(x ynode, ctx string) *wire.LimitValue {
 	fields, ok := l.mapping(x, ctx, ctx)
 	if !ok {
 		return nil
 	}
-	v := &LimitValue{}
+	v := &wire.LimitValue{}
 	for _, fl := range fields {
 		switch fl.key {
 		case "global":
 			if n, ok := l.count(fl.val, ctx, "global"); ok {
-				v.Global = &n
+				f := float64(n)
+				v.Global = &f
 			}
 		case "per_role":
 			roles, ok := l.mapping(fl.val, ctx, "per_role")
 			if !ok {
 				continue
 			}
-			v.PerRole = map[string]int{}
+			v.PerRole = map[string]float64{}
 			for _, r := range roles {
 				if n, ok := l.count(r.val, ctx+".per_role", r.key); ok {
-					v.PerRole[r.key] = n
+					v.PerRole[r.key] = float64(n)
 				}
 			}
 		default:

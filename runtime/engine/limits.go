@@ -84,18 +84,7 @@ func ParseLimits(b []byte, defaults Limits) (*LimitSet, error) {
 	if len(b) == 0 {
 		return ls, nil
 	}
-	type option struct {
-		Global  *float64           `json:"global"`
-		PerRole map[string]float64 `json:"per_role"`
-	}
-	var raw struct {
-		Disabled   bool            `json:"disabled"`
-		DepthLimit *option         `json:"depth_limit"`
-		NodeLimit  *option         `json:"node_limit"`
-		TimeLimit  *option         `json:"time_limit"`
-		BatchLimit *option         `json:"batch_limit"`
-		RateLimit  json.RawMessage `json:"rate_limit"`
-	}
+	var raw wire.APILimits
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("api_limits: %w", err)
 	}
@@ -103,7 +92,7 @@ func ParseLimits(b []byte, defaults Limits) (*LimitSet, error) {
 		return nil, fmt.Errorf("api_limits: rate_limit is not supported by hasgen")
 	}
 	ls.Disabled = raw.Disabled
-	set := func(o *option, name string, put func(*Limits, float64)) error {
+	set := func(o *wire.LimitValue, name string, put func(*Limits, float64)) error {
 		if o == nil {
 			return nil
 		}
