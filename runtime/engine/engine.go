@@ -202,9 +202,7 @@ func (e *Engine) Limits(role string) Limits { return e.limits.For(role) }
 // plans they hold together.
 func (e *Engine) Cached() (documents, plans int) {
 	for _, d := range e.docs.lru.Values() {
-		d.mu.Lock()
-		plans += len(d.plans)
-		d.mu.Unlock()
+		plans += d.plans.Len()
 	}
 	return e.docs.lru.Len(), plans
 }

@@ -27,7 +27,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 	}
 	fields := p.Plan.Fields
 	if !p.Plan.Custom {
-		if err := mutate(ctx, db, e.rls, p, results, 0, len(fields)); err != nil {
+		if err := e.mutate(ctx, db, p, results, 0, len(fields)); err != nil {
 			return dst, err
 		}
 		return assemble(dst, p.Plan, results), nil
@@ -46,7 +46,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 			for hi < len(fields) && fields[hi].Kind != compile.FieldCustom {
 				hi++
 			}
-			err = mutate(ctx, tx, e.rls, p, results, lo, hi)
+			err = e.mutate(ctx, tx, p, results, lo, hi)
 		}
 		if err != nil {
 			return dst, err
@@ -64,7 +64,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 // Postgres runs as one implicit transaction (or inside db, when db is a
 // transaction). A failed permission check fails its statement, which rolls
 // everything back.
-func mutate(ctx context.Context, db DBTX, rls *RLS, p *Prepared, results [][]byte, lo, hi int) error {
+func (e *Engine) mutate(ctx context.Context, db DBTX, p *Prepared, results [][]byte, lo, hi int) error {
 	fields := p.Plan.Fields[lo:hi]
 	type stmt struct {
 		sql  string
@@ -85,9 +85,11 @@ func mutate(ctx context.Context, db DBTX, rls *RLS, p *Prepared, results [][]byt
 	}
 	admin := p.Session.IsAdmin()
 	roots := make([][]byte, len(stmts))
+	preludeSQL, preludeArgs := e.prelude(p)
+	prelude := preludeSQL != ""
 	switch {
 	case len(stmts) == 0:
-	case len(stmts) == 1 && rls == nil:
+	case len(stmts) == 1 && !prelude:
 		rows, err := db.Query(ctx, stmts[0].sql, stmts[0].args...)
 		if err != nil {
 			return DBError(err, admin)
@@ -97,14 +99,18 @@ func mutate(ctx context.Context, db DBTX, rls *RLS, p *Prepared, results [][]byt
 		}
 	default:
 		batch := &pgx.Batch{}
-		rls.queue(batch, p.Session)
+		if prelude {
+			batch.Queue(preludeSQL, preludeArgs...)
+		}
 		for _, st := range stmts {
 			batch.Queue(st.sql, st.args...)
 		}
 		br := db.SendBatch(ctx, batch)
-		if err := rls.done(br); err != nil {
-			br.Close()
-			return DBError(err, admin)
+		if prelude {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return DBError(err, admin)
+			}
 		}
 		for k := range stmts {
 			rows, err := br.Query()

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
+
+	lrucache "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/compile"
@@ -78,18 +79,16 @@ type docKey struct {
 }
 
 // document is a parsed and validated operation of one role, and the plans
-// compiled for it, by variable shape.
+// compiled for it, by variable shape, the least recently used out first
+// past maxPlansPerDocument (a client sending ever new variable shapes
+// makes them go, not grow).
 type document struct {
-	doc *ast.QueryDocument
-	op  *ast.OperationDefinition
-	err error
-
-	mu    sync.Mutex
-	plans map[string]*compile.Plan
+	doc   *ast.QueryDocument
+	op    *ast.OperationDefinition
+	err   error
+	plans *lrucache.Cache[string, *compile.Plan]
 }
 
-// maxPlansPerDocument bounds the plans of one document: a client sending
-// ever new variable shapes starts the cache over rather than growing it.
 const maxPlansPerDocument = 64
 
 // Prepare finds the role's document for req (parsing and validating it on
@@ -111,19 +110,12 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 		return nil, err
 	}
 	key := shape.String()
-	d.mu.Lock()
-	plan := d.plans[key]
-	d.mu.Unlock()
+	plan, _ := d.plans.Get(key)
 	if plan == nil {
 		if plan, err = e.compiler.Operation(r.name, d.doc, d.op, vars.Values); err != nil {
 			return nil, err
 		}
-		d.mu.Lock()
-		if len(d.plans) >= maxPlansPerDocument {
-			d.plans = map[string]*compile.Plan{}
-		}
-		d.plans[key] = plan
-		d.mu.Unlock()
+		d.plans.Add(key, plan)
 	}
 	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r}, nil
 }
@@ -141,7 +133,8 @@ func (e *Engine) document(r *roleExec, req *wire.Request) *document {
 }
 
 func (e *Engine) parse(r *roleExec, req *wire.Request) *document {
-	d := &document{plans: map[string]*compile.Plan{}}
+	plans, _ := lrucache.New[string, *compile.Plan](maxPlansPerDocument) // errors only for a size <= 0
+	d := &document{plans: plans}
 	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
 	if err != nil {
 		d.err = &wire.Error{Code: wire.CodeValidationFailed, Path: "$.query", Message: strings.TrimPrefix(err.Error(), "input:"), Err: err}

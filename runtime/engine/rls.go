@@ -2,9 +2,9 @@ package engine
 
 import (
 	"encoding/json"
+	"strconv"
 
 	"github.com/hasgen/hasgen/runtime/session"
-	"github.com/jackc/pgx/v5"
 )
 
 // RLS is defence in depth with Postgres's row-level security: every
@@ -12,38 +12,54 @@ import (
 // setting hasura.user (as Hasura sets it: policies read
 // current_setting('hasura.user')::json->>'x-hasura-user-id') and, when
 // Role is set, as that database role, so that the database's policies
-// check every row a second time. Both are set by one statement queued
-// before the request's in the same round trip, local to its transaction.
+// check every row a second time.
 type RLS struct {
 	// Role is the database role the statements run as (set_config('role'),
 	// which is SET LOCAL ROLE); empty keeps the connection's.
 	Role string
 }
 
-// queue queues the statement that sets the session for a batch's
-// transaction. A nil *RLS queues nothing.
-func (r *RLS) queue(b *pgx.Batch, s *session.Session) {
-	if r == nil {
-		return
+// prelude is the statement that sets, for the transaction of a request's
+// statements, what the request needs besides the connection's settings:
+// its role's statement_timeout when it differs from the global time limit
+// (every connection's), and with RLS hasura.user and the database role.
+// It is queued before the request's statements, in the same round trip;
+// sql is empty when nothing is needed.
+func (e *Engine) prelude(p *Prepared) (sql string, args []any) {
+	var settings []string
+	if t := p.Limits.Time; t > 0 && t != e.limits.Global.Time {
+		settings = append(settings, "statement_timeout")
+		args = append(args, strconv.FormatInt(t.Milliseconds(), 10))
 	}
+	if e.rls != nil {
+		settings = append(settings, "hasura.user")
+		args = append(args, hasuraUser(p.Session))
+		if e.rls.Role != "" {
+			settings = append(settings, "role")
+			args = append(args, e.rls.Role)
+		}
+	}
+	if len(settings) == 0 {
+		return "", nil
+	}
+	sql = "SELECT "
+	for i, s := range settings {
+		if i > 0 {
+			sql += ", "
+		}
+		sql += "set_config('" + s + "', $" + strconv.Itoa(i+1) + ", true)"
+	}
+	return sql, args
+}
+
+// hasuraUser is the session as Hasura passes it to Postgres: the session
+// variables, x-hasura-role included, as a JSON object.
+func hasuraUser(s *session.Session) string {
 	vars := make(map[string]string, len(s.Vars)+1)
 	for k, v := range s.Vars {
 		vars[k] = v
 	}
 	vars["x-hasura-role"] = s.Role
-	user, _ := json.Marshal(vars) // maps marshal with sorted keys
-	if r.Role == "" {
-		b.Queue(`SELECT set_config('hasura.user', $1, true)`, string(user))
-		return
-	}
-	b.Queue(`SELECT set_config('hasura.user', $1, true), set_config('role', $2, true)`, string(user), r.Role)
-}
-
-// done reads the result of what queue queued.
-func (r *RLS) done(br pgx.BatchResults) error {
-	if r == nil {
-		return nil
-	}
-	_, err := br.Exec()
-	return err
+	b, _ := json.Marshal(vars) // maps marshal with sorted keys
+	return string(b)
 }

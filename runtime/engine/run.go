@@ -81,9 +81,13 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 		args = append(args, a)
 	}
 	var br pgx.BatchResults
-	if len(args) > 1 || e.rls != nil {
+	preludeSQL, preludeArgs := e.prelude(p)
+	prelude := preludeSQL != ""
+	if len(args) > 1 || prelude {
 		batch := &pgx.Batch{}
-		e.rls.queue(batch, p.Session)
+		if prelude {
+			batch.Queue(preludeSQL, preludeArgs...)
+		}
 		k := 0
 		for _, f := range p.Plan.Fields {
 			if f.Kind == compile.FieldQuery {
@@ -93,8 +97,10 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 		}
 		br = db.SendBatch(ctx, batch)
 		defer br.Close()
-		if err := e.rls.done(br); err != nil {
-			return dst, DBError(err, p.Session.IsAdmin())
+		if prelude {
+			if _, err := br.Exec(); err != nil {
+				return dst, DBError(err, p.Session.IsAdmin())
+			}
 		}
 	}
 	dst = append(dst, `{"data":{`...)
