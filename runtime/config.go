@@ -140,8 +140,8 @@ func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	fl.SetOutput(&usage)
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fl.PrintDefaults()
-			return cfg, fmt.Errorf("usage:\n%s", usage.String())
+			// The flag set has written its usage (once) to usage.
+			return cfg, fmt.Errorf("%s", usage.String())
 		}
 		return cfg, err
 	}
