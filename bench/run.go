@@ -40,6 +40,7 @@ type contender struct {
 }
 
 func run(ctx context.Context, o options) error {
+	defer pgtest.Cleanup() // the built servers' directories
 	root, err := e2e.RepoRoot()
 	if err != nil {
 		return err

@@ -35,13 +35,7 @@ var shared struct {
 // Without it the cluster is still removed when the test binary exits.
 func Main(m *testing.M) int {
 	code := m.Run()
-	atExit.mu.Lock()
-	fs := atExit.fs
-	atExit.fs = nil
-	atExit.mu.Unlock()
-	for i := len(fs) - 1; i >= 0; i-- {
-		fs[i]()
-	}
+	Cleanup()
 	if shared.srv != nil {
 		if err := shared.srv.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -56,13 +50,25 @@ var atExit struct {
 	fs []func()
 }
 
-// AtExit registers f to run when the test binary's tests are done (Main),
-// last registered first: the removal of what tests share across the
-// process, such as built servers.
+// AtExit registers f to run when the test binary's tests are done (Main)
+// or a command calls Cleanup, last registered first: the removal of what
+// is shared across the process, such as built servers.
 func AtExit(f func()) {
 	atExit.mu.Lock()
 	atExit.fs = append(atExit.fs, f)
 	atExit.mu.Unlock()
+}
+
+// Cleanup runs what AtExit registered, last first, once: Main calls it; a
+// command that builds servers (a benchmark, hasgen dev) defers it.
+func Cleanup() {
+	atExit.mu.Lock()
+	fs := atExit.fs
+	atExit.fs = nil
+	atExit.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
 }
 
 // Shared returns this process's server: $DATABASE_URL's, or a throwaway

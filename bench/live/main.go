@@ -115,6 +115,7 @@ func raiseFileLimit() (uint64, error) {
 }
 
 func run(ctx context.Context, o options) error {
+	defer pgtest.Cleanup() // the built server's directory
 	limit, err := raiseFileLimit()
 	if err != nil {
 		return err
