@@ -2,9 +2,9 @@ package templates
 
 // The GraphQL schema a role sees, as SDL: full.graphqls for admin and
 // roles/<role>.graphqls for every other role. The runtime loads these files
-// to validate requests (runtime/engine.go), and its query compiler
-// (runtime/compile.go, boolexp.go, orderby.go) executes what they offer, so
-// every name here is one the compiler reads.
+// to validate requests (runtime/engine/prepare.go), and its query compiler
+// (runtime/compile: select.go, where.go, orderby.go) executes what they
+// offer, so every name here is one the compiler reads.
 //
 // The schema follows Hasura v2's hasura-default naming. The emitter first
 // collects definitions (types by name, each built once), then keeps those

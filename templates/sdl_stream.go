@@ -4,8 +4,8 @@ package templates
 // cursor, where) for each table whose select permission allows
 // select_stream (all of them for admin), with its input types
 // <t>_stream_cursor_input and <t>_stream_cursor_value_input and the enum
-// cursor_ordering, as Hasura v2 defines them. runtime/stream.go executes
-// them.
+// cursor_ordering, as Hasura v2 defines them. runtime/compile/stream.go
+// and runtime/live/stream.go execute them.
 
 import "github.com/hasgen/hasgen/model"
 
