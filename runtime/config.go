@@ -55,10 +55,14 @@ type Config struct {
 	// turns one off. The time limit is also every pool connection's
 	// statement_timeout.
 	Limits engine.Limits
-	// MaxResponseSize bounds the JSON of one root field, in bytes
-	// (HASGEN_MAX_RESPONSE_SIZE, default 64 MiB): a larger one is refused
-	// as it arrives from Postgres, never buffered.
+	// MaxResponseSize bounds a response, in bytes
+	// (HASGEN_MAX_RESPONSE_SIZE, default 64 MiB): one root field's JSON
+	// over it is refused as it arrives from Postgres, never buffered; a
+	// response or batch over it as it is assembled.
 	MaxResponseSize int
+	// MaxSQLSize bounds the SQL text of one compiled statement
+	// (HASGEN_MAX_SQL_SIZE, bytes, default 1 MiB): the cost of planning it.
+	MaxSQLSize int
 	// BodyTimeout bounds the time to read a request body
 	// (HASGEN_BODY_READ_TIMEOUT, seconds, default 30).
 	BodyTimeout time.Duration
@@ -79,7 +83,7 @@ type Config struct {
 // error names every variable with a bad value.
 func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info",
-		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, BodyTimeout: 30 * time.Second}
+		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second}
 	env := envReader{getenv: getenv}
 	env.str(&cfg.DatabaseURL, "HASURA_GRAPHQL_DATABASE_URL", "DATABASE_URL")
 	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
@@ -101,6 +105,7 @@ func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	env.num(&cfg.Limits.Batch, "HASGEN_BATCH_LIMIT", 0)
 	env.duration(&cfg.Limits.Time, "HASGEN_TIME_LIMIT", time.Second, 0)
 	env.num(&cfg.MaxResponseSize, "HASGEN_MAX_RESPONSE_SIZE", 0)
+	env.num(&cfg.MaxSQLSize, "HASGEN_MAX_SQL_SIZE", 0)
 	env.duration(&cfg.BodyTimeout, "HASGEN_BODY_READ_TIMEOUT", time.Second, 0)
 	env.boolean(&cfg.RLS, "HASGEN_RLS")
 	env.str(&cfg.RLSRole, "HASGEN_RLS_ROLE")

@@ -180,6 +180,42 @@ func TestPlanCacheBounded(t *testing.T) {
 	}
 }
 
+// TestDocumentCacheBounded: documents are counted by the memory they
+// hold (their syntax trees, about 40 bytes per byte of text), so 100
+// documents of 100 KB keep only what fits in the cache's 64 MiB.
+func TestDocumentCacheBounded(t *testing.T) {
+	e, _ := inProcessEngine(t, chinookFiles(t), chinookConfig, nil, nil)
+	s := &session.Session{Role: "customer", Vars: map[string]string{"x-hasura-user-id": "1"}}
+	for i := 0; i < 100; i++ {
+		var b strings.Builder
+		fmt.Fprintf(&b, "query Q%d { ", i)
+		for b.Len() < 100<<10 {
+			fmt.Fprintf(&b, "a%d: __typename ", b.Len())
+		}
+		b.WriteString("}")
+		e.Prepare(context.Background(), s, &wire.Request{Query: b.String()})
+	}
+	if docs, _ := e.Cached(); docs > 17 {
+		t.Fatalf("%d documents of 100 KB cached", docs)
+	}
+}
+
+// TestSQLSizeLimit: an operation within the node limit whose SQL would be
+// too costly to plan (an admin fragment bomb of 8 levels) is refused
+// before it runs.
+func TestSQLSizeLimit(t *testing.T) {
+	tr := &sqlTracer{}
+	e, _ := inProcessEngine(t, chinookFiles(t), chinookConfig, tr, func(cfg *engine.Config) { cfg.MaxSQLSize = 64 << 10 })
+	tr.take()
+	got := errorOf(t, e.Do(context.Background(), &session.Session{Role: session.AdminRole}, &wire.Request{Query: fragmentBomb(8)}))
+	if !strings.Contains(got.Message, "bytes of SQL, over the limit of 65536") || got.Path != "$.selectionSet.artists" {
+		t.Errorf("got %q at %s", got.Message, got.Path)
+	}
+	if sqls := tr.take(); len(sqls) > 0 {
+		t.Errorf("Postgres saw %d statements", len(sqls))
+	}
+}
+
 // TestRequestLimits over HTTP: request keys match exactly; a batch over
 // the batch limit is refused; a body sent too slowly is cut off.
 func TestRequestLimits(t *testing.T) {
@@ -229,6 +265,7 @@ func TestRequestLimits(t *testing.T) {
 func TestResultLimits(t *testing.T) {
 	e, _ := inProcessEngine(t, chinookFiles(t), chinookConfig, nil, func(cfg *engine.Config) {
 		cfg.Limits = &engine.LimitSet{Global: engine.DefaultLimits(), PerRole: map[string]engine.Limits{"employee": {Time: time.Millisecond}}}
+		cfg.MaxResponseSize = 20 << 10
 	})
 
 	ctx := context.Background()
@@ -253,6 +290,11 @@ func TestResultLimits(t *testing.T) {
 	_, err = run(admin, `{ tracks { name composer } }`)
 	if we := wire.First(err); we == nil || !strings.Contains(we.Message, "larger than the limit of 16384 bytes") {
 		t.Errorf("large result: %v", err)
+	}
+	// Root fields each under the pool's limit, together over the engine's.
+	_, err = run(admin, `{ a: albums { title } b: albums { title } }`)
+	if we := wire.First(err); we == nil || !strings.Contains(we.Message, "larger than the limit of 20480 bytes") {
+		t.Errorf("two fields: %v", err)
 	}
 	// The pool goes on after the connection it closed.
 	if out, err := run(admin, `{ albums(limit: 1) { id } }`); err != nil || out != `{"data":{"albums":[{"id":1}]}}` {

@@ -156,7 +156,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	e, err := engine.New(engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
-		Limits: limits, RLS: rls,
+		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 	}, pool)
 	if err != nil {
 		pool.Close()

@@ -62,6 +62,12 @@ type Config struct {
 	// Limits are the api_limits; nil is DefaultLimits() for every role but
 	// admin.
 	Limits *LimitSet
+	// MaxResponseSize bounds a request's response, in bytes; 0 is none.
+	// (One root field's is bounded by the pool: runtime.NewPool.)
+	MaxResponseSize int
+	// MaxSQLSize bounds the SQL text of one compiled statement, in bytes:
+	// the cost of planning it; 0 is none.
+	MaxSQLSize int
 	// RLS, when not nil, runs every request's statements with the
 	// session in hasura.user (and, with RLS.Role, as that database role),
 	// so that the database's own row-level security checks them too.
@@ -77,6 +83,8 @@ type Engine struct {
 	pool     *pgxpool.Pool
 	limits   *LimitSet
 	rls      *RLS
+	maxResp  int
+	maxSQL   int
 	// docs caches parsed and validated documents; each holds the plans
 	// compiled for it.
 	docs *docCache
@@ -112,6 +120,8 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		pool:     pool,
 		limits:   limits,
 		rls:      cfg.RLS,
+		maxResp:  cfg.MaxResponseSize,
+		maxSQL:   cfg.MaxSQLSize,
 		docs:     docs,
 	}
 	admin, err := e.loadRole(cfg, session.AdminRole, "full.graphqls")

@@ -217,15 +217,20 @@ func countText(n int64) string {
 	return fmt.Sprint(n)
 }
 
-// The document cache's bounds: documents, and bytes of query text (a
-// request may carry megabytes of it).
+// The document cache's bounds: documents, and an estimate of the memory
+// they hold (a request may carry megabytes of query text, and each
+// document keeps its syntax tree and its compiled plans).
 const (
 	maxCachedDocuments     = 4096
 	maxCachedDocumentBytes = 64 << 20
+	// astBytesPerByte estimates a parsed and validated document's memory
+	// per byte of its text (measured: about 35 for alias-heavy documents).
+	astBytesPerByte = 40
 )
 
 // docCache is the engine's cache of documents, least recently used first
-// out, bounded by entries and by the bytes of their query texts.
+// out, bounded by entries and by their estimated memory: the syntax tree
+// (astBytesPerByte per byte of text) and the SQL of their plans.
 type docCache struct {
 	lru      *lrucache.Cache[docKey, *document]
 	bytes    atomic.Int64
@@ -235,8 +240,8 @@ type docCache struct {
 func newDocCache(entries int, maxBytes int64) (*docCache, error) {
 	c := &docCache{maxBytes: maxBytes}
 	var err error
-	c.lru, err = lrucache.NewWithEvict(entries, func(k docKey, _ *document) {
-		c.bytes.Add(-int64(len(k.query)))
+	c.lru, err = lrucache.NewWithEvict(entries, func(_ docKey, d *document) {
+		c.bytes.Add(-d.size.Load())
 	})
 	return c, err
 }
@@ -245,15 +250,26 @@ func (c *docCache) get(k docKey) (*document, bool) { return c.lru.Get(k) }
 
 // add caches d; a document larger than the whole budget is not kept.
 func (c *docCache) add(k docKey, d *document) {
-	n := int64(len(k.query))
-	if n > c.maxBytes {
+	n := int64(len(k.query)) * astBytesPerByte
+	if n > c.maxBytes || c.lru.Contains(k) {
 		return
 	}
-	if c.lru.Contains(k) {
-		return
-	}
+	d.cache = c
+	d.size.Store(n)
 	c.bytes.Add(n)
 	c.lru.Add(k, d)
+	c.shrink()
+}
+
+// grow accounts for n more bytes held by d (a plan compiled for it).
+func (c *docCache) grow(d *document, n int64) {
+	d.size.Add(n)
+	c.bytes.Add(n)
+	c.shrink()
+}
+
+// shrink drops the least recently used documents while over budget.
+func (c *docCache) shrink() {
 	for c.bytes.Load() > c.maxBytes {
 		if _, _, ok := c.lru.RemoveOldest(); !ok {
 			return

@@ -30,7 +30,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 		if err := e.mutate(ctx, db, p, results, 0, len(fields)); err != nil {
 			return dst, err
 		}
-		return assemble(dst, p.Plan, results), nil
+		return e.assemble(dst, p.Plan, results)
 	}
 	tx, err := db.Begin(ctx)
 	if err != nil {
@@ -53,10 +53,14 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 		}
 		lo = hi
 	}
+	out, err := e.assemble(dst, p.Plan, results)
+	if err != nil {
+		return dst, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return dst, DBError(err, p.Session.IsAdmin())
 	}
-	return assemble(dst, p.Plan, results), nil
+	return out, nil
 }
 
 // mutate runs the statements of the mutation fields lo to hi (excluded):

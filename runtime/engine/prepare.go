@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	lrucache "github.com/hashicorp/golang-lru/v2"
 
@@ -87,9 +88,43 @@ type document struct {
 	op    *ast.OperationDefinition
 	err   error
 	plans *lrucache.Cache[string, *compile.Plan]
+	// size is the memory the cache counts for the document; cache is the
+	// cache holding it, nil when it is not cached.
+	size  atomic.Int64
+	cache *docCache
 }
 
 const maxPlansPerDocument = 64
+
+// checkSQLSize refuses a plan with a statement over the SQL size limit:
+// planning it would cost Postgres more than any application query needs.
+func (e *Engine) checkSQLSize(p *compile.Plan) error {
+	if e.maxSQL <= 0 {
+		return nil
+	}
+	for _, f := range p.Fields {
+		for _, st := range append([]compile.Statement{f.Statement}, f.Mutations...) {
+			if len(st.SQL) > e.maxSQL {
+				return &wire.Error{Code: wire.CodeValidationFailed, Path: "$.selectionSet." + f.Key,
+					Message: fmt.Sprintf("the field compiles to %d bytes of SQL, over the limit of %d", len(st.SQL), e.maxSQL)}
+			}
+		}
+	}
+	return nil
+}
+
+// planBytes estimates a plan's memory: its SQL texts, and as much again
+// for its parameters and the rest.
+func planBytes(p *compile.Plan) int64 {
+	var n int64
+	for _, f := range p.Fields {
+		n += int64(len(f.SQL))
+		for _, m := range f.Mutations {
+			n += int64(len(m.SQL))
+		}
+	}
+	return 2 * n
+}
 
 // Prepare finds the role's document for req (parsing and validating it on
 // first use), checks the variables and returns the plan for their shape
@@ -114,6 +149,12 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 	if plan == nil {
 		if plan, err = e.compiler.Operation(r.name, d.doc, d.op, vars.Values); err != nil {
 			return nil, err
+		}
+		if err := e.checkSQLSize(plan); err != nil {
+			return nil, err
+		}
+		if !d.plans.Contains(key) && d.cache != nil {
+			d.cache.grow(d, planBytes(plan))
 		}
 		d.plans.Add(key, plan)
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/session"
@@ -125,6 +126,9 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 			if err != nil {
 				return dst[:start], DBError(err, p.Session.IsAdmin())
 			}
+			if e.maxResp > 0 && len(dst)-start > e.maxResp {
+				return dst[:start], e.tooLarge()
+			}
 		default:
 			dst = appendValue(dst, custom[i])
 		}
@@ -136,6 +140,14 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 	}
 	return append(dst, "}}"...), nil
 }
+
+// tooLarge is the error of a response over the response size limit.
+func (e *Engine) tooLarge() error {
+	return &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: fmt.Sprintf("the response is larger than the limit of %d bytes", e.maxResp)}
+}
+
+// MaxResponseSize is the limit of a response's size (0: none).
+func (e *Engine) MaxResponseSize() int { return e.maxResp }
 
 // appendJSON appends the one JSON column of a statement's row, or null for
 // no row or NULL.
@@ -152,8 +164,18 @@ func appendJSON(dst []byte, rows pgx.Rows) ([]byte, error) {
 }
 
 // assemble appends {"data": {...}} from the fields' JSON, in response
-// order; a field without a value is null.
-func assemble(b []byte, p *compile.Plan, results [][]byte) []byte {
+// order; a field without a value is null. Over the response size limit it
+// is an error.
+func (e *Engine) assemble(b []byte, p *compile.Plan, results [][]byte) ([]byte, error) {
+	if e.maxResp > 0 {
+		n := 0
+		for _, r := range results {
+			n += len(r)
+		}
+		if n > e.maxResp {
+			return b, e.tooLarge()
+		}
+	}
 	b = append(b, `{"data":{`...)
 	for i, f := range p.Fields {
 		b = appendKey(b, i, f.Key)
@@ -163,7 +185,7 @@ func assemble(b []byte, p *compile.Plan, results [][]byte) []byte {
 			b = appendValue(b, results[i])
 		}
 	}
-	return append(b, "}}"...)
+	return append(b, "}}"...), nil
 }
 
 // appendKey appends the i-th response key of an object (a GraphQL name:

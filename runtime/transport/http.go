@@ -104,6 +104,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				out = append(out, ',')
 			}
 			out = h.serve(ctx, s, &reqs[i], out)
+			if max := h.Engine.MaxResponseSize(); max > 0 && len(out) > max {
+				writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$",
+					Message: fmt.Sprintf("the batch's response is larger than the limit of %d bytes", max)}))
+				return
+			}
 		}
 		writeJSON(w, append(out, ']'))
 		return
@@ -122,7 +127,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve prepares and runs one request, appending its response to dst.
+// The role's time limit runs from here, preparing included.
 func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte) []byte {
+	if t := h.Engine.Limits(s.Role).Time; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
 	p, err := h.Engine.Prepare(ctx, s, req)
 	if err == nil {
 		dst, err = h.Engine.Run(ctx, h.DB, p, dst)
