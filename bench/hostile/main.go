@@ -13,8 +13,10 @@
 // fragment bombs, slow bodies, huge responses, 10,000-alias requests,
 // batches, deep queries, and a trickle of normal queries whose answers
 // must not change. Meanwhile it polls /healthz every 100 ms (each poll on
-// a new connection, 1 s to answer), samples the server's RSS every 250 ms
-// and Postgres's memory and a SELECT 1 every second (watch.go).
+// a new connection, 1 s to answer), and in the same way a control process
+// whose /healthz only pings Postgres (control.go: what the busy machine
+// alone does to a poll), samples the server's RSS every 250 ms and
+// Postgres's memory and a SELECT 1 every second (watch.go).
 //
 // At the end it prints what was sent, how each kind of request was
 // answered, the health figures and the memory peaks (report.go). It exits
@@ -61,6 +63,13 @@ type options struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "control" {
+		if err := control(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	var o options
 	flag.DurationVar(&o.duration, "duration", 60*time.Second, "how long the attacks run")
 	flag.DurationVar(&o.grace, "grace", 65*time.Second, "time given to requests still in flight at the end before they are cancelled (above the server's 60 s time limit, so that each gets the server's answer)")
@@ -158,8 +167,13 @@ func run(ctx context.Context, o options) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("normal queries before the attacks: %w", err)
 	}
+	controlURL, stopControl, err := startControl(ctx, url)
+	if err != nil {
+		return false, err
+	}
+	defer stopControl()
 	busy := &inFlight{}
-	w, err := startWatch(ctx, srv.URL, srv.PID(), url, busy)
+	w, err := startWatch(ctx, srv.URL, controlURL, srv.PID(), url, busy)
 	if err != nil {
 		return false, err
 	}

@@ -34,7 +34,7 @@ func (r report) normalFailures() int {
 // answered in time, Postgres answered every SELECT 1, every normal query
 // was answered correctly, and the server still runs.
 func (r report) passed() bool {
-	return r.watch.healthFailed == 0 && r.watch.pgFailed == 0 && r.normalFailures() == 0 && r.alive
+	return r.watch.health.failed == 0 && r.watch.pgFailed == 0 && r.normalFailures() == 0 && r.alive
 }
 
 func (r report) print(w io.Writer) {
@@ -65,13 +65,9 @@ func (r report) print(w io.Writer) {
 
 	s := r.watch
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "- /healthz: %d answered OK, %d failed", s.healthOK, s.healthFailed)
-	if len(s.healthFailures) > 0 {
-		fmt.Fprintf(w, " (%s)", counts(s.healthFailures))
-	}
-	fmt.Fprintf(w, "; max latency %s; %d took over 100 ms\n", s.healthMax.Round(time.Millisecond), s.healthSlow)
-	for _, f := range s.healthLog {
-		fmt.Fprintf(w, "  - at %s: %s; in flight: %s\n", f.at.Round(100*time.Millisecond), f.reason, f.busy)
+	printHealth(w, "/healthz", s.health, true)
+	if s.control.ok+s.control.failed > 0 {
+		printHealth(w, "control /healthz (a trivial Go process that pings the same Postgres)", s.control, false)
 	}
 	if secs := s.cpuElapsed.Seconds(); secs > 0 {
 		fmt.Fprintf(w, "- CPU over %s, in %% of one core: server %.0f%%, Postgres %.0f%%, this load generator %.0f%%, whole machine %.0f%% of %d00%%\n",
@@ -100,6 +96,26 @@ func (r report) print(w io.Writer) {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(w, "\n%s\n", verdict)
+}
+
+// printHealth prints one /healthz's polls, and with log the first
+// failures.
+func printHealth(w io.Writer, name string, h healthStats, log bool) {
+	fmt.Fprintf(w, "- %s: %d answered OK, %d failed", name, h.ok, h.failed)
+	if len(h.failures) > 0 {
+		fmt.Fprintf(w, " (%s)", counts(h.failures))
+	}
+	fmt.Fprintf(w, "; max latency %s; %d took over 100 ms\n", h.max.Round(time.Millisecond), h.slow)
+	if !log {
+		return
+	}
+	for i, f := range h.log {
+		if i == 10 {
+			fmt.Fprintf(w, "  - … %d more\n", h.failed-i)
+			break
+		}
+		fmt.Fprintf(w, "  - at %s: %s; in flight: %s\n", f.at.Round(100*time.Millisecond), f.reason, f.busy)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -38,13 +38,10 @@ type watch struct {
 
 // watchStats are the figures of the watchers.
 type watchStats struct {
-	healthOK, healthFailed int
-	healthFailures         map[string]int
-	healthMax              time.Duration
-	healthSlow             int // polls answered in more than 100 ms
-	// healthLog is the first failed polls: when, why, and what was in
-	// flight then.
-	healthLog []healthFailure
+	// health is the server's /healthz; control is a trivial process's
+	// (hostile control), polled the same way: what the machine alone
+	// does to a poll's latency.
+	health, control healthStats
 
 	rssPeak, rssLast int64 // the server's VmRSS
 	rssSamples       int
@@ -60,6 +57,17 @@ type watchStats struct {
 	pgMemLast      int64
 }
 
+// healthStats are the polls of one /healthz.
+type healthStats struct {
+	ok, failed int
+	failures   map[string]int
+	max        time.Duration
+	slow       int // polls answered in more than 100 ms
+	// log is the first failed polls: when, why, and what was in flight
+	// then.
+	log []healthFailure
+}
+
 // healthFailure is one failed /healthz poll.
 type healthFailure struct {
 	at     time.Duration // since the watch started
@@ -67,13 +75,13 @@ type healthFailure struct {
 	busy   string // the attacks in flight
 }
 
-// maxHealthLog bounds watchStats.healthLog.
+// maxHealthLog bounds healthStats.log.
 const maxHealthLog = 30
 
-// startWatch starts the watchers of the server at base (process pid) and
-// the database at dbURL.
-// busy names the requests in flight when a poll fails.
-func startWatch(ctx context.Context, base string, pid int, dbURL string, busy fmt.Stringer) (*watch, error) {
+// startWatch starts the watchers of the server at base (process pid), the
+// control at controlURL (none if empty) and the database at dbURL. busy
+// names the requests in flight when a poll fails.
+func startWatch(ctx context.Context, base, controlURL string, pid int, dbURL string, busy fmt.Stringer) (*watch, error) {
 	conn, err := pgConnect(ctx, dbURL)
 	if err != nil {
 		return nil, fmt.Errorf("watch: connect to Postgres: %w", err)
@@ -87,10 +95,15 @@ func startWatch(ctx context.Context, base string, pid int, dbURL string, busy fm
 	ctx, cancel := context.WithCancel(ctx)
 	w := &watch{cancel: cancel, busy: busy, start: time.Now(), pid: pid, postmaster: postmaster}
 	w.cpu0 = w.cpuNow()
-	w.healthFailures = map[string]int{}
+	w.health.failures = map[string]int{}
+	w.control.failures = map[string]int{}
 	w.pgFailures = map[string]int{}
 	w.wg.Add(3)
-	go func() { defer w.wg.Done(); w.health(ctx, base) }()
+	go func() { defer w.wg.Done(); w.poll(ctx, base, &w.health) }()
+	if controlURL != "" {
+		w.wg.Add(1)
+		go func() { defer w.wg.Done(); w.poll(ctx, controlURL, &w.control) }()
+	}
 	go func() { defer w.wg.Done(); w.memory(ctx, pid) }()
 	go func() { defer w.wg.Done(); w.postgres(ctx, conn, dbURL, postmaster) }()
 	return w, nil
@@ -169,16 +182,17 @@ func machineBusy() float64 {
 func (w *watch) line() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return fmt.Sprintf("server RSS %s (peak %s); /healthz %d ok, %d failed, max %s; Postgres memory %s, %d failed SELECT 1",
-		mb(w.rssLast), mb(w.rssPeak), w.healthOK, w.healthFailed, w.healthMax.Round(time.Millisecond), mb(w.pgMemLast), w.pgFailed)
+	return fmt.Sprintf("server RSS %s (peak %s); /healthz %d ok, %d failed, max %s (control: max %s); Postgres memory %s, %d failed SELECT 1",
+		mb(w.rssLast), mb(w.rssPeak), w.health.ok, w.health.failed, w.health.max.Round(time.Millisecond),
+		w.control.max.Round(time.Millisecond), mb(w.pgMemLast), w.pgFailed)
 }
 
 func mb(b int64) string { return fmt.Sprintf("%.0f MB", float64(b)/1e6) }
 
-// health polls /healthz every 100 ms, each poll on a new connection (as
-// a load balancer's probe comes), one at a time: a slow poll delays the
-// next.
-func (w *watch) health(ctx context.Context, base string) {
+// poll polls base's /healthz every 100 ms into st, each poll on a new
+// connection (as a load balancer's probe comes), one at a time: a slow
+// poll delays the next.
+func (w *watch) poll(ctx context.Context, base string, st *healthStats) {
 	hc := &http.Client{Timeout: healthTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -219,21 +233,21 @@ func (w *watch) health(ctx context.Context, base string) {
 			return // the poll was cut by the end of the watch
 		}
 		w.mu.Lock()
-		w.healthMax = max(w.healthMax, d)
+		st.max = max(st.max, d)
 		if d > 100*time.Millisecond {
-			w.healthSlow++
+			st.slow++
 		}
 		if failure == "" {
-			w.healthOK++
+			st.ok++
 		} else {
-			w.healthFailed++
-			w.healthFailures[failure]++
-			if len(w.healthLog) < maxHealthLog {
+			st.failed++
+			st.failures[failure]++
+			if len(st.log) < maxHealthLog {
 				reason := failure
 				if connected > 0 {
 					reason += fmt.Sprintf(" (connected after %s)", connected.Round(time.Millisecond))
 				}
-				w.healthLog = append(w.healthLog, healthFailure{at: start.Sub(w.start), reason: reason, busy: w.busy.String()})
+				st.log = append(st.log, healthFailure{at: start.Sub(w.start), reason: reason, busy: w.busy.String()})
 			}
 		}
 		w.mu.Unlock()
