@@ -134,6 +134,7 @@ func attacks(o options) []attack {
 		{name: "batch", doc: "HTTP batches of many operations: anonymous over the batch limit of 100, admin", workers: 2, run: batches},
 		{name: "deep", doc: "nested queries over the depth limit of 15 (anonymous, customer 5), and deep as admin (no depth limit)", workers: 3, run: deep},
 	}
+	as = append(as, attack{name: "cache", doc: "anonymous: a new 999-alias document (37 KB, 1,998 fields) each time, filling the document cache", workers: 1, run: cacheFill})
 	as = append(as, attack{name: "fanout", doc: "anonymous: 499 relationship fields side by side in one root field, just under the node limit", workers: 1, run: fanout})
 	if o.wideAliases > 0 {
 		n := o.wideAliases
@@ -335,6 +336,18 @@ func aliasQuery(n int, tag string) string {
 	b.WriteString(" }")
 	b.WriteString(tag)
 	return b.String()
+}
+
+// cacheFill sends anonymous documents of 999 aliased root fields, each
+// text new: every one is parsed, validated, compiled and cached. The
+// document cache is bounded by the bytes of the texts (64 MiB), while
+// what it keeps of each (the syntax tree, the plan and its 999
+// statements) is many times larger.
+func cacheFill(ctx context.Context, e *attackEnv, worker int) {
+	e.loop(ctx, "cache", 0, maxRequests, func(ctx context.Context, i int) {
+		a := e.c.post(ctx, anonymous, requestBody(aliasQuery(999, e.tag()), nil), 4096)
+		e.t.record("cache anonymous", a)
+	})
 }
 
 // aliases sends operations of 10,000 aliases (20,000 fields, over the

@@ -73,7 +73,8 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "- CPU over %s, in %% of one core: server %.0f%%, Postgres %.0f%%, this load generator %.0f%%, whole machine %.0f%% of %d00%%\n",
 			s.cpuElapsed.Round(time.Second), s.cpu.server/secs*100, s.cpu.postgres/secs*100, s.cpu.self/secs*100, s.cpu.machine/secs*100, runtime.NumCPU())
 	}
-	fmt.Fprintf(w, "- server RSS: idle %s, peak %s, final %s (%d samples)\n", mb(r.idleRSS), mb(s.rssPeak), mb(s.rssLast), s.rssSamples)
+	fmt.Fprintf(w, "- server RSS: idle %s, peak %s, final %s (%d samples); live heap (at its last GC): peak %s, final %s\n",
+		mb(r.idleRSS), mb(s.rssPeak), mb(s.rssLast), s.rssSamples, mb(s.heapPeak), mb(s.heapLast))
 	if s.pgMemPeak > 0 {
 		fmt.Fprintf(w, "- Postgres memory (PSS of all its processes): peak %s, final %s\n", mb(s.pgMemPeak), mb(s.pgMemLast))
 	}

@@ -5,6 +5,7 @@ package main
 // second a SELECT 1 on a connection of their own and Postgres's memory.
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -45,6 +46,11 @@ type watchStats struct {
 
 	rssPeak, rssLast int64 // the server's VmRSS
 	rssSamples       int
+	// heapPeak and heapLast are the server's live heap at its last
+	// garbage collection (go_gc_heap_live_bytes of its /metrics, read
+	// every second): what it keeps, as against garbage not yet collected
+	// or returned.
+	heapPeak, heapLast int64
 
 	// cpu is the CPU time over the watch, in seconds: the server,
 	// Postgres, this process, and the whole machine (busy, all cores).
@@ -104,7 +110,7 @@ func startWatch(ctx context.Context, base, controlURL string, pid int, dbURL str
 		w.wg.Add(1)
 		go func() { defer w.wg.Done(); w.poll(ctx, controlURL, &w.control) }()
 	}
-	go func() { defer w.wg.Done(); w.memory(ctx, pid) }()
+	go func() { defer w.wg.Done(); w.memory(ctx, base, pid) }()
 	go func() { defer w.wg.Done(); w.postgres(ctx, conn, dbURL, postmaster) }()
 	return w, nil
 }
@@ -182,8 +188,8 @@ func machineBusy() float64 {
 func (w *watch) line() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return fmt.Sprintf("server RSS %s (peak %s); /healthz %d ok, %d failed, max %s (control: max %s); Postgres memory %s, %d failed SELECT 1",
-		mb(w.rssLast), mb(w.rssPeak), w.health.ok, w.health.failed, w.health.max.Round(time.Millisecond),
+	return fmt.Sprintf("server RSS %s (peak %s), live heap %s; /healthz %d ok, %d failed, max %s (control: max %s); Postgres memory %s, %d failed SELECT 1",
+		mb(w.rssLast), mb(w.rssPeak), mb(w.heapLast), w.health.ok, w.health.failed, w.health.max.Round(time.Millisecond),
 		w.control.max.Round(time.Millisecond), mb(w.pgMemLast), w.pgFailed)
 }
 
@@ -254,17 +260,27 @@ func (w *watch) poll(ctx context.Context, base string, st *healthStats) {
 	}
 }
 
-// memory samples the server's RSS every 250 ms.
-func (w *watch) memory(ctx context.Context, pid int) {
+// memory samples the server's RSS every 250 ms, and its live heap every
+// second.
+func (w *watch) memory(ctx context.Context, base string, pid int) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
-	for {
+	mc := &http.Client{Timeout: 2 * time.Second}
+	for i := 0; ; i++ {
 		rss := rssBytes(pid)
+		heap := int64(-1)
+		if i%4 == 0 {
+			heap = liveHeap(mc, base)
+		}
 		w.mu.Lock()
 		if rss > 0 {
 			w.rssLast = rss
 			w.rssPeak = max(w.rssPeak, rss)
 			w.rssSamples++
+		}
+		if heap >= 0 {
+			w.heapLast = heap
+			w.heapPeak = max(w.heapPeak, heap)
 		}
 		w.mu.Unlock()
 		select {
@@ -328,6 +344,28 @@ func (w *watch) postgres(ctx context.Context, conn *pgx.Conn, dbURL string, post
 		w.pgMemPeak = max(w.pgMemPeak, mem)
 		w.mu.Unlock()
 	}
+}
+
+// liveHeap reads go_gc_heap_live_bytes from the server's /metrics; -1
+// when it cannot.
+func liveHeap(c *http.Client, base string) int64 {
+	resp, err := c.Get(base + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_gc_heap_live_bytes "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return -1
+			}
+			return int64(f)
+		}
+	}
+	return -1
 }
 
 // rssBytes is a process's VmRSS (/proc/pid/status), 0 if it is gone.
