@@ -192,6 +192,7 @@ func run(ctx context.Context, o options) (bool, error) {
 
 	// Loops start no request after end; a request in flight at end gets
 	// grace, then its context is cancelled.
+	loadStart := loadAverage()
 	start := time.Now()
 	end := start.Add(o.duration)
 	reqCtx, cancel := context.WithCancel(ctx)
@@ -236,7 +237,7 @@ wait:
 
 	r := report{
 		o: o, elapsed: elapsed, tally: t, watch: ws, idleRSS: idleRSS, alive: alive,
-		logs: summarizeLogs(srv.Logs()),
+		logs: summarizeLogs(srv.Logs()), loadStart: loadStart,
 	}
 	r.print(os.Stdout)
 	if ctx.Err() != nil {

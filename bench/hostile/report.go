@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -22,6 +23,18 @@ type report struct {
 	idleRSS int64
 	alive   bool
 	logs    []logLine
+	// loadStart is the machine's load average when the attacks started.
+	loadStart string
+}
+
+// loadAverage is the machine's 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // normalFailures is the number of normal queries not answered correctly.
@@ -40,7 +53,8 @@ func (r report) passed() bool {
 func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n## hostile: %s of attacks (%s with the in-flight tail), %d CPUs, %s\n\n",
 		r.o.duration, r.elapsed.Round(time.Second), runtime.NumCPU(), runtime.Version())
-	fmt.Fprintf(w, "Server: HASGEN_MAX_RESPONSE_SIZE=%d, other limits at their defaults.\n\n", r.o.responseCap)
+	fmt.Fprintf(w, "Command: `go run ./bench/hostile %s`; server: HASGEN_MAX_RESPONSE_SIZE=%d, other limits at their defaults; load average %s at the start, %s at the end.\n\n",
+		strings.Join(os.Args[1:], " "), r.o.responseCap, r.loadStart, loadAverage())
 
 	fmt.Fprintln(w, "| requests | sent | answered | count | max time | max bytes |")
 	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|")
