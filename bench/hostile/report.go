@@ -53,8 +53,8 @@ func (r report) passed() bool {
 func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n## hostile: %s of attacks (%s with the in-flight tail), %d CPUs, %s\n\n",
 		r.o.duration, r.elapsed.Round(time.Second), runtime.NumCPU(), runtime.Version())
-	fmt.Fprintf(w, "Command: `go run ./bench/hostile %s`; server: HASGEN_MAX_RESPONSE_SIZE=%d, other limits at their defaults; load average %s at the start, %s at the end.\n\n",
-		strings.Join(os.Args[1:], " "), r.o.responseCap, r.loadStart, loadAverage())
+	fmt.Fprintf(w, "Command: `%s`; server: HASGEN_MAX_RESPONSE_SIZE=%d, other limits at their defaults; load average %s at the start, %s at the end.\n\n",
+		strings.Join(append([]string{"go run ./bench/hostile"}, os.Args[1:]...), " "), r.o.responseCap, r.loadStart, loadAverage())
 
 	fmt.Fprintln(w, "| requests | sent | answered | count | max time | max bytes |")
 	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|")
