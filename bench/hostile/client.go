@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -251,18 +250,6 @@ func (t *tally) add(kind, class, example string, latency time.Duration, n int64)
 func (t *tally) record(kind string, a answer) {
 	c, ex := a.class()
 	t.add(kind, c, ex, a.latency, a.bytes)
-}
-
-// names returns the kinds in order.
-func (t *tally) names() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var out []string
-	for n := range t.kinds {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // count returns the requests of the kinds whose names start with prefix
