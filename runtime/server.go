@@ -125,6 +125,7 @@ type Server struct {
 	// Metrics are served on /metrics.
 	Metrics *metrics.Metrics
 	pool    *pgxpool.Pool
+	health  *pgxpool.Pool
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
 }
@@ -149,6 +150,15 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	// /healthz pings on a connection of its own: requests that hold every
+	// pool connection do not make a healthy server look dead.
+	hcfg := cfg
+	hcfg.MaxConns, hcfg.MinConns, hcfg.Tracer = 1, 0, nil
+	health, err := NewPool(ctx, hcfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
 	var rls *engine.RLS
 	if cfg.RLS || cfg.RLSRole != "" {
 		rls = &engine.RLS{Role: cfg.RLSRole}
@@ -160,6 +170,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	}, pool)
 	if err != nil {
 		pool.Close()
+		health.Close()
 		return nil, err
 	}
 	m := metrics.New(pool)
@@ -172,7 +183,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		if err := pool.Ping(ctx); err != nil {
+		if err := health.Ping(ctx); err != nil {
 			http.Error(w, "ERROR: database unreachable", http.StatusServiceUnavailable)
 			return
 		}
@@ -181,7 +192,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if cfg.EnableConsole {
 		mux.Handle("/console", playground.Handler("hasgen", "/v1/graphql"))
 	}
-	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, poller: poller, ws: wsh}, nil
+	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, health: health, poller: poller, ws: wsh}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -210,10 +221,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.ws.Shutdown(ctx)
 }
 
-// Close stops the subscriptions and releases the database pool.
+// Close stops the subscriptions and releases the database pools.
 func (s *Server) Close() {
 	s.poller.Close()
 	s.pool.Close()
+	s.health.Close()
 }
 
 // Main runs a generated server: configuration from the environment and
