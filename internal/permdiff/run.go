@@ -1,0 +1,181 @@
+package permdiff
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// RunOptions say how many cases to run and how.
+type RunOptions struct {
+	Seed uint64
+	// Cases is the number of cases; Duration, when set, stops the run
+	// earlier. At least one of them must be set.
+	Cases    int
+	Duration time.Duration
+	// Workers run cases concurrently (1 when zero).
+	Workers int
+	// First is the index of the first case (0 when zero), to continue a
+	// run or replay one case.
+	First int
+	// MaxShrink is how many differences are shrunk (all when zero); the
+	// others are reported as found.
+	MaxShrink int
+	// Progress, when not nil, receives a line every ProgressEvery (10 s
+	// when zero).
+	Progress      io.Writer
+	ProgressEvery time.Duration
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	Seed    uint64
+	Cases   int // cases run to the end
+	Elapsed time.Duration
+	// Differences are the differences found, shrunk ones first, the same
+	// shrunk reproduction once.
+	Differences []*Difference
+	// Found counts every case that differed, Duplicates those whose
+	// shrunk reproduction was already reported.
+	Found, Duplicates int
+	// Errors are failures to ask either side.
+	Errors []error
+}
+
+// Failed reports whether the run found differences or errors.
+func (r *Report) Failed() bool { return r.Found > 0 || len(r.Errors) > 0 }
+
+// Run generates and checks cases until opts.Cases are done or
+// opts.Duration has passed, shrinking the differences found.
+func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
+	if opts.Cases <= 0 && opts.Duration <= 0 {
+		return nil, fmt.Errorf("permdiff: a run needs a number of cases or a duration")
+	}
+	if opts.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
+		defer cancel()
+	}
+	workers := max(opts.Workers, 1)
+	start := time.Now()
+	rep := &Report{Seed: opts.Seed}
+	var (
+		mu      sync.Mutex
+		seen    = map[string]bool{}
+		next    atomic.Int64
+		done    atomic.Int64
+		found   atomic.Int64
+		shrunk  atomic.Int64
+		wg      sync.WaitGroup
+		stopped = make(chan struct{})
+	)
+	next.Store(int64(opts.First))
+	last := int64(opts.First + opts.Cases)
+	if opts.Cases <= 0 {
+		last = 1 << 62
+	}
+	if opts.Progress != nil {
+		every := opts.ProgressEvery
+		if every == 0 {
+			every = 10 * time.Second
+		}
+		go func() {
+			t := time.NewTicker(every)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopped:
+					return
+				case <-t.C:
+					n := done.Load()
+					el := time.Since(start)
+					fmt.Fprintf(opts.Progress, "permdiff: %d cases in %s (%.1f/s), %d differences\n",
+						n, el.Round(time.Second), float64(n)/el.Seconds(), found.Load())
+				}
+			}
+		}()
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= last {
+					return
+				}
+				c := h.Gen.Case(opts.Seed, int(i))
+				d, err := h.Check(ctx, c)
+				if ctx.Err() != nil {
+					return // cut short by the deadline: not a result
+				}
+				done.Add(1)
+				if err != nil {
+					mu.Lock()
+					rep.Errors = append(rep.Errors, fmt.Errorf("case %d: %w", i, err))
+					mu.Unlock()
+					continue
+				}
+				if d == nil {
+					continue
+				}
+				found.Add(1)
+				if opts.MaxShrink <= 0 || shrunk.Add(1) <= int64(opts.MaxShrink) {
+					// Shrinking outlives the deadline: a difference found
+					// is worth its reproduction.
+					d = h.Shrink(context.WithoutCancel(ctx), d)
+				}
+				key := d.Kind + "\x00" + d.Case.Role.Name + "\x00" + d.Request.Query + "\x00" + string(d.Request.Variables)
+				mu.Lock()
+				if d.Original != nil && seen[key] {
+					rep.Duplicates++
+				} else {
+					seen[key] = true
+					rep.Differences = append(rep.Differences, d)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(stopped)
+	rep.Cases = int(done.Load())
+	rep.Found = int(found.Load())
+	rep.Elapsed = time.Since(start)
+	slices.SortStableFunc(rep.Differences, func(a, b *Difference) int {
+		switch {
+		case (a.Original != nil) != (b.Original != nil):
+			if a.Original != nil {
+				return -1
+			}
+			return 1
+		case a.Case.Index != b.Case.Index:
+			return a.Case.Index - b.Case.Index
+		}
+		return 0
+	})
+	return rep, nil
+}
+
+// Write prints the report: the numbers, then every difference and error.
+func (r *Report) Write(w io.Writer) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "permdiff: seed %d: %d cases in %s (%.1f cases/s): %d differing cases, %d distinct reproductions, %d errors\n",
+		r.Seed, r.Cases, r.Elapsed.Round(time.Millisecond), float64(r.Cases)/r.Elapsed.Seconds(), r.Found, len(r.Differences), len(r.Errors))
+	for _, d := range r.Differences {
+		b.WriteString("\n")
+		d.Write(&b)
+		if d.Original != nil {
+			fmt.Fprintf(&b, "(shrunk from case %d)\n", d.Original.Index)
+		}
+	}
+	for _, err := range r.Errors {
+		fmt.Fprintf(&b, "\nerror: %v\n", err)
+	}
+	io.WriteString(w, b.String())
+}
