@@ -60,8 +60,8 @@ func Render(q *Query) Request {
 // A gql value is written either as a GraphQL literal or, inside a
 // variable's value, as JSON; the tree keeps object keys in order.
 type (
-	gObj    []gKV
-	gKV     struct {
+	gObj []gKV
+	gKV  struct {
 		k string
 		v any
 	}

@@ -159,14 +159,14 @@ type BoolOp int
 
 // Boolean expression nodes.
 const (
-	BoolTrue BoolOp = iota // {}
-	BoolAnd                // {_and: [...]}
-	BoolOr                 // {_or: [...]}
-	BoolNot                // {_not: ...}
-	BoolObj                // {k1: ..., k2: ...}: the children's keys in one object, AND
-	BoolCol                // {col: {_op: v, ...}}
-	BoolRel                // {rel: {...}}
-	BoolAggCount           // {rel_aggregate: {count: {predicate: {...}, filter: ...}}}
+	BoolTrue     BoolOp = iota // {}
+	BoolAnd                    // {_and: [...]}
+	BoolOr                     // {_or: [...]}
+	BoolNot                    // {_not: ...}
+	BoolObj                    // {k1: ..., k2: ...}: the children's keys in one object, AND
+	BoolCol                    // {col: {_op: v, ...}}
+	BoolRel                    // {rel: {...}}
+	BoolAggCount               // {rel_aggregate: {count: {predicate: {...}, filter: ...}}}
 )
 
 // BoolExp is a where argument (a <t>_bool_exp value).
