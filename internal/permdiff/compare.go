@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"sort"
@@ -168,3 +169,127 @@ func writeCanon(b *strings.Builder, v any) {
 
 // Equal compares two normalized answers.
 func Equal(a, b any) bool { return canon(a) == canon(b) }
+
+// maxDiffLines bounds the lines Diff returns.
+const maxDiffLines = 30
+
+// Diff describes where two normalized answers differ, one line per
+// difference, each with its path: values that differ, keys on one side
+// only, and for lists of different lengths the rows only one side has.
+// It is linear in the size of the answers (cmp.Diff's edit scripts are
+// not, on lists of thousands of rows).
+func Diff(ref, srv any) string {
+	var lines []string
+	diffAt("$", ref, srv, &lines)
+	if len(lines) > maxDiffLines {
+		lines = append(lines[:maxDiffLines], fmt.Sprintf("... and %d more", len(lines)-maxDiffLines))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func show(v any) string {
+	s := canon(v)
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+func diffAt(path string, ref, srv any, out *[]string) {
+	if len(*out) > maxDiffLines {
+		return
+	}
+	if canon(ref) == canon(srv) {
+		return
+	}
+	switch r := ref.(type) {
+	case map[string]any:
+		s, ok := srv.(map[string]any)
+		if !ok {
+			break
+		}
+		keys := map[string]bool{}
+		for k := range r {
+			keys[k] = true
+		}
+		for k := range s {
+			keys[k] = true
+		}
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
+			rv, rok := r[k]
+			sv, sok := s[k]
+			switch {
+			case !sok:
+				*out = append(*out, fmt.Sprintf("%s.%s: only the reference has it: %s", path, k, show(rv)))
+			case !rok:
+				*out = append(*out, fmt.Sprintf("%s.%s: only the server has it: %s", path, k, show(sv)))
+			default:
+				diffAt(path+"."+k, rv, sv, out)
+			}
+		}
+		return
+	case []any:
+		s, ok := srv.([]any)
+		if !ok {
+			break
+		}
+		if len(r) == len(s) {
+			// Pair the rows only one side has, in order: in an ordered list
+			// they sit at the same place, in a sorted one (no order_by)
+			// next to where the other side's would sort; recursing into a
+			// pair finds the value that differs.
+			refOnly, srvOnly := unmatched(r, s)
+			if len(refOnly) == 0 {
+				for i := range r {
+					if canon(r[i]) != canon(s[i]) {
+						*out = append(*out, fmt.Sprintf("%s[%d]: same rows, another order: reference %s, server %s", path, i, show(r[i]), show(s[i])))
+						return
+					}
+				}
+			}
+			for j, i := range refOnly {
+				diffAt(fmt.Sprintf("%s[%d]", path, i), r[i], s[srvOnly[j]], out)
+			}
+			return
+		}
+		// Different lengths: the rows one side has and the other has not
+		// (as many times), which is what a leak or a hidden row looks
+		// like.
+		*out = append(*out, fmt.Sprintf("%s: %d rows in the reference, %d from the server", path, len(r), len(s)))
+		refOnly, srvOnly := unmatched(r, s)
+		for _, i := range refOnly {
+			*out = append(*out, fmt.Sprintf("%s[%d]: - only in the reference: %s", path, i, show(r[i])))
+		}
+		for _, i := range srvOnly {
+			*out = append(*out, fmt.Sprintf("%s[%d]: + only from the server: %s", path, i, show(s[i])))
+		}
+		return
+	}
+	*out = append(*out, fmt.Sprintf("%s: reference %s, server %s", path, show(ref), show(srv)))
+}
+
+// unmatched returns the indexes of the rows of r that s does not have (as
+// many times), and of those of s that r does not have.
+func unmatched(r, s []any) (refOnly, srvOnly []int) {
+	rk, sk := make([]string, len(r)), make([]string, len(s))
+	count := map[string]int{}
+	for i, x := range s {
+		sk[i] = canon(x)
+		count[sk[i]]++
+	}
+	for i, x := range r {
+		rk[i] = canon(x)
+		if count[rk[i]] > 0 {
+			count[rk[i]]--
+		} else {
+			refOnly = append(refOnly, i)
+		}
+	}
+	for i := range s {
+		if count[sk[i]] > 0 {
+			count[sk[i]]--
+			srvOnly = append(srvOnly, i)
+		}
+	}
+	return refOnly, srvOnly
+}

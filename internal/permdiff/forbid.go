@@ -260,3 +260,55 @@ func nodesOf(f *Field) *Selection {
 	}
 	return f.Agg.Nodes
 }
+
+// ReadTables returns the tables q reads, each once, in the order met:
+// root fields, relationships selected, followed in where (relationship
+// filters and aggregate predicates) and in order_by.
+func ReadTables(q *Query) []*Table {
+	var out []*Table
+	seen := map[*Table]bool{}
+	add := func(t *Table) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	var where func(e *BoolExp)
+	where = func(e *BoolExp) {
+		if e == nil {
+			return
+		}
+		if e.Op == BoolRel || e.Op == BoolAggCount {
+			add(e.Rel.To)
+			where(e.Sub)
+		}
+		for _, c := range e.Children {
+			where(c)
+		}
+	}
+	walkFields(q, func(f *Field) {
+		if f.Kind == KindColumn {
+			return
+		}
+		add(f.Table)
+		where(f.Args.Where)
+		for _, o := range f.Args.OrderBy {
+			if o.Rel != nil {
+				add(o.Rel.To)
+			}
+		}
+	})
+	return out
+}
+
+// SessionTables returns the tables q reads whose filter for the role
+// needs its session variable.
+func SessionTables(q *Query, r *Role) []string {
+	var out []string
+	for _, t := range ReadTables(q) {
+		if p := r.Perm(t); p != nil && p.Session {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}

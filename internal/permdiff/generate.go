@@ -80,8 +80,11 @@ func (g *Generator) Case(seed uint64, index int) *Case {
 	x.role = roles[x.weighted(weights)]
 	c.Role = x.role
 	if x.role.Session != "" {
-		x.session = x.userID()
-		c.Session[x.role.Session] = x.session
+		id := x.userID()
+		c.Session[x.role.Session] = id
+		// Values compared with the id are GraphQL Ints: no leading zeros.
+		n, _ := strconv.Atoi(id)
+		x.session = strconv.Itoa(n)
 	}
 	c.Query = x.query()
 	rate := g.ForbiddenRate
@@ -90,6 +93,11 @@ func (g *Generator) Case(seed uint64, index int) *Case {
 	}
 	if !x.role.Admin() && x.rng.Float64() < rate {
 		c.Forbidden, c.ForbiddenName, c.RefDenies = x.forbid(c.Query)
+	}
+	if x.role.Session != "" && c.Forbidden == "" && x.chance(0.04) {
+		// No session variable: a query reading a table whose filter needs
+		// it must fail, one that reads none must be answered.
+		delete(c.Session, x.role.Session)
 	}
 	return c
 }
@@ -130,6 +138,10 @@ func (x *gen) userID() string {
 	if x.chance(0.12) {
 		return pick(x, []string{"0", "-1", strconv.Itoa(len(ids) + 1), "100000"})
 	}
+	if x.chance(0.03) {
+		// The filters compare the variable as an integer: "007" is 7.
+		return "00" + pick(x, ids)
+	}
 	return pick(x, ids)
 }
 
@@ -154,8 +166,8 @@ func (x *gen) query() *Query {
 		switch k := x.rng.IntN(100); {
 		case k < 22 && x.role.CanAggregate(t):
 			f.Kind = KindAggregate
-			f.Args = x.args(t, true, true)
 			f.Agg = x.aggSel(t, 0)
+			f.Args = x.args(t, true, f.Agg.Nodes != nil)
 		case k < 37:
 			f.Kind = KindByPk
 			for _, pk := range t.PK {
@@ -164,7 +176,7 @@ func (x *gen) query() *Query {
 			f.Sel = x.selection(t, 0)
 		default:
 			f.Kind = KindList
-			f.Args = x.args(t, true, false)
+			f.Args = x.args(t, true, true)
 			f.Sel = x.selection(t, 0)
 		}
 		x.alias(f, keys)
@@ -204,9 +216,21 @@ func (x *gen) pkValue(t *Table, c *Column) *Value {
 // with relationships, makes a slow case.
 var bigTables = map[string]bool{"tracks": true, "invoice_lines": true, "playlist_track": true, "invoices": true}
 
-// args returns the select arguments of a list or aggregate over t.
-func (x *gen) args(t *Table, root, aggregate bool) Args {
+// args returns the select arguments of a list or aggregate over t; rows
+// is false for an aggregate without nodes.
+func (x *gen) args(t *Table, root, rows bool) Args {
 	var a Args
+	// Rows of a big table, above all under the rows of another select,
+	// make answers of megabytes and cases of seconds: they mostly get a
+	// limit, which needs an order.
+	limitP := map[bool]float64{true: 0.5, false: 0.3}[root]
+	switch {
+	case rows && bigTables[t.Name] && root:
+		limitP = 0.9
+	case rows && bigTables[t.Name]:
+		limitP = 0.95
+	}
+	wantLimit := x.chance(limitP)
 	if x.chance(map[bool]float64{true: 0.6, false: 0.3}[root]) {
 		a.Where = x.boolExp(t, 0)
 		a.WhereVar = root && x.chance(0.15)
@@ -214,7 +238,7 @@ func (x *gen) args(t *Table, root, aggregate bool) Args {
 	// A role limit makes the rows an unordered select returns arbitrary:
 	// such selects are always ordered, on a key, like any with limit,
 	// offset or distinct_on.
-	ordered := x.role.Limit(t) > 0 || x.chance(map[bool]float64{true: 0.7, false: 0.45}[root])
+	ordered := wantLimit || x.role.Limit(t) > 0 || x.chance(map[bool]float64{true: 0.7, false: 0.45}[root])
 	if !ordered {
 		return a
 	}
@@ -231,17 +255,13 @@ func (x *gen) args(t *Table, root, aggregate bool) Args {
 		}
 	}
 	for range x.rng.IntN(3) {
-		a.OrderBy = append(a.OrderBy, x.orderItem(t))
+		a.OrderBy = append(a.OrderBy, x.orderItem(t, root))
 	}
 	// The key last: the order is total, so both sides agree on it.
 	for _, pk := range t.PK {
 		a.OrderBy = append(a.OrderBy, &OrderItem{Column: pk, Dir: pick(x, []string{"asc", "desc"})})
 	}
-	limitP := map[bool]float64{true: 0.5, false: 0.3}[root]
-	if root && bigTables[t.Name] && !aggregate {
-		limitP = 0.85
-	}
-	if x.chance(limitP) {
+	if wantLimit {
 		a.Limit = &IntArg{N: x.weighted([]int{1, 4, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}), Var: x.chance(0.3)}
 		if x.chance(0.1) {
 			a.Limit.N = 40 + x.rng.IntN(30) // around the customer's track limit
@@ -260,15 +280,17 @@ func (x *gen) dir() string {
 	return pick(x, []string{"asc", "desc", "asc", "desc", "asc_nulls_first", "asc_nulls_last", "desc_nulls_first", "desc_nulls_last"})
 }
 
-// orderItem returns a random order_by key of t other than its key.
-func (x *gen) orderItem(t *Table) *OrderItem {
+// orderItem returns a random order_by key of t other than its key;
+// aggregates of array relationships (a subquery per row, ordered before
+// any limit applies) only at the root, where they are computed once.
+func (x *gen) orderItem(t *Table, root bool) *OrderItem {
 	o := &OrderItem{Dir: x.dir()}
 	var objs, arrays []*Relationship
 	for _, r := range t.Rels {
 		switch {
 		case !r.Array && x.role.CanSelect(r.To):
 			objs = append(objs, r)
-		case r.Array && x.role.CanAggregate(r.To):
+		case r.Array && x.role.CanAggregate(r.To) && root:
 			arrays = append(arrays, r)
 		}
 	}
@@ -318,11 +340,11 @@ func (x *gen) selection(t *Table, depth int) *Selection {
 				f.Sel = x.selection(r.To, depth+1)
 			case x.role.CanAggregate(r.To) && x.chance(0.3):
 				f.Kind = KindAggregate
-				f.Args = x.args(r.To, false, true)
 				f.Agg = x.aggSel(r.To, depth+1)
+				f.Args = x.args(r.To, false, f.Agg.Nodes != nil)
 			default:
 				f.Kind = KindList
-				f.Args = x.args(r.To, false, false)
+				f.Args = x.args(r.To, false, true)
 				f.Sel = x.selection(r.To, depth+1)
 			}
 			x.alias(f, keys)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,20 @@ type Report struct {
 	Found, Duplicates int
 	// Errors are failures to ask either side.
 	Errors []error
+	// Roles counts the cases run per role; Forbidden those that use
+	// something the role may not, NoSession those sent without the
+	// role's session variable.
+	Roles                map[string]int
+	Forbidden, NoSession int
+	// Slowest are the slowest cases checked (not counting shrinking),
+	// slowest first: where a run's time goes.
+	Slowest []Timing
+}
+
+// Timing is how long a case took to ask both sides.
+type Timing struct {
+	Index int
+	Took  time.Duration
 }
 
 // Failed reports whether the run found differences or errors.
@@ -56,14 +71,18 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if opts.Cases <= 0 && opts.Duration <= 0 {
 		return nil, fmt.Errorf("permdiff: a run needs a number of cases or a duration")
 	}
+	// The duration stops new cases; the cases under way, and the
+	// shrinking of what they found, finish. ctx (an interrupt) stops
+	// everything.
+	dispatch := ctx
 	if opts.Duration > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
+		dispatch, cancel = context.WithTimeout(ctx, opts.Duration)
 		defer cancel()
 	}
 	workers := max(opts.Workers, 1)
 	start := time.Now()
-	rep := &Report{Seed: opts.Seed}
+	rep := &Report{Seed: opts.Seed, Roles: map[string]int{}}
 	var (
 		mu      sync.Mutex
 		seen    = map[string]bool{}
@@ -104,21 +123,36 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for dispatch.Err() == nil {
 				i := next.Add(1) - 1
 				if i >= last {
 					return
 				}
 				c := h.Gen.Case(opts.Seed, int(i))
+				t0 := time.Now()
 				d, err := h.Check(ctx, c)
+				took := time.Since(t0)
 				if ctx.Err() != nil {
-					return // cut short by the deadline: not a result
+					return // interrupted: not a result
 				}
 				done.Add(1)
+				mu.Lock()
+				rep.Slowest = append(rep.Slowest, Timing{int(i), took})
+				if len(rep.Slowest) > 2*maxSlowest {
+					keepSlowest(rep)
+				}
+				rep.Roles[c.Role.Name]++
+				if c.Forbidden != "" {
+					rep.Forbidden++
+				}
+				if c.Role.Session != "" && c.Session[c.Role.Session] == "" {
+					rep.NoSession++
+				}
 				if err != nil {
-					mu.Lock()
 					rep.Errors = append(rep.Errors, fmt.Errorf("case %d: %w", i, err))
-					mu.Unlock()
+				}
+				mu.Unlock()
+				if err != nil {
 					continue
 				}
 				if d == nil {
@@ -126,9 +160,7 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 				}
 				found.Add(1)
 				if opts.MaxShrink <= 0 || shrunk.Add(1) <= int64(opts.MaxShrink) {
-					// Shrinking outlives the deadline: a difference found
-					// is worth its reproduction.
-					d = h.Shrink(context.WithoutCancel(ctx), d)
+					d = h.Shrink(ctx, d)
 				}
 				key := d.Kind + "\x00" + d.Case.Role.Name + "\x00" + d.Request.Query + "\x00" + string(d.Request.Variables)
 				mu.Lock()
@@ -144,6 +176,7 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	}
 	wg.Wait()
 	close(stopped)
+	keepSlowest(rep)
 	rep.Cases = int(done.Load())
 	rep.Found = int(found.Load())
 	rep.Elapsed = time.Since(start)
@@ -162,11 +195,35 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	return rep, nil
 }
 
+// maxSlowest is how many of the slowest cases a report keeps.
+const maxSlowest = 5
+
+func keepSlowest(rep *Report) {
+	slices.SortFunc(rep.Slowest, func(a, b Timing) int { return int(b.Took - a.Took) })
+	if len(rep.Slowest) > maxSlowest {
+		rep.Slowest = rep.Slowest[:maxSlowest]
+	}
+}
+
 // Write prints the report: the numbers, then every difference and error.
 func (r *Report) Write(w io.Writer) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "permdiff: seed %d: %d cases in %s (%.1f cases/s): %d differing cases, %d distinct reproductions, %d errors\n",
 		r.Seed, r.Cases, r.Elapsed.Round(time.Millisecond), float64(r.Cases)/r.Elapsed.Seconds(), r.Found, len(r.Differences), len(r.Errors))
+	roles := slices.Sorted(maps.Keys(r.Roles))
+	var per []string
+	for _, name := range roles {
+		per = append(per, fmt.Sprintf("%s %d", name, r.Roles[name]))
+	}
+	fmt.Fprintf(&b, "permdiff: cases per role: %s; %d forbidden (must be refused), %d without the session variable\n",
+		strings.Join(per, ", "), r.Forbidden, r.NoSession)
+	if len(r.Slowest) > 0 {
+		var slow []string
+		for _, t := range r.Slowest {
+			slow = append(slow, fmt.Sprintf("case %d %s", t.Index, t.Took.Round(time.Millisecond)))
+		}
+		fmt.Fprintf(&b, "permdiff: slowest: %s\n", strings.Join(slow, ", "))
+	}
 	for _, d := range r.Differences {
 		b.WriteString("\n")
 		d.Write(&b)
@@ -174,7 +231,11 @@ func (r *Report) Write(w io.Writer) {
 			fmt.Fprintf(&b, "(shrunk from case %d)\n", d.Original.Index)
 		}
 	}
-	for _, err := range r.Errors {
+	for i, err := range r.Errors {
+		if i == 20 {
+			fmt.Fprintf(&b, "\n... and %d more errors\n", len(r.Errors)-i)
+			break
+		}
 		fmt.Fprintf(&b, "\nerror: %v\n", err)
 	}
 	io.WriteString(w, b.String())

@@ -106,6 +106,9 @@ type Permission struct {
 	Limit int
 	// Aggregations allows <t>_aggregate fields.
 	Aggregations bool
+	// Session is true when the filter reads the role's session variable:
+	// a query reading the table without it must fail.
+	Session bool
 }
 
 // Role is a Hasura role and what it may select.
@@ -270,18 +273,18 @@ func chinookRoles() []*Role {
 		{Name: "customer", Session: "x-hasura-user-id", Perms: map[string]*Permission{
 			"albums":        {Columns: []string{"id", "title", "artist_id"}, Aggregations: true},
 			"artists":       {Columns: []string{"id", "name"}, Aggregations: true},
-			"customers":     {Columns: []string{"id", "first_name", "last_name", "email", "country", "support_rep_id"}},
+			"customers":     {Columns: []string{"id", "first_name", "last_name", "email", "country", "support_rep_id"}, Session: true},
 			"genres":        {Columns: []string{"id", "name"}},
-			"invoice_lines": {Columns: []string{"id", "invoice_id", "track_id", "unit_price", "quantity"}, Aggregations: true},
-			"invoices":      {Columns: []string{"id", "customer_id", "invoice_date", "billing_country", "total"}, Aggregations: true},
+			"invoice_lines": {Columns: []string{"id", "invoice_id", "track_id", "unit_price", "quantity"}, Aggregations: true, Session: true},
+			"invoices":      {Columns: []string{"id", "customer_id", "invoice_date", "billing_country", "total"}, Aggregations: true, Session: true},
 			"tracks":        {Columns: []string{"id", "name", "album_id", "genre_id", "milliseconds", "unit_price"}, Limit: 50, Aggregations: true},
 		}},
 		{Name: "employee", Session: "x-hasura-user-id", Perms: map[string]*Permission{
 			"albums":    {Columns: all, Aggregations: true},
 			"artists":   {Columns: all},
-			"customers": {Columns: all, Aggregations: true},
+			"customers": {Columns: all, Aggregations: true, Session: true},
 			"employees": {Columns: []string{"id", "first_name", "last_name", "title", "reports_to", "email"}},
-			"invoices":  {Columns: all, Aggregations: true},
+			"invoices":  {Columns: all, Aggregations: true, Session: true},
 			"tracks":    {Columns: all, Aggregations: true},
 		}},
 	}

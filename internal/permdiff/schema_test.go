@@ -1,9 +1,11 @@
 package permdiff
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/goccy/go-yaml"
@@ -37,6 +39,7 @@ type fixtureTable struct {
 		Role       string `yaml:"role"`
 		Permission struct {
 			Columns      any  `yaml:"columns"`
+			Filter       any  `yaml:"filter"`
 			Limit        int  `yaml:"limit"`
 			Aggregations bool `yaml:"allow_aggregations"`
 		} `yaml:"permission"`
@@ -96,7 +99,8 @@ func TestPermissionsMatchFixture(t *testing.T) {
 			wantRels = append(wantRels, relKey{tn, a.Name, true, "id", a.Using.FK.Column, a.Using.FK.Table.Name})
 		}
 		for _, sp := range ft.SelectPermissions {
-			p := Permission{Limit: sp.Permission.Limit, Aggregations: sp.Permission.Aggregations}
+			p := Permission{Limit: sp.Permission.Limit, Aggregations: sp.Permission.Aggregations,
+				Session: strings.Contains(strings.ToLower(fmt.Sprint(sp.Permission.Filter)), "x-hasura-user-id")}
 			switch c := sp.Permission.Columns.(type) {
 			case string: // '*'
 			case []any:

@@ -3,22 +3,28 @@ package permdiff
 import (
 	"context"
 	"slices"
+	"time"
 )
 
-// maxShrinkSteps bounds the candidates one shrink tries: each is a
-// request to both sides.
-const maxShrinkSteps = 3000
+// maxShrinkSteps and maxShrinkTime bound one shrink: each candidate is a
+// request to both sides, and a large case can take a second.
+const (
+	maxShrinkSteps = 3000
+	maxShrinkTime  = 3 * time.Minute
+)
 
 // Shrink returns d's case made as small as it can be while the two sides
 // still differ in the same way: it tries, one at a time, every way of
-// dropping one part of the query (a root field, a field, a where clause
-// or one of its branches, an order_by key, limit, offset, distinct_on, an
-// aggregate, a variable or a fragment), keeps the first that still
-// differs and starts again, until none does.
+// dropping one part of the query, keeps the first that still differs and
+// starts again, until none does. Whole fields go first (each later check
+// is cheaper for it), then where arguments, then order_by, limit, offset
+// and distinct_on, then the details: where branches and comparisons,
+// variables, fragments, aliases. The result's Original is d's case.
 func (h *Harness) Shrink(ctx context.Context, d *Difference) *Difference {
+	ctx, cancel := context.WithTimeout(ctx, maxShrinkTime)
+	defer cancel()
 	best := d
-	steps := 0
-	for k := 0; steps < maxShrinkSteps && ctx.Err() == nil; steps++ {
+	for k, steps := 0, 0; steps < maxShrinkSteps && ctx.Err() == nil; steps++ {
 		q := best.Case.Query.Clone()
 		if !reduce(q, best.Case.Role, k) {
 			break
@@ -32,21 +38,33 @@ func (h *Harness) Shrink(ctx context.Context, d *Difference) *Difference {
 		}
 		k++
 	}
-	if best != d {
-		best.Original = d.Case
-	}
+	best.Original = d.Case
 	return best
 }
+
+// The passes of a reduction walk, in the order their reductions are
+// tried.
+const (
+	passFields = iota // root fields, fields, aggregate parts
+	passWhere         // whole where arguments
+	passArgs          // limit, offset, distinct_on, order_by keys
+	passDetail        // where branches, comparisons, variables, fragments, aliases
+	passes
+)
 
 // reducer applies the k-th of the reductions a walk of a query finds.
 type reducer struct {
 	k, n int
 	role *Role
+	pass int
 }
 
-// hit reports whether the reduction being considered is the one to
-// apply.
-func (r *reducer) hit() bool {
+// at reports whether the reduction being considered, of pass p, is the
+// one to apply.
+func (r *reducer) at(p int) bool {
+	if r.pass != p {
+		return false
+	}
 	r.n++
 	return r.n-1 == r.k
 }
@@ -55,24 +73,26 @@ func (r *reducer) hit() bool {
 // one.
 func reduce(q *Query, role *Role, k int) bool {
 	r := &reducer{k: k, role: role}
-	if len(q.Fields) > 1 {
-		for i := range q.Fields {
-			if r.hit() {
-				q.Fields = slices.Delete(q.Fields, i, i+1)
-				return true
+	for r.pass = range passes {
+		if len(q.Fields) > 1 {
+			for i := range q.Fields {
+				if r.at(passFields) {
+					q.Fields = slices.Delete(q.Fields, i, i+1)
+					return true
+				}
 			}
 		}
-	}
-	for _, f := range q.Fields {
-		if r.field(f) {
-			return true
+		for _, f := range q.Fields {
+			if r.field(f) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
 func (r *reducer) field(f *Field) bool {
-	if f.Alias != "" && r.hit() {
+	if f.Alias != "" && r.at(passDetail) {
 		f.Alias = ""
 		return true
 	}
@@ -80,7 +100,7 @@ func (r *reducer) field(f *Field) bool {
 		return false
 	}
 	for _, v := range f.PK {
-		if v.Var && r.hit() {
+		if v.Var && r.at(passDetail) {
 			v.Var = false
 			return true
 		}
@@ -90,27 +110,27 @@ func (r *reducer) field(f *Field) bool {
 	}
 	if a := f.Agg; a != nil {
 		switch {
-		case a.Nodes != nil && a.HasAggregate() && r.hit():
+		case a.Nodes != nil && a.HasAggregate() && r.at(passFields):
 			a.Nodes = nil
 			return true
-		case a.Nodes != nil && a.HasAggregate() && r.hit():
+		case a.Nodes != nil && a.HasAggregate() && r.at(passFields):
 			a.Count, a.Ops = nil, nil
 			return true
-		case a.Count != nil && (len(a.Ops) > 0 || a.Nodes != nil) && r.hit():
+		case a.Count != nil && (len(a.Ops) > 0 || a.Nodes != nil) && r.at(passFields):
 			a.Count = nil
 			return true
-		case a.Count != nil && a.Count.Column != "" && r.hit():
+		case a.Count != nil && a.Count.Column != "" && r.at(passDetail):
 			a.Count.Column, a.Count.Distinct = "", false
 			return true
 		}
 		for i, op := range a.Ops {
-			if (len(a.Ops) > 1 || a.Count != nil || a.Nodes != nil) && r.hit() {
+			if (len(a.Ops) > 1 || a.Count != nil || a.Nodes != nil) && r.at(passFields) {
 				a.Ops = slices.Delete(a.Ops, i, i+1)
 				return true
 			}
 			if len(op.Columns) > 1 {
 				for j := range op.Columns {
-					if r.hit() {
+					if r.at(passDetail) {
 						op.Columns = slices.Delete(op.Columns, j, j+1)
 						return true
 					}
@@ -125,13 +145,13 @@ func (r *reducer) field(f *Field) bool {
 }
 
 func (r *reducer) selection(s *Selection) bool {
-	if s.Frag != FragNone && r.hit() {
+	if s.Frag != FragNone && r.at(passDetail) {
 		s.Frag = FragNone
 		return true
 	}
 	if len(s.Fields) > 1 {
 		for i := range s.Fields {
-			if r.hit() {
+			if r.at(passFields) {
 				s.Fields = slices.Delete(s.Fields, i, i+1)
 				return true
 			}
@@ -148,51 +168,51 @@ func (r *reducer) selection(s *Selection) bool {
 func (r *reducer) args(f *Field) bool {
 	a := &f.Args
 	if a.Where != nil {
-		if r.hit() {
+		if r.at(passWhere) {
 			a.Where = nil
 			return true
 		}
-		if a.WhereVar && r.hit() {
+		if a.WhereVar && r.at(passDetail) {
 			a.WhereVar = false
 			return true
 		}
-		if r.boolExp(&a.Where) {
+		if r.pass == passDetail && r.boolExp(&a.Where) {
 			return true
 		}
 	}
 	if a.Limit != nil {
-		if r.hit() {
+		if r.at(passArgs) {
 			a.Limit = nil
 			return true
 		}
-		if a.Limit.Var && r.hit() {
+		if a.Limit.Var && r.at(passDetail) {
 			a.Limit.Var = false
 			return true
 		}
 	}
 	if a.Offset != nil {
-		if r.hit() {
+		if r.at(passArgs) {
 			a.Offset = nil
 			return true
 		}
-		if a.Offset.Var && r.hit() {
+		if a.Offset.Var && r.at(passDetail) {
 			a.Offset.Var = false
 			return true
 		}
 	}
-	if len(a.DistinctOn) > 0 && r.hit() {
+	if len(a.DistinctOn) > 0 && r.at(passArgs) {
 		a.DistinctOn = nil
 		return true
 	}
 	// The key at the end of order_by stays: without a total order the
 	// rows a limit keeps are the database's choice. Dropping order_by
 	// entirely is fine when nothing depends on the order.
-	if len(a.OrderBy) > 0 && a.Limit == nil && a.Offset == nil && len(a.DistinctOn) == 0 && r.role.Limit(f.Table) == 0 && r.hit() {
+	if len(a.OrderBy) > 0 && a.Limit == nil && a.Offset == nil && len(a.DistinctOn) == 0 && r.role.Limit(f.Table) == 0 && r.at(passArgs) {
 		a.OrderBy = nil
 		return true
 	}
 	for i := 0; i < len(a.OrderBy)-len(f.Table.PK); i++ {
-		if r.hit() {
+		if r.at(passArgs) {
 			a.OrderBy = slices.Delete(a.OrderBy, i, i+1)
 			return true
 		}
@@ -200,19 +220,20 @@ func (r *reducer) args(f *Field) bool {
 	return false
 }
 
+// boolExp walks a where argument; every reduction in it is a detail.
 func (r *reducer) boolExp(pp **BoolExp) bool {
 	e := *pp
 	switch e.Op {
 	case BoolAnd, BoolOr, BoolObj, BoolNot:
 		for _, c := range e.Children {
-			if r.hit() {
+			if r.at(passDetail) {
 				*pp = c
 				return true
 			}
 		}
 		if len(e.Children) > 1 {
 			for i := range e.Children {
-				if r.hit() {
+				if r.at(passDetail) {
 					e.Children = slices.Delete(e.Children, i, i+1)
 					return true
 				}
@@ -226,7 +247,7 @@ func (r *reducer) boolExp(pp **BoolExp) bool {
 	case BoolCol:
 		if len(e.Cmps) > 1 {
 			for i := range e.Cmps {
-				if r.hit() {
+				if r.at(passDetail) {
 					e.Cmps = slices.Delete(e.Cmps, i, i+1)
 					return true
 				}
@@ -238,14 +259,14 @@ func (r *reducer) boolExp(pp **BoolExp) bool {
 			}
 		}
 	case BoolRel:
-		if e.Sub.Op != BoolTrue && r.hit() {
+		if e.Sub.Op != BoolTrue && r.at(passDetail) {
 			e.Sub = &BoolExp{Op: BoolTrue}
 			return true
 		}
 		return r.boolExp(&e.Sub)
 	case BoolAggCount:
 		if e.Sub != nil {
-			if r.hit() {
+			if r.at(passDetail) {
 				e.Sub = nil
 				return true
 			}
@@ -259,13 +280,13 @@ func (r *reducer) boolExp(pp **BoolExp) bool {
 }
 
 func (r *reducer) cmp(c *Cmp) bool {
-	if c.ListVar && r.hit() {
+	if c.ListVar && r.at(passDetail) {
 		c.ListVar = false
 		return true
 	}
 	if len(c.Values) > 1 {
 		for i := range c.Values {
-			if r.hit() {
+			if r.at(passDetail) {
 				c.Values = slices.Delete(c.Values, i, i+1)
 				return true
 			}
@@ -275,11 +296,11 @@ func (r *reducer) cmp(c *Cmp) bool {
 		if v == nil {
 			continue
 		}
-		if v.Var && r.hit() {
+		if v.Var && r.at(passDetail) {
 			v.Var = false
 			return true
 		}
-		if v.AsString && r.hit() {
+		if v.AsString && r.at(passDetail) {
 			v.AsString = false
 			return true
 		}
