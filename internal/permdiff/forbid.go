@@ -94,9 +94,7 @@ func (x *gen) forbid(q *Query) (what, name string, refDenies bool) {
 				f.Args.Where = andWhere(f.Args.Where, w)
 			})
 			add(fmt.Sprintf("order_by hidden column %s.%s", t.Name, c.Name), c.Name, true, func() {
-				at := len(f.Args.DistinctOn)
-				o := &OrderItem{Column: c.Name, Dir: "asc"}
-				f.Args.OrderBy = append(f.Args.OrderBy[:at:at], append([]*OrderItem{o}, f.Args.OrderBy[at:]...)...)
+				insertOrder(f, &OrderItem{Column: c.Name, Dir: "asc"})
 			})
 			add(fmt.Sprintf("distinct_on hidden column %s.%s", t.Name, c.Name), c.Name, true, func() {
 				o := &OrderItem{Column: c.Name, Dir: "asc"}
@@ -114,10 +112,35 @@ func (x *gen) forbid(q *Query) (what, name string, refDenies bool) {
 			}
 		}
 		for _, rel := range t.Rels {
-			if !r.CanSelect(rel.To) {
+			switch {
+			case !r.CanSelect(rel.To):
 				add(fmt.Sprintf("where through relationship %s.%s to %s (no select permission)", t.Name, rel.Name, rel.To.Name), rel.Name, true, func() {
 					f.Args.Where = andWhere(f.Args.Where, &BoolExp{Op: BoolRel, Rel: rel, Sub: &BoolExp{Op: BoolTrue}})
 				})
+				if !rel.Array {
+					add(fmt.Sprintf("order_by through relationship %s.%s to %s (no select permission)", t.Name, rel.Name, rel.To.Name), rel.Name, true, func() {
+						insertOrder(f, &OrderItem{Rel: rel, Column: rel.To.PK[0], Dir: "asc"})
+					})
+				}
+				continue
+			case rel.Array && !r.CanAggregate(rel.To):
+				add(fmt.Sprintf("order_by %s.%s_aggregate (no allow_aggregations on %s)", t.Name, rel.Name, rel.To.Name), rel.Name+"_aggregate", false, func() {
+					insertOrder(f, &OrderItem{Rel: rel, Fn: "count", Dir: "asc"})
+				})
+				add(fmt.Sprintf("where on %s.%s_aggregate (no allow_aggregations on %s)", t.Name, rel.Name, rel.To.Name), rel.Name+"_aggregate", false, func() {
+					f.Args.Where = andWhere(f.Args.Where, &BoolExp{Op: BoolAggCount, Rel: rel, Pred: &Cmp{Op: "_gt", Value: &Value{Type: Int, Text: "0"}}})
+				})
+			}
+			for _, c := range r.HiddenColumns(rel.To) {
+				add(fmt.Sprintf("where through %s.%s on hidden column %s.%s", t.Name, rel.Name, rel.To.Name, c.Name), c.Name, true, func() {
+					w := &BoolExp{Op: BoolCol, Column: c.Name, Cmps: []*Cmp{{Op: "_is_null", IsNull: true}}}
+					f.Args.Where = andWhere(f.Args.Where, &BoolExp{Op: BoolRel, Rel: rel, Sub: w})
+				})
+				if !rel.Array {
+					add(fmt.Sprintf("order_by through %s.%s hidden column %s.%s", t.Name, rel.Name, rel.To.Name, c.Name), c.Name, true, func() {
+						insertOrder(f, &OrderItem{Rel: rel, Column: c.Name, Dir: "desc"})
+					})
+				}
 			}
 		}
 	})
@@ -127,6 +150,13 @@ func (x *gen) forbid(q *Query) (what, name string, refDenies bool) {
 	o := pick(x, opts)
 	o.apply()
 	return o.what, o.name, o.refDenies
+}
+
+// insertOrder puts o in f's order_by after the distinct_on keys, which
+// must stay first.
+func insertOrder(f *Field, o *OrderItem) {
+	at := len(f.Args.DistinctOn)
+	f.Args.OrderBy = append(f.Args.OrderBy[:at:at], append([]*OrderItem{o}, f.Args.OrderBy[at:]...)...)
 }
 
 func andWhere(w, add *BoolExp) *BoolExp {
