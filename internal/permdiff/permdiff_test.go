@@ -2,7 +2,6 @@ package permdiff_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -184,14 +183,12 @@ func TestPermdiff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		proxy := httputil.NewSingleHostReverseProxy(target)
-		direct := proxy.Director
-		proxy.Director = func(r *http.Request) {
-			direct(r)
-			if r.Header.Get("X-Hasura-Role") == "customer" {
-				r.Header.Set("X-Hasura-Role", "employee")
+		proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			if r.In.Header.Get("X-Hasura-Role") == "customer" {
+				r.Out.Header.Set("X-Hasura-Role", "employee")
 			}
-		}
+		}}
 		ps := httptest.NewServer(proxy)
 		defer ps.Close()
 		h, err := permdiff.New(ctx, permdiff.Config{DatabaseURL: db, ServerURL: ps.URL, AdminSecret: secret, CapAggregates: true})

@@ -42,8 +42,10 @@ var DefaultDBRoles = map[string]string{"admin": "pd_admin", "customer": "pd_cust
 // something the role's permission does not allow.
 type DeniedError struct{ Err *pgconn.PgError }
 
+// Error returns the server's message.
 func (e *DeniedError) Error() string { return "reference denied: " + e.Err.Message }
 
+// Unwrap returns the *pgconn.PgError.
 func (e *DeniedError) Unwrap() error { return e.Err }
 
 // Answer runs q as role with the session variables and returns the data
