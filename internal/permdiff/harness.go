@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -41,7 +42,7 @@ type Config struct {
 	ServerURL   string
 	AdminSecret string
 	// DBRoles maps Hasura roles to the reference's database roles;
-	// DefaultDBRoles when nil.
+	// DefaultDBRoles() when nil.
 	DBRoles map[string]string
 	// CapAggregates: see Reference.CapAggregates.
 	CapAggregates bool
@@ -88,7 +89,7 @@ func New(ctx context.Context, cfg Config) (*Harness, error) {
 	}
 	roles := cfg.DBRoles
 	if roles == nil {
-		roles = DefaultDBRoles
+		roles = DefaultDBRoles()
 	}
 	return &Harness{
 		Schema:  schema,
@@ -220,6 +221,51 @@ func (h *Harness) Check(ctx context.Context, c *Case) (*Difference, error) {
 	d.Kind = KindRows
 	d.Diff = Diff(want, got)
 	return d, nil
+}
+
+// Signature says which differences are alike, so that a run reports each
+// kind once with a few shrunk examples instead of thousands: the kind,
+// the role, and where the answers differ (the first path, list indexes
+// and generated aliases dropped), or the error with its quoted parts and
+// numbers dropped, or what the forbidden case used.
+func (d *Difference) Signature() string {
+	sig := d.Kind + " | " + d.Case.Role.Name + " | "
+	switch d.Kind {
+	case KindRows:
+		first, _, _ := strings.Cut(d.Diff, "\n")
+		path, rest, _ := strings.Cut(first, ": ")
+		path = sigIndex.ReplaceAllString(path, "[]")
+		path = sigAlias.ReplaceAllString(path, ".")
+		what := "values differ"
+		switch {
+		case strings.Contains(rest, "rows in the reference"):
+			what = "rows differ"
+		case strings.Contains(rest, "another order"):
+			what = "order differs"
+		}
+		return sig + path + " " + what
+	case KindServerError:
+		var resp Response
+		json.Unmarshal([]byte(d.Server), &resp)
+		msg := sigQuoted.ReplaceAllString(resp.Messages(), `"…"`)
+		return sig + sigNumber.ReplaceAllString(msg, "N")
+	case KindSessionIgnored:
+		return sig + d.Reference
+	case KindRefDenies:
+		return sig + d.Reference
+	}
+	return sig + d.Case.Forbidden
+}
+
+var (
+	sigIndex  = regexp.MustCompile(`\[\d+\]`)
+	sigAlias  = regexp.MustCompile(`\.a\d+_`)
+	sigQuoted = regexp.MustCompile(`"[^"]*"`)
+	sigNumber = regexp.MustCompile(`\d+`)
+)
+
+func (d *Difference) sameRequest(o *Difference) bool {
+	return d.Case.Role == o.Case.Role && d.Request.Query == o.Request.Query && string(d.Request.Variables) == string(o.Request.Variables)
 }
 
 // Write prints the difference: kind, role, session, the GraphQL document

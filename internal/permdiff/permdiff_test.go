@@ -153,7 +153,7 @@ func TestPermdiff(t *testing.T) {
 					t.Fatalf("errors: %v", rep.Errors)
 				}
 				var shrunk *permdiff.Difference
-				for _, d := range rep.Differences {
+				for _, d := range rep.Differences() {
 					if d.Kind != permdiff.KindRows {
 						t.Errorf("unexpected difference:\n%s", d)
 					}
@@ -204,11 +204,11 @@ func TestPermdiff(t *testing.T) {
 		}
 		notRefused := 0
 		var first *permdiff.Difference
-		for _, d := range rep.Differences {
-			if d.Kind == permdiff.KindNotRefused {
-				notRefused++
+		for _, g := range rep.Groups {
+			if g.Examples[0].Kind == permdiff.KindNotRefused {
+				notRefused += g.Count
 				if first == nil {
-					first = d
+					first = g.Examples[0]
 				}
 			}
 		}

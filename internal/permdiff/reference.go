@@ -34,8 +34,11 @@ type Reference struct {
 	CapAggregates bool
 }
 
-// DefaultDBRoles are the database roles of policies.sql.
-var DefaultDBRoles = map[string]string{"admin": "pd_admin", "customer": "pd_customer", "employee": "pd_employee"}
+// DefaultDBRoles returns the database roles of policies.sql by Hasura
+// role.
+func DefaultDBRoles() map[string]string {
+	return map[string]string{"admin": "pd_admin", "customer": "pd_customer", "employee": "pd_employee"}
+}
 
 // DeniedError is a reference query that read a column or table the
 // database role has no grant on (SQLSTATE 42501): the query uses

@@ -24,9 +24,12 @@ type RunOptions struct {
 	// First is the index of the first case (0 when zero), to continue a
 	// run or replay one case.
 	First int
-	// MaxShrink is how many differences are shrunk (all when zero); the
-	// others are reported as found.
-	MaxShrink int
+	// MaxShrink bounds the differences shrunk in all (no bound when
+	// zero). Besides, a group of alike differences gets at most
+	// ExamplesPerGroup shrunk examples (2 when zero); the rest of it is
+	// counted.
+	MaxShrink        int
+	ExamplesPerGroup int
 	// Progress, when not nil, receives a line every ProgressEvery (10 s
 	// when zero).
 	Progress      io.Writer
@@ -38,12 +41,11 @@ type Report struct {
 	Seed    uint64
 	Cases   int // cases run to the end
 	Elapsed time.Duration
-	// Differences are the differences found, shrunk ones first, the same
-	// shrunk reproduction once.
-	Differences []*Difference
-	// Found counts every case that differed, Duplicates those whose
-	// shrunk reproduction was already reported.
-	Found, Duplicates int
+	// Groups are the differences found, alike ones together (see
+	// Difference.Signature), in the order their first case came.
+	Groups []*Group
+	// Found counts every case that differed.
+	Found int
 	// Errors are failures to ask either side.
 	Errors []error
 	// Roles counts the cases run per role; Forbidden those that use
@@ -54,6 +56,26 @@ type Report struct {
 	// Slowest are the slowest cases checked (not counting shrinking),
 	// slowest first: where a run's time goes.
 	Slowest []Timing
+}
+
+// Group is the differences with one signature.
+type Group struct {
+	Signature string
+	// Count is the number of cases; First the index of the first.
+	Count, First int
+	// Examples are shrunk reproductions, each once, then the unshrunk
+	// differences beyond MaxShrink (at most ExamplesPerGroup in all).
+	Examples []*Difference
+	pending  int // examples being shrunk
+}
+
+// Differences returns the examples of every group.
+func (r *Report) Differences() []*Difference {
+	var out []*Difference
+	for _, g := range r.Groups {
+		out = append(out, g.Examples...)
+	}
+	return out
 }
 
 // Timing is how long a case took to ask both sides.
@@ -83,9 +105,13 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	workers := max(opts.Workers, 1)
 	start := time.Now()
 	rep := &Report{Seed: opts.Seed, Roles: map[string]int{}}
+	perGroup := opts.ExamplesPerGroup
+	if perGroup <= 0 {
+		perGroup = 2
+	}
 	var (
 		mu      sync.Mutex
-		seen    = map[string]bool{}
+		groups  = map[string]*Group{}
 		next    atomic.Int64
 		done    atomic.Int64
 		found   atomic.Int64
@@ -159,16 +185,31 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 					continue
 				}
 				found.Add(1)
+				sig := d.Signature()
+				mu.Lock()
+				g := groups[sig]
+				if g == nil {
+					g = &Group{Signature: sig, First: int(i)}
+					groups[sig] = g
+					rep.Groups = append(rep.Groups, g)
+				}
+				g.Count++
+				g.First = min(g.First, int(i))
+				want := len(g.Examples)+g.pending < perGroup
+				if want {
+					g.pending++
+				}
+				mu.Unlock()
+				if !want {
+					continue
+				}
 				if opts.MaxShrink <= 0 || shrunk.Add(1) <= int64(opts.MaxShrink) {
 					d = h.Shrink(ctx, d)
 				}
-				key := d.Kind + "\x00" + d.Case.Role.Name + "\x00" + d.Request.Query + "\x00" + string(d.Request.Variables)
 				mu.Lock()
-				if d.Original != nil && seen[key] {
-					rep.Duplicates++
-				} else {
-					seen[key] = true
-					rep.Differences = append(rep.Differences, d)
+				g.pending--
+				if !slices.ContainsFunc(g.Examples, d.sameRequest) {
+					g.Examples = append(g.Examples, d)
 				}
 				mu.Unlock()
 			}
@@ -180,18 +221,18 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	rep.Cases = int(done.Load())
 	rep.Found = int(found.Load())
 	rep.Elapsed = time.Since(start)
-	slices.SortStableFunc(rep.Differences, func(a, b *Difference) int {
-		switch {
-		case (a.Original != nil) != (b.Original != nil):
-			if a.Original != nil {
-				return -1
+	slices.SortFunc(rep.Groups, func(a, b *Group) int { return a.First - b.First })
+	for _, g := range rep.Groups {
+		slices.SortStableFunc(g.Examples, func(a, b *Difference) int {
+			if (a.Original != nil) != (b.Original != nil) {
+				if a.Original != nil {
+					return -1
+				}
+				return 1
 			}
-			return 1
-		case a.Case.Index != b.Case.Index:
-			return a.Case.Index - b.Case.Index
-		}
-		return 0
-	})
+			return 0
+		})
+	}
 	return rep, nil
 }
 
@@ -208,8 +249,8 @@ func keepSlowest(rep *Report) {
 // Write prints the report: the numbers, then every difference and error.
 func (r *Report) Write(w io.Writer) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "permdiff: seed %d: %d cases in %s (%.1f cases/s): %d differing cases, %d distinct reproductions, %d errors\n",
-		r.Seed, r.Cases, r.Elapsed.Round(time.Millisecond), float64(r.Cases)/r.Elapsed.Seconds(), r.Found, len(r.Differences), len(r.Errors))
+	fmt.Fprintf(&b, "permdiff: seed %d: %d cases in %s (%.1f cases/s): %d differing cases in %d groups, %d errors\n",
+		r.Seed, r.Cases, r.Elapsed.Round(time.Millisecond), float64(r.Cases)/r.Elapsed.Seconds(), r.Found, len(r.Groups), len(r.Errors))
 	roles := slices.Sorted(maps.Keys(r.Roles))
 	var per []string
 	for _, name := range roles {
@@ -224,11 +265,14 @@ func (r *Report) Write(w io.Writer) {
 		}
 		fmt.Fprintf(&b, "permdiff: slowest: %s\n", strings.Join(slow, ", "))
 	}
-	for _, d := range r.Differences {
-		b.WriteString("\n")
-		d.Write(&b)
-		if d.Original != nil {
-			fmt.Fprintf(&b, "(shrunk from case %d)\n", d.Original.Index)
+	for _, g := range r.Groups {
+		fmt.Fprintf(&b, "\n##### %d case(s) from case %d: %s\n", g.Count, g.First, g.Signature)
+		for _, d := range g.Examples {
+			b.WriteString("\n")
+			d.Write(&b)
+			if d.Original != nil {
+				fmt.Fprintf(&b, "(shrunk from case %d)\n", d.Original.Index)
+			}
 		}
 	}
 	for i, err := range r.Errors {
