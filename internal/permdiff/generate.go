@@ -221,14 +221,11 @@ var bigTables = map[string]bool{"tracks": true, "invoice_lines": true, "playlist
 func (x *gen) args(t *Table, root, rows bool) Args {
 	var a Args
 	// Rows of a big table, above all under the rows of another select,
-	// make answers of megabytes and cases of seconds: they mostly get a
-	// limit, which needs an order.
+	// make answers of megabytes and cases of minutes: they get a limit
+	// (which needs an order), unless the role's limit caps them anyway.
 	limitP := map[bool]float64{true: 0.5, false: 0.3}[root]
-	switch {
-	case rows && bigTables[t.Name] && root:
-		limitP = 0.9
-	case rows && bigTables[t.Name]:
-		limitP = 0.95
+	if rows && bigTables[t.Name] && x.role.Limit(t) == 0 {
+		limitP = 1
 	}
 	wantLimit := x.chance(limitP)
 	if x.chance(map[bool]float64{true: 0.6, false: 0.3}[root]) {
