@@ -1,0 +1,31 @@
+// Package permdiff is a differential test of hasgen's permissions: random
+// GraphQL queries, roles and session variables, each answered twice, by the
+// generated server over HTTP and by a reference that owes nothing to
+// hasgen's compiler, and the answers compared row by row.
+//
+// The reference is PostgreSQL itself. The permissions of
+// testdata/fixtures/chinook/hasgen.yaml are written out by hand as
+// row-level-security policies and column grants for one database role per
+// Hasura role (policies.sql: pd_customer, pd_employee, and pd_admin, which
+// bypasses RLS). The same abstract query the GraphQL document was rendered
+// from is translated into plain SQL (correlated subqueries building JSON,
+// reference.go) and run in a transaction under SET LOCAL ROLE with the
+// session variables in the hasura.user setting, as Hasura passes them. A
+// difference is a permission bug, in hasgen or in the reference: a leaked
+// or wrongly hidden row, a wrong aggregate, or a forbidden column that the
+// server did not refuse.
+//
+// On a difference, Shrink drops parts of the query (root fields, columns,
+// relationships, where clauses, order_by, limit) while the difference
+// persists, and the minimal reproduction is printed as a GraphQL document,
+// its variables, the role and session, and both answers.
+//
+// Use:
+//
+//	h, err := permdiff.New(ctx, permdiff.Config{DatabaseURL: db, ServerURL: srv.URL, AdminSecret: secret})
+//	rep, err := h.Run(ctx, permdiff.RunOptions{Seed: 1, Cases: 1000, Workers: 2})
+//	rep.Write(os.Stdout)
+//
+// The database must hold graphql-bench's Chinook, with Install run on it
+// once; the server must be generated from the Chinook fixture.
+package permdiff
