@@ -94,10 +94,16 @@ func (g *Generator) Case(seed uint64, index int) *Case {
 	if !x.role.Admin() && x.rng.Float64() < rate {
 		c.Forbidden, c.ForbiddenName, c.RefDenies = x.forbid(c.Query)
 	}
-	if x.role.Session != "" && c.Forbidden == "" && x.chance(0.04) {
+	switch k := x.rng.Float64(); {
+	case x.role.Session == "" || c.Forbidden != "":
+	case k < 0.04:
 		// No session variable: a query reading a table whose filter needs
 		// it must fail, one that reads none must be answered.
 		delete(c.Session, x.role.Session)
+	case k < 0.06:
+		// Not an integer: the filters cannot compare it, and must not
+		// read it as something they can (0, null, a prefix).
+		c.Session[x.role.Session] = pick(x, []string{"abc", "3abc", "1.5", "9999999999", "0x10"})
 	}
 	return c
 }
