@@ -53,7 +53,7 @@ type Report struct {
 	// something the role may not, NoSession those sent without the
 	// role's session variable, BadSession those sent with one that is not
 	// an integer.
-	Roles                map[string]int
+	Roles                            map[string]int
 	Forbidden, NoSession, BadSession int
 	// Slowest are the slowest cases checked (not counting shrinking),
 	// slowest first: where a run's time goes.
