@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*Harness, error) {
 		Gen:     &Generator{Schema: schema, Samples: samples},
 		Ref:     &Reference{Pool: pool, DBRoles: roles, CapAggregates: cfg.CapAggregates},
 		Client: &Client{URL: cfg.ServerURL, AdminSecret: cfg.AdminSecret, HTTP: &http.Client{
-			Timeout:   2 * time.Minute,
+			Timeout:   5 * time.Minute, // as the reference's statement_timeout
 			Transport: &http.Transport{MaxIdleConnsPerHost: 16},
 		}},
 	}, nil
