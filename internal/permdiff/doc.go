@@ -15,6 +15,13 @@
 // or wrongly hidden row, a wrong aggregate, or a forbidden column that the
 // server did not refuse.
 //
+// Some cases must be refused, and the check is that they are: queries
+// that use a hidden column, a table or relationship without a select
+// permission, or an aggregate without allow_aggregations (the error must
+// name it, and the reference's column grants must refuse it too); and
+// queries whose filters need a session variable that is missing or not an
+// integer.
+//
 // On a difference, Shrink drops parts of the query (root fields, columns,
 // relationships, where clauses, order_by, limit) while the difference
 // persists, and the minimal reproduction is printed as a GraphQL document,

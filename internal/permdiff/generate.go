@@ -94,10 +94,16 @@ func (g *Generator) Case(seed uint64, index int) *Case {
 	if !x.role.Admin() && x.rng.Float64() < rate {
 		c.Forbidden, c.ForbiddenName, c.RefDenies = x.forbid(c.Query)
 	}
-	if x.role.Session != "" && c.Forbidden == "" && x.chance(0.04) {
+	switch k := x.rng.Float64(); {
+	case x.role.Session == "" || c.Forbidden != "":
+	case k < 0.04:
 		// No session variable: a query reading a table whose filter needs
 		// it must fail, one that reads none must be answered.
 		delete(c.Session, x.role.Session)
+	case k < 0.06:
+		// Not an integer: the filters cannot compare it, and must not
+		// read it as something they can (0, null, a prefix).
+		c.Session[x.role.Session] = pick(x, []string{"abc", "3abc", "1.5", "9999999999", "0x10"})
 	}
 	return c
 }
@@ -277,9 +283,11 @@ func (x *gen) dir() string {
 	return pick(x, []string{"asc", "desc", "asc", "desc", "asc_nulls_first", "asc_nulls_last", "desc_nulls_first", "desc_nulls_last"})
 }
 
-// orderItem returns a random order_by key of t other than its key;
-// aggregates of array relationships (a subquery per row, ordered before
-// any limit applies) only at the root, where they are computed once.
+// orderItem returns a random order_by key of t other than its key.
+// Keys through relationships are a subquery per row, all computed before
+// a limit applies: under the rows of another select, over a big table,
+// they make cases of minutes, so object relationship keys there are
+// only for small tables and array aggregates only at the root.
 func (x *gen) orderItem(t *Table, root bool) *OrderItem {
 	o := &OrderItem{Dir: x.dir()}
 	var objs, arrays []*Relationship
@@ -292,7 +300,7 @@ func (x *gen) orderItem(t *Table, root bool) *OrderItem {
 		}
 	}
 	switch k := x.rng.IntN(100); {
-	case k < 15 && len(objs) > 0:
+	case k < 15 && len(objs) > 0 && (root || !bigTables[t.Name]):
 		o.Rel = pick(x, objs)
 		o.Column = pick(x, x.role.VisibleColumns(o.Rel.To)).Name
 	case k < 27 && len(arrays) > 0:

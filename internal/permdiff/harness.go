@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*Harness, error) {
 		Gen:     &Generator{Schema: schema, Samples: samples},
 		Ref:     &Reference{Pool: pool, DBRoles: roles, CapAggregates: cfg.CapAggregates},
 		Client: &Client{URL: cfg.ServerURL, AdminSecret: cfg.AdminSecret, HTTP: &http.Client{
-			Timeout:   2 * time.Minute,
+			Timeout:   5 * time.Minute, // as the reference's statement_timeout
 			Transport: &http.Transport{MaxIdleConnsPerHost: 16},
 		}},
 	}, nil
@@ -122,6 +123,10 @@ const (
 	// KindSessionIgnored: the server answered a query reading a table
 	// whose filter needs a session variable the request did not send.
 	KindSessionIgnored = "query answered without a session variable its filters need"
+	// KindBadSessionAnswered: the server answered a query reading a
+	// table whose filter compares a session variable that is not a
+	// valid value (Hasura fails: Postgres cannot cast it).
+	KindBadSessionAnswered = "query answered with a session variable its filters cannot read"
 	// KindRefAccepts: the reference's grants let a forbidden column or
 	// table through: policies.sql and the permission model disagree.
 	KindRefAccepts = "reference accepts a forbidden query (harness bug)"
@@ -183,11 +188,22 @@ func (h *Harness) Check(ctx context.Context, c *Case) (*Difference, error) {
 		}
 		return d, nil
 	}
-	if v := c.Role.Session; v != "" && c.Session[v] == "" {
-		if tables := SessionTables(c.Query, c.Role); len(tables) > 0 {
+	if v := c.Role.Session; v != "" {
+		tables := SessionTables(c.Query, c.Role)
+		_, err := strconv.ParseInt(c.Session[v], 10, 32)
+		switch {
+		case len(tables) == 0:
+		case c.Session[v] == "":
 			if resp.HasData() || !strings.Contains(resp.Messages(), v) {
 				d.Kind = KindSessionIgnored
 				d.Reference = fmt.Sprintf("an error: the filters of %s need %s", strings.Join(tables, ", "), v)
+				return d, nil
+			}
+			return nil, nil
+		case err != nil:
+			if resp.HasData() || len(resp.Errors) == 0 {
+				d.Kind = KindBadSessionAnswered
+				d.Reference = fmt.Sprintf("an error: the filters of %s compare %s, %q is not an integer", strings.Join(tables, ", "), v, c.Session[v])
 				return d, nil
 			}
 			return nil, nil
@@ -249,7 +265,7 @@ func (d *Difference) Signature() string {
 		json.Unmarshal([]byte(d.Server), &resp)
 		msg := sigQuoted.ReplaceAllString(resp.Messages(), `"…"`)
 		return sig + sigNumber.ReplaceAllString(msg, "N")
-	case KindSessionIgnored:
+	case KindSessionIgnored, KindBadSessionAnswered:
 		return sig + d.Reference
 	case KindRefDenies:
 		return sig + d.Reference

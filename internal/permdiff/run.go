@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,9 +51,10 @@ type Report struct {
 	Errors []error
 	// Roles counts the cases run per role; Forbidden those that use
 	// something the role may not, NoSession those sent without the
-	// role's session variable.
-	Roles                map[string]int
-	Forbidden, NoSession int
+	// role's session variable, BadSession those sent with one that is not
+	// an integer.
+	Roles                            map[string]int
+	Forbidden, NoSession, BadSession int
 	// Slowest are the slowest cases checked (not counting shrinking),
 	// slowest first: where a run's time goes.
 	Slowest []Timing
@@ -171,8 +173,12 @@ func (h *Harness) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 				if c.Forbidden != "" {
 					rep.Forbidden++
 				}
-				if c.Role.Session != "" && c.Session[c.Role.Session] == "" {
-					rep.NoSession++
+				if v := c.Role.Session; v != "" {
+					if _, err := strconv.ParseInt(c.Session[v], 10, 32); c.Session[v] == "" {
+						rep.NoSession++
+					} else if err != nil {
+						rep.BadSession++
+					}
 				}
 				if err != nil {
 					rep.Errors = append(rep.Errors, fmt.Errorf("case %d: %w", i, err))
@@ -256,8 +262,8 @@ func (r *Report) Write(w io.Writer) {
 	for _, name := range roles {
 		per = append(per, fmt.Sprintf("%s %d", name, r.Roles[name]))
 	}
-	fmt.Fprintf(&b, "permdiff: cases per role: %s; %d forbidden (must be refused), %d without the session variable\n",
-		strings.Join(per, ", "), r.Forbidden, r.NoSession)
+	fmt.Fprintf(&b, "permdiff: cases per role: %s; %d forbidden (must be refused), %d without the session variable, %d with one not an integer\n",
+		strings.Join(per, ", "), r.Forbidden, r.NoSession, r.BadSession)
 	if len(r.Slowest) > 0 {
 		var slow []string
 		for _, t := range r.Slowest {
