@@ -369,10 +369,14 @@ func liveHeap(c *http.Client, base string) int64 {
 }
 
 // rssBytes is a process's VmRSS (/proc/pid/status), 0 if it is gone.
-func rssBytes(pid int) int64 {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+func rssBytes(pid int) int64 { return procBytes(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:") }
+
+// procBytes reads a "key: N kB" line of a /proc file, in bytes; 0 if
+// there is none.
+func procBytes(path, key string) int64 {
+	b, _ := os.ReadFile(path)
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, key); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb * 1024
 		}
@@ -404,16 +408,7 @@ func children(parent int) []int {
 	return out
 }
 
-func pss(pid int) int64 {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
+func pss(pid int) int64 { return procBytes(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:") }
 
 // parentPID is a process's parent (/proc/pid/stat), 0 if unknown.
 func parentPID(pid int) int {
