@@ -3,9 +3,9 @@ package templates_test
 import (
 	"go/format"
 	"os"
-	"strings"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/hasgen/hasgen/internal/golden"
