@@ -326,7 +326,11 @@ func (l *loader) databases(m *Metadata, items []ynode) []ynode {
 			m.Connection = l.connection(f.val, ctx)
 		case "functions":
 			l.unsupportedItems(ctx, "functions", f.keyPos, f.val)
-		case "customization", "health_check", "logical_models", "native_queries", "stored_procedures", "backend_configs":
+		case "customization":
+			if !l.isNull(f.val) {
+				m.Customization = l.customization(f.val, ctx)
+			}
+		case "health_check", "logical_models", "native_queries", "stored_procedures", "backend_configs":
 			if !l.empty(f.val) {
 				l.unsupportedf(f.keyPos, ctx, f.key)
 			}

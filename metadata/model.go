@@ -20,6 +20,13 @@ type Metadata struct {
 	// Connection is the source's connection settings (its
 	// configuration.connection_info), or nil for a plain table list.
 	Connection *Connection
+	// Customization is the source's customization (customization.go), or
+	// nil when it has none.
+	Customization *Customization
+	// DefaultNamingConvention is the server-wide naming convention that
+	// applies when the source's customization sets none: the CLI reads it
+	// from HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION, as Hasura does.
+	DefaultNamingConvention string
 	// Warnings are things that were accepted but are worth saying. They
 	// print like errors.
 	Warnings []*Error

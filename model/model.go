@@ -29,6 +29,9 @@ type Project struct {
 	// DB and Metadata are the inputs, for emitters that need more.
 	DB       *introspect.Schema
 	Metadata *metadata.Metadata
+	// Naming is the source's naming convention and customization
+	// (naming.go): every generated name goes through it.
+	Naming Naming
 
 	byName map[string]*Table
 }
@@ -36,8 +39,11 @@ type Project struct {
 // Table is a tracked table.
 type Table struct {
 	Schema, Name string
-	// Type is <t>: the table identifier used in every GraphQL name.
+	// Type is <t>, the table identifier, as hasura-default writes it: the
+	// base of Go and file names. TypeName gives the GraphQL type names.
 	Type string
+	// Ident is <t> in parts, for the naming convention.
+	Ident Ident
 	// GoName is the exported Go identifier of the table's descriptor.
 	GoName string
 	// File is the base name of the table's generated Go file, without
@@ -64,6 +70,8 @@ type Table struct {
 
 	DB   *introspect.Table
 	Meta *metadata.Table
+
+	naming Naming
 }
 
 // Constraint is a PK or unique constraint: an on_conflict target.
@@ -109,6 +117,9 @@ type Relationship struct {
 	NonNull     bool
 	ParentFirst bool
 	Description string
+	// AggregateField is the field of an array relationship's aggregate,
+	// <rel>_aggregate in the naming convention.
+	AggregateField string
 }
 
 // SelectPermission is a role's select permission with what it exposes.
@@ -128,7 +139,8 @@ type SelectPermission struct {
 // Build makes the model of a project. It fails, listing every problem,
 // when a name cannot be a GraphQL name (set a custom_name for it).
 func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
-	p := &Project{DB: db, Metadata: md, Roles: md.Roles(), byName: map[string]*Table{}}
+	p := &Project{DB: db, Metadata: md, Roles: md.Roles(), byName: map[string]*Table{},
+		Naming: NewNaming(md.Customization, md.DefaultNamingConvention)}
 	var problems []string
 	for _, mt := range md.Tables {
 		it := db.Table(mt.Schema, mt.Name)
@@ -144,13 +156,16 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 			Insert: map[string]*metadata.InsertPermission{},
 			Update: map[string]*metadata.UpdatePermission{},
 			Delete: map[string]*metadata.DeletePermission{},
+			naming: p.Naming,
 		}
 		if mt.Configuration.Comment != "" {
 			t.Description = mt.Configuration.Comment
 		}
 		t.Type = mt.Configuration.CustomName
+		t.Ident = Custom(t.Type)
 		if t.Type == "" {
 			t.Type = TableIdentifier(mt.Schema, mt.Name)
+			t.Ident = tableIdent(mt.Schema, mt.Name)
 		}
 		if !validName(t.Type) {
 			problems = append(problems, fmt.Sprintf("table %s.%s: %q is not a valid GraphQL name; set configuration.custom_name", t.Schema, t.Name, t.Type))
@@ -163,7 +178,7 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 		}
 		for i := range it.Columns {
 			ic := &it.Columns[i]
-			c := &Column{Name: ic.Name, Field: ic.Name, Description: ic.Comment, NotNull: ic.NotNull, DB: ic}
+			c := &Column{Name: ic.Name, Field: p.Naming.FieldOf(Auto(ic.Name)), Description: ic.Comment, NotNull: ic.NotNull, DB: ic}
 			if cc := custom[ic.Name]; cc != nil {
 				if cc.CustomName != "" {
 					c.Field = cc.CustomName
@@ -191,7 +206,7 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 			t.Constraints = append(t.Constraints, Constraint{Name: u.Name, Columns: t.columns(u.Columns)})
 		}
 		sort.Slice(t.Constraints, func(i, j int) bool { return t.Constraints[i].Name < t.Constraints[j].Name })
-		t.Roots = rootFields(t.Type, mt.Configuration.CustomRootFields)
+		t.Roots = rootFields(p.Naming, t.Ident, mt.Configuration.CustomRootFields)
 		for _, sp := range mt.SelectPermissions {
 			perm := &SelectPermission{Role: sp.Role, Filter: sp.Filter, Aggregations: sp.AllowAggregations,
 				Query: sp.QueryRootFields, Subscription: sp.SubscriptionRootFields, Meta: sp}
@@ -242,7 +257,8 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 				continue
 			}
 			r := &Relationship{Name: mr.Name, Array: mr.Kind == metadata.ArrayRelationship, Remote: remote,
-				Mapping: mr.Columns, Description: mr.Comment, ParentFirst: mr.InsertionOrder == metadata.BeforeParent}
+				Mapping: mr.Columns, Description: mr.Comment, ParentFirst: mr.InsertionOrder == metadata.BeforeParent,
+				AggregateField: p.Naming.Names().AggregateField(mr.Name)}
 			if !r.Array && !mr.Manual && !mr.Reverse {
 				r.NonNull = true
 				for _, pair := range mr.Columns {
@@ -298,26 +314,57 @@ func TableIdentifier(schema, name string) string {
 	return schema + "_" + name
 }
 
-func rootFields(t string, c metadata.CustomRootFields) RootFields {
-	pick := func(custom metadata.RootFieldName, def string) string {
-		if custom.Name != "" {
-			return custom.Name
+// rootFields names a table's root fields: the custom root field names as
+// they are, the others made of the table identifier in the naming
+// convention; then the source's root field prefix and suffix.
+func rootFields(n Naming, t Ident, c metadata.CustomRootFields) RootFields {
+	pick := func(custom metadata.RootFieldName, before, after string) string {
+		name := custom.Name
+		if name == "" {
+			id := t
+			if before != "" {
+				id = Auto(before).Plus(id)
+			}
+			if after != "" {
+				id = id.Plus(Auto(after))
+			}
+			name = n.FieldOf(id)
 		}
-		return def
+		return n.Root(name)
 	}
 	return RootFields{
-		Select:          pick(c.Select, t),
-		SelectByPk:      pick(c.SelectByPk, t+"_by_pk"),
-		SelectAggregate: pick(c.SelectAggregate, t+"_aggregate"),
-		SelectStream:    pick(c.SelectStream, t+"_stream"),
-		Insert:          pick(c.Insert, "insert_"+t),
-		InsertOne:       pick(c.InsertOne, "insert_"+t+"_one"),
-		Update:          pick(c.Update, "update_"+t),
-		UpdateByPk:      pick(c.UpdateByPk, "update_"+t+"_by_pk"),
-		UpdateMany:      pick(c.UpdateMany, "update_"+t+"_many"),
-		Delete:          pick(c.Delete, "delete_"+t),
-		DeleteByPk:      pick(c.DeleteByPk, "delete_"+t+"_by_pk"),
+		Select:          pick(c.Select, "", ""),
+		SelectByPk:      pick(c.SelectByPk, "", "by_pk"),
+		SelectAggregate: pick(c.SelectAggregate, "", "aggregate"),
+		SelectStream:    pick(c.SelectStream, "", "stream"),
+		Insert:          pick(c.Insert, "insert", ""),
+		InsertOne:       pick(c.InsertOne, "insert", "one"),
+		Update:          pick(c.Update, "update", ""),
+		UpdateByPk:      pick(c.UpdateByPk, "update", "by_pk"),
+		UpdateMany:      pick(c.UpdateMany, "update", "many"),
+		Delete:          pick(c.Delete, "delete", ""),
+		DeleteByPk:      pick(c.DeleteByPk, "delete", "by_pk"),
 	}
+}
+
+// tableIdent is a table's identifier in parts: its name's, after its
+// schema's outside public (Hasura's getIdentifierQualifiedObject).
+func tableIdent(schema, name string) Ident {
+	if schema == "public" {
+		return Auto(name)
+	}
+	return Auto(schema).Plus(Auto(name))
+}
+
+// TypeName is a GraphQL type name of the table: <t> for suffix "", else
+// <t><suffix> for a suffix as hasura-default writes it ("_bool_exp"), in
+// the naming convention and with the source's type name customization.
+func (t *Table) TypeName(suffix string) string {
+	id := t.Ident
+	if suffix != "" {
+		id = id.Plus(Auto(strings.TrimPrefix(suffix, "_")))
+	}
+	return t.naming.TypeOf(id)
 }
 
 var nameRE = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]*$`)

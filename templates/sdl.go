@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/runtime/catalog"
 )
 
 // SDL returns the GraphQL schema document that role sees: query_root and,
@@ -59,6 +60,8 @@ type sdlBuilder struct {
 	// inserting marks the insert inputs being defined, to stop at
 	// relationship cycles.
 	inserting map[string]bool
+	// names are the fixed names of the naming convention.
+	names catalog.Names
 }
 
 // sdlRoot is an operation type of the schema: query_root, ...
@@ -71,7 +74,7 @@ type sdlRoot struct{ operation, name string }
 // relationship leaves the table out of the role's schema.
 func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
 	b := &sdlBuilder{p: p, role: role, views: map[*model.Table]*model.View{},
-		orderable: map[*model.Table]bool{}, defs: map[string]*sdlType{}}
+		orderable: map[*model.Table]bool{}, defs: map[string]*sdlType{}, names: p.Naming.Names()}
 	visible := p.Visible(role)
 	for changed := true; changed; {
 		changed = false
@@ -168,6 +171,12 @@ func (b *sdlBuilder) root(operation, name string, fields []*sdlField) {
 			return
 		}
 		fields = []*sdlField{{name: "no_queries_available", typ: "String!"}}
+	} else if ns := b.p.Naming.Namespace; ns != "" {
+		// root_fields.namespace: one field holding the source's root
+		// fields, of type <namespace>_query and so on.
+		typ := b.p.Naming.NamespaceType(operation)
+		b.define(&sdlType{kind: sdlObject, name: typ, fields: fields})
+		fields = []*sdlField{{name: ns, typ: typ + "!"}}
 	}
 	b.define(&sdlType{kind: sdlObject, name: name, fields: fields})
 	b.roots = append(b.roots, sdlRoot{operation, name})
@@ -186,15 +195,15 @@ func (b *sdlBuilder) selectRootFields(subscription bool) []*sdlField {
 		}
 		q := sdlQualified(t)
 		if v.HasSelect(subscription) {
-			out = append(out, &sdlField{name: t.Roots.Select, typ: "[" + t.Type + "!]!", args: b.selectArgs(v),
+			out = append(out, &sdlField{name: t.Roots.Select, typ: "[" + t.TypeName("") + "!]!", args: b.selectArgs(v),
 				description: sdlOr(custom.selectComment, "fetch data from the table: "+q)})
 		}
 		if v.HasAggregate(subscription) {
-			out = append(out, &sdlField{name: t.Roots.SelectAggregate, typ: t.Type + "_aggregate!", args: b.selectArgs(v),
+			out = append(out, &sdlField{name: t.Roots.SelectAggregate, typ: t.TypeName("_aggregate") + "!", args: b.selectArgs(v),
 				description: sdlOr(custom.aggregate, "fetch aggregated fields from the table: "+q)})
 		}
 		if v.HasByPk(subscription) {
-			f := &sdlField{name: t.Roots.SelectByPk, typ: t.Type,
+			f := &sdlField{name: t.Roots.SelectByPk, typ: t.TypeName(""),
 				description: sdlOr(custom.byPk, "fetch data from the table: "+q+" using primary key columns")}
 			for _, c := range t.PrimaryKey {
 				f.args = append(f.args, sdlArg{name: c.Field, typ: c.InputType() + "!", description: c.Description})
@@ -213,18 +222,18 @@ type sdlRootComments struct{ selectComment, byPk, aggregate string }
 // limit, offset, order_by and where. distinct_on and order_by exist only
 // when their types have a value or field.
 func (b *sdlBuilder) selectArgs(v *model.View) []sdlArg {
-	t := v.Table.Type
+	t := v.Table
 	var args []sdlArg
 	if len(v.Columns()) > 0 {
-		args = append(args, sdlArg{name: "distinct_on", typ: "[" + t + "_select_column!]", description: "distinct select on columns"})
+		args = append(args, sdlArg{name: b.n("distinct_on"), typ: "[" + t.TypeName("_select_column") + "!]", description: "distinct select on columns"})
 	}
 	args = append(args,
 		sdlArg{name: "limit", typ: "Int", description: "limit the number of rows returned"},
 		sdlArg{name: "offset", typ: "Int", description: "skip the first n rows. Use only with order_by"})
 	if b.orderable[v.Table] {
-		args = append(args, sdlArg{name: "order_by", typ: "[" + t + "_order_by!]", description: "sort the rows by one or more columns"})
+		args = append(args, sdlArg{name: b.n("order_by"), typ: "[" + t.TypeName("_order_by") + "!]", description: "sort the rows by one or more columns"})
 	}
-	return append(args, sdlArg{name: "where", typ: t + "_bool_exp", description: "filter the rows returned"})
+	return append(args, sdlArg{name: "where", typ: t.TypeName("_bool_exp"), description: "filter the rows returned"})
 }
 
 // table defines the types of one table: its object type, bool_exp,
@@ -243,7 +252,7 @@ func (b *sdlBuilder) table(v *model.View) {
 // object defines type <t>: the selectable columns and the relationships.
 func (b *sdlBuilder) object(v *model.View) {
 	t := v.Table
-	d := &sdlType{kind: sdlObject, name: t.Type,
+	d := &sdlType{kind: sdlObject, name: t.TypeName(""),
 		description: sdlOr(t.Description, "columns and relationships of "+sdlQualified(t))}
 	for _, c := range v.Columns() {
 		b.scalar(c)
@@ -255,7 +264,7 @@ func (b *sdlBuilder) object(v *model.View) {
 	}
 	for _, r := range b.relationships(v) {
 		remote := b.views[r.Remote]
-		rt := r.Remote.Type
+		rt := r.Remote.TypeName("")
 		if !r.Array {
 			typ := rt
 			// Hasura makes a forward relationship over NOT NULL columns
@@ -271,7 +280,7 @@ func (b *sdlBuilder) object(v *model.View) {
 		d.fields = append(d.fields, &sdlField{name: r.Name, typ: "[" + rt + "!]!", args: b.selectArgs(remote),
 			description: sdlOr(r.Description, "An array relationship")})
 		if remote.Aggregations() {
-			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: rt + "_aggregate!", args: b.selectArgs(remote),
+			d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate") + "!", args: b.selectArgs(remote),
 				description: "An aggregate relationship"})
 		}
 	}
@@ -281,7 +290,7 @@ func (b *sdlBuilder) object(v *model.View) {
 // boolExp defines input <t>_bool_exp, the where argument.
 func (b *sdlBuilder) boolExp(v *model.View) {
 	t := v.Table
-	name := t.Type + "_bool_exp"
+	name := t.TypeName("_bool_exp")
 	d := &sdlType{kind: sdlInput, name: name,
 		description: "Boolean expression to filter rows from the table " + sdlQualified(t) + ". All fields are combined with a logical 'AND'.",
 		fields: []*sdlField{
@@ -293,9 +302,9 @@ func (b *sdlBuilder) boolExp(v *model.View) {
 		d.fields = append(d.fields, &sdlField{name: c.Field, typ: b.comparison(c)})
 	}
 	for _, r := range b.relationships(v) {
-		d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.Type + "_bool_exp"})
+		d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.TypeName("_bool_exp")})
 		if r.Array && b.remoteAggregations(r) {
-			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_bool_exp"})
+			d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate_bool_exp")})
 		}
 	}
 	b.define(d)
@@ -309,17 +318,17 @@ func (b *sdlBuilder) orderBy(v *model.View) {
 		return
 	}
 	b.orderByEnum()
-	d := &sdlType{kind: sdlInput, name: t.Type + "_order_by",
+	d := &sdlType{kind: sdlInput, name: t.TypeName("_order_by"),
 		description: "Ordering options when selecting data from " + sdlQualified(t) + "."}
 	for _, c := range v.Columns() {
-		d.fields = append(d.fields, &sdlField{name: c.Field, typ: "order_by"})
+		d.fields = append(d.fields, &sdlField{name: c.Field, typ: b.orderByType()})
 	}
 	for _, r := range b.relationships(v) {
 		switch {
 		case !r.Array && b.orderable[r.Remote]:
-			d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.Type + "_order_by"})
+			d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.TypeName("_order_by")})
 		case r.Array && b.remoteAggregations(r):
-			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_order_by"})
+			d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate_order_by")})
 		}
 	}
 	b.define(d)
@@ -332,7 +341,7 @@ func (b *sdlBuilder) selectColumn(v *model.View) {
 	if len(v.Columns()) == 0 {
 		return
 	}
-	b.define(sdlColumnEnum(t.Type+"_select_column", "select columns of table "+sdlQualified(t), v.Columns()))
+	b.define(sdlColumnEnum(t.TypeName("_select_column"), "select columns of table "+sdlQualified(t), v.Columns()))
 }
 
 // sdlColumnEnum is an enum of column fields, each described "column name".
@@ -372,69 +381,70 @@ func sdlAggregateType(op string, c *model.Column) string {
 // relationships, and the aggregate predicates.
 func (b *sdlBuilder) aggregate(v *model.View) {
 	t := v.Table
-	tn, q := t.Type, sdlQualified(t)
+	q := sdlQualified(t)
 	hasColumns := len(v.Columns()) > 0
-	b.define(&sdlType{kind: sdlObject, name: tn + "_aggregate", description: "aggregated selection of " + q,
+	b.define(&sdlType{kind: sdlObject, name: t.TypeName("_aggregate"), description: "aggregated selection of " + q,
 		fields: []*sdlField{
-			{name: "aggregate", typ: tn + "_aggregate_fields"},
-			{name: "nodes", typ: "[" + tn + "!]!"},
+			{name: "aggregate", typ: t.TypeName("_aggregate_fields")},
+			{name: "nodes", typ: "[" + t.TypeName("") + "!]!"},
 		}})
 
 	count := &sdlField{name: "count", typ: "Int!"}
 	if hasColumns {
-		count.args = append(count.args, sdlArg{name: "columns", typ: "[" + tn + "_select_column!]"})
+		count.args = append(count.args, sdlArg{name: "columns", typ: "[" + t.TypeName("_select_column") + "!]"})
 	}
 	count.args = append(count.args, sdlArg{name: "distinct", typ: "Boolean"})
-	fields := &sdlType{kind: sdlObject, name: tn + "_aggregate_fields", description: "aggregate fields of " + q,
+	fields := &sdlType{kind: sdlObject, name: t.TypeName("_aggregate_fields"), description: "aggregate fields of " + q,
 		fields: []*sdlField{count}}
 	b.orderByEnum()
-	orderBy := &sdlType{kind: sdlInput, name: tn + "_aggregate_order_by", description: "order by aggregate values of table " + q,
-		fields: []*sdlField{{name: "count", typ: "order_by"}}}
+	orderBy := &sdlType{kind: sdlInput, name: t.TypeName("_aggregate_order_by"), description: "order by aggregate values of table " + q,
+		fields: []*sdlField{{name: "count", typ: b.orderByType()}}}
 	for _, op := range sdlAggregateOps {
 		cols := sdlAggregateColumns(v, op)
 		if len(cols) == 0 {
 			continue
 		}
-		opFields := &sdlType{kind: sdlObject, name: tn + "_" + op + "_fields", description: "aggregate " + op + " on columns"}
-		opOrder := &sdlType{kind: sdlInput, name: tn + "_" + op + "_order_by", description: "order by " + op + "() on columns of table " + q}
+		opFields := &sdlType{kind: sdlObject, name: t.TypeName("_" + op + "_fields"), description: "aggregate " + b.n(op) + " on columns"}
+		opOrder := &sdlType{kind: sdlInput, name: t.TypeName("_" + op + "_order_by"), description: "order by " + op + "() on columns of table " + q}
 		for _, c := range cols {
 			b.scalar(c)
 			opFields.fields = append(opFields.fields, &sdlField{name: c.Field, typ: sdlAggregateType(op, c)})
-			opOrder.fields = append(opOrder.fields, &sdlField{name: c.Field, typ: "order_by"})
+			opOrder.fields = append(opOrder.fields, &sdlField{name: c.Field, typ: b.orderByType()})
 		}
 		b.define(opFields)
 		b.define(opOrder)
-		fields.fields = append(fields.fields, &sdlField{name: op, typ: opFields.name})
-		orderBy.fields = append(orderBy.fields, &sdlField{name: op, typ: opOrder.name})
+		fields.fields = append(fields.fields, &sdlField{name: b.n(op), typ: opFields.name})
+		orderBy.fields = append(orderBy.fields, &sdlField{name: b.n(op), typ: opOrder.name})
 	}
 	b.define(fields)
 	b.define(orderBy)
 
 	// Aggregate predicates: count over any rows, bool_and and bool_or
 	// over one boolean column (runtime/boolexp.go aggregatePredicates).
-	pred := &sdlType{kind: sdlInput, name: tn + "_aggregate_bool_exp",
-		fields: []*sdlField{{name: "count", typ: tn + "_aggregate_bool_exp_count"}}}
-	countExp := &sdlType{kind: sdlInput, name: tn + "_aggregate_bool_exp_count"}
+	pred := &sdlType{kind: sdlInput, name: t.TypeName("_aggregate_bool_exp"),
+		fields: []*sdlField{{name: "count", typ: t.TypeName("_aggregate_bool_exp_count")}}}
+	countExp := &sdlType{kind: sdlInput, name: t.TypeName("_aggregate_bool_exp_count")}
 	if hasColumns {
-		countExp.fields = append(countExp.fields, &sdlField{name: "arguments", typ: "[" + tn + "_select_column!]"})
+		countExp.fields = append(countExp.fields, &sdlField{name: "arguments", typ: "[" + t.TypeName("_select_column") + "!]"})
 	}
 	countExp.fields = append(countExp.fields,
 		&sdlField{name: "distinct", typ: "Boolean"},
-		&sdlField{name: "filter", typ: tn + "_bool_exp"},
+		&sdlField{name: "filter", typ: t.TypeName("_bool_exp")},
 		&sdlField{name: "predicate", typ: b.predicate("Int") + "!"})
 	b.define(countExp)
 	if bools := v.BooleanColumns(); len(bools) > 0 {
 		for _, fn := range []string{"bool_and", "bool_or"} {
-			exp := tn + "_aggregate_bool_exp_" + fn
-			enum := tn + "_select_column_" + exp + "_arguments_columns"
-			b.define(sdlColumnEnum(enum, `select "`+exp+`_arguments_columns" columns of table `+q, bools))
+			expID := t.Ident.Plus(model.Auto("aggregate_bool_exp_" + fn))
+			exp := b.p.Naming.TypeOf(expID)
+			enum := b.p.Naming.TypeOf(t.Ident.Plus(model.Auto("select_column")).Plus(expID).Plus(model.Auto("arguments_columns")))
+			b.define(sdlColumnEnum(enum, `select "`+b.p.Naming.FieldOf(expID.Plus(model.Auto("arguments_columns")))+`" columns of table `+q, bools))
 			b.define(&sdlType{kind: sdlInput, name: exp, fields: []*sdlField{
 				{name: "arguments", typ: enum + "!"},
 				{name: "distinct", typ: "Boolean"},
-				{name: "filter", typ: tn + "_bool_exp"},
+				{name: "filter", typ: t.TypeName("_bool_exp")},
 				{name: "predicate", typ: b.predicate("Boolean") + "!"},
 			}})
-			pred.fields = append(pred.fields, &sdlField{name: fn, typ: exp})
+			pred.fields = append(pred.fields, &sdlField{name: b.n(fn), typ: exp})
 		}
 	}
 	b.define(pred)
@@ -451,33 +461,35 @@ func (b *sdlBuilder) scalar(c *model.Column) {
 // comparison defines the comparison type of column c and returns its name.
 func (b *sdlBuilder) comparison(c *model.Column) string {
 	b.scalar(c)
-	b.comparisonExp(c.ComparisonType(), c.Scalar, c.Operators())
-	return c.ComparisonType()
+	return b.comparisonExp(c.ComparisonType(), c.Scalar, c.Operators())
 }
 
 // predicate defines the comparison type of an aggregate predicate's
 // result, a built-in scalar, and returns its name.
 func (b *sdlBuilder) predicate(scalar string) string {
-	name := scalar + "_comparison_exp"
-	b.comparisonExp(name, scalar, model.ComparisonOperators(scalar, false, "", false))
-	return name
+	return b.comparisonExp(scalar+"_comparison_exp", scalar, model.ComparisonOperators(scalar, false, "", false))
 }
 
 // comparisonExp defines a <Scalar>_comparison_exp (or
-// _array_comparison_exp) with its operators. jsonb's _cast brings
-// jsonb_cast_exp, whose String field compares the value as text.
-func (b *sdlBuilder) comparisonExp(name, scalar string, ops []model.Operator) {
+// _array_comparison_exp), named def in hasura-default, with its operators,
+// and returns its name. jsonb's _cast brings jsonb_cast_exp, whose String
+// field compares the value as text.
+func (b *sdlBuilder) comparisonExp(def, scalar string, ops []model.Operator) string {
+	name := b.p.Naming.Type(def)
 	d := &sdlType{kind: sdlInput, name: name,
 		description: `Boolean expression to compare columns of type "` + scalar + `". All fields are combined with logical 'AND'.`}
-	array := strings.HasSuffix(name, "_array_comparison_exp")
+	array := strings.HasSuffix(def, "_array_comparison_exp")
 	for _, op := range ops {
-		d.fields = append(d.fields, &sdlField{name: op.Name, typ: op.Type, description: sdlOperatorDescription(op.Name, array)})
-		if op.Type == "jsonb_cast_exp" {
-			b.comparisonExp("String_comparison_exp", "String", model.ComparisonOperators("String", false, "", true))
-			b.define(&sdlType{kind: sdlInput, name: "jsonb_cast_exp", fields: []*sdlField{{name: "String", typ: "String_comparison_exp"}}})
+		typ := op.Type
+		if typ == "jsonb_cast_exp" {
+			typ = b.p.Naming.Type(typ)
+			str := b.comparisonExp("String_comparison_exp", "String", model.ComparisonOperators("String", false, "", true))
+			b.define(&sdlType{kind: sdlInput, name: typ, fields: []*sdlField{{name: "String", typ: str}}})
 		}
+		d.fields = append(d.fields, &sdlField{name: b.n(op.Name), typ: typ, description: sdlOperatorDescription(op.Name, array)})
 	}
 	b.define(d)
+	return name
 }
 
 // sdlOperatorDescription is Hasura's description of a comparison operator;
@@ -529,15 +541,22 @@ func sdlOperatorDescription(op string, array bool) string {
 
 // orderByEnum defines enum order_by, the sort directions.
 func (b *sdlBuilder) orderByEnum() {
-	b.define(&sdlType{kind: sdlEnum, name: "order_by", description: "column ordering options", values: []sdlValue{
-		{name: "asc", description: "in ascending order, nulls last"},
-		{name: "asc_nulls_first", description: "in ascending order, nulls first"},
-		{name: "asc_nulls_last", description: "in ascending order, nulls last"},
-		{name: "desc", description: "in descending order, nulls first"},
-		{name: "desc_nulls_first", description: "in descending order, nulls first"},
-		{name: "desc_nulls_last", description: "in descending order, nulls last"},
+	b.define(&sdlType{kind: sdlEnum, name: b.orderByType(), description: "column ordering options", values: []sdlValue{
+		{name: b.n("asc"), description: "in ascending order, nulls last"},
+		{name: b.n("asc_nulls_first"), description: "in ascending order, nulls first"},
+		{name: b.n("asc_nulls_last"), description: "in ascending order, nulls last"},
+		{name: b.n("desc"), description: "in descending order, nulls first"},
+		{name: b.n("desc_nulls_first"), description: "in descending order, nulls first"},
+		{name: b.n("desc_nulls_last"), description: "in descending order, nulls last"},
 	}})
 }
+
+// orderByType is the name of enum order_by (OrderBy under graphql-default).
+func (b *sdlBuilder) orderByType() string { return b.p.Naming.Type("order_by") }
+
+// n is the schema's name of a fixed argument, field or enum value that
+// hasura-default names def (catalog.Names): the runtime reads the same.
+func (b *sdlBuilder) n(def string) string { return b.names.Name(def) }
 
 // sdlQualified is how Hasura's descriptions name a table: "albums" in public,
 // "sales.orders" elsewhere, quoted.

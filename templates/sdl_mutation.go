@@ -24,16 +24,16 @@ func (b *sdlBuilder) mutationRootFields() []*sdlField {
 		v := b.views[t] // nil when the role cannot select: no returning, no where
 		q := sdlQualified(t)
 		if w.Insert != nil && b.insertInput(w) {
-			args := []sdlArg{{name: "objects", typ: "[" + t.Type + "_insert_input!]!", description: "the rows to be inserted"}}
+			args := []sdlArg{{name: "objects", typ: "[" + t.TypeName("") + "_insert_input!]!", description: "the rows to be inserted"}}
 			if b.onConflict(w) {
-				args = append(args, sdlArg{name: "on_conflict", typ: t.Type + "_on_conflict", description: "upsert condition"})
+				args = append(args, sdlArg{name: b.n("on_conflict"), typ: t.TypeName("_on_conflict"), description: "upsert condition"})
 			}
 			b.mutationResponse(t, v)
-			out = append(out, &sdlField{name: t.Roots.Insert, typ: t.Type + "_mutation_response", args: args,
+			out = append(out, &sdlField{name: t.Roots.Insert, typ: t.TypeName("_mutation_response"), args: args,
 				description: "insert data into the table: " + q})
 			if v != nil {
-				one := []sdlArg{{name: "object", typ: t.Type + "_insert_input!", description: "the row to be inserted"}}
-				out = append(out, &sdlField{name: t.Roots.InsertOne, typ: t.Type, args: append(one, args[1:]...),
+				one := []sdlArg{{name: "object", typ: t.TypeName("_insert_input") + "!", description: "the row to be inserted"}}
+				out = append(out, &sdlField{name: t.Roots.InsertOne, typ: t.TypeName(""), args: append(one, args[1:]...),
 					description: "insert a single row into the table: " + q})
 			}
 		}
@@ -41,30 +41,30 @@ func (b *sdlBuilder) mutationRootFields() []*sdlField {
 			ops := b.updateOperators(w)
 			if len(ops) > 0 || len(w.Update.Set) > 0 {
 				b.mutationResponse(t, v)
-				where := sdlArg{name: "where", typ: t.Type + "_bool_exp!", description: "filter the rows which have to be updated"}
-				out = append(out, &sdlField{name: t.Roots.Update, typ: t.Type + "_mutation_response",
+				where := sdlArg{name: "where", typ: t.TypeName("_bool_exp") + "!", description: "filter the rows which have to be updated"}
+				out = append(out, &sdlField{name: t.Roots.Update, typ: t.TypeName("_mutation_response"),
 					args: append(append([]sdlArg(nil), ops...), where), description: "update data of the table: " + q})
 				if v.HasByPk(false) {
 					b.pkColumnsInput(t)
-					args := append(append([]sdlArg(nil), ops...), sdlArg{name: "pk_columns", typ: t.Type + "_pk_columns_input!"})
+					args := append(append([]sdlArg(nil), ops...), sdlArg{name: b.n("pk_columns"), typ: t.TypeName("_pk_columns_input") + "!"})
 					args = append(args, b.nestedUpdates(t)...)
-					out = append(out, &sdlField{name: t.Roots.UpdateByPk, typ: t.Type, args: args,
+					out = append(out, &sdlField{name: t.Roots.UpdateByPk, typ: t.TypeName(""), args: args,
 						description: "update single row of the table: " + q})
 				}
-				b.define(&sdlType{kind: sdlInput, name: t.Type + "_updates", fields: append(argsAsFields(ops),
-					&sdlField{name: "where", typ: t.Type + "_bool_exp!", description: "filter the rows which have to be updated"})})
-				out = append(out, &sdlField{name: t.Roots.UpdateMany, typ: "[" + t.Type + "_mutation_response]",
-					args:        []sdlArg{{name: "updates", typ: "[" + t.Type + "_updates!]!", description: "updates to execute, in order"}},
+				b.define(&sdlType{kind: sdlInput, name: t.TypeName("_updates"), fields: append(argsAsFields(ops),
+					&sdlField{name: "where", typ: t.TypeName("_bool_exp") + "!", description: "filter the rows which have to be updated"})})
+				out = append(out, &sdlField{name: t.Roots.UpdateMany, typ: "[" + t.TypeName("") + "_mutation_response]",
+					args:        []sdlArg{{name: "updates", typ: "[" + t.TypeName("") + "_updates!]!", description: "updates to execute, in order"}},
 					description: "update multiples rows of table: " + q})
 			}
 		}
 		if w.Delete != nil && v != nil {
 			b.mutationResponse(t, v)
-			out = append(out, &sdlField{name: t.Roots.Delete, typ: t.Type + "_mutation_response",
-				args:        []sdlArg{{name: "where", typ: t.Type + "_bool_exp!", description: "filter the rows which have to be deleted"}},
+			out = append(out, &sdlField{name: t.Roots.Delete, typ: t.TypeName("_mutation_response"),
+				args:        []sdlArg{{name: "where", typ: t.TypeName("_bool_exp") + "!", description: "filter the rows which have to be deleted"}},
 				description: "delete data from the table: " + q})
 			if v.HasByPk(false) {
-				f := &sdlField{name: t.Roots.DeleteByPk, typ: t.Type, description: "delete single row from the table: " + q}
+				f := &sdlField{name: t.Roots.DeleteByPk, typ: t.TypeName(""), description: "delete single row from the table: " + q}
 				for _, c := range t.PrimaryKey {
 					f.args = append(f.args, sdlArg{name: c.Field, typ: c.InputType() + "!", description: c.Description})
 				}
@@ -86,11 +86,11 @@ func argsAsFields(args []sdlArg) []*sdlField {
 // mutationResponse defines <t>_mutation_response; returning exists when
 // the role may select from the table.
 func (b *sdlBuilder) mutationResponse(t *model.Table, v *model.View) {
-	d := &sdlType{kind: sdlObject, name: t.Type + "_mutation_response",
+	d := &sdlType{kind: sdlObject, name: t.TypeName("_mutation_response"),
 		description: "response of any mutation on the table " + sdlQualified(t),
-		fields:      []*sdlField{{name: "affected_rows", typ: "Int!", description: "number of rows affected by the mutation"}}}
+		fields:      []*sdlField{{name: b.n("affected_rows"), typ: "Int!", description: "number of rows affected by the mutation"}}}
 	if v != nil {
-		d.fields = append(d.fields, &sdlField{name: "returning", typ: "[" + t.Type + "!]!", description: "data from the rows affected by the mutation"})
+		d.fields = append(d.fields, &sdlField{name: "returning", typ: "[" + t.TypeName("") + "!]!", description: "data from the rows affected by the mutation"})
 	}
 	b.define(d)
 }
@@ -99,7 +99,7 @@ func (b *sdlBuilder) mutationResponse(t *model.Table, v *model.View) {
 // uses; false when it would have no field.
 func (b *sdlBuilder) insertInput(w *model.Writes) bool {
 	t := w.Table
-	name := t.Type + "_insert_input"
+	name := t.TypeName("_insert_input")
 	if b.defs[name] != nil || b.inserting[name] {
 		return true // defined, or being defined higher up a relationship cycle
 	}
@@ -123,7 +123,7 @@ func (b *sdlBuilder) insertInput(w *model.Writes) bool {
 		if r.Array {
 			kind = "arr_rel"
 		}
-		d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.Type + "_" + kind + "_insert_input"})
+		d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.TypeName("_" + kind + "_insert_input")})
 	}
 	if len(d.fields) == 0 {
 		return false
@@ -142,16 +142,16 @@ func (b *sdlBuilder) relInsertInput(w *model.Writes, array bool) bool {
 	}
 	d := &sdlType{kind: sdlInput}
 	if array {
-		d.name = t.Type + "_arr_rel_insert_input"
+		d.name = t.TypeName("_arr_rel_insert_input")
 		d.description = "input type for inserting array relation for remote table " + sdlQualified(t)
-		d.fields = []*sdlField{{name: "data", typ: "[" + t.Type + "_insert_input!]!"}}
+		d.fields = []*sdlField{{name: "data", typ: "[" + t.TypeName("") + "_insert_input!]!"}}
 	} else {
-		d.name = t.Type + "_obj_rel_insert_input"
+		d.name = t.TypeName("_obj_rel_insert_input")
 		d.description = "input type for inserting object relation for remote table " + sdlQualified(t)
-		d.fields = []*sdlField{{name: "data", typ: t.Type + "_insert_input!"}}
+		d.fields = []*sdlField{{name: "data", typ: t.TypeName("_insert_input") + "!"}}
 	}
 	if b.onConflict(w) {
-		d.fields = append(d.fields, &sdlField{name: "on_conflict", typ: t.Type + "_on_conflict", description: "upsert condition"})
+		d.fields = append(d.fields, &sdlField{name: b.n("on_conflict"), typ: t.TypeName("_on_conflict"), description: "upsert condition"})
 	}
 	b.define(d)
 	return true
@@ -166,7 +166,7 @@ func (b *sdlBuilder) onConflict(w *model.Writes) bool {
 	if len(t.Constraints) == 0 {
 		return false
 	}
-	cons := &sdlType{kind: sdlEnum, name: t.Type + "_constraint",
+	cons := &sdlType{kind: sdlEnum, name: t.TypeName("_constraint"),
 		description: "unique or primary key constraints on table " + sdlQualified(t)}
 	for _, c := range t.Constraints {
 		cols := make([]string, len(c.Columns))
@@ -177,7 +177,7 @@ func (b *sdlBuilder) onConflict(w *model.Writes) bool {
 			description: "unique or primary key constraint on columns " + strings.Join(cols, ", ")})
 	}
 	b.define(cons)
-	upd := &sdlType{kind: sdlEnum, name: t.Type + "_update_column",
+	upd := &sdlType{kind: sdlEnum, name: t.TypeName("_update_column"),
 		description: "update columns of table " + sdlQualified(t)}
 	for _, c := range w.UpdateColumns() {
 		upd.values = append(upd.values, sdlValue{name: c.Field, description: "column name"})
@@ -186,14 +186,14 @@ func (b *sdlBuilder) onConflict(w *model.Writes) bool {
 		upd.values = []sdlValue{{name: "_PLACEHOLDER", description: "placeholder (do not use)"}}
 	}
 	b.define(upd)
-	d := &sdlType{kind: sdlInput, name: t.Type + "_on_conflict",
+	d := &sdlType{kind: sdlInput, name: t.TypeName("_on_conflict"),
 		description: "on_conflict condition type for table " + sdlQualified(t),
 		fields: []*sdlField{
-			{name: "constraint", typ: t.Type + "_constraint!"},
-			{name: "update_columns", typ: "[" + t.Type + "_update_column!]!", defaultValue: "[]"},
+			{name: "constraint", typ: t.TypeName("_constraint") + "!"},
+			{name: b.n("update_columns"), typ: "[" + t.TypeName("") + "_update_column!]!", defaultValue: "[]"},
 		}}
 	if b.views[t] != nil {
-		d.fields = append(d.fields, &sdlField{name: "where", typ: t.Type + "_bool_exp"})
+		d.fields = append(d.fields, &sdlField{name: "where", typ: t.TypeName("_bool_exp")})
 	}
 	b.define(d)
 	return true
@@ -219,13 +219,13 @@ func (b *sdlBuilder) updateOperators(w *model.Writes) []sdlArg {
 		if len(cols) == 0 {
 			return
 		}
-		d := &sdlType{kind: sdlInput, name: t.Type + suffix, description: description + " " + sdlQualified(t)}
+		d := &sdlType{kind: sdlInput, name: t.TypeName(suffix), description: description + " " + sdlQualified(t)}
 		for _, c := range cols {
 			b.scalar(c)
 			d.fields = append(d.fields, &sdlField{name: c.Field, typ: typ(c), description: c.Description})
 		}
 		b.define(d)
-		args = append(args, sdlArg{name: arg, typ: t.Type + suffix})
+		args = append(args, sdlArg{name: b.n(arg), typ: t.TypeName(suffix)})
 	}
 	same := func(c *model.Column) string { return c.InputType() }
 	op("_append", "_append_input", "append existing jsonb value of filtered columns with new jsonb value", jsonb, same)
@@ -243,7 +243,7 @@ func (b *sdlBuilder) updateOperators(w *model.Writes) []sdlArg {
 
 // pkColumnsInput defines <t>_pk_columns_input.
 func (b *sdlBuilder) pkColumnsInput(t *model.Table) {
-	d := &sdlType{kind: sdlInput, name: t.Type + "_pk_columns_input",
+	d := &sdlType{kind: sdlInput, name: t.TypeName("_pk_columns_input"),
 		description: "primary key columns input for table: " + sdlQualified(t)}
 	for _, c := range t.PrimaryKey {
 		d.fields = append(d.fields, &sdlField{name: c.Field, typ: c.InputType() + "!", description: c.Description})
@@ -257,7 +257,7 @@ func (b *sdlBuilder) pkColumnsInput(t *model.Table) {
 func (b *sdlBuilder) nestedUpdates(t *model.Table) []sdlArg {
 	var args []sdlArg
 	for _, r := range t.Relationships {
-		if r.Array || r.Name == "pk_columns" || strings.HasPrefix(r.Name, "_") {
+		if r.Array || r.Name == b.n("pk_columns") || strings.HasPrefix(r.Name, "_") {
 			continue // an array has no one row; the other names are taken
 		}
 		rw := b.p.Writes(r.Remote, b.role)
@@ -268,7 +268,7 @@ func (b *sdlBuilder) nestedUpdates(t *model.Table) []sdlArg {
 		if len(ops) == 0 {
 			continue
 		}
-		name := r.Remote.Type + "_obj_rel_update_input"
+		name := r.Remote.TypeName("_obj_rel_update_input")
 		b.define(&sdlType{kind: sdlInput, name: name,
 			description: "update operators for the row of " + sdlQualified(r.Remote) + " an object relationship leads to, in the same statement (hasgen)",
 			fields:      argsAsFields(ops)})

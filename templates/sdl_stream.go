@@ -23,11 +23,11 @@ func (b *sdlBuilder) streamRootFields() []*sdlField {
 		if t.Meta != nil && t.Meta.Configuration.CustomRootFields.SelectStream.Comment != "" {
 			description = t.Meta.Configuration.CustomRootFields.SelectStream.Comment
 		}
-		out = append(out, &sdlField{name: t.Roots.SelectStream, typ: "[" + t.Type + "!]!", description: description,
+		out = append(out, &sdlField{name: t.Roots.SelectStream, typ: "[" + t.TypeName("") + "!]!", description: description,
 			args: []sdlArg{
-				{name: "batch_size", typ: "Int!", description: "maximum number of rows returned in a single batch"},
-				{name: "cursor", typ: "[" + t.Type + "_stream_cursor_input]!", description: "cursor to stream the results returned by the query"},
-				{name: "where", typ: t.Type + "_bool_exp", description: "filter the rows returned"},
+				{name: b.n("batch_size"), typ: "Int!", description: "maximum number of rows returned in a single batch"},
+				{name: "cursor", typ: "[" + t.TypeName("") + "_stream_cursor_input]!", description: "cursor to stream the results returned by the query"},
+				{name: "where", typ: t.TypeName("_bool_exp"), description: "filter the rows returned"},
 			}})
 	}
 	return out
@@ -37,16 +37,16 @@ func (b *sdlBuilder) streamRootFields() []*sdlField {
 // cursor_ordering.
 func (b *sdlBuilder) streamTypes(v *model.View) {
 	t := v.Table
-	b.define(&sdlType{kind: sdlEnum, name: "cursor_ordering", description: "ordering argument of a cursor", values: []sdlValue{
+	b.define(&sdlType{kind: sdlEnum, name: b.p.Naming.Type("cursor_ordering"), description: "ordering argument of a cursor", values: []sdlValue{
 		{name: "ASC", description: "ascending ordering of the cursor"},
 		{name: "DESC", description: "descending ordering of the cursor"},
 	}})
-	b.define(&sdlType{kind: sdlInput, name: t.Type + "_stream_cursor_input", description: "Streaming cursor of the table " + sdlQualified(t),
+	b.define(&sdlType{kind: sdlInput, name: t.TypeName("_stream_cursor_input"), description: "Streaming cursor of the table " + sdlQualified(t),
 		fields: []*sdlField{
-			{name: "initial_value", typ: t.Type + "_stream_cursor_value_input!", description: "Stream column input with initial value"},
-			{name: "ordering", typ: "cursor_ordering", description: "cursor ordering"},
+			{name: b.n("initial_value"), typ: t.TypeName("_stream_cursor_value_input") + "!", description: "Stream column input with initial value"},
+			{name: "ordering", typ: b.p.Naming.Type("cursor_ordering"), description: "cursor ordering"},
 		}})
-	values := &sdlType{kind: sdlInput, name: t.Type + "_stream_cursor_value_input", description: "Initial value of the column from where the streaming should start"}
+	values := &sdlType{kind: sdlInput, name: t.TypeName("_stream_cursor_value_input"), description: "Initial value of the column from where the streaming should start"}
 	for _, c := range v.Columns() {
 		b.scalar(c)
 		values.fields = append(values.fields, &sdlField{name: c.Field, typ: c.InputType(), description: c.Description})
