@@ -356,6 +356,12 @@ func tableIdent(schema, name string) Ident {
 	return Auto(schema).Plus(Auto(name))
 }
 
+// Namespace is the source's root field namespace ("" for none).
+func (t *Table) Namespace() string { return t.naming.Namespace }
+
+// GraphQLCase reports the graphql-default naming convention.
+func (t *Table) GraphQLCase() bool { return t.naming.GraphQLCase }
+
 // TypeName is a GraphQL type name of the table: <t> for suffix "", else
 // <t><suffix> for a suffix as hasura-default writes it ("_bool_exp"), in
 // the naming convention and with the source's type name customization.

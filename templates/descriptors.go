@@ -30,7 +30,10 @@ type filterFunc struct {
 // catalog.Table is made from the model: DB prints it as Go, Descriptors
 // hands it to an engine in memory.
 func describe(t *model.Table) *description {
-	rt := &catalog.Table{Schema: t.Schema, Name: t.Name, Type: t.Type, Roots: roots(t)}
+	rt := &catalog.Table{Schema: t.Schema, Name: t.Name, Type: t.TypeName(""), Roots: roots(t), Namespace: t.Namespace()}
+	if t.GraphQLCase() {
+		rt.Naming = catalog.GraphQLDefault
+	}
 	d := &description{table: rt}
 	for _, c := range t.Columns {
 		rt.Columns = append(rt.Columns, catalog.Column{Name: c.Name, Field: c.Field, Type: c.SQLType,

@@ -30,6 +30,11 @@ type Table struct {
 	Relationships []Relationship
 	// Roots names the table's root fields.
 	Roots RootFields
+	// Naming is the schema's naming convention (GraphQLDefault, or empty
+	// for hasura-default) and Namespace its root field namespace (empty
+	// for none): every table of a schema carries the same (names.go).
+	Naming    string
+	Namespace string
 
 	// Select, Insert, Update and Delete hold each role's permissions. A role
 	// that is absent has none; admin is never listed and may do anything.
@@ -186,6 +191,10 @@ type Schema struct {
 	Tables []*Table
 	// Roles are every role named in a permission, sorted.
 	Roles []string
+	// Names is the naming table of the tables' naming convention, and
+	// Namespace the field their root fields are under ("" for none).
+	Names     Names
+	Namespace string
 
 	byName map[string]*Table
 }
@@ -199,7 +208,13 @@ type Schema struct {
 func NewSchema(tables ...*Table) (*Schema, error) {
 	s := &Schema{byName: map[string]*Table{}}
 	roles := map[string]bool{}
-	for _, orig := range tables {
+	for i, orig := range tables {
+		if i == 0 {
+			s.Names, s.Namespace = NewNames(orig.Naming), orig.Namespace
+		} else if orig.Naming != tables[0].Naming || orig.Namespace != tables[0].Namespace {
+			return nil, fmt.Errorf("table %s.%s: its naming (%q, namespace %q) differs from table %s.%s's", orig.Schema, orig.Name,
+				orig.Naming, orig.Namespace, tables[0].Schema, tables[0].Name)
+		}
 		t := linkedCopy(orig)
 		s.Tables = append(s.Tables, t)
 		s.byName[t.Schema+"."+t.Name] = t
@@ -233,7 +248,7 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 			t.rels[r.Name] = r
 			t.relFields[r.Name] = RelField{Rel: r}
 			if r.Array {
-				t.relFields[r.Name+"_aggregate"] = RelField{Rel: r, Aggregate: true}
+				t.relFields[s.Names.AggregateField(r.Name)] = RelField{Rel: r, Aggregate: true}
 			}
 		}
 		perms := append([]*SelectPermission{t.admin}, mapValues(t.Select)...)

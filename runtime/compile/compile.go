@@ -128,6 +128,9 @@ type Field struct {
 	Mutations   []Statement
 	Many        bool
 	BackendOnly bool
+	// Parts, when set, make a mutation field's value an object: the
+	// fields of a root field namespace (namespace.go).
+	Parts []Part
 	// Stream is set for a FieldStream.
 	Stream *Stream
 }
@@ -143,7 +146,7 @@ const msgOneRootField = "subscriptions must select one top level field"
 // parameters. A subscription compiles to its poll statement. Errors are
 // *wire.Error values.
 func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (*Plan, error) {
-	cc := &compiler{s: c.schema, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric}
+	cc := &compiler{s: c.schema, names: c.schema.Names, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric}
 	p := &Plan{}
 	rootType := "query_root"
 	switch op.Operation {
@@ -163,6 +166,8 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 		switch {
 		case f.field.Name == "__typename":
 			pf.Kind, pf.Text = FieldTypename, rootType
+		case c.schema.Namespace != "" && f.field.Name == c.schema.Namespace:
+			c.namespace(cc, op.Operation, f, &pf)
 		case op.Operation == ast.Subscription:
 			if !query {
 				return nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$.selectionSet." + f.alias,
@@ -199,7 +204,10 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 }
 
 type compiler struct {
-	s         *catalog.Schema
+	s *catalog.Schema
+	// names maps the fixed names the compiler is written with
+	// (hasura-default's) to the schema's and back (catalog.Names).
+	names     catalog.Names
 	role      string
 	doc       *ast.QueryDocument
 	vars      map[string]any
@@ -285,8 +293,13 @@ type val struct {
 	absent  bool // a variable with no value and no default
 }
 
-// argVal returns the argument's value, or an absent val.
-func (c *compiler) arg(f *ast.Field, name string) val {
+// arg returns the value of the fixed argument that hasura-default names
+// name (where, order_by...), or an absent val.
+func (c *compiler) arg(f *ast.Field, name string) val { return c.argNamed(f, c.names.Name(name)) }
+
+// argNamed returns the value of the argument named name in the schema (a
+// column's, for _by_pk), or an absent val.
+func (c *compiler) argNamed(f *ast.Field, name string) val {
 	a := f.Arguments.ForName(name)
 	if a == nil {
 		return val{absent: true}

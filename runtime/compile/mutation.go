@@ -185,7 +185,7 @@ func (c *compiler) analyseInsert(t *catalog.Table, perm *catalog.InsertPermissio
 				continue
 			}
 			for _, fl := range c.fields(rv) {
-				switch fl.name {
+				switch c.names.Default(fl.name) {
 				case "data":
 					if r.Array {
 						data = append(data, c.items(fl.v)...)
@@ -211,7 +211,7 @@ func (c *compiler) analyseInsert(t *catalog.Table, perm *catalog.InsertPermissio
 				for _, rv := range c.fields(row) {
 					if rv.name == name {
 						for _, fl := range c.fields(rv.v) {
-							if fl.name == "data" {
+							if c.names.Default(fl.name) == "data" {
 								check = append(check, c.items(fl.v)...)
 							}
 						}
@@ -579,7 +579,7 @@ func (c *compiler) onConflict(n *insertNode) {
 	var updates []*catalog.Column
 	var where val
 	for _, fl := range c.fields(n.onConflict) {
-		switch fl.name {
+		switch c.names.Default(fl.name) {
 		case "constraint":
 			constraint = fl.v.enum()
 		case "update_columns":
@@ -668,7 +668,7 @@ func (c *compiler) mutationResponse(t *catalog.Table, f *collected, cte string, 
 	w := c.w
 	typeName := f.field.Definition.Type.Name()
 	c.object(c.collect(f.sels, typeName), func(_ int, rf *collected) func() {
-		switch rf.field.Name {
+		switch c.names.Default(rf.field.Name) {
 		case "affected_rows":
 			return affected
 		case "returning":
@@ -775,7 +775,7 @@ func (c *compiler) updateWithArgs(t *catalog.Table, perm *catalog.UpdatePermissi
 	w.WriteString(" WHERE ")
 	c.permFilterOf(perm.Filter, x)
 	if byPk {
-		pk := args["pk_columns"]
+		pk := args[c.names.Name("pk_columns")]
 		for _, name := range t.PrimaryKey {
 			col := t.ColumnByName(name)
 			var v val
@@ -890,7 +890,7 @@ func (c *compiler) assignments(t *catalog.Table, perm *catalog.UpdatePermission,
 		}
 	}
 	for _, op := range updateOps {
-		v, ok := args[op]
+		v, ok := args[c.names.Name(op)]
 		if !ok || v.isNull() {
 			continue
 		}
@@ -898,7 +898,7 @@ func (c *compiler) assignments(t *catalog.Table, perm *catalog.UpdatePermission,
 			fl := fl
 			col := t.Column(fl.name)
 			if col == nil || !allowed[col.Name] {
-				c.fail(path+".args."+op+"."+fl.name, wire.CodeValidationFailed, "field '%s' not found in type: '%s%s_input'", fl.name, t.Type, op)
+				c.fail(path+".args."+c.names.Name(op)+"."+fl.name, wire.CodeValidationFailed, "field '%s' not found in type: '%s%s_input'", fl.name, t.Type, c.names.Name(op))
 				return false
 			}
 			ref := x + "." + col.SQL()
@@ -963,7 +963,7 @@ func (c *compiler) delete(t *catalog.Table, perm *catalog.DeletePermission, f *c
 		for _, name := range t.PrimaryKey {
 			col := t.ColumnByName(name)
 			w.Write(" AND (", x, ".", col.SQL(), " = ")
-			w.Param(c.param(c.arg(f.field, col.Field), catalog.EncodeText), col.Type)
+			w.Param(c.param(c.argNamed(f.field, col.Field), catalog.EncodeText), col.Type)
 			w.WriteString(")")
 		}
 	} else if where := c.arg(f.field, "where"); !where.isNull() {

@@ -44,7 +44,7 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 		}
 		fpath := path + "." + f.name
 		if col := t.Column(f.name); col != nil {
-			dir, ok := orderDirections[f.v.enum()]
+			dir, ok := orderDirections[c.names.Default(f.v.enum())]
 			if !ok {
 				c.fail(fpath, wire.CodeValidationFailed, "unexpected value %q for enum: 'order_by'", f.v.enum())
 				return out
@@ -100,8 +100,9 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 			if af.v.isNull() {
 				continue
 			}
-			if af.name == "count" {
-				dir, ok := orderDirections[af.v.enum()]
+			an := c.names.Default(af.name)
+			if an == "count" {
+				dir, ok := orderDirections[c.names.Default(af.v.enum())]
 				if !ok {
 					c.fail(fpath+".count", wire.CodeValidationFailed, "unexpected value %q for enum: 'order_by'", af.v.enum())
 					return out
@@ -109,17 +110,17 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 				out = append(out, orderItem{dir: dir, expr: sub(true, func(z string) { w.WriteString("count(*)") })})
 				continue
 			}
-			if !aggregateFuncs[af.name] {
+			if !aggregateFuncs[an] {
 				c.fail(fpath+"."+af.name, wire.CodeValidationFailed, "field '%s' not found in type: '%s_aggregate_order_by'", af.name, remote.Type)
 				return out
 			}
-			fn := af.name
+			fn := an
 			for _, cf := range c.fields(af.v) {
 				if cf.v.isNull() {
 					continue
 				}
 				col := remote.Column(cf.name)
-				dir, ok := orderDirections[cf.v.enum()]
+				dir, ok := orderDirections[c.names.Default(cf.v.enum())]
 				if col == nil || !ok {
 					c.fail(fpath+"."+af.name+"."+cf.name, wire.CodeValidationFailed, "field '%s' not found in type: '%s_%s_order_by'", cf.name, remote.Type, fn)
 					return out

@@ -111,7 +111,7 @@ func (c *compiler) compileRoot(ref rootRef, f *collected) {
 		args := selectArgs{}
 		for _, pk := range t.PrimaryKey {
 			col := t.ColumnByName(pk)
-			v := c.arg(f.field, col.Field)
+			v := c.argNamed(f.field, col.Field)
 			args.pk = append(args.pk, pkValue{col, v})
 		}
 		c.w.WriteString(`SELECT "_r"."root" FROM (`)
@@ -167,7 +167,7 @@ func (c *compiler) selectArgs(t *catalog.Table, perm *catalog.SelectPermission, 
 		offset: c.arg(f, "offset"),
 	}
 	c.orderRoot = t
-	a.order = c.orderBy(t, perm, c.arg(f, "order_by"), path+".args.order_by")
+	a.order = c.orderBy(t, perm, c.arg(f, "order_by"), path+".args."+c.names.Name("order_by"))
 	for _, d := range c.items(c.arg(f, "distinct_on")) {
 		col := t.Column(d.enum())
 		if col == nil {
@@ -518,7 +518,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	var nodeLaterals [][]string
 	w.WriteString("SELECT ")
 	c.object(c.collect(f.sels, typeName), func(_ int, tf *collected) func() {
-		switch tf.field.Name {
+		switch c.names.Default(tf.field.Name) {
 		case "nodes":
 			fields := c.collect(tf.sels, t.Type)
 			lats := make([]string, len(fields))
@@ -570,7 +570,7 @@ func (c *compiler) aggregateField(t *catalog.Table, perm *catalog.SelectPermissi
 	if af.field.Name == "count" {
 		return ref(func() { c.count(t, b, af.field, path) })
 	}
-	fn := af.field.Name
+	fn := c.names.Default(af.field.Name) // the Postgres function
 	opType := af.field.Definition.Type.Name()
 	return c.eagerObject(c.collect(af.sels, opType), func(cf *collected) func() {
 		column := t.Column(cf.field.Name)

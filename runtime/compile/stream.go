@@ -85,7 +85,7 @@ func (c *compiler) compileStream(ref rootRef, f *collected) *Stream {
 	var cols []field
 	for _, item := range c.items(c.arg(f.field, "cursor")) {
 		for _, cf := range c.fields(item) {
-			switch cf.name {
+			switch c.names.Default(cf.name) {
 			case "initial_value":
 				cols = append(cols, c.fields(cf.v)...)
 			case "ordering":

@@ -134,6 +134,8 @@ func (c *compiler) comparisons(expr func(), typ string, col *catalog.Column, v v
 			w.WriteString(" AND ")
 		}
 		opPath := path + "." + f.name
+		// The operators by their hasura-default names.
+		f := field{name: c.names.Default(f.name), v: f.v}
 		if f.name == "_is_null" {
 			if f.v.isNull() {
 				c.fail(opPath, wire.CodeValidationFailed, "unexpected null value for type %q", "Boolean")
@@ -218,7 +220,10 @@ func (c *compiler) aggregatePredicates(t *catalog.Table, x string, rel *catalog.
 		c.fail(path, wire.CodeValidationFailed, "field '%s_aggregate' not found in type: '%s_bool_exp'", rel.Name, t.Type)
 		return
 	}
-	c.and(c.fields(v), func(f field) { c.aggregatePredicate(x, rel, rperm, f, path+"."+f.name) })
+	c.and(c.fields(v), func(f field) {
+		fpath := path + "." + f.name
+		c.aggregatePredicate(x, rel, rperm, field{name: c.names.Default(f.name), v: f.v}, fpath)
+	})
 }
 
 // aggregatePredicate writes one of count, bool_and and bool_or of an

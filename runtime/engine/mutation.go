@@ -136,6 +136,10 @@ func (e *Engine) mutate(ctx context.Context, db DBTX, p *Prepared, results [][]b
 		if f.Kind != compile.FieldMutation {
 			continue
 		}
+		if f.Parts != nil {
+			results[lo+i], k = namespaceObject(f.Parts, roots, k)
+			continue
+		}
 		if !f.Many {
 			results[lo+i] = roots[k]
 			k++
@@ -176,4 +180,32 @@ func scanMutation(rows pgx.Rows) ([]byte, error) {
 		return nil, compile.CheckFailed()
 	}
 	return root, nil
+}
+
+// namespaceObject assembles the object of a root field namespace's
+// mutation fields from the statements' results from k on, and returns it
+// with the index of the next result.
+func namespaceObject(parts []compile.Part, roots [][]byte, k int) ([]byte, int) {
+	obj := []byte{'{'}
+	for i, p := range parts {
+		obj = appendKey(obj, i, p.Key)
+		switch {
+		case p.Typename != "":
+			obj = appendTypename(obj, p.Typename)
+		case p.Many:
+			obj = append(obj, '[')
+			for j := 0; j < p.Statements; j++ {
+				if j > 0 {
+					obj = append(obj, ',')
+				}
+				obj = appendValue(obj, roots[k])
+				k++
+			}
+			obj = append(obj, ']')
+		default:
+			obj = appendValue(obj, roots[k])
+			k++
+		}
+	}
+	return append(obj, '}'), k
 }
