@@ -24,7 +24,7 @@ func (b *sdlBuilder) mutationRootFields() []*sdlField {
 		v := b.views[t] // nil when the role cannot select: no returning, no where
 		q := sdlQualified(t)
 		if w.Insert != nil && b.insertInput(w) {
-			args := []sdlArg{{name: "objects", typ: "[" + t.TypeName("") + "_insert_input!]!", description: "the rows to be inserted"}}
+			args := []sdlArg{{name: "objects", typ: "[" + t.TypeName("_insert_input") + "!]!", description: "the rows to be inserted"}}
 			if b.onConflict(w) {
 				args = append(args, sdlArg{name: b.n("on_conflict"), typ: t.TypeName("_on_conflict"), description: "upsert condition"})
 			}
@@ -53,8 +53,8 @@ func (b *sdlBuilder) mutationRootFields() []*sdlField {
 				}
 				b.define(&sdlType{kind: sdlInput, name: t.TypeName("_updates"), fields: append(argsAsFields(ops),
 					&sdlField{name: "where", typ: t.TypeName("_bool_exp") + "!", description: "filter the rows which have to be updated"})})
-				out = append(out, &sdlField{name: t.Roots.UpdateMany, typ: "[" + t.TypeName("") + "_mutation_response]",
-					args:        []sdlArg{{name: "updates", typ: "[" + t.TypeName("") + "_updates!]!", description: "updates to execute, in order"}},
+				out = append(out, &sdlField{name: t.Roots.UpdateMany, typ: "[" + t.TypeName("_mutation_response") + "]",
+					args:        []sdlArg{{name: "updates", typ: "[" + t.TypeName("_updates") + "!]!", description: "updates to execute, in order"}},
 					description: "update multiples rows of table: " + q})
 			}
 		}
@@ -144,7 +144,7 @@ func (b *sdlBuilder) relInsertInput(w *model.Writes, array bool) bool {
 	if array {
 		d.name = t.TypeName("_arr_rel_insert_input")
 		d.description = "input type for inserting array relation for remote table " + sdlQualified(t)
-		d.fields = []*sdlField{{name: "data", typ: "[" + t.TypeName("") + "_insert_input!]!"}}
+		d.fields = []*sdlField{{name: "data", typ: "[" + t.TypeName("_insert_input") + "!]!"}}
 	} else {
 		d.name = t.TypeName("_obj_rel_insert_input")
 		d.description = "input type for inserting object relation for remote table " + sdlQualified(t)
@@ -190,7 +190,7 @@ func (b *sdlBuilder) onConflict(w *model.Writes) bool {
 		description: "on_conflict condition type for table " + sdlQualified(t),
 		fields: []*sdlField{
 			{name: "constraint", typ: t.TypeName("_constraint") + "!"},
-			{name: b.n("update_columns"), typ: "[" + t.TypeName("") + "_update_column!]!", defaultValue: "[]"},
+			{name: b.n("update_columns"), typ: "[" + t.TypeName("_update_column") + "!]!", defaultValue: "[]"},
 		}}
 	if b.views[t] != nil {
 		d.fields = append(d.fields, &sdlField{name: "where", typ: t.TypeName("_bool_exp")})

@@ -26,7 +26,7 @@ func (b *sdlBuilder) streamRootFields() []*sdlField {
 		out = append(out, &sdlField{name: t.Roots.SelectStream, typ: "[" + t.TypeName("") + "!]!", description: description,
 			args: []sdlArg{
 				{name: b.n("batch_size"), typ: "Int!", description: "maximum number of rows returned in a single batch"},
-				{name: "cursor", typ: "[" + t.TypeName("") + "_stream_cursor_input]!", description: "cursor to stream the results returned by the query"},
+				{name: "cursor", typ: "[" + t.TypeName("_stream_cursor_input") + "]!", description: "cursor to stream the results returned by the query"},
 				{name: "where", typ: t.TypeName("_bool_exp"), description: "filter the rows returned"},
 			}})
 	}
