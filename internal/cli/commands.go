@@ -144,6 +144,9 @@ func loadConfig(path string, s *introspect.Schema, stderr io.Writer, ignore bool
 	if err != nil {
 		return nil, err
 	}
+	if err := defaultNaming(md, stderr); err != nil {
+		return nil, err
+	}
 	for _, w := range md.Warnings {
 		fmt.Fprintln(stderr, "warning: "+w.Error())
 	}
