@@ -28,6 +28,10 @@ type Config struct {
 	Auth             auth.Config
 	StringifyNumeric bool // HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES
 	EnableConsole    bool // HASURA_GRAPHQL_ENABLE_CONSOLE: GraphiQL at /console
+	// DefaultNamingConvention is HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION:
+	// checked against the generated names (naming.go), which it cannot
+	// change.
+	DefaultNamingConvention string
 	// DisableIntrospection refuses introspection to non-admin roles
 	// (HASGEN_DISABLE_INTROSPECTION).
 	DisableIntrospection bool
@@ -133,6 +137,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.str(&cfg.Auth.UnauthorizedRole, "HASURA_GRAPHQL_UNAUTHORIZED_ROLE")
 	env.boolean(&cfg.StringifyNumeric, "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES")
 	env.boolean(&cfg.EnableConsole, "HASURA_GRAPHQL_ENABLE_CONSOLE")
+	env.str(&cfg.DefaultNamingConvention, "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION")
 	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
@@ -164,6 +169,9 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 		cfg.Live.Hints = live.HintsOff
 	default:
 		env.errs = append(env.errs, fmt.Sprintf("HASGEN_CHANGE_HINTS=%q: want true or false (unset: use them when installed)", v))
+	}
+	if err := checkNaming(cfg.DefaultNamingConvention); err != nil {
+		env.errs = append(env.errs, err.Error())
 	}
 	if len(env.errs) > 0 {
 		return cfg, errors.New(strings.Join(env.errs, "; "))

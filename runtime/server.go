@@ -260,6 +260,9 @@ func Main(p Project) {
 	for _, name := range UnservedEnv(p, os.Environ()) {
 		log.Warn("environment variable not supported by hasgen: it has no effect", "name", name)
 	}
+	if w := NamingWarning(p, cfg); w != "" {
+		log.Warn(w)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Serve(ctx, cfg, p, log); err != nil {
