@@ -214,6 +214,9 @@ type compiler struct {
 	w         *catalog.Writer
 	stringify bool
 	err       *wire.Error
+	// root prefixes the error paths of root fields inside a namespace
+	// (rootPath); empty outside.
+	root string
 	// orderRoot is the table whose plain columns an order_by key may name
 	// for distinct_on matching.
 	orderRoot *catalog.Table

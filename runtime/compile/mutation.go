@@ -64,7 +64,7 @@ func CheckFailed() *wire.Error {
 // when the plan runs (catalog.Table.backendOnly).
 func (c *compiler) compileMutation(ref mutRef, f *collected) []Statement {
 	t := ref.table
-	path := "$.selectionSet." + f.alias
+	path := c.rootPath(f.alias)
 	notFound := func() []Statement {
 		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: 'mutation_root'", f.field.Name)
 		return nil

@@ -31,11 +31,23 @@ type Part struct {
 	Typename   string
 }
 
+// rootPath is the error path of a root field: $.selectionSet.<alias>, or
+// inside the namespace field, $.selectionSet.<namespace>.selectionSet.<alias>.
+func (c *compiler) rootPath(alias string) string {
+	if c.root != "" {
+		return c.root + alias
+	}
+	return "$.selectionSet." + alias
+}
+
 // namespace compiles the namespace field f of an operation into pf.
 func (c *Compiler) namespace(cc *compiler, operation ast.Operation, f *collected, pf *Field) {
 	typ := f.field.Definition.Type.Name()
 	subs := cc.collect(f.sels, typ)
-	path := "$.selectionSet." + f.alias
+	path := cc.rootPath(f.alias)
+	// The fields inside are at $.selectionSet.<namespace>.selectionSet.
+	cc.root = path + ".selectionSet."
+	defer func() { cc.root = "" }()
 	if operation == ast.Mutation {
 		pf.Kind = FieldMutation
 		for _, sf := range subs {

@@ -99,7 +99,7 @@ func (c *compiler) include(ds ast.DirectiveList) bool {
 func (c *compiler) compileRoot(ref rootRef, f *collected) {
 	t := ref.table
 	perm := t.SelectFor(c.role)
-	path := "$.selectionSet." + f.alias
+	path := c.rootPath(f.alias)
 	if perm == nil {
 		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: 'query_root'", f.field.Name)
 		return

@@ -76,7 +76,7 @@ type Stream struct {
 func (c *compiler) compileStream(ref rootRef, f *collected) *Stream {
 	t := ref.table
 	perm := t.SelectFor(c.role)
-	path := "$.selectionSet." + f.alias
+	path := c.rootPath(f.alias)
 	if perm == nil {
 		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: 'subscription_root'", f.field.Name)
 		return nil
