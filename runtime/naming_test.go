@@ -88,6 +88,13 @@ func TestNamingGraphQLDefault(t *testing.T) {
 func TestNamingNamespace(t *testing.T) {
 	e := newFixtureEngine(t, mutSQL, namingNamespace, false)
 	admin := session.AdminRole
+	// A role's schema has the namespace too, with only what the role sees.
+	runNamingCases(t, e, "user", map[string]string{"x-hasura-user-id": "1"}, []namingCase{
+		{"role", `{ blog { my_articles_v1(order_by: {id: asc}) { id } __typename } }`, `{"data":{"blog":{"my_articles_v1":[{"id":1}, {"id":2}],"__typename":"B_blog_query_t"}}}`},
+	})
+	if f := e.fail(t, "user", map[string]string{"x-hasura-user-id": "1"}, `{ blog { my_counters_aggregate_v1 { aggregate { count } } } }`, nil); f.Extensions.Code != "validation-failed" {
+		t.Errorf("aggregate without allow_aggregations: code %q", f.Extensions.Code)
+	}
 	runNamingCases(t, e, admin, nil, []namingCase{
 		{"query", `{ blog { my_articles_v1(where: {id: {_eq: 1}}) { id title __typename } one: my_articles_by_pk_v1(id: 3) { title } none: my_articles_by_pk_v1(id: 99) { title } __typename } }`,
 			`{"data":{"blog":{"my_articles_v1":[{"id":1,"title":"Notes","__typename":"B_articles_t"}],"one":{"title":"Unix"},"none":null,"__typename":"B_blog_query_t"}}}`},
