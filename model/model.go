@@ -220,6 +220,7 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 		}
 		return a.Name < b.Name
 	})
+	uniqueFiles(p.Tables)
 	types := map[string]string{}
 	gonames := map[string]string{}
 	for _, t := range p.Tables {
@@ -345,22 +346,6 @@ func GoName(s string) string {
 		out = "T" + out
 	}
 	return out
-}
-
-// fileName is a table's file base name: schema_name, lower case, with
-// characters that do not belong in a file name replaced.
-func fileName(schema, name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(schema + "_" + name) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
-			b.WriteRune(r)
-		} else {
-			b.WriteString(fmt.Sprintf("x%x", r))
-		}
-	}
-	s := b.String()
-	// go build ignores files ending in _test, _<goos> or _<goarch>.
-	return s
 }
 
 // QuoteIdent quotes a Postgres identifier.

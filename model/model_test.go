@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hasgen/hasgen/introspect"
@@ -76,5 +77,42 @@ func TestNames(t *testing.T) {
 	}
 	if validName("2fa") || validName("__x") || !validName("_x1") {
 		t.Error("validName disagrees with GraphQL's name rule")
+	}
+}
+
+// TestFileNames checks that no table's file is one go build skips or
+// builds only on some platforms, and that names stay distinct.
+func TestFileNames(t *testing.T) {
+	cases := []struct{ schema, name, want string }{
+		{"public", "albums", "public_albums"},
+		{"public", "uuid_test", "public_uuid_test_table"},
+		{"public", "orders_linux", "public_orders_linux_table"},
+		{"public", "logs_amd64", "public_logs_amd64_table"},
+		{"public", "x_windows_arm64", "public_x_windows_arm64_table"},
+		{"public", "test", "public_test_table"},
+		{"public", "linux_x", "public_linux_x"},
+		{"_private", "users", "x_private_users"},
+		{"public", "Weird Name", "public_weirdx20name"},
+	}
+	for _, c := range cases {
+		if got := fileName(c.schema, c.name); got != c.want {
+			t.Errorf("fileName(%s, %s) = %q, want %q", c.schema, c.name, got, c.want)
+		}
+	}
+	tables := []*Table{
+		{File: fileName("public", "Orders")},
+		{File: fileName("public", "orders")},
+		{File: fileName("public", "orders_2")},
+		{File: fileName("public", "uuid_test")},
+		{File: fileName("public", "uuid_test_table")},
+	}
+	uniqueFiles(tables)
+	var got []string
+	for _, tb := range tables {
+		got = append(got, tb.File)
+	}
+	want := []string{"public_orders", "public_orders_3", "public_orders_2", "public_uuid_test_table", "public_uuid_test_table_2"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("uniqueFiles = %v, want %v", got, want)
 	}
 }
