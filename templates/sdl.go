@@ -35,6 +35,10 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 	for _, v := range b.list {
 		b.table(v)
 	}
+	for _, v := range b.aggregateOnly {
+		b.boolExp(v)
+		b.aggregate(v)
+	}
 	// The roots in schema order: query, mutation, subscription.
 	b.root("query", "query_root", b.selectRootFields(false))
 	b.root("mutation", "mutation_root", b.mutationRootFields())
@@ -50,6 +54,11 @@ type sdlBuilder struct {
 	// holds the same by table.
 	list  []*model.View
 	views map[*model.Table]*model.View
+	// aggregateOnly holds, in project order, the tables the role may
+	// aggregate but whose object type would have no field (columns: []
+	// and allow_aggregations: true): they have <t>_aggregate, with
+	// aggregate { count } and no nodes, and nothing else.
+	aggregateOnly []*model.View
 	// orderable marks the tables whose <t>_order_by has a field.
 	orderable map[*model.Table]bool
 	defs      map[string]*sdlType
@@ -90,8 +99,11 @@ func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
 		}
 	}
 	for _, v := range visible {
-		if b.views[v.Table] != nil {
+		switch {
+		case b.views[v.Table] != nil:
 			b.list = append(b.list, v)
+		case v.Aggregations():
+			b.aggregateOnly = append(b.aggregateOnly, v)
 		}
 	}
 	// <t>_order_by has a field for a column, an array relationship's
@@ -177,12 +189,17 @@ func (b *sdlBuilder) root(operation, name string, fields []*sdlField) {
 // of query_root or subscription_root.
 func (b *sdlBuilder) selectRootFields(subscription bool) []*sdlField {
 	var out []*sdlField
+	for _, v := range b.aggregateOnly {
+		if v.HasAggregate(subscription) {
+			out = append(out, b.aggregateRootField(v))
+		}
+	}
 	for _, v := range b.list {
 		t := v.Table
 		var custom sdlRootComments
 		if t.Meta != nil {
 			c := t.Meta.Configuration.CustomRootFields
-			custom = sdlRootComments{c.Select.Comment, c.SelectByPk.Comment, c.SelectAggregate.Comment}
+			custom = sdlRootComments{c.Select.Comment, c.SelectByPk.Comment}
 		}
 		q := sdlQualified(t)
 		if v.HasSelect(subscription) {
@@ -190,8 +207,7 @@ func (b *sdlBuilder) selectRootFields(subscription bool) []*sdlField {
 				description: sdlOr(custom.selectComment, "fetch data from the table: "+q)})
 		}
 		if v.HasAggregate(subscription) {
-			out = append(out, &sdlField{name: t.Roots.SelectAggregate, typ: t.Type + "_aggregate!", args: b.selectArgs(v),
-				description: sdlOr(custom.aggregate, "fetch aggregated fields from the table: "+q)})
+			out = append(out, b.aggregateRootField(v))
 		}
 		if v.HasByPk(subscription) {
 			f := &sdlField{name: t.Roots.SelectByPk, typ: t.Type,
@@ -205,9 +221,19 @@ func (b *sdlBuilder) selectRootFields(subscription bool) []*sdlField {
 	return out
 }
 
+// aggregateRootField is the <t>_aggregate root field of v's table.
+func (b *sdlBuilder) aggregateRootField(v *model.View) *sdlField {
+	t := v.Table
+	description := "fetch aggregated fields from the table: " + sdlQualified(t)
+	if t.Meta != nil && t.Meta.Configuration.CustomRootFields.SelectAggregate.Comment != "" {
+		description = t.Meta.Configuration.CustomRootFields.SelectAggregate.Comment
+	}
+	return &sdlField{name: t.Roots.SelectAggregate, typ: t.Type + "_aggregate!", args: b.selectArgs(v), description: description}
+}
+
 // sdlRootComments are the comments of a table's custom root fields: they
 // replace the default descriptions.
-type sdlRootComments struct{ selectComment, byPk, aggregate string }
+type sdlRootComments struct{ selectComment, byPk string }
 
 // selectArgs are the arguments of a select of v's table: distinct_on,
 // limit, offset, order_by and where. distinct_on and order_by exist only
@@ -374,11 +400,15 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 	t := v.Table
 	tn, q := t.Type, sdlQualified(t)
 	hasColumns := len(v.Columns()) > 0
-	b.define(&sdlType{kind: sdlObject, name: tn + "_aggregate", description: "aggregated selection of " + q,
-		fields: []*sdlField{
-			{name: "aggregate", typ: tn + "_aggregate_fields"},
-			{name: "nodes", typ: "[" + tn + "!]!"},
-		}})
+	agg := &sdlType{kind: sdlObject, name: tn + "_aggregate", description: "aggregated selection of " + q,
+		fields: []*sdlField{{name: "aggregate", typ: tn + "_aggregate_fields"}}}
+	// Hasura lists nodes even when <t> has no field (its schema then
+	// holds an object type without fields, which GraphQL forbids and no
+	// query can select from); here nodes needs a selectable <t>.
+	if b.views[t] != nil {
+		agg.fields = append(agg.fields, &sdlField{name: "nodes", typ: "[" + tn + "!]!"})
+	}
+	b.define(agg)
 
 	count := &sdlField{name: "count", typ: "Int!"}
 	if hasColumns {
