@@ -179,7 +179,8 @@ func (b *sdlBuilder) root(operation, name string, fields []*sdlField) {
 		if operation != "query" {
 			return
 		}
-		fields = []*sdlField{{name: "no_queries_available", typ: "String!"}}
+		fields = []*sdlField{{name: "no_queries_available", typ: "String!",
+			description: "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."}}
 	}
 	b.define(&sdlType{kind: sdlObject, name: name, fields: fields})
 	b.roots = append(b.roots, sdlRoot{operation, name})
