@@ -26,7 +26,7 @@ func TestNoQueriesAvailable(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
 		name, role, query, want string
-		tracked              bool
+		tracked                 bool
 	}{
 		{"no table, admin", session.AdminRole, `{ no_queries_available }`, noQueries, false},
 		{"no table, a role", "user", `query q { no_queries_available }`, noQueries, false},
