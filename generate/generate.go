@@ -210,6 +210,9 @@ func loadProject(ctx context.Context, o *Options) (*model.Project, error) {
 			return nil, err
 		}
 	}
+	if err := loadEnumTables(ctx, o, db, md); err != nil {
+		return nil, err
+	}
 	p, err := model.Build(db, md)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Config, err)

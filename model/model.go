@@ -64,6 +64,10 @@ type Table struct {
 
 	DB   *introspect.Table
 	Meta *metadata.Table
+
+	// EnumValues are the values of an enum table (is_enum), sorted by
+	// name; nil for other tables. See enum.go.
+	EnumValues []EnumValue
 }
 
 // Constraint is a PK or unique constraint: an on_conflict target.
@@ -95,6 +99,9 @@ type Column struct {
 	// Base is the introspected type with domains resolved.
 	Base introspect.Type
 	DB   *introspect.Column
+	// Enum is the enum table the column references by a foreign key (see
+	// enum.go), whose GraphQL enum types it; nil for other columns.
+	Enum *Table
 }
 
 // Relationship is an object or array relationship.
@@ -221,6 +228,7 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 		return a.Name < b.Name
 	})
 	uniqueFiles(p.Tables)
+	problems = append(problems, p.enums()...)
 	types := map[string]string{}
 	gonames := map[string]string{}
 	for _, t := range p.Tables {

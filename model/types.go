@@ -88,7 +88,7 @@ func (c *Column) IsNumeric() bool {
 // IsComparable reports a column that min and max apply to: Postgres has
 // those aggregates for its type.
 func (c *Column) IsComparable() bool {
-	if c.Dims > 0 {
+	if c.Dims > 0 || c.Enum != nil {
 		return false
 	}
 	if c.Base.Kind == introspect.TypeEnum {
@@ -102,7 +102,7 @@ func (c *Column) IsComparable() bool {
 // IsString reports a string column: the LIKE, SIMILAR and regex operators
 // apply.
 func (c *Column) IsString() bool {
-	if c.Dims > 0 {
+	if c.Dims > 0 || c.Enum != nil {
 		return false
 	}
 	return isCatalog(c, "text", "varchar", "bpchar", "name") || (c.Base.Name == "citext" && c.Base.Kind == introspect.TypeBase)
@@ -166,6 +166,11 @@ func (c *Column) ComparisonType() string {
 // Operators lists the comparison operators of the column's comparison
 // type, in the order they are printed, with their argument types.
 func (c *Column) Operators() []Operator {
+	if c.Enum != nil {
+		// Hasura compares enum values for equality only.
+		l := "[" + c.Scalar + "!]"
+		return []Operator{{"_eq", c.Scalar}, {"_in", l}, {"_is_null", "Boolean"}, {"_neq", c.Scalar}, {"_nin", l}}
+	}
 	ops := ComparisonOperators(c.Scalar, c.Dims > 0, c.JSON(), c.IsString())
 	if c.Dims > 1 {
 		// Postgres does not type an array's depth, but = and < compare

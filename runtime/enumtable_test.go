@@ -6,10 +6,14 @@ package runtime_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hasgen/hasgen/generate"
+	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/session"
@@ -67,11 +71,11 @@ func runEnumCases(t *testing.T, e *engine.Engine, cases []enumCase) {
 func TestIdentityInsert(t *testing.T) {
 	e, _ := enumsEngine(t)
 	runEnumCases(t, e, []enumCase{
-		{"by default, admin", "admin", `mutation { insert_users_one(object: {id: 40, name: "Dee", role: "viewer"}) { id name } }`, "",
+		{"by default, admin", "admin", `mutation { insert_users_one(object: {id: 40, name: "Dee", role: viewer}) { id name } }`, "",
 			`{"data":{"insert_users_one":{"id":40,"name":"Dee"}}}`},
-		{"by default, role", "user", `mutation { insert_users(objects: [{id: 41, name: "Eve", role: "viewer"}]) { returning { id } } }`, "",
+		{"by default, role", "user", `mutation { insert_users(objects: [{id: 41, name: "Eve", role: viewer}]) { returning { id } } }`, "",
 			`{"data":{"insert_users":{"returning":[{"id":41}]}}}`},
-		{"by default, from the sequence", "admin", `mutation { insert_users_one(object: {name: "Fay", role: "viewer"}) { id } }`, "",
+		{"by default, from the sequence", "admin", `mutation { insert_users_one(object: {name: "Fay", role: viewer}) { id } }`, "",
 			`{"data":{"insert_users_one":{"id":4}}}`},
 		{"always", "admin", `mutation { insert_support_tickets_one(object: {id: 9, title: "x", owner_id: 1}) { id } }`, "",
 			`{"errors":[{"message":"field 'id' not found in type: 'support_tickets_insert_input'","extensions":{"path":"$.selectionSet.insert_support_tickets_one.args.object.id","code":"validation-failed"}}]}`},
@@ -93,4 +97,128 @@ func TestAggregateWithoutColumns(t *testing.T) {
 		{"no column", "counter", `{ support_tickets_aggregate { aggregate { count(columns: [id]) } } }`, "",
 			`{"errors":[{"message":"'count' has no argument named 'columns'","extensions":{"path":"$.selectionSet.support_tickets_aggregate.selectionSet.aggregate.selectionSet.count","code":"validation-failed"}}]}`},
 	})
+}
+
+// TestEnumTables runs queries and mutations whose columns reference enum
+// tables: values are enum literals or variables, come back as their
+// names, and a value that is not one of the table's rows is refused with
+// Hasura's error before anything runs.
+func TestEnumTables(t *testing.T) {
+	e, pool := enumsEngine(t)
+	badValue := func(path, found string) string {
+		return `{"errors":[{"message":"expected one of the values ['admin', 'editor', 'viewer'] for type 'user_role_enum', but found '` + found +
+			`'","extensions":{"path":"` + path + `","code":"validation-failed"}}]}`
+	}
+	notEnum := func(path, found string) string {
+		return `{"errors":[{"message":"expected an enum value for type 'user_role_enum', but found ` + found +
+			`","extensions":{"path":"` + path + `","code":"validation-failed"}}]}`
+	}
+	runEnumCases(t, e, []enumCase{
+		{"select", "user", `{ users(order_by: {id: asc}) { id role previous_role } }`, "",
+			`{"data":{"users":[{"id":1,"role":"admin","previous_role":null}, {"id":2,"role":"editor","previous_role":"viewer"}, {"id":3,"role":"viewer","previous_role":null}]}}`},
+		{"_eq literal", "user", `{ users(where: {role: {_eq: editor}}) { name } }`, "",
+			`{"data":{"users":[{"name":"Bob"}]}}`},
+		{"_in literal", "user", `{ users(where: {role: {_in: [editor, viewer]}}, order_by: {id: asc}) { name } }`, "",
+			`{"data":{"users":[{"name":"Bob"}, {"name":"Cid"}]}}`},
+		{"_neq variable", "user", `query($r: user_role_enum!) { users(where: {role: {_neq: $r}}, order_by: {id: desc}) { name } }`, `{"r": "viewer"}`,
+			`{"data":{"users":[{"name":"Bob"}, {"name":"Ann"}]}}`},
+		{"_nin variable", "user", `query($r: [user_role_enum!]) { users(where: {previous_role: {_nin: $r}}) { name } }`, `{"r": ["admin"]}`,
+			`{"data":{"users":[{"name":"Bob"}]}}`},
+		{"_is_null", "user", `{ users_aggregate(where: {previous_role: {_is_null: true}}) { aggregate { count } } }`, "",
+			`{"data":{"users_aggregate":{"aggregate":{"count":2}}}}`},
+		{"by_pk", "user", `{ users_by_pk(id: 2) { role } }`, "",
+			`{"data":{"users_by_pk":{"role":"editor"}}}`},
+		{"enum table itself", "user", `{ user_role(where: {value: {_like: "%it%"}}) { value comment } }`, "",
+			`{"data":{"user_role":[{"value":"editor","comment":"Edits articles"}]}}`},
+		{"enum of another schema", "user", `{ support_tickets(where: {state: {_neq: closed}}) { title state } }`, "",
+			`{"data":{"support_tickets":[{"title":"Coffee","state":"on_hold"}]}}`},
+		{"unknown literal", "user", `{ users(where: {role: {_eq: bogus}}) { name } }`, "",
+			badValue("$.selectionSet.users.args.where.role._eq", "bogus")},
+		{"unknown literal in a list", "user", `{ users(where: {role: {_in: [admin, bogus]}}) { name } }`, "",
+			badValue("$.selectionSet.users.args.where.role._in[1]", "bogus")},
+		{"string literal", "user", `{ users(where: {role: {_eq: "admin"}}) { name } }`, "",
+			notEnum("$.selectionSet.users.args.where.role._eq", "a string")},
+		{"unknown variable", "user", `query($r: user_role_enum!) { users(where: {role: {_eq: $r}}) { name } }`, `{"r": "bogus"}`,
+			badValue("$.variableValues.r", "bogus")},
+		{"number variable", "user", `query($r: user_role_enum!) { users(where: {role: {_eq: $r}}) { name } }`, `{"r": 3}`,
+			notEnum("$.variableValues.r", "a number")},
+		{"unknown insert value", "user", `mutation { insert_users_one(object: {name: "X", role: root}) { id } }`, "",
+			badValue("$.selectionSet.insert_users_one.args.object.role", "root")},
+		{"unknown insert variable", "user", `mutation($o: users_insert_input!) { insert_users_one(object: $o) { id } }`, `{"o": {"name": "X", "role": "root"}}`,
+			badValue("$.variableValues.o.role", "root")},
+		{"insert literal", "user", `mutation { insert_users_one(object: {id: 10, name: "Gus", role: editor, previous_role: null}) { id role previous_role } }`, "",
+			`{"data":{"insert_users_one":{"id":10,"role":"editor","previous_role":null}}}`},
+		{"insert variable", "user", `mutation($o: users_insert_input!) { insert_users_one(object: $o) { role } }`, `{"o": {"id": 11, "name": "Hal", "role": "viewer", "previous_role": "admin"}}`,
+			`{"data":{"insert_users_one":{"role":"viewer"}}}`},
+		{"insert into another schema", "user", `mutation { insert_support_tickets_one(object: {title: "New", state: on_hold}) { state owner { name } } }`, "",
+			`{"data":{"insert_support_tickets_one":{"state":"on_hold","owner":{"name":"Bob"}}}}`},
+		{"update", "user", `mutation { update_users(where: {name: {_in: ["Bob", "Ann"]}}, _set: {role: admin, previous_role: editor}) { affected_rows returning { name role previous_role } } }`, "",
+			`{"data":{"update_users":{"affected_rows":1,"returning":[{"name":"Bob","role":"admin","previous_role":"editor"}]}}}`},
+		{"update by pk, variable", "admin", `mutation($r: user_role_enum) { update_users_by_pk(pk_columns: {id: 3}, _set: {role: $r}) { role } }`, `{"r": "editor"}`,
+			`{"data":{"update_users_by_pk":{"role":"editor"}}}`},
+	})
+	var got string
+	if err := pool.QueryRow(context.Background(), `SELECT string_agg(name || ':' || role || ':' || coalesce(previous_role, '-'), ' ' ORDER BY id) FROM users`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Ann:admin:- Bob:admin:editor Cid:editor:- Gus:editor:- Hal:viewer:admin"; got != want {
+		t.Errorf("users after the mutations: %s, want %s", got, want)
+	}
+}
+
+// TestEnumTablesServer generates the enums fixture's server from the
+// database (the enum tables' rows read at generation time), builds and
+// starts it, and queries and mutates over HTTP: the role's schema has the
+// enum, its values and their descriptions, and an unknown value is
+// refused.
+func TestEnumTablesServer(t *testing.T) {
+	ctx := context.Background()
+	root := repoRoot(t)
+	url := pgtest.NewDatabase(t, filepath.Join(root, "testdata/fixtures/enums/schema.sql"))
+	out := filepath.Join(t.TempDir(), "server")
+	if _, err := generate.Generate(ctx, generate.Options{DatabaseURL: url, Schemas: []string{"public", "support"},
+		Config: filepath.Join(root, "testdata/fixtures/enums/hasgen.yaml"), Out: out, RuntimeReplace: root}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := e2e.BuildDir(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := b.Start(ctx, map[string]string{"HASURA_GRAPHQL_DATABASE_URL": url, "HASURA_GRAPHQL_ADMIN_SECRET": "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	post := func(role, body string) string {
+		req, err := http.NewRequest("POST", s.URL+"/v1/graphql", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Hasura-Admin-Secret", "s")
+		req.Header.Set("X-Hasura-Role", role)
+		req.Header.Set("X-Hasura-User-Id", "3")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return string(out)
+	}
+	for _, c := range []struct{ name, role, body, want string }{
+		{"enum type", "user", `{"query": "{ __type(name: \"user_role_enum\") { kind description enumValues { name description } } }"}`,
+			`{"data":{"__type":{"kind":"ENUM","description":null,"enumValues":[{"name":"admin","description":"Can do anything"},{"name":"editor","description":"Edits articles"},{"name":"viewer","description":null}]}}}`},
+		{"comparison type", "user", `{"query": "{ __type(name: \"support_ticket_state_enum_comparison_exp\") { inputFields { name type { kind name ofType { name } } } } }"}`,
+			`{"data":{"__type":{"inputFields":[{"name":"_eq","type":{"kind":"ENUM","name":"support_ticket_state_enum","ofType":null}},{"name":"_in","type":{"kind":"LIST","name":null,"ofType":{"name":null}}},{"name":"_is_null","type":{"kind":"SCALAR","name":"Boolean","ofType":null}},{"name":"_neq","type":{"kind":"ENUM","name":"support_ticket_state_enum","ofType":null}},{"name":"_nin","type":{"kind":"LIST","name":null,"ofType":{"name":null}}}]}}}`},
+		{"query", "user", `{"query": "query($s: support_ticket_state_enum!) { support_tickets(where: {state: {_eq: $s}}) { title state owner { role } } }", "variables": {"s": "open"}}`,
+			`{"data":{"support_tickets":[{"title":"Badge","state":"open","owner":{"role":"viewer"}}]}}`},
+		{"mutation", "user", `{"query": "mutation { insert_support_tickets(objects: [{title: \"Mouse\", state: closed}]) { returning { state } } }"}`,
+			`{"data":{"insert_support_tickets":{"returning":[{"state":"closed"}]}}}`},
+		{"unknown value", "user", `{"query": "mutation { insert_support_tickets(objects: [{title: \"Mouse\", state: lost}]) { affected_rows } }"}`,
+			`{"errors":[{"message":"expected one of the values ['closed', 'on_hold', 'open'] for type 'support_ticket_state_enum', but found 'lost'","extensions":{"path":"$.selectionSet.insert_support_tickets.args.objects[0].state","code":"validation-failed"}}]}`},
+	} {
+		if got := post(c.role, c.body); got != c.want {
+			t.Errorf("%s:\ngot  %s\nwant %s", c.name, got, c.want)
+		}
+	}
 }

@@ -476,7 +476,21 @@ var sdlBuiltins = map[string]bool{"Int": true, "Float": true, "String": true, "B
 
 // scalar declares the scalar of column c (unless it is built in).
 func (b *sdlBuilder) scalar(c *model.Column) {
+	if c.Enum != nil {
+		b.enumTable(c.Enum)
+		return
+	}
 	b.define(&sdlType{kind: sdlScalar, name: c.Scalar})
+}
+
+// enumTable defines enum <t>_enum of an enum table: its rows, each
+// described by its comment. Hasura gives the enum no description.
+func (b *sdlBuilder) enumTable(t *model.Table) {
+	d := &sdlType{kind: sdlEnum, name: t.EnumType()}
+	for _, v := range t.EnumValues {
+		d.values = append(d.values, sdlValue{name: v.Name, description: v.Description})
+	}
+	b.define(d)
 }
 
 // comparison defines the comparison type of column c and returns its name.

@@ -14,9 +14,9 @@ import (
 
 func newIntrospectCmd(stdout io.Writer) *cobra.Command {
 	var src source
-	var out string
+	var out, config string
 	cmd := &cobra.Command{
-		Use:   "introspect --database-url URL [--schema NAME]... [-o FILE]",
+		Use:   "introspect --database-url URL [--schema NAME]... [--config FILE] [-o FILE]",
 		Short: "Write a snapshot of the database schema (tables, columns, keys, types) as JSON",
 		Long: `introspect reads the tables, views, columns, keys, enums, domains and SETOF
 functions of the chosen Postgres schemas and writes them as a JSON snapshot.
@@ -29,6 +29,11 @@ The snapshot is deterministic: commit it, and generate offline with --snapshot.`
 			if err != nil {
 				return err
 			}
+			if config != "" {
+				if err := addEnumTables(cmd.Context(), src.databaseURL, config, s, cmd.ErrOrStderr()); err != nil {
+					return err
+				}
+			}
 			var buf bytes.Buffer
 			if err := introspect.WriteSnapshot(&buf, s); err != nil {
 				return err
@@ -38,6 +43,7 @@ The snapshot is deterministic: commit it, and generate offline with --snapshot.`
 	}
 	src.addDatabaseFlags(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	cmd.Flags().StringVar(&config, "config", "", "permissions file or Hasura metadata directory: add the rows of its enum tables (is_enum), for generating offline")
 	return cmd
 }
 

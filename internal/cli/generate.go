@@ -52,7 +52,7 @@ func (f *generateFlags) options(ctx context.Context, stderr io.Writer) (generate
 		fmt.Fprintln(stderr, "warning: "+w.Error())
 	}
 	return generate.Options{
-		DB: s, Schemas: f.src.schemas,
+		DB: s, Schemas: f.src.schemas, DatabaseURL: f.src.databaseURL,
 		Config: f.config, Metadata: md,
 		Out: f.out, Module: f.module, RuntimeReplace: f.runtimeReplace,
 	}, nil
