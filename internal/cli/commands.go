@@ -20,7 +20,9 @@ func newIntrospectCmd(stdout io.Writer) *cobra.Command {
 		Short: "Write a snapshot of the database schema (tables, columns, keys, types) as JSON",
 		Long: `introspect reads the tables, views, columns, keys, enums, domains and SETOF
 functions of the chosen Postgres schemas and writes them as a JSON snapshot.
-The snapshot is deterministic: commit it, and generate offline with --snapshot.`,
+The snapshot is deterministic: commit it, and generate offline with --snapshot.
+With --config, it also holds the rows of the permissions file's enum tables
+(is_enum), whose values become GraphQL enums.`,
 		Example: `  hasgen introspect --database-url postgres://localhost/chinook -o schema.json
   hasgen introspect --database-url "$DATABASE_URL" --schema public --schema billing`,
 		Args: cobra.NoArgs,
