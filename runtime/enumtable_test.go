@@ -221,4 +221,24 @@ func TestEnumTablesServer(t *testing.T) {
 			t.Errorf("%s:\ngot  %s\nwant %s", c.name, got, c.want)
 		}
 	}
+
+	// A live query with an enum variable gets the rows of that value, again
+	// when one is added.
+	ws := dial(t, s.URL, protoNew, nil)
+	ws.init(map[string]any{"headers": map[string]any{"x-hasura-admin-secret": "s", "x-hasura-role": "user", "x-hasura-user-id": "3"}})
+	const live = `subscription($s: support_ticket_state_enum!) { support_tickets(where: {state: {_eq: $s}}, order_by: {id: asc}) { title state } }`
+	ws.subscribe("1", live, map[string]any{"s": "closed"})
+	if got, want := jsonOf(ws.data("1")), `{"support_tickets":[{"state":"closed","title":"Mouse"}]}`; got != want {
+		t.Errorf("first result %s, want %s", got, want)
+	}
+	post("user", `{"query": "mutation { insert_support_tickets_one(object: {title: \"Pen\", state: closed}) { id } }"}`)
+	post("user", `{"query": "mutation { insert_support_tickets_one(object: {title: \"Ink\", state: open}) { id } }"}`)
+	if got, want := jsonOf(ws.data("1")), `{"support_tickets":[{"state":"closed","title":"Mouse"},{"state":"closed","title":"Pen"}]}`; got != want {
+		t.Errorf("after an insert %s, want %s", got, want)
+	}
+	ws.subscribe("2", live, map[string]any{"s": "lost"})
+	m := ws.expect("error", "2")
+	if want := `[{"message":"expected one of the values ['closed', 'on_hold', 'open'] for type 'support_ticket_state_enum', but found 'lost'","extensions":{"path":"$.variableValues.s","code":"validation-failed"}}]`; string(m.Payload) != want {
+		t.Errorf("unknown value: %s, want %s", m.Payload, want)
+	}
 }
