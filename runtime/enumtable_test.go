@@ -83,19 +83,31 @@ func TestIdentityInsert(t *testing.T) {
 }
 
 // TestAggregateWithoutColumns: a role with allow_aggregations and no
-// columns counts the rows its filter lets it see, and has no other field
-// on the table.
+// columns counts the rows its filter lets it see (at the root and through
+// an array relationship, in where and order_by too), and reads no row.
 func TestAggregateWithoutColumns(t *testing.T) {
 	e, _ := enumsEngine(t)
 	runEnumCases(t, e, []enumCase{
-		{"count", "counter", `{ support_tickets_aggregate { aggregate { count } } }`, "",
-			`{"data":{"support_tickets_aggregate":{"aggregate":{"count":3}}}}`},
-		{"count with where", "counter", `{ support_tickets_aggregate(where: {_not: {_and: []}}) { aggregate { count } } }`, "",
-			`{"data":{"support_tickets_aggregate":{"aggregate":{"count":0}}}}`},
-		{"no select", "counter", `{ support_tickets { __typename } }`, "",
-			`{"errors":[{"message":"field 'support_tickets' not found in type: 'query_root'","extensions":{"path":"$.selectionSet.support_tickets","code":"validation-failed"}}]}`},
-		{"no column", "counter", `{ support_tickets_aggregate { aggregate { count(columns: [id]) } } }`, "",
-			`{"errors":[{"message":"'count' has no argument named 'columns'","extensions":{"path":"$.selectionSet.support_tickets_aggregate.selectionSet.aggregate.selectionSet.count","code":"validation-failed"}}]}`},
+		{"count", "counter", `{ support_audit_log_aggregate { aggregate { count } } }`, "",
+			`{"data":{"support_audit_log_aggregate":{"aggregate":{"count":3}}}}`},
+		{"count, admin", "admin", `{ support_audit_log_aggregate { aggregate { count } } }`, "",
+			`{"data":{"support_audit_log_aggregate":{"aggregate":{"count":4}}}}`},
+		{"count with where", "counter", `{ support_audit_log_aggregate(where: {_not: {_and: []}}) { aggregate { count } } }`, "",
+			`{"data":{"support_audit_log_aggregate":{"aggregate":{"count":0}}}}`},
+		{"through a relationship", "counter", `{ users(order_by: [{audit_entries_aggregate: {count: desc}}, {id: asc}]) { id audit_entries_aggregate { aggregate { count } } } }`, "",
+			`{"data":{"users":[{"id":1,"audit_entries_aggregate":{"aggregate":{"count":1}}}, {"id":2,"audit_entries_aggregate":{"aggregate":{"count":1}}}, {"id":3,"audit_entries_aggregate":{"aggregate":{"count":1}}}]}}`},
+		{"in where", "counter", `{ users(where: {audit_entries_aggregate: {count: {predicate: {_gt: 1}}}}) { id } }`, "",
+			`{"data":{"users":[]}}`},
+		{"in where, admin", "admin", `{ users(where: {audit_entries_aggregate: {count: {predicate: {_gt: 1}}}}) { id } }`, "",
+			`{"data":{"users":[{"id":2}]}}`},
+		{"no select", "counter", `{ support_audit_log { __typename } }`, "",
+			`{"errors":[{"message":"field 'support_audit_log' not found in type: 'query_root'","extensions":{"path":"$.selectionSet.support_audit_log","code":"validation-failed"}}]}`},
+		{"no nodes", "counter", `{ support_audit_log_aggregate { nodes { __typename } } }`, "",
+			`{"errors":[{"message":"field 'nodes' not found in type: 'support_audit_log_aggregate'","extensions":{"path":"$.selectionSet.support_audit_log_aggregate.selectionSet.nodes","code":"validation-failed"}}]}`},
+		{"no array relationship", "counter", `{ users { audit_entries { __typename } } }`, "",
+			`{"errors":[{"message":"field 'audit_entries' not found in type: 'users'","extensions":{"path":"$.selectionSet.users.selectionSet.audit_entries","code":"validation-failed"}}]}`},
+		{"no column", "counter", `{ support_audit_log_aggregate { aggregate { count(columns: [id]) } } }`, "",
+			`{"errors":[{"message":"'count' has no argument named 'columns'","extensions":{"path":"$.selectionSet.support_audit_log_aggregate.selectionSet.aggregate.selectionSet.count","code":"validation-failed"}}]}`},
 	})
 }
 

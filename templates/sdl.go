@@ -59,6 +59,8 @@ type sdlBuilder struct {
 	// and allow_aggregations: true): they have <t>_aggregate, with
 	// aggregate { count } and no nodes, and nothing else.
 	aggregateOnly []*model.View
+	// countable holds the aggregateOnly views by table.
+	countable map[*model.Table]*model.View
 	// orderable marks the tables whose <t>_order_by has a field.
 	orderable map[*model.Table]bool
 	defs      map[string]*sdlType
@@ -80,7 +82,7 @@ type sdlRoot struct{ operation, name string }
 // relationship leaves the table out of the role's schema.
 func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
 	b := &sdlBuilder{p: p, role: role, views: map[*model.Table]*model.View{},
-		orderable: map[*model.Table]bool{}, defs: map[string]*sdlType{}}
+		orderable: map[*model.Table]bool{}, defs: map[string]*sdlType{}, countable: map[*model.Table]*model.View{}}
 	visible := p.Visible(role)
 	for changed := true; changed; {
 		changed = false
@@ -104,6 +106,7 @@ func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
 			b.list = append(b.list, v)
 		case v.Aggregations():
 			b.aggregateOnly = append(b.aggregateOnly, v)
+			b.countable[v.Table] = v
 		}
 	}
 	// <t>_order_by has a field for a column, an array relationship's
@@ -114,7 +117,7 @@ func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
 			if b.orderable[v.Table] {
 				continue
 			}
-			ok := len(v.Columns()) > 0
+			ok := len(v.Columns()) > 0 || len(b.countRelationships(v)) > 0
 			for _, r := range b.relationships(v) {
 				if r.Array {
 					ok = ok || b.remoteAggregations(r)
@@ -137,6 +140,20 @@ func (b *sdlBuilder) relationships(v *model.View) []*model.Relationship {
 	var out []*model.Relationship
 	for _, r := range v.Relationships(b.p) {
 		if b.views[r.Remote] != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// countRelationships returns v's array relationships to tables of the
+// role's schema that are aggregate-only (see aggregateOnly): they have
+// <rel>_aggregate, in the object type, bool_exp and order_by, and no
+// <rel>.
+func (b *sdlBuilder) countRelationships(v *model.View) []*model.Relationship {
+	var out []*model.Relationship
+	for _, r := range v.Relationships(b.p) {
+		if r.Array && b.countable[r.Remote] != nil {
 			out = append(out, r)
 		}
 	}
@@ -302,6 +319,10 @@ func (b *sdlBuilder) object(v *model.View) {
 				description: "An aggregate relationship"})
 		}
 	}
+	for _, r := range b.countRelationships(v) {
+		d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate!", args: b.selectArgs(b.countable[r.Remote]),
+			description: "An aggregate relationship"})
+	}
 	b.define(d)
 }
 
@@ -324,6 +345,11 @@ func (b *sdlBuilder) boolExp(v *model.View) {
 		if r.Array && b.remoteAggregations(r) {
 			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_bool_exp"})
 		}
+	}
+	for _, r := range b.countRelationships(v) {
+		d.fields = append(d.fields,
+			&sdlField{name: r.Name, typ: r.Remote.Type + "_bool_exp"},
+			&sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_bool_exp"})
 	}
 	b.define(d)
 }
@@ -348,6 +374,9 @@ func (b *sdlBuilder) orderBy(v *model.View) {
 		case r.Array && b.remoteAggregations(r):
 			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_order_by"})
 		}
+	}
+	for _, r := range b.countRelationships(v) {
+		d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_order_by"})
 	}
 	b.define(d)
 }
