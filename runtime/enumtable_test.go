@@ -166,6 +166,18 @@ func TestEnumTables(t *testing.T) {
 			`{"data":{"insert_support_tickets_one":{"state":"on_hold","owner":{"name":"Bob"}}}}`},
 		{"update", "user", `mutation { update_users(where: {name: {_in: ["Bob", "Ann"]}}, _set: {role: admin, previous_role: editor}) { affected_rows returning { name role previous_role } } }`, "",
 			`{"data":{"update_users":{"affected_rows":1,"returning":[{"name":"Bob","role":"admin","previous_role":"editor"}]}}}`},
+		{"enum primary key", "admin", `{ role_limits_by_pk(role: viewer) { role max_tickets } }`, "",
+			`{"data":{"role_limits_by_pk":{"role":"viewer","max_tickets":1}}}`},
+		{"enum primary key, variable", "admin", `query($r: user_role_enum!) { role_limits_by_pk(role: $r) { max_tickets } }`, `{"r": "admin"}`,
+			`{"data":{"role_limits_by_pk":{"max_tickets":100}}}`},
+		{"enum primary key, unknown", "admin", `{ role_limits_by_pk(role: root) { max_tickets } }`, "",
+			badValue("$.selectionSet.role_limits_by_pk.args.role", "root")},
+		{"upsert on an enum key", "admin", `mutation { insert_role_limits(objects: [{role: viewer, max_tickets: 2}, {role: editor, max_tickets: 5}], on_conflict: {constraint: role_limits_pkey, update_columns: [max_tickets]}) { returning { role max_tickets } } }`, "",
+			`{"data":{"insert_role_limits":{"returning":[{"role":"viewer","max_tickets":2}, {"role":"editor","max_tickets":5}]}}}`},
+		{"update by enum pk", "admin", `mutation { update_role_limits_by_pk(pk_columns: {role: editor}, _inc: {max_tickets: 1}) { max_tickets } }`, "",
+			`{"data":{"update_role_limits_by_pk":{"max_tickets":6}}}`},
+		{"delete by enum pk", "admin", `mutation { delete_role_limits_by_pk(role: admin) { role } }`, "",
+			`{"data":{"delete_role_limits_by_pk":{"role":"admin"}}}`},
 		{"update by pk, variable", "admin", `mutation($r: user_role_enum) { update_users_by_pk(pk_columns: {id: 3}, _set: {role: $r}) { role } }`, `{"r": "editor"}`,
 			`{"data":{"update_users_by_pk":{"role":"editor"}}}`},
 	})
@@ -175,6 +187,12 @@ func TestEnumTables(t *testing.T) {
 	}
 	if want := "Ann:admin:- Bob:admin:editor Cid:editor:- Gus:editor:- Hal:viewer:admin"; got != want {
 		t.Errorf("users after the mutations: %s, want %s", got, want)
+	}
+	if err := pool.QueryRow(context.Background(), `SELECT string_agg(role || ':' || max_tickets, ' ' ORDER BY role) FROM role_limits`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "editor:6 viewer:2"; got != want {
+		t.Errorf("role_limits after the mutations: %s, want %s", got, want)
 	}
 }
 
