@@ -11,8 +11,8 @@ import (
 // for arrays; domains resolved first): int4 → Int, text and varchar →
 // String, bool → Boolean, float4 → Float; every other type keeps its name
 // (int8 → bigint, int2 → smallint, numeric, timestamptz, uuid, jsonb, enum
-// types by name); composite types become <type>_scalar. Types outside
-// pg_catalog and public are prefixed with their schema.
+// types by name); composite types become <type>_scalar, as Hasura names
+// them. The schema is not part of the name.
 func ScalarName(t introspect.Type) string {
 	t = t.Scalar()
 	if t.Schema == "pg_catalog" {
@@ -32,10 +32,11 @@ func ScalarName(t introspect.Type) string {
 		}
 		return t.Name
 	}
+	// Hasura names a type by its name alone, whatever its schema (its
+	// catalog query reads pg_type.typname): two types of one name in two
+	// schemas share a scalar, which is harmless, since values are cast to
+	// each column's own type.
 	name := t.Name
-	if t.Schema != "public" && t.Schema != "" {
-		name = t.Schema + "_" + name
-	}
 	if t.Kind == introspect.TypeComposite {
 		name += "_scalar"
 	}
