@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/hasgen/hasgen/generate"
@@ -10,9 +11,15 @@ import (
 )
 
 // addEnumTables reads the permissions file at config against s and adds
-// the rows of its enum tables, read from the database, to s.
+// the rows of its enum tables, read from the database, to s. Problems in
+// the file are printed as loadConfig prints them; keys hasgen does not
+// serve do not matter to a snapshot and are not reported here.
 func addEnumTables(ctx context.Context, url, config string, s *introspect.Schema, stderr io.Writer) error {
-	md, err := loadConfig(config, s, stderr)
+	md, err := metadata.Load(config, s)
+	var list metadata.ErrorList
+	if errors.As(err, &list) {
+		return loadConfigProblems(config, list, stderr)
+	}
 	if err != nil {
 		return err
 	}
