@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
+	"github.com/hasgen/hasgen/model"
 	"github.com/spf13/cobra"
 )
 
@@ -120,6 +122,21 @@ them out of the server (they are still printed, as warnings).`,
 			md, err := loadConfig(config, s, stderr, ignore)
 			if err != nil {
 				return err
+			}
+			// What generate would refuse beyond the file itself: enum
+			// tables' rows (read from the database), GraphQL names.
+			if src.databaseURL != "" {
+				if err := readEnumTables(cmd.Context(), src.databaseURL, s, md); err != nil {
+					return err
+				}
+			}
+			if _, err := model.Build(s, md); err != nil {
+				problems := strings.Split(err.Error(), "\n")
+				for _, p := range problems {
+					fmt.Fprintf(stderr, "%s: %s\n", config, p)
+				}
+				fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems), config)
+				return problemsError{len(problems)}
 			}
 			fmt.Fprintf(stdout, "%s: valid (%d tables, %d roles)\n", config, len(md.Tables), len(md.Roles()))
 			return nil

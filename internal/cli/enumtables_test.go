@@ -48,3 +48,23 @@ func TestEnumTablesOffline(t *testing.T) {
 		t.Errorf("generate from a snapshot without the rows: exit %d: %s", code, stderr)
 	}
 }
+
+// TestValidateEnumTables: validate reads the enum tables' rows as generate
+// does, and reports a table that cannot be an enum.
+func TestValidateEnumTables(t *testing.T) {
+	root := repo(t)
+	config := filepath.Join(root, "testdata/fixtures/enums/hasgen.yaml")
+	url := pgtest.NewDatabase(t, filepath.Join(root, "testdata/fixtures/enums/schema.sql"))
+	if code, stdout, stderr := run(t, "validate", "--database-url", url, "--config", config); code != 0 || !strings.Contains(stdout, "valid (") {
+		t.Errorf("validate: exit %d: %s%s", code, stdout, stderr)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.sql")
+	if err := os.WriteFile(bad, []byte("INSERT INTO support.ticket_state VALUES ('on hold');\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url = pgtest.NewDatabase(t, filepath.Join(root, "testdata/fixtures/enums/schema.sql"), bad)
+	code, _, stderr := run(t, "validate", "--database-url", url, "--config", config)
+	if want := config + `: the table "ticket_state" cannot be used as an enum because the value "on hold" is not a valid GraphQL enum value name`; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("validate with a bad enum value: exit %d: %s\nwant %s", code, stderr, want)
+	}
+}
