@@ -58,7 +58,10 @@ func LoadEnumTables(ctx context.Context, db Querier, s *Schema, tables [][2]stri
 	defer tx.Rollback(ctx)
 	for _, tn := range tables {
 		t := s.Table(tn[0], tn[1])
-		if t == nil || t.PrimaryKey == nil || len(t.PrimaryKey.Columns) != 1 {
+		switch {
+		case t == nil:
+			return fmt.Errorf("introspect: enum table %s.%s is not in the introspected schemas", tn[0], tn[1])
+		case t.PrimaryKey == nil || len(t.PrimaryKey.Columns) != 1:
 			return fmt.Errorf("introspect: enum table %s.%s: no single-column primary key", tn[0], tn[1])
 		}
 		pk := t.PrimaryKey.Columns[0]
