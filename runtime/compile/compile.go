@@ -84,7 +84,8 @@ const (
 	// FieldQuery runs Statement, which returns the field's JSON in its one
 	// row and column (no row: null).
 	FieldQuery FieldKind = iota + 1
-	// FieldTypename is __typename: the constant Text.
+	// FieldTypename is __typename, or Hasura's no_queries_available
+	// placeholder: the constant Text.
 	FieldTypename
 	// FieldCustom is a field of the user's custom schema (gqlgen).
 	FieldCustom
@@ -163,6 +164,8 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 		switch {
 		case f.field.Name == "__typename":
 			pf.Kind, pf.Text = FieldTypename, rootType
+		case f.field.Name == NoQueriesField && op.Operation == ast.Query && !query:
+			pf.Kind, pf.Text = FieldTypename, NoQueriesText
 		case op.Operation == ast.Subscription:
 			if !query {
 				return nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$.selectionSet." + f.alias,
@@ -197,6 +200,14 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 	}
 	return p, nil
 }
+
+// NoQueriesField is the field Hasura puts in a query_root that would
+// have none (no tracked table, or a role without permissions), and
+// NoQueriesText its description and value.
+const (
+	NoQueriesField = "no_queries_available"
+	NoQueriesText  = "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."
+)
 
 type compiler struct {
 	s         *catalog.Schema

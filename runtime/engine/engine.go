@@ -179,7 +179,7 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 			return nil, err
 		}
 	} else {
-		sdl = []byte("schema { query: query_root }\ntype query_root {\n  no_queries_available: String!\n}\n")
+		sdl = []byte("schema { query: query_root }\ntype query_root {\n  \"\"\"" + compile.NoQueriesText + "\"\"\"\n  " + compile.NoQueriesField + ": String!\n}\n")
 	}
 	sources := []*ast.Source{{Name: file, Input: string(sdl)}}
 	if cfg.CustomSDL != "" {

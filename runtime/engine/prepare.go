@@ -334,7 +334,7 @@ func (ck *fieldChecker) selections(def *ast.Definition, set ast.SelectionSet, pa
 
 // value checks the input fields of a literal input value.
 func (ck *fieldChecker) value(t *ast.Type, v *ast.Value, path string) {
-	if v == nil || ck.err != nil {
+	if v == nil || ck.err != nil || ck.enumLiteral(t, v, path) {
 		return
 	}
 	switch v.Kind {
@@ -484,12 +484,10 @@ func shapeValue(b *strings.Builder, schema *ast.Schema, t *ast.Type, v any, path
 	}
 	switch def.Kind {
 	case ast.Enum:
-		s, ok := v.(string)
-		if !ok || def.EnumValues.ForName(s) == nil {
-			return &wire.Error{Code: wire.CodeValidationFailed, Path: path,
-				Message: fmt.Sprintf("expected one of the values %s for type %q, but found %s", enumList(def), def.Name, jsonText(v))}
+		if err := enumVariable(def, v, path); err != nil {
+			return err
 		}
-		b.WriteString(s)
+		b.WriteString(v.(string))
 	case ast.InputObject:
 		o, ok := v.(*wire.Object)
 		if !ok {
@@ -574,19 +572,6 @@ func checkScalar(name string, v any, path string) error {
 		}
 	}
 	return nil
-}
-
-func jsonText(v any) string {
-	b, _ := wire.Marshal(v)
-	return string(b)
-}
-
-func enumList(def *ast.Definition) string {
-	names := make([]string, len(def.EnumValues))
-	for i, e := range def.EnumValues {
-		names[i] = e.Name
-	}
-	return strings.Join(names, ", ")
 }
 
 func baseName(t *ast.Type) string {
