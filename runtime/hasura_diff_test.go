@@ -13,11 +13,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 const (
@@ -96,6 +98,12 @@ func TestHasuraQueryInputs(t *testing.T) {
 			want: `{"data":{"notes":[{"id":3}]}}`},
 		{name: "order_by: a single object", s: hdiffAdmin, query: `{ notes(order_by: {id: desc}, limit: 1) { id } }`,
 			want: `{"data":{"notes":[{"id":5}]}}`},
+		{name: "_nin: a single value", s: hdiffAdmin, query: `{ notes_aggregate(where: {id: {_nin: 2}}) { aggregate { count } } }`,
+			want: `{"data":{"notes_aggregate":{"aggregate":{"count":4}}}}`},
+		{name: "distinct_on: a single column", s: hdiffAdmin, query: `{ notes(distinct_on: owner_id, order_by: {owner_id: asc}) { owner_id } }`,
+			want: `{"data":{"notes":[{"owner_id":1}, {"owner_id":2}]}}`},
+		{name: "count(columns: a single column)", s: hdiffAdmin, query: `{ notes_aggregate { aggregate { count(columns: owner_id, distinct: true) } } }`,
+			want: `{"data":{"notes_aggregate":{"aggregate":{"count":2}}}}`},
 	})
 }
 
@@ -170,6 +178,10 @@ func TestHasuraMutationAnswers(t *testing.T) {
 			want: `{"data":{"insert_notes":{"returning":[{"tags":["r"]}]}}}`},
 		{name: "arrays in an update's returning", s: hdiffUser, query: `mutation { update_notes(where: {title: {_eq: "t1"}}, _set: {tags: ["s", "t"]}) { returning { tags } } }`,
 			want: `{"data":{"update_notes":{"returning":[{"tags":["s","t"]}]}}}`},
+		{name: "update_columns: a single column", s: hdiffUser, query: `mutation { insert_notes_one(object: {title: "b", score: 20}, on_conflict: {constraint: notes_title_key, update_columns: score}) { id score } }`,
+			want: `{"data":{"insert_notes_one":{"id":2,"score":20}}}`},
+		{name: "updates: a single object", s: hdiffUser, query: `mutation { update_notes_many(updates: {where: {id: {_eq: 3}}, _set: {score: 30}}) { affected_rows returning { score } } }`,
+			want: `{"data":{"update_notes_many":[{"affected_rows":1,"returning":[{"score":30}]}]}}`},
 		{name: "upsert under a preset: a new row", s: hdiffUser, query: `mutation { insert_notes(objects: [{title: "u1", score: 7}], on_conflict: {constraint: notes_title_key, update_columns: [score]}) { affected_rows returning { title owner_id score } } }`,
 			want: `{"data":{"insert_notes":{"affected_rows":1,"returning":[{"title":"u1","owner_id":1,"score":7}]}}}`},
 		{name: "upsert under a preset: the row updated", s: hdiffUser, query: `mutation { insert_notes_one(object: {title: "a", score: 8}, on_conflict: {constraint: notes_title_key, update_columns: [score]}) { id owner_id score } }`,
@@ -181,8 +193,8 @@ func TestHasuraMutationAnswers(t *testing.T) {
 	if n := countRows(t, pool, `SELECT count(*) FROM notes WHERE title = 'e' AND score = 5`); n != 1 {
 		t.Error("another user's note was updated")
 	}
-	if n := countRows(t, pool, `SELECT count(*) FROM audit WHERE op = 'UPDATE' AND hasura_user->>'x-hasura-role' = 'user' AND tbl = 'notes'`); n != 3 {
-		t.Errorf("%d updates audited, want 3 (the empty updates run nothing)", n)
+	if n := countRows(t, pool, `SELECT count(*) FROM audit WHERE op = 'UPDATE' AND hasura_user->>'x-hasura-role' = 'user' AND tbl = 'notes'`); n != 5 {
+		t.Errorf("%d updates audited, want 5 (the empty updates run nothing)", n)
 	}
 }
 
@@ -264,6 +276,17 @@ func TestHasuraUserSetting(t *testing.T) {
 	var u string
 	if err := tx.QueryRow(ctx, `SELECT current_setting('hasura.user')`).Scan(&u); err != nil || u != `{"x-hasura-role":"user","x-hasura-user-id":"1"}` {
 		t.Errorf("SetHasuraUser: %q, %v", u, err)
+	}
+}
+
+// TestHasuraUnusedVariableCustomField: a custom field's operation may
+// declare a variable it does not use too (gqlgen validates it again).
+func TestHasuraUnusedVariableCustomField(t *testing.T) {
+	e, _ := newMutationEngineInProcess(t, noteSDL, func(s *ast.Schema, _ *pgxpool.Pool) graphql.ExecutableSchema { return noteSchema{s} })
+	got := string(e.Do(context.Background(), &session.Session{Role: session.AdminRole},
+		&wire.Request{Query: `mutation($unused: Int) { note(text: "u") }`}))
+	if want := `{"data":{"note":true}}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }
 

@@ -184,6 +184,7 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 			ex.Use(extension.Introspection{})
 		}
 		ex.SetQueryCache(lru.New[*ast.QueryDocument](256))
+		ex.SetDefaultRulesFn(hasuraRules)
 		r.custom = ex
 	}
 	return r, nil
