@@ -163,6 +163,12 @@ func TestExampleServer(t *testing.T) {
 			`{"data":{"update_orders":{"affected_rows":1,"returning":[{"status":"out_for_delivery"}]}}}`},
 		{"agent cannot set an order back to placed", chen, `mutation { update_orders(where: {}, _set: {status: placed}) { affected_rows } }`,
 			`{"errors":[{"message":"check constraint of an insert/update permission has failed","extensions":{"path":"$","code":"permission-error"}}]}`},
+		// Hasura's: introspection lists enum values by name; @cached is
+		// accepted on a query (and not cached yet).
+		{"introspection: enum values by name", admin, `{ __type(name: "__TypeKind") { enumValues { name } } }`,
+			`{"data":{"__type":{"enumValues":[{"name":"ENUM"},{"name":"INPUT_OBJECT"},{"name":"INTERFACE"},{"name":"LIST"},{"name":"NON_NULL"},{"name":"OBJECT"},{"name":"SCALAR"},{"name":"UNION"}]}}}`},
+		{"@cached", admin, `query @cached(ttl: 30) { users_aggregate { aggregate { count } } }`,
+			`{"data":{"users_aggregate":{"aggregate":{"count":5}}}}`},
 		{"role not allowed by the token", map[string]string{"Authorization": "Bearer " + token(t, "user", "1"), "X-Hasura-Role": "analyst"}, `{ users { id } }`,
 			`{"errors":[{"message":"Your requested role is not in allowed roles","extensions":{"path":"$","code":"access-denied"}}]}`},
 	}
