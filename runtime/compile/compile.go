@@ -129,6 +129,10 @@ type Field struct {
 	Mutations   []Statement
 	Many        bool
 	BackendOnly bool
+	// ErrorPath is where Hasura reports a database error of the
+	// mutation's statements (a failed check, a constraint violation):
+	// an insert's objects (object) argument; empty for "$".
+	ErrorPath string
 	// Stream is set for a FieldStream.
 	Stream *Stream
 }
@@ -178,6 +182,12 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 			pf.Many = mref.kind == mutUpdateMany
 			pf.Nullable = mref.kind != mutInsert && mref.kind != mutUpdate && mref.kind != mutDelete && !pf.Many
 			pf.BackendOnly = backendOnly(mref.table, role, mref.kind)
+			switch mref.kind {
+			case mutInsert:
+				pf.ErrorPath = "$.selectionSet." + f.field.Name + ".args.objects"
+			case mutInsertOne:
+				pf.ErrorPath = "$.selectionSet." + f.field.Name + ".args.object"
+			}
 		case query && op.Operation != ast.Mutation:
 			cc.w = catalog.NewWriter(false)
 			cc.compileRoot(ref, f)
@@ -390,6 +400,16 @@ func (c *compiler) items(v val) []val {
 		out = append(out, c.value(ch.Value))
 	}
 	return out
+}
+
+// isList reports whether a value is a list (not a single value that
+// input coercion makes a list of one).
+func (v val) isList() bool {
+	if v.fromVar {
+		_, ok := v.json.([]any)
+		return ok
+	}
+	return v.lit != nil && v.lit.Kind == ast.ListValue
 }
 
 // enum returns the name of an enum value (also used for Boolean
