@@ -15,20 +15,28 @@ import (
 // namingCases are the store golden case under a naming convention and a
 // source customization: testdata/golden/naming/<name>/.
 var namingCases = []struct {
-	name string
-	c    *metadata.Customization
+	name, base string
+	c          *metadata.Customization
 }{
-	{"graphql_default", &metadata.Customization{NamingConvention: metadata.GraphQLDefault}},
-	{"customized", &metadata.Customization{RootNamespace: "shop", RootPrefix: "my_", RootSuffix: "_v1", TypePrefix: "T_", TypeSuffix: "_x"}},
-	{"graphql_default_customized", &metadata.Customization{NamingConvention: metadata.GraphQLDefault,
+	{"graphql_default", "store", &metadata.Customization{NamingConvention: metadata.GraphQLDefault}},
+	{"customized", "store", &metadata.Customization{RootNamespace: "shop", RootPrefix: "my_", RootSuffix: "_v1", TypePrefix: "T_", TypeSuffix: "_x"}},
+	{"graphql_default_customized", "store", &metadata.Customization{NamingConvention: metadata.GraphQLDefault,
 		RootNamespace: "shop", RootPrefix: "my", RootSuffix: "v1", TypePrefix: "T", TypeSuffix: "x"}},
+	{"enums_graphql_default", "enums", &metadata.Customization{NamingConvention: metadata.GraphQLDefault, TypePrefix: "T"}},
 }
 
 // namingProject is the store case with customization c and server-wide
 // default naming convention def.
 func namingProject(t *testing.T, c *metadata.Customization, def string) *model.Project {
 	t.Helper()
-	dir := filepath.Join(golden.Dir(t), "sdl", "store")
+	return namingProjectOf(t, "store", c, def)
+}
+
+// namingProjectOf is the SDL golden case base with customization c and
+// server-wide default naming convention def.
+func namingProjectOf(t *testing.T, base string, c *metadata.Customization, def string) *model.Project {
+	t.Helper()
+	dir := filepath.Join(golden.Dir(t), "sdl", base)
 	s, err := introspect.LoadSnapshotFile(filepath.Join(dir, "schema.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +58,7 @@ func namingProject(t *testing.T, c *metadata.Customization, def string) *model.P
 // compared with testdata/golden/naming.
 func TestSDLNamingGolden(t *testing.T) {
 	for _, nc := range namingCases {
-		p := namingProject(t, nc.c, "")
+		p := namingProjectOf(t, nc.base, nc.c, "")
 		for _, role := range sdlTestRoles(p) {
 			t.Run(nc.name+"/"+role, func(t *testing.T) {
 				got := sdlTestMust(t, p, role)
