@@ -158,9 +158,14 @@ func (n Naming) customize(name, prefix, suffix string) string {
 }
 
 // NamespaceType is the object type of the namespace field of an operation
-// ("query", "mutation", "subscription"): <namespace>_query and so on.
+// ("query", "mutation", "subscription"), as Hasura names it: the
+// namespace with _query, _mutation_frontend or _subscription appended as
+// is, then the source's type name prefix and suffix.
 func (n Naming) NamespaceType(operation string) string {
-	return n.TypeOf(Custom(n.Namespace).Plus(Auto(operation)))
+	if operation == "mutation" {
+		operation = "mutation_frontend"
+	}
+	return n.customize(n.Namespace+"_"+operation, n.TypePrefix, n.TypeSuffix)
 }
 
 // Convention is the naming convention's name: catalog.GraphQLDefault or

@@ -48,7 +48,8 @@ func TestNaming(t *testing.T) {
 		{"enum value", gql.Enum("desc_nulls_last"), "DESC_NULLS_LAST"},
 		{"hasura enum value", snakePre.Enum("desc_nulls_last"), "desc_nulls_last"},
 		{"namespace type", Naming{Namespace: "shop"}.NamespaceType("query"), "shop_query"},
-		{"namespace type graphql", Naming{GraphQLCase: true, Namespace: "shop"}.NamespaceType("mutation"), "shopMutation"},
+		{"namespace type graphql", Naming{GraphQLCase: true, Namespace: "shop"}.NamespaceType("mutation"), "shop_mutation_frontend"},
+		{"namespace type customized", Naming{GraphQLCase: true, Namespace: "shop", TypePrefix: "T", TypeSuffix: "x"}.NamespaceType("query"), "TShop_queryX"},
 		{"relationship aggregate", gql.Names().AggregateField("author_articles"), "authorArticlesAggregate"},
 		{"relationship aggregate capital", gql.Names().AggregateField("Tracks"), "tracksAggregate"},
 	}

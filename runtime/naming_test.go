@@ -103,7 +103,7 @@ func TestNamingNamespace(t *testing.T) {
 		{"two namespaces", `{ a: blog { my_counters_v1(order_by: {name: asc}) { name } } b: blog { my_counters_by_pk_v1(name: "users") { value } } }`,
 			`{"data":{"a":{"my_counters_v1":[{"name":"admin"}, {"name":"users"}]},"b":{"my_counters_by_pk_v1":{"value":1}}}}`},
 		{"mutation", `mutation { blog { my_insert_articles_one_v1(object: {author_id: 1, title: "X", owner_id: 1}) { title } my_update_articles_v1(where: {title: {_eq: "X"}}, _set: {body: "y"}) { affected_rows returning { body } } __typename many: my_update_articles_many_v1(updates: [{where: {title: {_eq: "X"}}, _inc: {views: 1}}]) { affected_rows } } }`,
-			`{"data":{"blog":{"my_insert_articles_one_v1":{"title":"X"},"my_update_articles_v1":{"affected_rows":1,"returning":[{"body":"y"}]},"__typename":"B_blog_mutation_t","many":[{"affected_rows":1}]}}}`},
+			`{"data":{"blog":{"my_insert_articles_one_v1":{"title":"X"},"my_update_articles_v1":{"affected_rows":1,"returning":[{"body":"y"}]},"__typename":"B_blog_mutation_frontend_t","many":[{"affected_rows":1}]}}}`},
 	})
 	// Errors inside the namespace say where.
 	if f := e.fail(t, admin, nil, `{ blog { x: my_articles_v1(distinct_on: [title], order_by: {id: asc}) { id } } }`, nil); !strings.HasPrefix(f.Extensions.Path, "$.selectionSet.blog.selectionSet.x.") {

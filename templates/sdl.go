@@ -206,7 +206,7 @@ func (b *sdlBuilder) root(operation, name string, fields []*sdlField) {
 		// fields, of type <namespace>_query and so on.
 		typ := b.p.Naming.NamespaceType(operation)
 		b.define(&sdlType{kind: sdlObject, name: typ, fields: fields})
-		fields = []*sdlField{{name: ns, typ: typ + "!"}}
+		fields = []*sdlField{{name: ns, typ: typ}} // nullable, as Hasura's selection sets
 	}
 	b.define(&sdlType{kind: sdlObject, name: name, fields: fields})
 	b.roots = append(b.roots, sdlRoot{operation, name})
