@@ -17,6 +17,7 @@ import (
 
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
+	"github.com/hasgen/hasgen/runtime/catalog"
 )
 
 // Project is a whole generated server's input, ready to render.
@@ -123,9 +124,11 @@ type Relationship struct {
 	NonNull     bool
 	ParentFirst bool
 	Description string
-	// AggregateField is the field of an array relationship's aggregate,
-	// <rel>_aggregate in the naming convention.
-	AggregateField string
+	// AggregateField, BoolExpAggregateField and OrderByAggregateField are
+	// the fields of an array relationship's aggregate, <rel>_aggregate, in
+	// a selection, a bool_exp and an order_by: Hasura names them three
+	// ways under graphql-default (catalog.Names).
+	AggregateField, BoolExpAggregateField, OrderByAggregateField string
 }
 
 // SelectPermission is a role's select permission with what it exposes.
@@ -266,7 +269,9 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 			}
 			r := &Relationship{Name: mr.Name, Array: mr.Kind == metadata.ArrayRelationship, Remote: remote,
 				Mapping: mr.Columns, Description: mr.Comment, ParentFirst: mr.InsertionOrder == metadata.BeforeParent,
-				AggregateField: p.Naming.Names().AggregateField(mr.Name)}
+				AggregateField:        p.Naming.Names().AggregateField(mr.Name),
+				BoolExpAggregateField: p.Naming.Names().BoolExpAggregateField(mr.Name),
+				OrderByAggregateField: p.Naming.Names().OrderByAggregateField(mr.Name)}
 			if !r.Array && !mr.Manual && !mr.Reverse {
 				r.NonNull = true
 				for _, pair := range mr.Columns {
@@ -369,6 +374,19 @@ func (t *Table) Namespace() string { return t.naming.Namespace }
 
 // GraphQLCase reports the graphql-default naming convention.
 func (t *Table) GraphQLCase() bool { return t.naming.GraphQLCase }
+
+// AggregateBoolExpType is the type of the table's aggregate predicates,
+// <t>_aggregate_bool_exp (fn ""), or of one of them,
+// <t>_aggregate_bool_exp_<fn>. Hasura names the first as a type without
+// the type name customization and the others as fields (camelCase,
+// the function name kept).
+func (t *Table) AggregateBoolExpType(fn string) string {
+	id := t.Ident.Plus(Auto("aggregate_bool_exp"))
+	if fn == "" {
+		return t.naming.render(id, catalog.UpperFirst)
+	}
+	return t.naming.FieldOf(id.Plus(Custom(fn)))
+}
 
 // TypeName is a GraphQL type name of the table: <t> for suffix "", else
 // <t><suffix> for a suffix as hasura-default writes it ("_bool_exp"), in

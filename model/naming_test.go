@@ -52,6 +52,10 @@ func TestNaming(t *testing.T) {
 		{"namespace type customized", Naming{GraphQLCase: true, Namespace: "shop", TypePrefix: "T", TypeSuffix: "x"}.NamespaceType("query"), "TShop_queryX"},
 		{"relationship aggregate", gql.Names().AggregateField("author_articles"), "authorArticlesAggregate"},
 		{"relationship aggregate capital", gql.Names().AggregateField("Tracks"), "tracksAggregate"},
+		{"bool_exp relationship aggregate", gql.Names().BoolExpAggregateField("author_articles"), "author_articlesAggregate"},
+		{"bool_exp relationship aggregate capital", gql.Names().BoolExpAggregateField("Tracks"), "TracksAggregate"},
+		{"order_by relationship aggregate", gql.Names().OrderByAggregateField("Tracks"), "tracksAggregate"},
+		{"hasura relationship aggregate", Naming{}.Names().BoolExpAggregateField("Tracks"), "Tracks_aggregate"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -352,13 +352,13 @@ func (b *sdlBuilder) boolExp(v *model.View) {
 	for _, r := range b.relationships(v) {
 		d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.TypeName("_bool_exp")})
 		if r.Array && b.remoteAggregations(r) {
-			d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate_bool_exp")})
+			d.fields = append(d.fields, &sdlField{name: r.BoolExpAggregateField, typ: r.Remote.AggregateBoolExpType("")})
 		}
 	}
 	for _, r := range b.countRelationships(v) {
 		d.fields = append(d.fields,
 			&sdlField{name: r.Name, typ: r.Remote.TypeName("_bool_exp")},
-			&sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate_bool_exp")})
+			&sdlField{name: r.BoolExpAggregateField, typ: r.Remote.AggregateBoolExpType("")})
 	}
 	b.define(d)
 }
@@ -381,11 +381,11 @@ func (b *sdlBuilder) orderBy(v *model.View) {
 		case !r.Array && b.orderable[r.Remote]:
 			d.fields = append(d.fields, &sdlField{name: r.Name, typ: r.Remote.TypeName("_order_by")})
 		case r.Array && b.remoteAggregations(r):
-			d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate_order_by")})
+			d.fields = append(d.fields, &sdlField{name: r.OrderByAggregateField, typ: r.Remote.TypeName("_aggregate_order_by")})
 		}
 	}
 	for _, r := range b.countRelationships(v) {
-		d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate_order_by")})
+		d.fields = append(d.fields, &sdlField{name: r.OrderByAggregateField, typ: r.Remote.TypeName("_aggregate_order_by")})
 	}
 	b.define(d)
 }
@@ -481,9 +481,9 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 
 	// Aggregate predicates: count over any rows, bool_and and bool_or
 	// over one boolean column (runtime/boolexp.go aggregatePredicates).
-	pred := &sdlType{kind: sdlInput, name: t.TypeName("_aggregate_bool_exp"),
-		fields: []*sdlField{{name: "count", typ: t.TypeName("_aggregate_bool_exp_count")}}}
-	countExp := &sdlType{kind: sdlInput, name: t.TypeName("_aggregate_bool_exp_count")}
+	pred := &sdlType{kind: sdlInput, name: t.AggregateBoolExpType(""),
+		fields: []*sdlField{{name: "count", typ: t.AggregateBoolExpType("count")}}}
+	countExp := &sdlType{kind: sdlInput, name: t.AggregateBoolExpType("count")}
 	if hasColumns {
 		countExp.fields = append(countExp.fields, &sdlField{name: "arguments", typ: "[" + t.TypeName("_select_column") + "!]"})
 	}
@@ -494,17 +494,19 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 	b.define(countExp)
 	if bools := v.BooleanColumns(); len(bools) > 0 {
 		for _, fn := range []string{"bool_and", "bool_or"} {
-			expID := t.Ident.Plus(model.Auto("aggregate_bool_exp_" + fn))
-			exp := b.p.Naming.TypeOf(expID)
-			enum := b.p.Naming.TypeOf(t.Ident.Plus(model.Auto("select_column")).Plus(expID).Plus(model.Auto("arguments_columns")))
-			b.define(sdlColumnEnum(enum, `select "`+b.p.Naming.FieldOf(expID.Plus(model.Auto("arguments_columns")))+`" columns of table `+q, bools))
+			// Hasura's names: the function's kept as is, the enum of
+			// its columns <t>_select_column_<t>_aggregate_bool_exp_<fn>_arguments_columns.
+			predID := t.Ident.Plus(model.Auto("aggregate_bool_exp")).Plus(model.Custom(fn)).Plus(model.Auto("arguments_columns"))
+			exp := t.AggregateBoolExpType(fn)
+			enum := b.p.Naming.TypeOf(t.Ident.Plus(model.Auto("select_column")).Plus(predID))
+			b.define(sdlColumnEnum(enum, `select "`+b.p.Naming.FieldOf(predID)+`" columns of table `+q, bools))
 			b.define(&sdlType{kind: sdlInput, name: exp, fields: []*sdlField{
 				{name: "arguments", typ: enum + "!"},
 				{name: "distinct", typ: "Boolean"},
 				{name: "filter", typ: t.TypeName("_bool_exp")},
 				{name: "predicate", typ: b.predicate("Boolean") + "!"},
 			}})
-			pred.fields = append(pred.fields, &sdlField{name: b.n(fn), typ: exp})
+			pred.fields = append(pred.fields, &sdlField{name: fn, typ: exp})
 		}
 	}
 	b.define(pred)

@@ -30,7 +30,7 @@ var renamedFields = []string{
 	"_delete_key", "_delete_elem", "_delete_at_path",
 	"_is_null", "_contained_in", "_has_key", "_has_keys_any", "_has_keys_all",
 	"_ancestor_any", "_descendant_any", "_matches_any", "_matches_fulltext",
-	"stddev_pop", "stddev_samp", "var_pop", "var_samp", "bool_and", "bool_or",
+	"stddev_pop", "stddev_samp", "var_pop", "var_samp",
 }
 
 // orderValues are order_by's enum values, upper-cased under
@@ -78,11 +78,33 @@ func (n Names) Default(name string) string {
 	return name
 }
 
-// AggregateField returns the field of an array relationship's aggregate:
-// <rel>_aggregate, or camelCased whole under graphql-default.
+// AggregateField returns the field of an array relationship's aggregate
+// in a selection: <rel>_aggregate, or camelCased whole under
+// graphql-default (author_articles → authorArticlesAggregate).
 func (n Names) AggregateField(rel string) string {
 	if n.graphQL {
 		return CamelCase(rel + "_aggregate")
+	}
+	return rel + "_aggregate"
+}
+
+// BoolExpAggregateField returns the field of an array relationship's
+// aggregate predicates in a bool_exp: <rel>_aggregate, or under
+// graphql-default the relationship's name as it is with Aggregate
+// (author_articlesAggregate), as Hasura names it.
+func (n Names) BoolExpAggregateField(rel string) string {
+	if n.graphQL {
+		return rel + "Aggregate"
+	}
+	return rel + "_aggregate"
+}
+
+// OrderByAggregateField returns the field of an array relationship's
+// aggregate in an order_by: <rel>_aggregate, or under graphql-default the
+// relationship's name with its first letter lowered, and Aggregate.
+func (n Names) OrderByAggregateField(rel string) string {
+	if n.graphQL {
+		return LowerFirst(rel) + "Aggregate"
 	}
 	return rel + "_aggregate"
 }

@@ -264,7 +264,12 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 			t.rels[r.Name] = r
 			t.relFields[r.Name] = RelField{Rel: r}
 			if r.Array {
-				t.relFields[s.Names.AggregateField(r.Name)] = RelField{Rel: r, Aggregate: true}
+				// Selections, bool_exps and order_bys name it alike but
+				// under graphql-default (names.go); the schema says which
+				// one a request may use where.
+				for _, name := range []string{s.Names.AggregateField(r.Name), s.Names.BoolExpAggregateField(r.Name), s.Names.OrderByAggregateField(r.Name)} {
+					t.relFields[name] = RelField{Rel: r, Aggregate: true}
+				}
 			}
 		}
 		perms := append([]*SelectPermission{t.admin}, mapValues(t.Select)...)
