@@ -139,6 +139,9 @@ func TestNamingSubscriptions(t *testing.T) {
 		{"graphql-default stream", "testdata/fixtures/naming/subs_graphql_default",
 			`subscription { eventsStream(batchSize: 5, cursor: {initialValue: {id: 0}, ordering: ASC}, where: {ownerId: {_eq: 1}}) { ownerId note } }`,
 			"", `{"data":{"eventsStream":[{"ownerId":1,"note":"a"}]}}`},
+		{"namespace stream", "testdata/fixtures/naming/subs_namespace",
+			`subscription { live { s: eventsStream(batchSize: 5, cursor: {initialValue: {id: 0}}) { note } } }`,
+			"", `{"data":{"live":{"s":[{"note":"a"}]}}}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRT(t, rtOptions{config: c.config})

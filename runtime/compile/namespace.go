@@ -6,7 +6,8 @@ package compile
 //	query { ns { authors { id } one: authors_by_pk(id: 1) { id } } }
 //	→ {"data": {"ns": {"authors": [...], "one": {...}}}}
 //
-// A query's or live query's namespace compiles to ONE statement that
+// A stream must be the namespace's only field. A query's or live
+// query's namespace compiles to ONE statement that
 // builds the namespace object from its fields' statements (each a scalar
 // subquery, so that a _by_pk without a row is null), keys in selection
 // order. A mutation's namespace runs its fields' statements in order in
@@ -73,7 +74,16 @@ func (c *Compiler) namespace(cc *compiler, operation ast.Operation, f *collected
 	}
 	for _, sf := range subs {
 		if ref, ok := c.roots[sf.field.Name]; ok && ref.kind == rootStream {
-			cc.fail(path+".selectionSet."+sf.alias, wire.CodeValidationFailed, "streaming subscriptions under the namespace %q are not supported by hasgen", f.field.Name)
+			// A stream is the namespace's one field: its batches are sent
+			// as {"<namespace>": {"<stream>": rows}}.
+			if len(subs) != 1 {
+				cc.fail(path, wire.CodeValidationFailed, msgOneRootField)
+				return
+			}
+			cc.subscription(ref, sf, pf)
+			if pf.Stream != nil {
+				pf.Stream.Inner = sf.alias
+			}
 			return
 		}
 	}

@@ -62,6 +62,10 @@ const (
 // it subscribes.
 type Stream struct {
 	Batch, Initial catalog.Param
+	// Inner, for a stream inside a root field namespace, is its response
+	// key there: each batch of rows is sent as {"<Inner>": rows} under
+	// the Field's Key, the namespace's.
+	Inner string
 
 	table   *catalog.Table
 	col     *catalog.Column

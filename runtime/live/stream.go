@@ -91,6 +91,7 @@ type streamSample struct {
 type streamSub struct {
 	pos       position[*streamSub]
 	key       string
+	inner     string // the stream's key inside a namespace (compile.Stream.Inner)
 	sink      Sink
 	vars      string
 	cursor    *string // text; nil before the first row, with a null initial value
@@ -109,7 +110,7 @@ func (p *Poller) subscribeStream(prep *engine.Prepared, f *compile.Field, args [
 	if err != nil {
 		return nil, err
 	}
-	ss := &streamSub{key: f.Key, sink: sk, vars: encodeVars(args), fresh: true}
+	ss := &streamSub{key: f.Key, inner: f.Stream.Inner, sink: sk, vars: encodeVars(args), fresh: true}
 	if v, ok := bound[0].(string); ok {
 		ss.cursor = &v
 	}
@@ -306,7 +307,11 @@ func (g *streamGroup) poll(ctx context.Context, b *batch[*streamSub]) {
 			if res.n == 0 {
 				continue
 			}
-			ss.sink.Next(ss.key, res.root)
+			if ss.inner != "" {
+				ss.sink.Next(ss.key, append(append([]byte(`{"`+ss.inner+`":`), res.root...), '}'))
+			} else {
+				ss.sink.Next(ss.key, res.root)
+			}
 			if res.cursor != nil {
 				c := *res.cursor
 				ss.cursor = &c
