@@ -57,3 +57,19 @@ func TestCustomization(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomizationExport: a v3 metadata export's source customization is
+// read as databases.yaml's.
+func TestCustomizationExport(t *testing.T) {
+	const export = `{"version": 3, "sources": [{"name": "default", "kind": "postgres", "tables": [{"table": {"schema": "public", "name": "orgs"}}],
+  "configuration": {"connection_info": {"database_url": {"from_env": "PG_URL"}}},
+  "customization": {"naming_convention": "graphql-default", "root_fields": {"namespace": "app"}}}]}`
+	m, err := loadString(t, "metadata.json", export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Customization
+	if c == nil || c.NamingConvention != GraphQLDefault || c.RootNamespace != "app" {
+		t.Errorf("customization %+v", c)
+	}
+}
