@@ -32,6 +32,11 @@ func ScalarName(t introspect.Type) string {
 		}
 		return t.Name
 	}
+	if isLTreeType(t) {
+		// Hasura knows the ltree extension's types by name, wherever
+		// the extension is installed.
+		return t.Name
+	}
 	name := t.Name
 	if t.Schema != "public" && t.Schema != "" {
 		name = t.Schema + "_" + name
@@ -167,6 +172,10 @@ func (c *Column) ComparisonType() string {
 // type, in the order they are printed, with their argument types.
 func (c *Column) Operators() []Operator {
 	ops := ComparisonOperators(c.Scalar, c.Dims > 0, c.JSON(), c.IsString())
+	if c.IsLTree() {
+		ops = append(ops, ltreeOperators(c.Scalar)...)
+		sortOperators(ops)
+	}
 	if c.Dims > 1 {
 		// Postgres does not type an array's depth, but = and < compare
 		// it: an int[][] value equals [[1,2],[3,4]], never a flat list.

@@ -194,6 +194,9 @@ func (c *compiler) comparisons(expr func(), typ string, col *catalog.Column, v v
 		case "_has_keys_any", "_has_keys_all":
 			c.binary(expr, jsonOps[f.name], c.param(f.v, catalog.EncodeTextList), "text[]")
 			continue
+		case "_ancestor", "_ancestor_any", "_descendant", "_descendant_any", "_matches", "_matches_any", "_matches_fulltext":
+			c.ltree(expr, typ, f)
+			continue
 		case "_cast":
 			c.and(c.fields(f.v), func(cf field) {
 				if cf.name != "String" {
