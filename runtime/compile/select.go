@@ -422,8 +422,10 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 	if from == "" {
 		from = w.Table(t.SQL())
 	}
-	w.Write(" FROM ", from, " AS ", x, " WHERE ")
-	c.permFilter(perm, x)
+	w.WriteString(" FROM ")
+	c.source(t, perm, from, x)
+	w.WriteString(" WHERE ")
+	c.rowFilter(perm, x)
 	if j != nil {
 		w.WriteString(" AND ")
 		c.writeJoin(j, x)

@@ -83,10 +83,12 @@ func (c *compiler) boolField(t *catalog.Table, x string, f field, path string) {
 		return
 	}
 	y := w.Alias()
-	w.Write("EXISTS (SELECT 1 FROM ", w.Table(remote.SQL()), " AS ", y, " WHERE ")
+	w.WriteString("EXISTS (SELECT 1 FROM ")
+	c.source(remote, rperm, w.Table(remote.SQL()), y)
+	w.WriteString(" WHERE ")
 	c.writeJoin(&join{parent: x, rel: rf.Rel}, y)
 	w.WriteString(" AND ")
-	c.permFilter(rperm, y)
+	c.rowFilter(rperm, y)
 	w.WriteString(" AND ")
 	c.boolExp(remote, y, f.v, path)
 	w.WriteString(")")
@@ -291,10 +293,12 @@ func (c *compiler) aggregatePredicate(x string, rel *catalog.Relationship, rperm
 			}
 			w.WriteString(")")
 		}
-		w.Write(" FROM ", w.Table(remote.SQL()), " AS ", y, " WHERE ")
+		w.WriteString(" FROM ")
+		c.source(remote, rperm, w.Table(remote.SQL()), y)
+		w.WriteString(" WHERE ")
 		c.writeJoin(&join{parent: x, rel: rel}, y)
 		w.WriteString(" AND ")
-		c.permFilter(rperm, y)
+		c.rowFilter(rperm, y)
 		if !filter.isNull() {
 			w.WriteString(" AND ")
 			c.boolExp(remote, y, filter, fpath+".filter")
