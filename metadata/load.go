@@ -109,6 +109,9 @@ func load(fsys fileSystem, root string, s *introspect.Schema) (*Metadata, error)
 	if name := apiLimitsFile(root, slash); name != "" {
 		m.APILimits = l.apiLimits(name)
 	}
+	if name := inheritedRolesFile(root, slash); name != "" {
+		l.inheritRoles(m, l.inheritedRolesYAML(name))
+	}
 	if len(l.errs) > 0 {
 		l.errs.sort()
 		return nil, l.errs

@@ -247,7 +247,7 @@ func (b *sdlBuilder) object(v *model.View) {
 		description: sdlOr(t.Description, "columns and relationships of "+sdlQualified(t))}
 	for _, c := range v.Columns() {
 		b.scalar(c)
-		f := &sdlField{name: c.Field, typ: c.GraphQLType(), description: c.Description}
+		f := &sdlField{name: c.Field, typ: v.FieldType(c), description: c.Description}
 		if c.JSON() != "" {
 			f.args = []sdlArg{{name: "path", typ: "String", description: "JSON select path"}}
 		}
@@ -262,7 +262,7 @@ func (b *sdlBuilder) object(v *model.View) {
 			// non-null even when the remote role filter can hide the row;
 			// then the response breaks the schema. It is non-null here only
 			// when the remote row cannot be filtered away.
-			if r.NonNull && remote.Unfiltered() {
+			if r.NonNull && remote.Unfiltered() && !cellJoin(v, r) {
 				typ += "!"
 			}
 			d.fields = append(d.fields, &sdlField{name: r.Name, typ: typ, description: sdlOr(r.Description, "An object relationship")})
@@ -853,4 +853,16 @@ func sdlQuote(s string) string {
 	}
 	w.WriteByte('"')
 	return w.String()
+}
+
+// cellJoin reports an object relationship over a column the role sees in
+// some rows only (an inherited role): where the cell is NULL, so is the
+// related row.
+func cellJoin(v *model.View, r *model.Relationship) bool {
+	for _, m := range r.Mapping {
+		if v.CellRestricted(m.Local) {
+			return true
+		}
+	}
+	return false
 }

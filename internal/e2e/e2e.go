@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -102,7 +103,7 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	if err := introspect.WriteSnapshot(&snap, db); err != nil {
 		return nil, err
 	}
-	cfg, err := os.ReadFile(p.Config)
+	cfg, err := configBytes(p.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -277,4 +278,23 @@ func StartT(t testing.TB, p Project, env map[string]string) *Server {
 		}
 	})
 	return s
+}
+
+// configBytes are the bytes of a permissions file, or of every file of a
+// metadata directory with its path, in walk order.
+func configBytes(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.IsDir() {
+		return os.ReadFile(path)
+	}
+	var all []byte
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		all = append(append(append(all, p...), 0), b...)
+		return err
+	})
+	return all, err
 }
