@@ -45,6 +45,16 @@ func TestInheritedRoleSelect(t *testing.T) {
 		`{"id":5,"name":"erin","dept_id":1,"phone":null,"salary":null}]}}`
 	sameJSON(t, "everyone", e.raw(t, "everyone", inheritedVars, q, nil), wantEveryone)
 
+	// Relationships join on the rows' own values, as in Hasura: row 3's
+	// department is there though its dept_id cell is hidden, and row 3
+	// is among department 2's employees.
+	sameJSON(t, "object relationship", e.raw(t, "staff_manager", inheritedVars, `{ employees(order_by: {id: asc}) { id department { name } } }`, nil),
+		`{"data":{"employees":[{"id":1,"department":{"name":"eng"}},{"id":2,"department":{"name":"eng"}},{"id":3,"department":{"name":"ops"}},{"id":5,"department":{"name":"eng"}}]}}`)
+	sameJSON(t, "array relationship", e.raw(t, "staff_manager", inheritedVars,
+		`{ departments(order_by: {id: asc}) { id employees(order_by: {id: asc}) { id dept_id phone } } }`, nil),
+		`{"data":{"departments":[{"id":1,"employees":[{"id":1,"dept_id":1,"phone":null},{"id":2,"dept_id":1,"phone":"222"},{"id":5,"dept_id":1,"phone":null}]},`+
+			`{"id":2,"employees":[{"id":3,"dept_id":null,"phone":"333"}]}]}}`)
+
 	// A hidden cell cannot be filtered on, ordered by or counted: phone
 	// 111 is row 1's, hidden from staff_manager; dept 2 is row 3's.
 	empty := []struct{ name, q string }{
@@ -130,8 +140,9 @@ func TestInheritedRoleSchema(t *testing.T) {
 			got[f["name"].(string)] = typ["name"].(string)
 		}
 	}
-	// department is nullable: over dept_id, a restricted cell.
-	want := map[string]string{"id": "Int!", "name": "String!", "dept_id": "Int", "phone": "String", "salary": "numeric", "department": "departments"}
+	// department stays non-null: relationships join on the row's own
+	// values, as in Hasura.
+	want := map[string]string{"id": "Int!", "name": "String!", "dept_id": "Int", "phone": "String", "salary": "numeric", "department": "departments!"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("employees for staff_manager (-want +got):\n%s", d)
 	}

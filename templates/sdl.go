@@ -262,7 +262,7 @@ func (b *sdlBuilder) object(v *model.View) {
 			// non-null even when the remote role filter can hide the row;
 			// then the response breaks the schema. It is non-null here only
 			// when the remote row cannot be filtered away.
-			if r.NonNull && remote.Unfiltered() && !cellJoin(v, r) {
+			if r.NonNull && remote.Unfiltered() {
 				typ += "!"
 			}
 			d.fields = append(d.fields, &sdlField{name: r.Name, typ: typ, description: sdlOr(r.Description, "An object relationship")})
@@ -853,16 +853,4 @@ func sdlQuote(s string) string {
 	}
 	w.WriteByte('"')
 	return w.String()
-}
-
-// cellJoin reports an object relationship over a column the role sees in
-// some rows only (an inherited role): where the cell is NULL, so is the
-// related row.
-func cellJoin(v *model.View, r *model.Relationship) bool {
-	for _, m := range r.Mapping {
-		if v.CellRestricted(m.Local) {
-			return true
-		}
-	}
-	return false
 }

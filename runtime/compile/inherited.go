@@ -8,10 +8,12 @@ package compile
 //	      FROM "public"."employees" AS "_9" WHERE (<the role's filter>)) AS "_3"
 //
 // Everything the request reads of the row (selected fields, where,
-// order_by, distinct_on, aggregates, relationship joins, stream cursors)
-// reads the subquery, so a hidden cell cannot be selected, filtered on,
-// ordered by or aggregated. The role's filter and the cell conditions
-// read the row itself. Postgres inlines the subquery.
+// order_by, distinct_on, aggregates, stream cursors) reads the subquery,
+// so a hidden cell cannot be selected, filtered on, ordered by or
+// aggregated. The role's filter and the cell conditions read the row
+// itself, and so do relationship joins, as in Hasura (a restricted
+// column's raw value travels as "__raw_<column>" for them alone).
+// Postgres inlines the subquery.
 
 import "github.com/hasgen/hasgen/runtime/catalog"
 
@@ -33,22 +35,47 @@ func (c *compiler) source(t *catalog.Table, perm *catalog.SelectPermission, from
 		if i > 0 {
 			w.WriteString(", ")
 		}
-		switch cell := perm.Cell(col.Name); {
-		case !perm.Allows(col.Name):
-			// Never selected: the role's schema has no field for it.
-			w.Write("NULL::", col.Type)
-		case cell != nil:
-			w.WriteString("CASE WHEN (")
-			cell(w, z)
-			w.Write(") THEN ", z, ".", col.SQL(), " END")
-		default:
-			w.Write(z, ".", col.SQL())
+		// A column the role may not select stays as it is, as for any
+		// role: the schema has no field for it, joins may read it.
+		cell := perm.Cell(col.Name)
+		if cell == nil {
+			w.Write(z, ".", col.SQL(), " AS ", col.SQL())
+			continue
 		}
-		w.Write(" AS ", col.SQL())
+		w.WriteString("CASE WHEN (")
+		cell(w, z)
+		w.Write(") THEN ", z, ".", col.SQL(), " END AS ", col.SQL(), ", ", z, ".", col.SQL(), " AS ", rawColumn(col.Name))
 	}
 	w.Write(" FROM ", from, " AS ", z, " WHERE ")
 	c.permFilter(perm, z)
 	w.Write(") AS ", x)
+	c.markRedacted(perm, x)
+}
+
+// rawColumn is the name under which a redacting source passes a
+// restricted column's value to relationship joins.
+func rawColumn(name string) string { return catalog.QuoteIdent("__raw_" + name) }
+
+// markRedacted records that the rows of alias a come from a redacting
+// source of perm (directly, or as "x".* of one).
+func (c *compiler) markRedacted(perm *catalog.SelectPermission, a string) {
+	if !perm.HasCells() {
+		return
+	}
+	if c.redacted == nil {
+		c.redacted = map[string]*catalog.SelectPermission{}
+	}
+	c.redacted[a] = perm
+}
+
+// joinColumn is how a relationship join reads column name (Postgres) of
+// the rows of alias a: the raw value where a redacting source restricts
+// it.
+func (c *compiler) joinColumn(a, name string) string {
+	if perm := c.redacted[a]; perm != nil && perm.Cell(name) != nil {
+		return rawColumn(name)
+	}
+	return catalog.QuoteIdent(name)
 }
 
 // rowFilter writes the role's filter over x, a source written by source:
