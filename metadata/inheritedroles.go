@@ -27,6 +27,11 @@ import (
 	"strings"
 )
 
+// Where they come from: inherited_roles.yaml of a metadata directory, or
+// inherited_roles of a metadata export (projectKey collects them into
+// Metadata.InheritedRoles); load checks and applies them once the tables
+// are read (inheritRoles).
+
 // InheritedRole is an entry of inherited_roles.yaml.
 type InheritedRole struct {
 	// Pos is where the entry starts.
@@ -37,28 +42,6 @@ type InheritedRole struct {
 	RoleSet []string
 	// RolePos are where each parent is named.
 	RolePos []Pos
-}
-
-// inheritedRolesFile returns the inherited_roles.yaml beside the
-// databases directory of root, or "" for a plain permissions file.
-func inheritedRolesFile(root string, slash bool) string {
-	f := apiLimitsFile(root, slash)
-	if f == "" {
-		return ""
-	}
-	return strings.TrimSuffix(f, "api_limits.yaml") + "inherited_roles.yaml"
-}
-
-// inheritedRolesYAML reads an inherited_roles.yaml that exists.
-func (l *loader) inheritedRolesYAML(name string) []*InheritedRole {
-	if _, err := l.fs.read(name); err != nil {
-		return nil // none
-	}
-	f := l.file(name, Pos{})
-	if !f.ok || f.body == nil {
-		return nil
-	}
-	return l.inheritedRoleList(ynode{n: f.body, fr: &frame{file: f}})
 }
 
 // inheritedRoleList reads a list of {role_name, role_set}: the content of
@@ -118,6 +101,7 @@ func (l *loader) inheritedRoleList(x ynode) []*InheritedRole {
 // and adds each one's derived permissions to m's tables. Problems are
 // reported on l; m is left as it is when there are any.
 func (l *loader) inheritRoles(m *Metadata, roles []*InheritedRole) {
+	m.InheritedRoles = nil
 	if len(roles) == 0 {
 		return
 	}

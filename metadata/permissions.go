@@ -133,6 +133,9 @@ func (v *validator) selectPermission(t *Table, x ynode, ctx string) *SelectPermi
 				}
 				p.ComputedFields = append(p.ComputedFields, name)
 			}
+			if len(p.ComputedFields) > 0 {
+				v.unsupportedf(f.keyPos, ctx, "computed_fields")
+			}
 		case "query_root_fields":
 			p.QueryRootFields = v.rootFieldSet(f.val, ctx, f.key, false)
 		case "subscription_root_fields":
@@ -202,6 +205,9 @@ func (v *validator) insertPermission(t *Table, x ynode, ctx string) *InsertPermi
 			p.BackendOnly, _ = v.boolean(f.val, ctx, "backend_only")
 		case "validate_input":
 			p.ValidateInput = v.validateInput(f.val, ctx)
+			if p.ValidateInput != nil {
+				v.unsupportedf(f.keyPos, ctx, "validate_input")
+			}
 		default:
 			v.errorf(f.keyPos, ctx, "unknown key %q in an insert permission", f.key)
 		}
@@ -236,6 +242,9 @@ func (v *validator) updatePermission(t *Table, x ynode, ctx string) *UpdatePermi
 			p.BackendOnly, _ = v.boolean(f.val, ctx, "backend_only")
 		case "validate_input":
 			p.ValidateInput = v.validateInput(f.val, ctx)
+			if p.ValidateInput != nil {
+				v.unsupportedf(f.keyPos, ctx, "validate_input")
+			}
 		default:
 			v.errorf(f.keyPos, ctx, "unknown key %q in an update permission", f.key)
 		}
@@ -258,6 +267,9 @@ func (v *validator) deletePermission(t *Table, x ynode, ctx string) *DeletePermi
 			p.BackendOnly, _ = v.boolean(f.val, ctx, "backend_only")
 		case "validate_input":
 			p.ValidateInput = v.validateInput(f.val, ctx)
+			if p.ValidateInput != nil {
+				v.unsupportedf(f.keyPos, ctx, "validate_input")
+			}
 		default:
 			v.errorf(f.keyPos, ctx, "unknown key %q in a delete permission", f.key)
 		}

@@ -173,17 +173,23 @@ func (v *validator) tableBody(e *entry) {
 		switch f.key {
 		case "is_enum":
 			t.IsEnum, _ = v.boolean(f.val, ctx, "is_enum")
+			if t.IsEnum {
+				v.unsupportedf(f.keyPos, ctx, "is_enum")
+			}
 		case "configuration":
 			v.configuration(t, f.val)
 		case "computed_fields":
 			v.computedFields(t, f.val)
+			v.unsupportedItems(ctx, "computed_fields", f.keyPos, f.val)
 		case "object_relationships":
 			objs = append(objs, f)
 		case "array_relationships":
 			arrs = append(arrs, f)
-		case "remote_relationships", "apollo_federation_config":
-			if !v.isNull(f.val) {
-				v.warnf(f.keyPos, "%s: %s is not supported and is ignored", ctx, f.key)
+		case "event_triggers", "remote_relationships":
+			v.unsupportedItems(ctx, f.key, f.keyPos, f.val)
+		case "apollo_federation_config":
+			if !v.empty(f.val) {
+				v.unsupportedf(f.keyPos, ctx, f.key)
 			}
 		}
 	}
@@ -685,6 +691,10 @@ func (v *validator) manual(t *Table, r *Relationship, x ynode, ctx string) bool 
 		case "column_mapping":
 			mapping = &fields[i]
 		case "insertion_order":
+			if v.isNull(f.val) {
+				// Hasura's own export writes null for the default order.
+				continue
+			}
 			s, ok := v.str(f.val, ctx, "insertion_order")
 			switch {
 			case !ok:

@@ -102,6 +102,7 @@ type loader struct {
 	aliases int
 	errs    ErrorList
 	warns   ErrorList
+	unsup   ErrorList
 }
 
 func (l *loader) errorf(p Pos, ctx, format string, args ...any) {
