@@ -153,8 +153,10 @@ func TestInheritedRoleSchema(t *testing.T) {
 // deletes, its reports.
 func TestInheritedRoleMutations(t *testing.T) {
 	e := newFixtureEngine(t, inheritedSQL, inheritedConfig, false)
-	sameJSON(t, "update own phone", e.raw(t, "staff_manager", inheritedVars, `mutation { update_employees_by_pk(pk_columns: {id: 1}, _set: {phone: "999"}) { id } }`, nil),
-		`{"data":{"update_employees_by_pk":{"id":1}}}`)
+	// returning is read under the select permission: row 1 is a staff
+	// row, whose phone the role does not see, even just written.
+	sameJSON(t, "update own phone", e.raw(t, "staff_manager", inheritedVars, `mutation { update_employees_by_pk(pk_columns: {id: 1}, _set: {phone: "999"}) { id phone dept_id } }`, nil),
+		`{"data":{"update_employees_by_pk":{"id":1,"phone":null,"dept_id":1}}}`)
 	sameJSON(t, "update another's phone", e.raw(t, "staff_manager", inheritedVars, `mutation { update_employees(where: {id: {_eq: 2}}, _set: {phone: "000"}) { affected_rows } }`, nil),
 		`{"data":{"update_employees":{"affected_rows":0}}}`)
 	if err := e.fail(t, "staff_manager", inheritedVars, `mutation { update_employees(where: {}, _set: {name: "x"}) { affected_rows } }`, nil); err.Extensions.Code != "validation-failed" {
