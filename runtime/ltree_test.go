@@ -78,6 +78,26 @@ func TestLTreeOperators(t *testing.T) {
 	}
 }
 
+// ltree operators in a permission filter, with a session variable: the
+// science role sees the subtree at its root and the stars, and nothing
+// else.
+func TestLTreePermission(t *testing.T) {
+	e := newFixtureEngine(t, "testdata/fixtures/ltree/schema.sql", "testdata/fixtures/ltree/hasgen.yaml", false)
+	for _, c := range []struct {
+		root string
+		want []float64
+	}{
+		{"Top.Science", []float64{2, 3, 6}},
+		{"Top", []float64{1, 2, 3, 6}}, // 4 and 5 are Hobbies
+		{"Other", []float64{6, 7}},
+	} {
+		got := ids(e.data(t, "science", map[string]string{"x-hasura-root": c.root}, `{ categories(order_by: {id: asc}) { id } }`, nil)["categories"])
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("root %s (-want +got):\n%s", c.root, d)
+		}
+	}
+}
+
 // The reader's schema types the operators as Hasura does.
 func TestLTreeSchema(t *testing.T) {
 	e := newFixtureEngine(t, "testdata/fixtures/ltree/schema.sql", "testdata/fixtures/ltree/hasgen.yaml", false)
