@@ -276,17 +276,17 @@ const (
 type opKind int
 
 const (
-	opGeneric   opKind = iota + 1 // every type but json; one value
-	opList                        // _in, _nin: a list of values
-	opIsNull                      // a bool
-	opString                      // string types; one string
-	opContain                     // jsonb or array
-	opHasKey                      // jsonb; a string
-	opHasKeys                     // jsonb; a list of strings
-	opColumn                      // _c*: a column name
-	opCast                        // _cast: {type: comparison}
-	opLTree                       // ltree; one path or pattern
-	opLTreeList                   // ltree; a list of paths or patterns
+	opGeneric opKind = iota + 1 // every type but json; one value
+	opList                      // _in, _nin: a list of values
+	opIsNull                    // a bool
+	opString                    // string types; one string
+	opContain                   // jsonb or array
+	opHasKey                    // jsonb; a string
+	opHasKeys                   // jsonb; a list of strings
+	opColumn                    // _c*: a column name
+	opCast                      // _cast: {type: comparison}
+	opLTree                     // ltree; one path or pattern
+	opLTrees                    // ltree; a list of paths or patterns
 )
 
 // ops maps every accepted spelling (without its "_" or "$" prefix) to its
@@ -310,9 +310,9 @@ var ops = map[string]struct {
 	"ceq": {OpCeq, opColumn}, "cne": {OpCne, opColumn}, "cneq": {OpCne, opColumn},
 	"cgt": {OpCgt, opColumn}, "clt": {OpClt, opColumn}, "cgte": {OpCgte, opColumn}, "clte": {OpClte, opColumn},
 	"cast":     {"", opCast},
-	"ancestor": {OpAncestor, opLTree}, "ancestor_any": {OpAncestorAny, opLTreeList},
-	"descendant": {OpDescendant, opLTree}, "descendant_any": {OpDescendantAny, opLTreeList},
-	"matches": {OpMatches, opLTree}, "matches_any": {OpMatchesAny, opLTreeList},
+	"ancestor": {OpAncestor, opLTree}, "ancestor_any": {OpAncestorAny, opLTrees},
+	"descendant": {OpDescendant, opLTree}, "descendant_any": {OpDescendantAny, opLTrees},
+	"matches": {OpMatches, opLTree}, "matches_any": {OpMatchesAny, opLTrees},
 	"matches_fulltext": {OpMatchesFulltext, opLTree},
 }
 

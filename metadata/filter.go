@@ -269,7 +269,7 @@ func (v *validator) applies(c *colRef, kind opKind, f field, sc *scope) bool {
 		ok, needs = isJSONB(st), "jsonb"
 	case opCast:
 		ok, needs = isJSONB(st) && c.cast == "", "jsonb"
-	case opLTree, opLTreeList:
+	case opLTree, opLTrees:
 		ok, needs = isLTree(st) && c.cast == "", "ltree"
 	case opColumn:
 		if c.cast != "" {
@@ -312,7 +312,7 @@ func (v *validator) compare(c *colRef, op Op, kind opKind, spelt string, d ynode
 		val = v.value(d, c.typ, sc.ctx, what, false)
 	case opLTree:
 		val = v.value(d, ltreeOperand(op, c.typ), sc.ctx, what, false)
-	case opLTreeList:
+	case opLTrees:
 		val = v.listValue(d, ltreeOperand(op, c.typ), sc.ctx, what)
 	default:
 		val = v.value(d, c.typ, sc.ctx, what, false)
