@@ -309,7 +309,9 @@ var ops = map[string]struct {
 	"has_keys_any": {OpHasKeysAny, opHasKeys}, "has_keys_all": {OpHasKeysAll, opHasKeys},
 	"ceq": {OpCeq, opColumn}, "cne": {OpCne, opColumn}, "cneq": {OpCne, opColumn},
 	"cgt": {OpCgt, opColumn}, "clt": {OpClt, opColumn}, "cgte": {OpCgte, opColumn}, "clte": {OpClte, opColumn},
-	"cast":     {"", opCast},
+	"cast": {"", opCast},
+
+	// ltree (ltree.go)
 	"ancestor": {OpAncestor, opLTree}, "ancestor_any": {OpAncestorAny, opLTrees},
 	"descendant": {OpDescendant, opLTree}, "descendant_any": {OpDescendantAny, opLTrees},
 	"matches": {OpMatches, opLTree}, "matches_any": {OpMatchesAny, opLTrees},
