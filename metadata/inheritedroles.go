@@ -105,7 +105,11 @@ func (l *loader) inheritRoles(m *Metadata, roles []*InheritedRole) {
 	if len(roles) == 0 {
 		return
 	}
+	// After problems in the tables, a parent's permissions may be
+	// missing for want of being valid: only the roles' own shape is
+	// checked then.
 	errs := len(l.errs)
+	prior := errs > 0
 	declared := map[string]bool{}
 	for _, r := range m.Roles() {
 		declared[r] = true
@@ -132,7 +136,7 @@ func (l *loader) inheritRoles(m *Metadata, roles []*InheritedRole) {
 				l.errorf(r.RolePos[i], "", "inherited role %q: admin cannot be in a role_set", r.Name)
 			case seen[p]:
 				l.errorf(r.RolePos[i], "", "inherited role %q: role %q is in role_set twice", r.Name, p)
-			case !declared[p] && byName[p] == nil:
+			case !declared[p] && byName[p] == nil && !prior:
 				l.errorf(r.RolePos[i], "", "inherited role %q: role %q has no permission on any table and is not an inherited role", r.Name, p)
 			}
 			seen[p] = true
@@ -142,7 +146,7 @@ func (l *loader) inheritRoles(m *Metadata, roles []*InheritedRole) {
 	for _, c := range cycles {
 		l.errorf(byName[c[0]].Pos, "", "found cycle(s) in roles: %s", strings.Join(c, " → "))
 	}
-	if len(l.errs) > errs {
+	if len(l.errs) > 0 {
 		return
 	}
 	for _, r := range order {
