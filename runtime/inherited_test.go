@@ -169,8 +169,8 @@ func TestInheritedRoleMutations(t *testing.T) {
 	}
 }
 
-// A live query under the inherited role: the first result, then the
-// change, with the cells still hidden.
+// A live query and a stream under the inherited role: the first result,
+// then the changes, with the cells still hidden.
 func TestInheritedRoleSubscription(t *testing.T) {
 	e := newFixtureEngine(t, inheritedSQL, inheritedConfig, false)
 	c := dial(t, e.server.URL, protoNew, http.Header{})
@@ -186,5 +186,17 @@ func TestInheritedRoleSubscription(t *testing.T) {
 	next := jsonOf(c.data("1"))
 	if want := `{"employees":[{"id":1,"phone":null},{"id":2,"phone":"222"},{"id":3,"phone":"3333"},{"id":5,"phone":null}]}`; next != want {
 		t.Fatalf("after update\n got %s\nwant %s", next, want)
+	}
+
+	// A stream: the rows after the cursor, cells hidden; a new row of
+	// nobody's is never sent, a new report of the manager's is. (jsonOf
+	// sorts keys.)
+	c.subscribe("2", `subscription { employees_stream(batch_size: 10, cursor: {initial_value: {id: 0}}) { id dept_id phone } }`, nil)
+	if got, want := jsonOf(c.data("2")), `{"employees_stream":[{"dept_id":1,"id":1,"phone":null},{"dept_id":1,"id":2,"phone":"222"},{"dept_id":null,"id":3,"phone":"3333"},{"dept_id":1,"id":5,"phone":null}]}`; got != want {
+		t.Fatalf("stream\n got %s\nwant %s", got, want)
+	}
+	e.exec(t, `INSERT INTO employees VALUES (6, 'frank', 2, 3, '666', 10), (7, 'gina', 3, 1, '777', 20)`)
+	if got, want := jsonOf(c.data("2")), `{"employees_stream":[{"dept_id":null,"id":7,"phone":"777"}]}`; got != want {
+		t.Fatalf("stream after insert\n got %s\nwant %s", got, want)
 	}
 }
