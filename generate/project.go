@@ -103,7 +103,7 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		if err != nil {
 			return nil, fmt.Errorf("schema of role %s: %w", role, err)
 		}
-		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n", b)
+		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roleDelta(full, b))
 	}
 	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gorilla/websocket"
+	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
@@ -146,10 +147,11 @@ func TestHasuraProjectsServe(t *testing.T) {
 		// The metadata reads the URL from HGE_DATABASE_URL, as Hasura does:
 		// the usual variable points nowhere, so only that one can work.
 		srv := e2e.StartT(t, e2e.Project{DatabaseURL: url, Config: meta, IgnoreUnsupported: true}, map[string]string{
-			"HGE_DATABASE_URL":                 url,
-			"HASURA_GRAPHQL_DATABASE_URL":      "postgres://nobody@127.0.0.1:1/nothing",
-			"HASURA_GRAPHQL_ADMIN_SECRET":      "secret",
-			"HASURA_GRAPHQL_UNAUTHORIZED_ROLE": "anonymous",
+			"HGE_DATABASE_URL":                     url,
+			"HASURA_GRAPHQL_DATABASE_URL":          "postgres://nobody@127.0.0.1:1/nothing",
+			"HASURA_GRAPHQL_ADMIN_SECRET":          "secret",
+			"HASURA_GRAPHQL_UNAUTHORIZED_ROLE":     "anonymous",
+			"HASURA_GRAPHQL_EXPERIMENTAL_FEATURES": "naming_convention",
 		})
 		admin := map[string]string{"x-hasura-admin-secret": "secret"}
 		anon := map[string]string{}
@@ -184,6 +186,10 @@ func TestHasuraProjectsServe(t *testing.T) {
 			if got := postGraphQL(t, srv.URL, c.headers, c.query); got != c.want {
 				t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
 			}
+		}
+		// A Hasura setting the server does not read is said at start.
+		if logs := srv.Logs(); !strings.Contains(logs, `"msg":"environment variable not supported by hasgen: it has no effect","name":"HASURA_GRAPHQL_EXPERIMENTAL_FEATURES"`) {
+			t.Errorf("no warning for HASURA_GRAPHQL_EXPERIMENTAL_FEATURES:\n%s", logs)
 		}
 		got := subscribeFirst(t, srv.URL, anon, `subscription { Album(where: {AlbumId: {_in: [1, 348]}}, order_by: {AlbumId: asc}) { AlbumId Title } }`)
 		if want := `{"data":{"Album":[{"AlbumId":1,"Title":"For Those About To Rock We Salute You"},{"AlbumId":348,"Title":"hasgen"}]}}`; got != want {
@@ -295,5 +301,31 @@ func subscribeFirst(t *testing.T, base string, headers map[string]string, query 
 		default:
 			t.Fatalf("subscription: unexpected %s %s", msg.Type, msg.Payload)
 		}
+	}
+}
+
+// TestSchemasFromMetadata: tables of a schema other than public are found
+// because the metadata names their schema; no Schemas option is needed.
+func TestSchemasFromMetadata(t *testing.T) {
+	dir := t.TempDir()
+	sql := filepath.Join(dir, "schema.sql")
+	config := filepath.Join(dir, "hasgen.yaml")
+	if err := os.WriteFile(sql, []byte("CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id int PRIMARY KEY, total numeric);\nCREATE TABLE public.users (id int PRIMARY KEY);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(config, []byte("- table: {schema: billing, name: invoices}\n- table: users\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := pgtest.NewDatabase(t, sql)
+	p, err := generate.LoadProject(context.Background(), generate.Options{DatabaseURL: url, Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tb := range p.Tables {
+		got = append(got, tb.Qualified())
+	}
+	if strings.Join(got, " ") != "billing.invoices public.users" {
+		t.Errorf("tables %q", got)
 	}
 }

@@ -73,3 +73,18 @@ func TestProjectConfig(t *testing.T) {
 		t.Errorf("no source.jsonc: %v %+v", err, cfg)
 	}
 }
+
+// TestUnservedEnv: Hasura's and hasgen's variables that the server does not
+// read are named; those it reads, and other variables, are not.
+func TestUnservedEnv(t *testing.T) {
+	src := `{"database_url_from_env": "HGE_DATABASE_URL"}`
+	p := Project{Schemas: fstest.MapFS{"source.jsonc": {Data: []byte(src)}}}
+	got := UnservedEnv(p, []string{
+		"HASURA_GRAPHQL_ADMIN_SECRET=x", "HASURA_GRAPHQL_ENABLED_LOG_TYPES=startup", "HGE_DATABASE_URL=postgres://",
+		"HASGEN_NODE_LIMIT=5", "HASGEN_NOPE=1", "PATH=/bin", "HASURA_GRAPHQL_CORS_DOMAIN=*", "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL=1000",
+	})
+	want := []string{"HASGEN_NOPE", "HASURA_GRAPHQL_CORS_DOMAIN", "HASURA_GRAPHQL_ENABLED_LOG_TYPES"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -261,6 +261,9 @@ func Main(p Project) {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	for _, name := range UnservedEnv(p, os.Environ()) {
+		log.Warn("environment variable not supported by hasgen: it has no effect", "name", name)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Serve(ctx, cfg, p, log); err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sort"
+	"strings"
 )
 
 // Source is how the project's metadata says to connect to its database:
@@ -66,4 +68,28 @@ func isolation(level string) (string, error) {
 		return "serializable", nil
 	}
 	return "", fmt.Errorf("isolation level %q: want read-committed, repeatable-read or serializable", level)
+}
+
+// UnservedEnv returns the variables of environ ("NAME=value") that look
+// like settings of Hasura (HASURA_GRAPHQL_*) or hasgen (HASGEN_*) but that
+// the server does not read, sorted: a deployment's settings that would
+// otherwise be ignored without a word. The variable the metadata names for
+// the database URL is read.
+func UnservedEnv(p Project, environ []string) []string {
+	read := map[string]bool{}
+	src, _ := projectSource(p)
+	// The configuration asks for every variable it knows when none is set.
+	configFrom(src, nil, func(name string) string {
+		read[name] = true
+		return ""
+	})
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if (strings.HasPrefix(name, "HASURA_GRAPHQL_") || strings.HasPrefix(name, "HASGEN_")) && !read[name] {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
