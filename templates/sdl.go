@@ -300,7 +300,7 @@ func (b *sdlBuilder) object(v *model.View) {
 		description: sdlOr(t.Description, "columns and relationships of "+sdlQualified(t))}
 	for _, c := range v.Columns() {
 		b.scalar(c)
-		f := &sdlField{name: c.Field, typ: c.GraphQLType(), description: c.Description}
+		f := &sdlField{name: c.Field, typ: v.FieldType(c), description: c.Description}
 		if c.JSON() != "" {
 			f.args = []sdlArg{{name: "path", typ: "String", description: "JSON select path"}}
 		}
@@ -557,6 +557,9 @@ func (b *sdlBuilder) comparisonExp(def, scalar string, ops []model.Operator) str
 	array := strings.HasSuffix(def, "_array_comparison_exp")
 	for _, op := range ops {
 		typ := op.Type
+		if typ == "lquery" || typ == "ltxtquery" {
+			b.define(&sdlType{kind: sdlScalar, name: typ})
+		}
 		if typ == "jsonb_cast_exp" {
 			typ = b.p.Naming.Type(typ)
 			str := b.comparisonExp("String_comparison_exp", "String", model.ComparisonOperators("String", false, "", true))
@@ -611,6 +614,20 @@ func sdlOperatorDescription(op string, array bool) string {
 		return "do all of these strings exist as top-level keys in the column"
 	case "_has_keys_any":
 		return "do any of these strings exist as top-level keys in the column"
+	case "_ancestor":
+		return "is the left argument an ancestor of right (or equal)?"
+	case "_ancestor_any":
+		return "does array contain an ancestor of `ltree`?"
+	case "_descendant":
+		return "is the left argument a descendant of right (or equal)?"
+	case "_descendant_any":
+		return "does array contain a descendant of `ltree`?"
+	case "_matches":
+		return "does `ltree` match `lquery`?"
+	case "_matches_any":
+		return "does `ltree` match any `lquery` in array?"
+	case "_matches_fulltext":
+		return "does `ltree` match `ltxtquery`?"
 	}
 	return ""
 }

@@ -133,7 +133,7 @@ func (c *compiler) writeJoin(j *join, x string) {
 		if i > 0 {
 			c.w.WriteString(" AND ")
 		}
-		c.w.Write("(", x, ".", catalog.QuoteIdent(p.Remote), " = ", j.parent, ".", catalog.QuoteIdent(p.Local), ")")
+		c.w.Write("(", x, ".", c.joinColumn(x, p.Remote), " = ", j.parent, ".", c.joinColumn(j.parent, p.Local), ")")
 	}
 }
 
@@ -255,6 +255,7 @@ func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels a
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
+	c.markRedacted(perm, b)
 	c.laterals(t, b, fields, laterals, path)
 }
 
@@ -425,8 +426,10 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 	if from == "" {
 		from = w.Table(t.SQL())
 	}
-	w.Write(" FROM ", from, " AS ", x, " WHERE ")
-	c.permFilter(perm, x)
+	w.WriteString(" FROM ")
+	c.source(t, perm, from, x)
+	w.WriteString(" WHERE ")
+	c.rowFilter(perm, x)
 	if j != nil {
 		w.WriteString(" AND ")
 		c.writeJoin(j, x)
@@ -585,6 +588,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
+	c.markRedacted(perm, b)
 	for i := range nodeFields {
 		c.laterals(t, b, nodeFields[i], nodeLaterals[i], path+".selectionSet.nodes")
 	}
