@@ -103,3 +103,18 @@ func (p *Project) enums() []string {
 	}
 	return problems
 }
+
+// UpperEnumValues returns, under graphql-default, the values of the enum
+// table the column references: Hasura names them upper-cased in the
+// schema, and the runtime maps them back (catalog.Column.EnumValues).
+// Otherwise nil.
+func (c *Column) UpperEnumValues() []string {
+	if c.Enum == nil || !c.Enum.naming.GraphQLCase {
+		return nil
+	}
+	out := make([]string, len(c.Enum.EnumValues))
+	for i, v := range c.Enum.EnumValues {
+		out[i] = v.Name
+	}
+	return out
+}

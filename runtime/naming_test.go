@@ -164,3 +164,45 @@ func TestNamingSubscriptions(t *testing.T) {
 		})
 	}
 }
+
+// TestNamingEnumValues: under graphql-default an enum table's values are
+// upper-cased in requests and responses, as Hasura names them, and stored
+// as they are.
+func TestNamingEnumValues(t *testing.T) {
+	e := newFixtureEngine(t, "testdata/fixtures/enums/schema.sql", "testdata/fixtures/naming/enums_graphql_default", false)
+	admin := session.AdminRole
+	runNamingCases(t, e, admin, nil, []namingCase{
+		{"select", `{ users(orderBy: {id: ASC}) { name role previousRole } }`,
+			`{"data":{"users":[{"name":"Ann","role":"ADMIN","previousRole":null}, {"name":"Bob","role":"EDITOR","previousRole":"VIEWER"}, {"name":"Cid","role":"VIEWER","previousRole":null}]}}`},
+		{"_eq", `{ users(where: {role: {_eq: EDITOR}}) { name } }`, `{"data":{"users":[{"name":"Bob"}]}}`},
+		{"_in", `{ users(where: {role: {_in: [ADMIN, VIEWER]}}, orderBy: {id: ASC}) { name } }`, `{"data":{"users":[{"name":"Ann"}, {"name":"Cid"}]}}`},
+		{"underscore value", `{ supportTickets(where: {state: {_eq: ON_HOLD}}) { title state } }`, `{"data":{"supportTickets":[{"title":"Coffee","state":"ON_HOLD"}]}}`},
+		{"byPk", `{ roleLimitsByPk(role: VIEWER) { role maxTickets } }`, `{"data":{"roleLimitsByPk":{"role":"VIEWER","maxTickets":1}}}`},
+		{"insert", `mutation { insertUsersOne(object: {name: "Dan", role: EDITOR}) { name role } }`, `{"data":{"insertUsersOne":{"name":"Dan","role":"EDITOR"}}}`},
+		{"update", `mutation { updateUsers(where: {name: {_eq: "Dan"}}, _set: {previousRole: ADMIN}) { affectedRows returning { previousRole } } }`,
+			`{"data":{"updateUsers":{"affectedRows":1,"returning":[{"previousRole":"ADMIN"}]}}}`},
+		{"aggregate", `{ usersAggregate(where: {role: {_neq: ADMIN}}) { aggregate { count } nodes { role } } }`,
+			`{"data":{"usersAggregate":{"aggregate":{"count":3},"nodes":[{"role":"EDITOR"}, {"role":"VIEWER"}, {"role":"EDITOR"}]}}}`},
+	})
+	// A variable's values are mapped too.
+	got := e.raw(t, admin, nil, `query ($r: [UserRoleEnum!]) { users(where: {role: {_in: $r}}, orderBy: {id: ASC}) { name } }`, map[string]any{"r": []string{"ADMIN", "VIEWER"}})
+	if want := `{"data":{"users":[{"name":"Ann"}, {"name":"Cid"}]}}`; got != want {
+		t.Errorf("_in variable:\n got %s\nwant %s", got, want)
+	}
+	// The database holds the values as they are.
+	if n := countRows(t, e.pool, `SELECT count(*) FROM users WHERE name = 'Dan' AND role = 'editor' AND previous_role = 'admin'`); n != 1 {
+		t.Errorf("Dan's row as stored: %d rows match", n)
+	}
+	// A permission filter on an enum column (written with the database's
+	// value) holds: Ann, an admin, is not updated.
+	runNamingCases(t, e, "user", nil, []namingCase{
+		{"role update", `mutation { updateUsers(where: {}, _set: {previousRole: EDITOR}) { affectedRows } }`, `{"data":{"updateUsers":{"affectedRows":3}}}`},
+	})
+	if n := countRows(t, e.pool, `SELECT count(*) FROM users WHERE name = 'Ann' AND previous_role IS NULL`); n != 1 {
+		t.Error("the admin row outside the update filter was updated")
+	}
+	// The values as the database holds them are not in the schema.
+	if f := e.fail(t, admin, nil, `{ users(where: {role: {_eq: editor}}) { name } }`, nil); f.Extensions.Code != "validation-failed" {
+		t.Errorf("lower-case enum value: code %q", f.Extensions.Code)
+	}
+}

@@ -38,7 +38,7 @@ func describe(t *model.Table) *description {
 	for _, c := range t.Columns {
 		rt.Columns = append(rt.Columns, catalog.Column{Name: c.Name, Field: c.Field, Type: c.SQLType,
 			BigNumber: c.BigNumber(), JSON: c.JSON(), Array: c.Dims > 0, Default: c.DefaultSQL(t),
-			NoInsert: !c.DB.Insertable, NoUpdate: !c.DB.Updatable})
+			NoInsert: !c.DB.Insertable, NoUpdate: !c.DB.Updatable, EnumValues: c.UpperEnumValues()})
 	}
 	for _, c := range t.PrimaryKey {
 		rt.PrimaryKey = append(rt.PrimaryKey, c.Name)

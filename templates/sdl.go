@@ -529,7 +529,7 @@ func (b *sdlBuilder) scalar(c *model.Column) {
 func (b *sdlBuilder) enumTable(t *model.Table) {
 	d := &sdlType{kind: sdlEnum, name: t.EnumType()}
 	for _, v := range t.EnumValues {
-		d.values = append(d.values, sdlValue{name: v.Name, description: v.Description})
+		d.values = append(d.values, sdlValue{name: b.p.Naming.Enum(v.Name), description: v.Description})
 	}
 	b.define(d)
 }

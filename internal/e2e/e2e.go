@@ -24,6 +24,7 @@ import (
 
 	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/introspect"
+	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/jackc/pgx/v5"
 )
@@ -95,7 +96,8 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := introspect.Load(ctx, conn, nil)
+	// The schemas the metadata's tables are in, as hasgen generate reads.
+	db, err := introspect.Load(ctx, conn, metadata.Schemas(p.Config))
 	conn.Close(ctx)
 	if err != nil {
 		return nil, err

@@ -119,6 +119,10 @@ type Column struct {
 	// generated columns, identity ALWAYS columns, some view columns.
 	NoInsert bool
 	NoUpdate bool
+	// EnumValues, under graphql-default, are the values of the enum table
+	// the column references (is_enum): the schema names them upper-cased,
+	// the database holds them as they are (compile/enumcase.go).
+	EnumValues []string
 
 	sql string // quoted name
 }

@@ -545,14 +545,20 @@ func (c *compiler) columnFromJSON(t *catalog.Table, col *catalog.Column, d strin
 		given = given || g == col
 	}
 	return func() {
-		v := `"_v".` + catalog.QuoteIdent(col.Field)
+		value := func() { w.Write(`"_v".`, catalog.QuoteIdent(col.Field)) }
+		if col.EnumValues != nil {
+			raw := value
+			value = func() { c.enumValue(col, raw) } // enumcase.go
+		}
 		switch {
 		case !given:
 			w.WriteString(defaultSQL(col))
 		case n.always[col.Name] || col.Default == "":
-			w.WriteString(v) // a missing key and the default are both NULL
+			value() // a missing key and the default are both NULL
 		default:
-			w.Write("CASE WHEN ", d, `."_j" ? `, catalog.QuoteLiteral(col.Field), " THEN ", v, " ELSE ", defaultSQL(col), " END")
+			w.Write("CASE WHEN ", d, `."_j" ? `, catalog.QuoteLiteral(col.Field), " THEN ")
+			value()
+			w.Write(" ELSE ", defaultSQL(col), " END")
 		}
 	}
 }
@@ -802,7 +808,7 @@ func (c *compiler) updateWithArgs(t *catalog.Table, perm *catalog.UpdatePermissi
 				}
 			}
 			w.Write(" AND (", x, ".", col.SQL(), " = ")
-			w.Param(c.param(v, catalog.EncodeText), col.Type)
+			c.keyParam(col, v)
 			w.WriteString(")")
 		}
 	} else if where := args["where"]; !where.isNull() {
@@ -1006,6 +1012,8 @@ func (c *compiler) assignments(t *catalog.Table, perm *catalog.UpdatePermission,
 // columns, an array literal for arrays, text otherwise.
 func (c *compiler) valueParam(col *catalog.Column, v val) {
 	switch {
+	case col.EnumValues != nil:
+		c.enumValue(col, func() { c.w.Param(c.param(v, catalog.EncodeText), "text") })
 	case col.JSON != "":
 		c.w.Param(c.param(v, catalog.EncodeJSON), col.Type)
 	case col.Array:
@@ -1027,7 +1035,7 @@ func (c *compiler) delete(t *catalog.Table, perm *catalog.DeletePermission, f *c
 		for _, name := range t.PrimaryKey {
 			col := t.ColumnByName(name)
 			w.Write(" AND (", x, ".", col.SQL(), " = ")
-			w.Param(c.param(c.argNamed(f.field, col.Field), catalog.EncodeText), col.Type)
+			c.keyParam(col, c.argNamed(f.field, col.Field))
 			w.WriteString(")")
 		}
 	} else if where := c.arg(f.field, "where"); !where.isNull() {

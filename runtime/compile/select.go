@@ -345,6 +345,10 @@ func (c *compiler) columnValue(col *catalog.Column, b string, f *ast.Field, path
 			return
 		}
 	}
+	if col.EnumValues != nil {
+		w.Write("upper(", b, ".", col.SQL(), ")") // enumcase.go
+		return
+	}
 	w.Write(b, ".", col.SQL())
 	if c.stringify && col.BigNumber {
 		w.WriteString("::text")
@@ -436,7 +440,7 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 	}
 	for _, pk := range args.pk {
 		w.Write(" AND (", x, ".", pk.col.SQL(), " = ")
-		w.Param(c.param(pk.v, catalog.EncodeText), pk.col.Type)
+		c.keyParam(pk.col, pk.v)
 		w.WriteString(")")
 	}
 	if !args.where.isNull() {
@@ -612,7 +616,11 @@ func (c *compiler) aggregateField(t *catalog.Table, perm *catalog.SelectPermissi
 		}
 		return ref(func() {
 			w := c.w
-			w.Write(fn, "(", aggregateArg(fn, column, b), ")")
+			if column.EnumValues != nil {
+				w.Write("upper(", fn, "(", aggregateArg(fn, column, b), "))") // enumcase.go
+			} else {
+				w.Write(fn, "(", aggregateArg(fn, column, b), ")")
+			}
 			if c.stringify && column.BigNumber {
 				w.WriteString("::text")
 			}

@@ -73,6 +73,16 @@ type Stream struct {
 	integer bool   // the cursor is int2, int4 or int8: the lock horizon
 }
 
+// CursorValue returns the database value of a subscriber's initial cursor
+// value v: an enum table's value upper-cased in the schema is mapped back
+// (enumcase.go).
+func (s *Stream) CursorValue(v string) string {
+	if s.col != nil && s.col.EnumValues != nil {
+		return UpperEnum(s.col, v)
+	}
+	return v
+}
+
 // compileStream writes a stream's per-subscriber subquery: the next batch
 // of rows after "_subs"."cursor", up to "_f"."F", as the JSON array
 // "root", the new cursor "cursor" (the last row's value, as text) and the

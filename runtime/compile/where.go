@@ -126,6 +126,11 @@ func (c *compiler) comparisons(expr func(), typ string, col *catalog.Column, v v
 		w.WriteString("true")
 		return
 	}
+	if col != nil && col.EnumValues != nil {
+		// An enum table's values are compared upper-cased (enumcase.go).
+		inner := expr
+		expr = func() { w.WriteString("upper("); inner(); w.WriteString(")") }
+	}
 	isArray := col != nil && col.Array
 	// jsonb operands are JSON values: "abc" is the JSON string "abc",
 	// not the text of a document.

@@ -112,6 +112,7 @@ func (p *Poller) subscribeStream(prep *engine.Prepared, f *compile.Field, args [
 	}
 	ss := &streamSub{key: f.Key, inner: f.Stream.Inner, sink: sk, vars: encodeVars(args), fresh: true}
 	if v, ok := bound[0].(string); ok {
+		v = f.Stream.CursorValue(v)
 		ss.cursor = &v
 	}
 	if v, ok := bound[1].(string); ok {
