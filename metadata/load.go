@@ -104,6 +104,7 @@ func load(fsys fileSystem, root string, s *introspect.Schema) (*Metadata, error)
 		m.Source, entries = l.entries(x)
 		v.run(entries)
 		m.Tables = v.sorted()
+		m.Functions = v.functions()
 	}
 	_, slash := fsys.(ioFS)
 	if name := apiLimitsFile(root, slash); name != "" {
@@ -169,6 +170,7 @@ func (l *loader) databases(items []ynode) (string, []ynode) {
 		pos        Pos
 		tables     ynode
 		has        bool
+		functions  *ynode
 	}
 	var sources []source
 	for _, it := range items {
@@ -185,6 +187,8 @@ func (l *loader) databases(items []ynode) (string, []ynode) {
 				src.kind, _ = l.str(f.val, "database source", "kind")
 			case "tables":
 				src.tables, src.has = f.val, true
+			case "functions":
+				src.functions = &f.val
 			}
 		}
 		sources = append(sources, src)
@@ -211,6 +215,7 @@ func (l *loader) databases(items []ynode) (string, []ynode) {
 		chosen = 0
 	}
 	src := sources[chosen]
+	l.functions = src.functions
 	if len(sources) > 1 {
 		var others []string
 		for i, s := range sources {

@@ -102,6 +102,9 @@ type loader struct {
 	aliases int
 	errs    ErrorList
 	warns   ErrorList
+	// functions is the chosen database source's functions key, or nil
+	// (functions.go reads it).
+	functions *ynode
 }
 
 func (l *loader) errorf(p Pos, ctx, format string, args ...any) {

@@ -107,6 +107,7 @@ func describe(t *model.Table) *description {
 			rt.Delete[role] = perm
 		}
 	}
+	describeFunctions(t, rt)
 	return d
 }
 

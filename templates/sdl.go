@@ -36,9 +36,9 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 		b.table(v)
 	}
 	// The roots in schema order: query, mutation, subscription.
-	b.root("query", "query_root", b.selectRootFields(false))
-	b.root("mutation", "mutation_root", b.mutationRootFields())
-	b.root("subscription", "subscription_root", append(b.selectRootFields(true), b.streamRootFields()...))
+	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...))
+	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...))
+	b.root("subscription", "subscription_root", append(append(b.selectRootFields(true), b.streamRootFields()...), b.functionRootFields()...))
 	return b.document()
 }
 
@@ -275,6 +275,7 @@ func (b *sdlBuilder) object(v *model.View) {
 				description: "An aggregate relationship"})
 		}
 	}
+	b.computedFields(v, d)
 	b.define(d)
 }
 
@@ -298,6 +299,7 @@ func (b *sdlBuilder) boolExp(v *model.View) {
 			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_bool_exp"})
 		}
 	}
+	b.computedFieldFilters(v, d)
 	b.define(d)
 }
 
@@ -322,6 +324,7 @@ func (b *sdlBuilder) orderBy(v *model.View) {
 			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_order_by"})
 		}
 	}
+	b.computedFieldOrders(v, d)
 	b.define(d)
 }
 

@@ -30,6 +30,10 @@ type Table struct {
 	Relationships []Relationship
 	// Roots names the table's root fields.
 	Roots RootFields
+	// Functions are the tracked SQL functions that return rows of this
+	// table; ComputedFields its computed fields (function.go).
+	Functions      []Function
+	ComputedFields []ComputedField
 
 	// Select, Insert, Update and Delete hold each role's permissions. A role
 	// that is absent has none; admin is never listed and may do anything.
@@ -142,8 +146,11 @@ type SelectPermission struct {
 	// Aggregations allows <t>_aggregate, aggregate order_by and
 	// aggregate predicates.
 	Aggregations bool
+	// ComputedFields are the scalar computed fields the role may select.
+	ComputedFields []string
 
 	columns map[string]bool
+	all     bool // admin's: every computed field
 }
 
 // Preset is a column value an insert or update permission sets: a literal
@@ -235,6 +242,9 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 			if r.Array {
 				t.relFields[r.Name+"_aggregate"] = RelField{Rel: r, Aggregate: true}
 			}
+		}
+		if err := s.linkFunctions(t); err != nil {
+			return nil, err
 		}
 		perms := append([]*SelectPermission{t.admin}, mapValues(t.Select)...)
 		for _, p := range perms {

@@ -36,6 +36,9 @@ type Param struct {
 	// keys as strings, list indexes as ints).
 	Var  string
 	Path []any
+	// SessionJSON, when set, makes the value the whole session as a JSON
+	// object (a function's session argument).
+	SessionJSON bool
 	// Const is the value when neither Session nor Var is set.
 	Const any
 	// Literal, with EncodeJSON, is an input literal of the query whose

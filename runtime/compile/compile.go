@@ -62,6 +62,7 @@ func New(s *catalog.Schema, opts Options) *Compiler {
 				c.mutations[m.name] = mutRef{table: t, kind: m.kind}
 			}
 		}
+		c.addFunctions(t)
 	}
 	return c
 }
@@ -180,7 +181,7 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 			cc.compileRoot(ref, f)
 			pf.Kind, pf.Statement = FieldQuery, Statement{cc.w.String(), cc.w.Params()}
 			pf.Tables = cc.w.Tables()
-			pf.Nullable = ref.kind == rootByPk
+			pf.Nullable = ref.kind == rootByPk || (ref.kind == rootFunction && ref.fn.Single)
 		default:
 			pf.Kind = FieldCustom
 			// A copy carrying the merged selections of every field under
@@ -209,6 +210,9 @@ type compiler struct {
 	// orderRoot is the table whose plain columns an order_by key may name
 	// for distinct_on matching.
 	orderRoot *catalog.Table
+	// from, when set, writes the row source of the next select instead of
+	// its table: a function call (function.go).
+	from func()
 }
 
 func (c *compiler) fail(path, code, format string, args ...any) {
@@ -225,11 +229,14 @@ const (
 	rootByPk
 	rootAggregate
 	rootStream
+	rootFunction
+	rootFunctionAggregate
 )
 
 type rootRef struct {
 	table *catalog.Table
 	kind  rootKind
+	fn    *catalog.Function // rootFunction*
 }
 
 // Subscriptions compile to poll statements that serve many subscribers at

@@ -119,6 +119,8 @@ func (c *compiler) compileRoot(ref rootRef, f *collected) {
 		c.w.WriteString(`) AS "_r"`)
 	case rootAggregate:
 		c.aggregate(t, perm, f, nil, path)
+	case rootFunction, rootFunctionAggregate:
+		c.functionRoot(ref, perm, f, path)
 	}
 }
 
@@ -156,8 +158,10 @@ type selectArgs struct {
 	// the WHERE, and ties limits with FETCH FIRST ... WITH TIES.
 	cond func(x string)
 	ties bool
-	// source, when set, is read instead of the table: a mutation's rows.
+	// source, when set, is read instead of the table: a mutation's rows;
+	// from, when set, writes what is read (a function call).
 	source string
+	from   func()
 }
 
 func (c *compiler) selectArgs(t *catalog.Table, perm *catalog.SelectPermission, f *ast.Field, path string) selectArgs {
@@ -165,7 +169,9 @@ func (c *compiler) selectArgs(t *catalog.Table, perm *catalog.SelectPermission, 
 		where:  c.arg(f, "where"),
 		limit:  c.arg(f, "limit"),
 		offset: c.arg(f, "offset"),
+		from:   c.from,
 	}
+	c.from = nil
 	c.orderRoot = t
 	a.order = c.orderBy(t, perm, c.arg(f, "order_by"), path+".args.order_by")
 	for _, d := range c.items(c.arg(f, "distinct_on")) {
@@ -297,6 +303,9 @@ func (c *compiler) rowJSON(t *catalog.Table, perm *catalog.SelectPermission, b s
 		}
 		col := t.Column(f.field.Name)
 		fpath := path + ".selectionSet." + f.alias
+		if cf := t.ComputedField(f.field.Name); col == nil && cf != nil {
+			return c.computedValue(t, perm, cf, b, f, fpath)
+		}
 		if col == nil || !perm.Allows(col.Name) {
 			c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", f.field.Name, t.Type)
 			return nil
@@ -419,10 +428,14 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 		w.Write(` AS "__o`, strconv.Itoa(i), `"`)
 	}
 	from := args.source
-	if from == "" {
+	if from == "" && args.from == nil {
 		from = w.Table(t.SQL())
 	}
-	w.Write(" FROM ", from, " AS ", x, " WHERE ")
+	w.WriteString(" FROM ")
+	if args.from != nil {
+		args.from()
+	}
+	w.Write(from, " AS ", x, " WHERE ")
 	c.permFilter(perm, x)
 	if j != nil {
 		w.WriteString(" AND ")

@@ -1,0 +1,125 @@
+package runtime_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	fnSQL    = "testdata/fixtures/functions/schema.sql"
+	fnConfig = "testdata/fixtures/functions/metadata/databases/databases.yaml"
+)
+
+// The functions fixture's data: authors 1 Ada Lovelace (owner 1) and 2
+// Alan Turing (owner 2); articles 1 "Graph theory" (Ada, published, 5),
+// 2 "Graph drafts" (Ada, NOT published, 4), 3 "Turing machines" (Alan,
+// published, 2), 4 "Graph grammar" (Alan, published, 3). Roles user and
+// anonymous see published articles only; only user may call
+// publish_article, select the scalar computed fields and aggregate.
+
+// TestFunctions runs tracked functions and computed fields in process and
+// over HTTP on the generated server, per role; every expected answer is
+// derived by hand from the data above.
+func TestFunctions(t *testing.T) {
+	e := newFixtureEngine(t, fnSQL, fnConfig, false)
+	user1 := map[string]string{"x-hasura-user-id": "1"}
+	user2 := map[string]string{"x-hasura-user-id": "2"}
+	runCases(t, e, []queryCase{
+		// The return table's filter applies to the function's rows:
+		// "Graph drafts" (unpublished) matches the search but is hidden.
+		{name: "query function, rows filtered", role: "user", session: user1,
+			query: `{ search_articles(args: {search: "graph"}, order_by: {id: asc}) { id title } }`,
+			want:  `{"search_articles": [{"id": 1, "title": "Graph theory"}, {"id": 4, "title": "Graph grammar"}]}`},
+		{name: "admin sees every row", query: `{ search_articles(args: {search: "graph"}, order_by: {id: asc}) { id } }`,
+			want: `{"search_articles": [{"id": 1}, {"id": 2}, {"id": 4}]}`},
+		{name: "where, limit and offset over the function", role: "anonymous",
+			query: `{ search_articles(args: {search: "g"}, where: {id: {_gt: 1}}, order_by: {id: desc}, limit: 1, offset: 1) { id } }`,
+			want:  `{"search_articles": [{"id": 3}]}`},
+		{name: "argument from a variable", role: "anonymous",
+			query:     `query($s: String) { search_articles(args: {search: $s}, order_by: {id: asc}) { id author { first_name } } }`,
+			variables: map[string]any{"s": "turing"},
+			want:      `{"search_articles": [{"id": 3, "author": {"first_name": "Alan"}}]}`},
+		// Defaults: no args at all, then only the second argument (passed
+		// by name after the omitted first).
+		{name: "defaults", role: "user", session: user1, query: `{ top_articles { id } }`,
+			want: `{"top_articles": [{"id": 1}, {"id": 4}]}`},
+		{name: "named argument after an omitted one", role: "user", session: user1, query: `{ top_articles(args: {lim: 1}) { id } }`,
+			want: `{"top_articles": [{"id": 1}]}`},
+		// min_rating 4 takes articles 1 and 2; 2 is hidden.
+		{name: "positional arguments", role: "user", session: user1, query: `{ top_articles(args: {min_rating: 4, lim: 5}) { id rating } }`,
+			want: `{"top_articles": [{"id": 1, "rating": 5}]}`},
+		{name: "session argument", role: "user", session: user2, query: `{ my_articles(order_by: {id: asc}) { id } }`,
+			want: `{"my_articles": [{"id": 3}, {"id": 4}]}`},
+		{name: "session argument, other session", role: "user", session: user1, query: `{ my_articles { id } }`,
+			want: `{"my_articles": [{"id": 1}]}`},
+		{name: "function returning one row", role: "anonymous", query: `{ first_article { id title } }`,
+			want: `{"first_article": {"id": 1, "title": "Graph theory"}}`},
+		{name: "aggregate", role: "user", session: user1,
+			query: `{ search_articles_aggregate(args: {search: "graph"}) { aggregate { count max { rating } } nodes { id } } }`,
+			want:  `{"search_articles_aggregate": {"aggregate": {"count": 2, "max": {"rating": 5}}, "nodes": [{"id": 1}, {"id": 4}]}}`},
+		// Computed fields.
+		{name: "scalar computed fields", role: "user", session: user1,
+			query: `{ author(order_by: {id: asc}) { id full_name is_mine } }`,
+			want:  `{"author": [{"id": 1, "full_name": "Ada Lovelace", "is_mine": true}, {"id": 2, "full_name": "Alan Turing", "is_mine": false}]}`},
+		{name: "computed field in where and order_by", role: "user", session: user2,
+			query: `{ author(where: {full_name: {_like: "A%"}, is_mine: {_eq: true}}, order_by: {full_name: desc}) { id } }`,
+			want:  `{"author": [{"id": 2}]}`},
+		{name: "order by a computed field", query: `{ author(order_by: {full_name: desc}) { id } }`,
+			want: `{"author": [{"id": 2}, {"id": 1}]}`},
+		// articles_rated(min_rating 4) of Ada: 1 and 2, 2 hidden for user.
+		{name: "table computed field", role: "user", session: user1,
+			query: `{ author(order_by: {id: asc}) { id articles_rated(args: {min_rating: 3}, order_by: {id: asc}) { id } } }`,
+			want:  `{"author": [{"id": 1, "articles_rated": [{"id": 1}]}, {"id": 2, "articles_rated": [{"id": 4}]}]}`},
+		{name: "table computed field, admin", query: `{ author_by_pk(id: 1) { articles_rated(args: {min_rating: 4}, where: {id: {_gt: 0}}, order_by: {id: asc}) { id } } }`,
+			want: `{"author_by_pk": {"articles_rated": [{"id": 1}, {"id": 2}]}}`},
+		{name: "computed field in a function's rows", role: "user", session: user1,
+			query: `{ first_article { author { full_name } } }`,
+			want:  `{"first_article": {"author": {"full_name": "Ada Lovelace"}}}`},
+	})
+
+	t.Run("hidden from roles", func(t *testing.T) {
+		for _, c := range []struct{ role, query, want string }{
+			// anonymous may not aggregate article, so no _aggregate.
+			{"anonymous", `{ search_articles_aggregate(args: {search: "g"}) { aggregate { count } } }`, "field 'search_articles_aggregate' not found in type: 'query_root'"},
+			// anonymous's select permission lists no computed field.
+			{"anonymous", `{ author { full_name } }`, "field 'full_name' not found in type: 'author'"},
+			{"anonymous", `{ author(where: {full_name: {_eq: "x"}}) { id } }`, "field 'full_name' not found in type: 'author_bool_exp'"},
+			// No function permission: no mutation.
+			{"anonymous", `mutation { publish_article(args: {article_id: 2}) { id } }`, "no mutations exist"},
+			{"nobody", `{ search_articles(args: {search: "g"}) { id } }`, "field 'search_articles' not found in type: 'query_root'"},
+		} {
+			got := e.fail(t, c.role, nil, c.query, nil)
+			if got.Extensions.Code != "validation-failed" || !strings.Contains(got.Message, c.want) {
+				t.Errorf("%s: %s: got %+v, want validation-failed %q", c.role, c.query, got, c.want)
+			}
+		}
+		// Nothing was published by the refused mutation.
+		if n := countRows(t, e.pool, `SELECT count(*) FROM article WHERE published`); n != 3 {
+			t.Errorf("published articles: %d, want 3", n)
+		}
+	})
+
+	t.Run("omitted argument without default", func(t *testing.T) {
+		got := e.fail(t, "anonymous", nil, `{ search_articles(args: {}) { id } }`, nil)
+		if got.Extensions.Code != "not-supported" || got.Message != "Non default arguments cannot be omitted" {
+			t.Errorf("got %+v", got)
+		}
+	})
+
+	// Last: it writes. The mutation runs the VOLATILE function once and
+	// returns its rows under user's select permission.
+	t.Run("function as mutation", func(t *testing.T) {
+		got := e.data(t, "user", user1, `mutation { publish_article(args: {article_id: 2}) { id title published } }`, nil)
+		want := asJSON(t, `{"publish_article": [{"id": 2, "title": "Graph drafts", "published": true}]}`)
+		if d := cmp.Diff(want, any(got)); d != "" {
+			t.Errorf("(-want +got):\n%s", d)
+		}
+		// Both the engine and the generated server ran it: the second
+		// time the row was already published, and stays so.
+		if n := countRows(t, e.pool, `SELECT count(*) FROM article WHERE published`); n != 4 {
+			t.Errorf("published articles: %d, want 4", n)
+		}
+	})
+}
