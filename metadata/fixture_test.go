@@ -83,9 +83,36 @@ func blog() *introspect.Schema {
 			table("shop", "orders", "id int4", "author_id int4"),
 		},
 		Enums: []introspect.Enum{{Schema: "public", Name: "mood", Labels: []string{"happy", "sad"}}},
+		Functions: blogFunctions(),
 	}
 	s.Sort()
 	return s
+}
+
+// blogFunctions are blog()'s functions: tracked functions and the
+// functions of computed fields.
+func blogFunctions() []introspect.Function {
+	row := func(name string) introspect.Arg {
+		return introspect.Arg{Name: name, Type: introspect.Type{Schema: "public", Name: "authors", Kind: introspect.TypeComposite, SQL: "public.authors"}}
+	}
+	text := typ("text")
+	boolean := typ("bool")
+	return []introspect.Function{
+		{Schema: "public", Name: "author_full_name", Args: []introspect.Arg{row("author_row"), {Name: "hasura_session", Type: typ("json")}},
+			ReturnType: &text, Volatility: "stable"},
+		{Schema: "public", Name: "author_flag", Args: []introspect.Arg{{Name: "x", Type: typ("int4")}, row("a")},
+			ReturnType: &boolean, Volatility: "stable"},
+		{Schema: "public", Name: "author_articles", Args: []introspect.Arg{row("a"), {Name: "lim", Type: typ("int4"), HasDefault: true}},
+			ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
+		{Schema: "public", Name: "search_articles", Args: []introspect.Arg{{Name: "search", Type: typ("text")}},
+			ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
+		{Schema: "public", Name: "publish", Args: []introspect.Arg{{Name: "id", Type: typ("int4")}, {Name: "s", Type: typ("jsonb")}},
+			ReturnSchema: "public", ReturnTable: "articles", Volatility: "volatile"},
+		{Schema: "public", Name: "one_org", ReturnSchema: "public", ReturnTable: "orgs", Single: true, Volatility: "stable"},
+		{Schema: "public", Name: "untracked_rows", ReturnSchema: "public", ReturnTable: "untracked", Volatility: "stable"},
+		{Schema: "public", Name: "twice", ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
+		{Schema: "public", Name: "twice", Args: []introspect.Arg{{Name: "n", Type: typ("int4")}}, ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
+	}
 }
 
 // blogTables is a valid table list for blog(); tests append to it.

@@ -75,6 +75,7 @@ event_triggers:
   name: orgs
   schema: public
 `,
+	"metadata/databases/default/functions/functions.yaml": "[]\n",
 }
 
 func TestLoadHasuraDirectory(t *testing.T) {
@@ -411,8 +412,9 @@ func TestLoadModel(t *testing.T) {
 	if r := authors.Relationship("edited"); !r.Manual || authors.Relationship("articles").Comment != "What they wrote" {
 		t.Errorf("edited = %+v", r)
 	}
-	if cf := authors.ComputedFields; len(cf) != 1 || *cf[0] != (ComputedField{Pos: cf[0].Pos, Name: "full_name", FunctionSchema: "public",
-		FunctionName: "author_full_name", TableArgument: "author_row", SessionArgument: "hasura_session", Comment: "First and last"}) {
+	if cf := authors.ComputedFields; len(cf) != 1 || cf[0].Def == nil || cf[0].Def.Name != "author_full_name" || *cf[0] != (ComputedField{Pos: cf[0].Pos, Name: "full_name", FunctionSchema: "public",
+		FunctionName: "author_full_name", TableArgument: "author_row", SessionArgument: "hasura_session", Comment: "First and last",
+		Def: cf[0].Def, TableArgIndex: 0, SessionArgIndex: 1}) {
 		t.Errorf("computed fields = %+v", cf[0])
 	}
 
