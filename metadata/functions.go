@@ -332,6 +332,10 @@ func (v *validator) sessionArgument(d *introspect.Function, name string, p Pos, 
 // takes t's row (the table_argument, else the first argument) and returns
 // a scalar or SETOF a tracked table.
 func (v *validator) computedFieldFunction(t *Table, cf *ComputedField) {
+	if cf.checked {
+		return
+	}
+	cf.checked = true
 	ctx := fmt.Sprintf("table %s: computed field %q", t.QualifiedName(), cf.Name)
 	d := v.lookupFunction(cf.FunctionSchema, cf.FunctionName, cf.Pos, ctx)
 	if d == nil {
@@ -384,5 +388,52 @@ func (v *validator) computedFieldFunction(t *Table, cf *ComputedField) {
 			v.errorf(cf.Pos, ctx, "argument %q is not a valid GraphQL name", n)
 		}
 	}
+	for _, c := range t.def.Columns {
+		cf.RowColumns = append(cf.RowColumns, c.Name)
+	}
 	cf.Def = d
+}
+
+// computedField returns t's computed field name, or nil.
+func computedField(t *Table, name string) *ComputedField {
+	for _, cf := range t.ComputedFields {
+		if cf.Name == name {
+			return cf
+		}
+	}
+	return nil
+}
+
+// computedExp reads a scalar computed field's comparison in a filter,
+// as a column's. Its function must take no argument from a request.
+func (v *validator) computedExp(f field, cur *Table, cf *ComputedField, sc *scope) BoolExp {
+	v.computedFieldFunction(cur, cf)
+	d := cf.Def
+	if d == nil {
+		return nil
+	}
+	if d.ReturnType == nil {
+		v.errorf(f.keyPos, sc.ctx, "computed field %q returns rows of %s.%s: a filter can use scalar computed fields only", cf.Name, d.ReturnSchema, d.ReturnTable)
+		return nil
+	}
+	for i := range d.Args {
+		if i != cf.TableArgIndex && i != cf.SessionArgIndex {
+			v.errorf(f.keyPos, sc.ctx, "computed field %q takes arguments: a filter can use computed fields without arguments only", cf.Name)
+			return nil
+		}
+	}
+	col := &introspect.Column{Name: cf.Name, Type: *d.ReturnType}
+	if isJSON(col.Type.Scalar()) {
+		v.errorf(f.keyPos, sc.ctx, "computed field %q is of type json, which filters cannot use (jsonb can)", cf.Name)
+		return nil
+	}
+	dv := v.resolve(f.val, false)
+	if dv.bad {
+		return nil
+	}
+	c := &colRef{table: cur, col: col, typ: col.Type, computed: cf}
+	if !isMapping(dv) {
+		return v.compare(c, OpEq, opGeneric, "_eq", dv, f.keyPos, sc)
+	}
+	return v.operators(c, dv, f.keyPos, sc)
 }

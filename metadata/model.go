@@ -223,6 +223,11 @@ type ComputedField struct {
 	Def             *introspect.Function
 	TableArgIndex   int
 	SessionArgIndex int
+	// RowColumns are the table's columns in order: the row passed to the
+	// function is built from them.
+	RowColumns []string
+
+	checked bool // the function was looked up (functions.go)
 }
 
 // RootFieldSet says which root fields a select permission exposes, as

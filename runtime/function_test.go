@@ -17,7 +17,9 @@ const (
 // 2 "Graph drafts" (Ada, NOT published, 4), 3 "Turing machines" (Alan,
 // published, 2), 4 "Graph grammar" (Alan, published, 3). Roles user and
 // anonymous see published articles only; only user may call
-// publish_article, select the scalar computed fields and aggregate.
+// publish_article, select the scalar computed fields and aggregate;
+// owner sees the authors whose owner_id is its x-hasura-user-id (a computed
+// field with a session argument, in the filter) and their articles.
 
 // TestFunctions runs tracked functions and computed fields in process and
 // over HTTP on the generated server, per role; every expected answer is
@@ -74,6 +76,15 @@ func TestFunctions(t *testing.T) {
 			want:  `{"author": [{"id": 1, "articles_rated": [{"id": 1}]}, {"id": 2, "articles_rated": [{"id": 4}]}]}`},
 		{name: "table computed field, admin", query: `{ author_by_pk(id: 1) { articles_rated(args: {min_rating: 4}, where: {id: {_gt: 0}}, order_by: {id: asc}) { id } } }`,
 			want: `{"author_by_pk": {"articles_rated": [{"id": 1}, {"id": 2}]}}`},
+		// A computed field with a session argument in a permission
+		// filter, directly and through a relationship: owner 2 sees Alan
+		// and his articles only.
+		{name: "computed field in a permission filter", role: "owner", session: user2,
+			query: `{ author { id full_name } article(order_by: {id: asc}) { id } }`,
+			want:  `{"author": [{"id": 2, "full_name": "Alan Turing"}], "article": [{"id": 3}, {"id": 4}]}`},
+		{name: "computed field in a permission filter, other session", role: "owner", session: user1,
+			query: `{ author { id } search_articles(args: {search: "graph"}, order_by: {id: asc}) { id } }`,
+			want:  `{"author": [{"id": 1}], "search_articles": [{"id": 1}, {"id": 2}]}`},
 		{name: "computed field in a function's rows", role: "user", session: user1,
 			query: `{ first_article { author { full_name } } }`,
 			want:  `{"first_article": {"author": {"full_name": "Ada Lovelace"}}}`},

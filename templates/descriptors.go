@@ -198,6 +198,8 @@ func filterOf(table string, e metadata.BoolExp) catalog.Filter {
 		}
 		for _, p := range parts {
 			switch {
+			case p.sessionObject:
+				w.SessionObject(p.typ)
 			case p.session != "" && p.array:
 				w.SessionArray(p.session, p.typ)
 			case p.session != "":

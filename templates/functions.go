@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/runtime/catalog"
 )
@@ -50,4 +51,48 @@ func catalogArgs(args []*model.FunctionArg) []catalog.FunctionArg {
 		out = append(out, ca)
 	}
 	return out
+}
+
+// computed writes a scalar computed field's call on the row alias x in a
+// permission filter, cast to cast when not empty:
+// "public"."author_full_name"(ROW(x."id", ...)::"public"."author", <session>).
+func (fw *filterWriter) computed(x string, cf *metadata.ComputedField, cast string) {
+	d := cf.Def
+	if cast != "" {
+		fw.text("(")
+	}
+	fw.text(model.QuoteIdent(d.Schema) + "." + model.QuoteIdent(d.Name) + "(")
+	n, named := 0, false
+	for i, a := range d.Args {
+		if i != cf.TableArgIndex && i != cf.SessionArgIndex {
+			// An argument with a default (metadata allows no other):
+			// omitted, and those after it are passed by name.
+			named = true
+			continue
+		}
+		if n > 0 {
+			fw.text(", ")
+		}
+		n++
+		if named {
+			fw.text(model.QuoteIdent(a.Name) + " => ")
+		}
+		if i == cf.SessionArgIndex {
+			fw.parts = append(fw.parts, part{sessionObject: true, typ: model.SQLType(a.Type)})
+			continue
+		}
+		fw.text("ROW(")
+		for j, c := range cf.RowColumns {
+			if j > 0 {
+				fw.text(", ")
+			}
+			fw.alias(x)
+			fw.text("." + model.QuoteIdent(c))
+		}
+		fw.text(")::" + model.SQLType(a.Type))
+	}
+	fw.text(")")
+	if cast != "" {
+		fw.text(")::" + cast)
+	}
 }

@@ -129,6 +129,12 @@ func (w *Writer) SessionArray(name, typ string) {
 	w.Param(Param{Session: name, Encoding: EncodeArrayLit}, typ+"[]")
 }
 
+// SessionObject writes the session variables, as one JSON object, as a
+// parameter cast to typ (json or jsonb): a function's session argument.
+func (w *Writer) SessionObject(typ string) {
+	w.Param(Param{SessionJSON: true}, typ)
+}
+
 // Param writes a parameter with the given source, cast to typ.
 func (w *Writer) Param(p Param, typ string) {
 	n := len(w.params)
