@@ -82,7 +82,7 @@ func blog() *introspect.Schema {
 			table("public", "untracked", "id int4"),
 			table("shop", "orders", "id int4", "author_id int4"),
 		},
-		Enums: []introspect.Enum{{Schema: "public", Name: "mood", Labels: []string{"happy", "sad"}}},
+		Enums:     []introspect.Enum{{Schema: "public", Name: "mood", Labels: []string{"happy", "sad"}}},
 		Functions: blogFunctions(),
 	}
 	s.Sort()

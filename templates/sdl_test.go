@@ -129,7 +129,7 @@ func sdlTestFile(role string) string {
 func sdlTestRoles(p *model.Project) []string { return append([]string{model.AdminRole}, p.Roles...) }
 
 func TestSDLGolden(t *testing.T) {
-	for _, name := range []string{"store"} {
+	for _, name := range []string{"store", "functions"} {
 		p := sdlTestCase(t, name)
 		for _, role := range sdlTestRoles(p) {
 			t.Run(name+"/"+role, func(t *testing.T) {
@@ -492,9 +492,11 @@ func TestSDLDescription(t *testing.T) {
 // over from a renamed case or role.
 func TestSDLGoldenFilesAreUsed(t *testing.T) {
 	want := map[string]bool{}
-	p := sdlTestCase(t, "store")
-	for _, role := range sdlTestRoles(p) {
-		want[filepath.Join("store", sdlTestFile(role))] = true
+	for _, name := range []string{"store", "functions"} {
+		p := sdlTestCase(t, name)
+		for _, role := range sdlTestRoles(p) {
+			want[filepath.Join(name, sdlTestFile(role))] = true
+		}
 	}
 	root := filepath.Join(golden.Dir(t), "sdl")
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {

@@ -10,8 +10,8 @@
 //
 // Files: select.go (queries and aggregates), where.go (boolean
 // expressions), orderby.go, mutation.go, stream.go (the poll statement of
-// streams), value.go (input values); the poll statement of live queries is
-// here.
+// streams), function.go (tracked functions and computed fields), value.go
+// (input values); the poll statement of live queries is here.
 package compile
 
 import (
