@@ -1,10 +1,13 @@
 package runtime_test
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hasgen/hasgen/pgtest"
 )
 
 const (
@@ -133,4 +136,40 @@ func TestFunctions(t *testing.T) {
 			t.Errorf("published articles: %d, want 4", n)
 		}
 	})
+}
+
+// TestFunctionLiveQuery subscribes to a function with a session argument:
+// each subscriber's rows are computed with its own session, multiplexed,
+// and a new row reaches only the subscriber whose function returns it.
+func TestFunctionLiveQuery(t *testing.T) {
+	url := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), fnSQL))
+	r := newRTOn(t, url, rtOptions{config: fnConfig})
+	ids := func(data map[string]any) string {
+		var out []string
+		for _, row := range data["my_articles"].([]any) {
+			out = append(out, fmt.Sprint(row.(map[string]any)["id"]))
+		}
+		return strings.Join(out, ",")
+	}
+	const q = `subscription { my_articles(order_by: {id: asc}) { id } }`
+	c1 := dial(t, r.url, protoNew, nil)
+	c1.init(userInit(1))
+	c1.subscribe("1", q, nil)
+	c2 := dial(t, r.url, protoNew, nil)
+	c2.init(userInit(2))
+	c2.subscribe("2", q, nil)
+	if got := ids(c1.data("1")); got != "1" {
+		t.Fatalf("user 1 first result: %s, want 1 (article 2 is not published)", got)
+	}
+	if got := ids(c2.data("2")); got != "3,4" {
+		t.Fatalf("user 2 first result: %s, want 3,4", got)
+	}
+	r.exec(t, `INSERT INTO article (id, title, author_id, published, rating) VALUES (5, 'New', 2, true, 1)`)
+	if got := ids(c2.data("2")); got != "3,4,5" {
+		t.Fatalf("user 2 after insert: %s, want 3,4,5", got)
+	}
+	r.exec(t, `UPDATE article SET published = true WHERE id = 2`)
+	if got := ids(c1.data("1")); got != "1,2" {
+		t.Fatalf("user 1 after publishing 2: %s, want 1,2 (and nothing of user 2's insert)", got)
+	}
 }
