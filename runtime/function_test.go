@@ -1,13 +1,17 @@
 package runtime_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hasgen/hasgen/pgtest"
+	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/runtime/wire"
 )
 
 const (
@@ -171,5 +175,27 @@ func TestFunctionLiveQuery(t *testing.T) {
 	r.exec(t, `UPDATE article SET published = true WHERE id = 2`)
 	if got := ids(c1.data("1")); got != "1,2" {
 		t.Fatalf("user 1 after publishing 2: %s, want 1,2 (and nothing of user 2's insert)", got)
+	}
+}
+
+// TestFunctionTablesRead checks that a live query reading a function (a
+// tracked one, or a computed field's, in the selection or in the role's
+// filter) lists it among the tables it reads: a function may read any
+// table, so change hints never skip its polls.
+func TestFunctionTablesRead(t *testing.T) {
+	e, _ := inProcessEngine(t, []string{fnSQL}, fnConfig, nil, nil)
+	for _, c := range []struct{ role, query, want string }{
+		{"user", `subscription { search_articles(args: {search: "a"}) { id } }`, `"public"."search_articles"()`},
+		{"user", `subscription { author { full_name } }`, `"public"."author_full_name"()`},
+		{"owner", `subscription { author { id } }`, `"public"."author_is_mine"()`},
+		{"user", `subscription { author { articles_rated(args: {min_rating: 1}) { id } } }`, `"public"."author_articles_rated"()`},
+	} {
+		p, err := e.Prepare(context.Background(), &session.Session{Role: c.role, Vars: map[string]string{"x-hasura-user-id": "1"}}, &wire.Request{Query: c.query})
+		if err != nil {
+			t.Fatalf("%s: %v", c.query, err)
+		}
+		if tables := p.Plan.Fields[0].Tables; !slices.Contains(tables, c.want) {
+			t.Errorf("%s: tables read %v, want %s among them", c.query, tables, c.want)
+		}
 	}
 }

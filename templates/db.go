@@ -291,6 +291,9 @@ type part struct {
 	array   bool   // held as a Postgres array literal
 	// sessionObject is the whole session as JSON, of type typ.
 	sessionObject bool
+	// reads names what the statement reads without writing it: a
+	// function, which may read any table (w.Table's result discarded).
+	reads string
 }
 
 func (fw *filterWriter) text(s string)  { fw.parts = append(fw.parts, part{text: s}) }
@@ -548,6 +551,9 @@ func (fw *filterWriter) code() []jen.Code {
 		case p.sessionObject:
 			flush()
 			out = append(out, jen.Id("w").Dot("SessionObject").Call(jen.Lit(p.typ)))
+		case p.reads != "":
+			flush()
+			out = append(out, jen.Id("w").Dot("Table").Call(sqlString(p.reads)))
 		case p.session != "":
 			flush()
 			method := "Session"

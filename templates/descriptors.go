@@ -200,6 +200,8 @@ func filterOf(table string, e metadata.BoolExp) catalog.Filter {
 			switch {
 			case p.sessionObject:
 				w.SessionObject(p.typ)
+			case p.reads != "":
+				w.Table(p.reads)
 			case p.session != "" && p.array:
 				w.SessionArray(p.session, p.typ)
 			case p.session != "":

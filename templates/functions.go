@@ -61,6 +61,8 @@ func (fw *filterWriter) computed(x string, cf *metadata.ComputedField, cast stri
 	if cast != "" {
 		fw.text("(")
 	}
+	// The function may read any table: a live query over it always polls.
+	fw.parts = append(fw.parts, part{reads: model.QuoteIdent(d.Schema) + "." + model.QuoteIdent(d.Name) + "()"})
 	fw.text(model.QuoteIdent(d.Schema) + "." + model.QuoteIdent(d.Name) + "(")
 	n, named := 0, false
 	for i, a := range d.Args {

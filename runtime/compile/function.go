@@ -188,6 +188,8 @@ func (c *compiler) rowValue(t *catalog.Table, x string) {
 // computedCall writes a call of a computed field's function on the row of
 // t at alias x.
 func (c *compiler) computedCall(t *catalog.Table, cf *catalog.ComputedField, x string, given val, path string) {
+	// The function may read any table: a live query over it always polls.
+	c.w.Table(cf.SQL() + "()")
 	c.callFunction(cf.SQL(), cf.Args, given, func() { c.rowValue(t, x) }, path)
 }
 
@@ -218,7 +220,6 @@ func (c *compiler) computedValue(t *catalog.Table, perm *catalog.SelectPermissio
 	return func() {
 		c.w.WriteString("(")
 		c.from = func() {
-			c.w.Table(cf.SQL() + "()")
 			c.computedCall(t, cf, b, c.arg(f.field, "args"), path+".args.args")
 		}
 		c.list(remote, rperm, f, nil, path)
