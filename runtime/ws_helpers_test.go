@@ -54,7 +54,7 @@ type rtOptions struct {
 	initTimeout  time.Duration
 	hints        live.HintsMode // HintsAuto only with autoHints; else off
 	autoHints    bool
-	jwt          bool // HS256 JWT mode (with the admin secret)
+	jwt          bool   // HS256 JWT mode (with the admin secret)
 	config       string // the permissions file; default rtConfig
 }
 
