@@ -68,6 +68,10 @@ func TestFunctions(t *testing.T) {
 		{name: "aggregate", role: "user", session: user1,
 			query: `{ search_articles_aggregate(args: {search: "graph"}) { aggregate { count max { rating } } nodes { id } } }`,
 			want:  `{"search_articles_aggregate": {"aggregate": {"count": 2, "max": {"rating": 5}}, "nodes": [{"id": 1}, {"id": 4}]}}`},
+		// Ratings of 1 and 4 doubled: 10 and 6.
+		{name: "aggregate of a computed field", role: "user", session: user1,
+			query: `{ search_articles_aggregate(args: {search: "graph"}) { aggregate { sum { double_rating } max { double_rating } avg { rating } } } }`,
+			want:  `{"search_articles_aggregate": {"aggregate": {"sum": {"double_rating": 16}, "max": {"double_rating": 10}, "avg": {"rating": 4}}}}`},
 		// Computed fields.
 		{name: "scalar computed fields", role: "user", session: user1,
 			query: `{ author(order_by: {id: asc}) { id full_name is_mine } }`,

@@ -395,7 +395,8 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 		fields: []*sdlField{{name: "count", typ: "order_by"}}}
 	for _, op := range sdlAggregateOps {
 		cols := sdlAggregateColumns(v, op)
-		if len(cols) == 0 {
+		computed := b.aggregateComputedFields(v, op)
+		if len(cols) == 0 && len(computed) == 0 {
 			continue
 		}
 		opFields := &sdlType{kind: sdlObject, name: tn + "_" + op + "_fields", description: "aggregate " + op + " on columns"}
@@ -405,10 +406,13 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 			opFields.fields = append(opFields.fields, &sdlField{name: c.Field, typ: sdlAggregateType(op, c)})
 			opOrder.fields = append(opOrder.fields, &sdlField{name: c.Field, typ: "order_by"})
 		}
+		opFields.fields = append(opFields.fields, computed...)
 		b.define(opFields)
-		b.define(opOrder)
 		fields.fields = append(fields.fields, &sdlField{name: op, typ: opFields.name})
-		orderBy.fields = append(orderBy.fields, &sdlField{name: op, typ: opOrder.name})
+		if len(cols) > 0 {
+			b.define(opOrder)
+			orderBy.fields = append(orderBy.fields, &sdlField{name: op, typ: opOrder.name})
+		}
 	}
 	b.define(fields)
 	b.define(orderBy)

@@ -129,3 +129,21 @@ func (b *sdlBuilder) computedFieldOrders(v *model.View, d *sdlType) {
 		}
 	}
 }
+
+// aggregateComputedFields returns the fields of <t>_<op>_fields for the
+// scalar computed fields the role may select: numeric ones for every
+// operator, comparable ones for max and min. As in Hasura (v2.27), each
+// keeps its own type and args, whatever the operator.
+func (b *sdlBuilder) aggregateComputedFields(v *model.View, op string) []*sdlField {
+	var out []*sdlField
+	for _, cf := range v.ComputedFields(b.p) {
+		c := cf.Scalar
+		if c == nil || !(c.IsNumeric() || (op == "max" || op == "min") && c.IsComparable()) {
+			continue
+		}
+		args := b.functionArgs(cf.ArgsType, cf.Args, "input parameters for computed field \""+cf.Name+"\" defined on table "+sdlQualified(v.Table))
+		b.scalar(c)
+		out = append(out, &sdlField{name: cf.Name, typ: c.InputType(), args: args, description: cf.Description})
+	}
+	return out
+}

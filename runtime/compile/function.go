@@ -266,3 +266,20 @@ func (c *compiler) computedOrder(t *catalog.Table, cf *catalog.ComputedField, v 
 	}
 	return orderItem{dir: dir, expr: wrap(func(y string) { c.computedCall(t, cf, y, val{absent: true}, path) })}, true
 }
+
+// aggregateComputed returns what writes an aggregate function fn over a
+// scalar computed field of the rows at alias b, registered with ref.
+func (c *compiler) aggregateComputed(t *catalog.Table, perm *catalog.SelectPermission, b, fn string, cf *catalog.ComputedField, f *collected, ref func(func()) func(), path string) func() {
+	if cf.Returns != "" || !perm.AllowsComputed(cf.Field) || !aggregateFuncs[fn] {
+		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", f.field.Name, f.field.ObjectDefinition.Name)
+		return nil
+	}
+	return ref(func() {
+		c.w.Write(fn, "(")
+		c.computedCall(t, cf, b, c.arg(f.field, "args"), path+".args.args")
+		c.w.WriteString(")")
+		if c.stringify && cf.BigNumber {
+			c.w.WriteString("::text")
+		}
+	})
+}

@@ -587,6 +587,9 @@ func (c *compiler) aggregateField(t *catalog.Table, perm *catalog.SelectPermissi
 	opType := af.field.Definition.Type.Name()
 	return c.eagerObject(c.collect(af.sels, opType), func(cf *collected) func() {
 		column := t.Column(cf.field.Name)
+		if computed := t.ComputedField(cf.field.Name); column == nil && computed != nil {
+			return c.aggregateComputed(t, perm, b, fn, computed, cf, ref, path)
+		}
 		if column == nil || !perm.Allows(column.Name) || !aggregateFuncs[fn] {
 			c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", cf.field.Name, opType)
 			return nil
