@@ -31,6 +31,10 @@ type Config struct {
 	// DisableIntrospection refuses introspection to non-admin roles
 	// (HASGEN_DISABLE_INTROSPECTION).
 	DisableIntrospection bool
+	// InferFunctionPermissions lets every role that may select from a
+	// query function's table call the function; false asks for a function
+	// permission (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS, default true).
+	InferFunctionPermissions bool
 	// Pool limits: HASURA_GRAPHQL_PG_CONNECTIONS (max, default 50),
 	// HASGEN_PG_MIN_CONNECTIONS, HASURA_GRAPHQL_PG_CONN_LIFETIME (seconds,
 	// default 600) and HASURA_GRAPHQL_PG_TIMEOUT (idle seconds, default 180).
@@ -83,7 +87,8 @@ type Config struct {
 // error names every variable with a bad value.
 func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info",
-		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second}
+		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second,
+		InferFunctionPermissions: true}
 	env := envReader{getenv: getenv}
 	env.str(&cfg.DatabaseURL, "HASURA_GRAPHQL_DATABASE_URL", "DATABASE_URL")
 	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
@@ -95,6 +100,7 @@ func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 	env.boolean(&cfg.StringifyNumeric, "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES")
 	env.boolean(&cfg.EnableConsole, "HASURA_GRAPHQL_ENABLE_CONSOLE")
 	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
+	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)

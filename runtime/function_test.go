@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -9,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
+	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
@@ -201,5 +204,48 @@ func TestFunctionTablesRead(t *testing.T) {
 		if tables := p.Plan.Fields[0].Tables; !slices.Contains(tables, c.want) {
 			t.Errorf("%s: tables read %v, want %s among them", c.query, tables, c.want)
 		}
+	}
+}
+
+// TestFunctionPermissionsNotInferred runs the fixture with
+// HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false, in process and on the
+// generated server: search_articles (function permission for user only)
+// exists for user alone, top_articles (no function permission) for admin
+// alone, in validation and in introspection.
+func TestFunctionPermissionsNotInferred(t *testing.T) {
+	url := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), fnSQL))
+	e, _ := inProcessEngine(t, []string{fnSQL}, fnConfig, nil, func(cfg *engine.Config) { cfg.ExplicitFunctionPermissions = true })
+	srv := e2e.StartT(t, e2e.Project{DatabaseURL: url, Config: filepath.Join(repoRoot(t), fnConfig)},
+		map[string]string{"HASURA_GRAPHQL_ADMIN_SECRET": e2eSecret, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS": "false"})
+	run := func(role, query string) []string {
+		s := &session.Session{Role: role, Vars: map[string]string{"x-hasura-user-id": "1"}}
+		out := []string{string(e.Do(context.Background(), s, &wire.Request{Query: query}))}
+		headers := map[string]string{"X-Hasura-Admin-Secret": e2eSecret, "X-Hasura-Role": role, "X-Hasura-User-Id": "1"}
+		body, _ := json.Marshal(map[string]string{"query": query})
+		_, resp := post(t, srv.URL+"/v1/graphql", string(body), headers)
+		return append(out, resp)
+	}
+	for _, c := range []struct{ role, query, want string }{
+		{"user", `{ search_articles(args: {search: "graph"}, order_by: {id: asc}) { id } }`, `{"data":{"search_articles":[{"id":1}, {"id":4}]}}`},
+		{"anonymous", `{ search_articles(args: {search: "graph"}) { id } }`, `"message":"field 'search_articles' not found in type: 'query_root'"`},
+		{"user", `{ top_articles { id } }`, `"message":"field 'top_articles' not found in type: 'query_root'"`},
+		{"admin", `{ top_articles(args: {lim: 1}) { id } }`, `{"data":{"top_articles":[{"id":1}]}}`},
+	} {
+		for i, got := range run(c.role, c.query) {
+			if !strings.Contains(got, c.want) {
+				t.Errorf("%s %s (%s): got %s, want %s", c.role, c.query, []string{"in process", "over HTTP"}[i], got, c.want)
+			}
+		}
+	}
+	// Subscriptions too.
+	_, err := e.Prepare(context.Background(), &session.Session{Role: "user"},
+		&wire.Request{Query: `subscription { top_articles_aggregate { aggregate { count } } }`})
+	if err == nil || !strings.Contains(err.Error(), "field 'top_articles_aggregate' not found in type: 'subscription_root'") {
+		t.Errorf("subscription: %v", err)
+	}
+	// Introspection (answered by the generated server's gqlgen executor).
+	got := run("anonymous", `{ __type(name: "query_root") { fields { name } } }`)[1]
+	if strings.Contains(got, "search_articles") || strings.Contains(got, "top_articles") || !strings.Contains(got, `"article"`) {
+		t.Errorf("introspection: %s", got)
 	}
 }

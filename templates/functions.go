@@ -11,7 +11,7 @@ import (
 func describeFunctions(t *model.Table, rt *catalog.Table) {
 	for _, f := range t.Functions {
 		rf := catalog.Function{Schema: f.Schema, Name: f.Name, Field: f.Field, Mutation: f.Mutation, Single: f.Single,
-			Args: catalogArgs(f.Args), Roles: f.Roles()}
+			Args: catalogArgs(f.Args), Roles: f.Roles(), Permitted: f.Meta.Permissions}
 		if !f.Mutation {
 			rf.Aggregate = f.AggregateField
 		}

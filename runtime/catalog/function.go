@@ -27,8 +27,13 @@ type Function struct {
 	// Args are the function's input arguments, in order.
 	Args []FunctionArg
 	// Roles are the roles other than admin that may call the function:
-	// they also need a select permission on the table.
-	Roles []string
+	// they also need a select permission on the table. For a query
+	// function they are inferred from the select permissions, as Hasura
+	// does by default; Permitted are the roles with an explicit function
+	// permission, the only ones when inference is off
+	// (Schema.ExplicitFunctionPermissions).
+	Roles     []string
+	Permitted []string
 }
 
 // FunctionArg is an input argument of a function.
@@ -98,6 +103,26 @@ func (t *Table) ComputedField(name string) *ComputedField {
 // scalar computed field name.
 func (p *SelectPermission) AllowsComputed(name string) bool {
 	return p.all || slices.Contains(p.ComputedFields, name)
+}
+
+// ExplicitFunctionPermissions turns off the inference of query functions'
+// permissions (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false): a role may
+// then call a function only with a function permission. The functions of
+// the schema's own copies of the tables change, not the declarations.
+func (s *Schema) ExplicitFunctionPermissions() {
+	for _, t := range s.Tables {
+		t.Functions = slices.Clone(t.Functions)
+		for i := range t.Functions {
+			fn := &t.Functions[i]
+			var roles []string
+			for _, r := range fn.Roles {
+				if slices.Contains(fn.Permitted, r) {
+					roles = append(roles, r)
+				}
+			}
+			fn.Roles = roles
+		}
+	}
 }
 
 // linkFunctions links t's computed fields to their tables and gives admin

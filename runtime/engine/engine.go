@@ -59,6 +59,10 @@ type Config struct {
 	StringifyNumeric bool
 	// DisableIntrospection refuses __schema and __type for non-admin roles.
 	DisableIntrospection bool
+	// ExplicitFunctionPermissions shows a query function only to the roles
+	// with a function permission on it
+	// (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false; functions.go).
+	ExplicitFunctionPermissions bool
 	// Limits are the api_limits; nil is DefaultLimits() for every role but
 	// admin.
 	Limits *LimitSet
@@ -105,6 +109,9 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	s, err := catalog.NewSchema(cfg.Tables...)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ExplicitFunctionPermissions {
+		s.ExplicitFunctionPermissions()
 	}
 	docs, err := newDocCache(maxCachedDocuments, maxCachedDocumentBytes)
 	if err != nil {
@@ -172,6 +179,9 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 	sch, gerr := gqlparser.LoadSchema(sources...)
 	if gerr != nil {
 		return nil, fmt.Errorf("schema of role %s: %w", role, gerr)
+	}
+	if cfg.ExplicitFunctionPermissions {
+		hideFunctions(sch, e.compiler.Schema(), role)
 	}
 	r := &roleExec{name: role, schema: sch}
 	if cfg.Custom != nil {

@@ -1,0 +1,39 @@
+package engine
+
+import (
+	"github.com/hasgen/hasgen/runtime/catalog"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// hideFunctions removes from a role's schema the root fields of the query
+// functions the role may not call. The generated schemas show a query
+// function to every role that may select from its table (Hasura's
+// default, HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=true); with
+// inference off only the roles with a function permission keep it, so
+// that validation and introspection say what Hasura says.
+func hideFunctions(sch *ast.Schema, s *catalog.Schema, role string) {
+	hidden := map[string]bool{}
+	for _, t := range s.Tables {
+		for _, fn := range t.Functions {
+			if fn.Mutation || fn.Allows(role) {
+				continue
+			}
+			hidden[fn.Field] = true
+			if fn.Aggregate != "" {
+				hidden[fn.Aggregate] = true
+			}
+		}
+	}
+	for _, root := range []*ast.Definition{sch.Query, sch.Subscription} {
+		if root == nil {
+			continue
+		}
+		kept := root.Fields[:0]
+		for _, f := range root.Fields {
+			if !hidden[f.Name] {
+				kept = append(kept, f)
+			}
+		}
+		root.Fields = kept
+	}
+}
