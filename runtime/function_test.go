@@ -62,6 +62,10 @@ func TestFunctions(t *testing.T) {
 		// min_rating 4 takes articles 1 and 2; 2 is hidden.
 		{name: "positional arguments", role: "user", session: user1, query: `{ top_articles(args: {min_rating: 4, lim: 5}) { id rating } }`,
 			want: `{"top_articles": [{"id": 1, "rating": 5}]}`},
+		{name: "unnamed arguments", role: "anonymous", query: `{ articles_between(args: {arg_1: 2, arg_2: 3}) { id } }`,
+			want: `{"articles_between": [{"id": 3}]}`},
+		{name: "unnamed arguments, the last omitted", role: "anonymous", query: `{ articles_between(args: {arg_1: 3}, order_by: {id: asc}) { id } }`,
+			want: `{"articles_between": [{"id": 3}, {"id": 4}]}`},
 		{name: "session argument", role: "user", session: user2, query: `{ my_articles(order_by: {id: asc}) { id } }`,
 			want: `{"my_articles": [{"id": 3}, {"id": 4}]}`},
 		{name: "session argument, other session", role: "user", session: user1, query: `{ my_articles { id } }`,
@@ -126,10 +130,16 @@ func TestFunctions(t *testing.T) {
 		}
 	})
 
-	t.Run("omitted argument without default", func(t *testing.T) {
-		got := e.fail(t, "anonymous", nil, `{ search_articles(args: {}) { id } }`, nil)
-		if got.Extensions.Code != "not-supported" || got.Message != "Non default arguments cannot be omitted" {
-			t.Errorf("got %+v", got)
+	t.Run("arguments that cannot be passed", func(t *testing.T) {
+		for _, c := range []struct{ query, want string }{
+			{`{ search_articles(args: {}) { id } }`, "Non default arguments cannot be omitted"},
+			{`query($s: String) { search_articles(args: {search: $s}) { id } }`, "Non default arguments cannot be omitted"},
+			{`{ articles_between(args: {arg_2: 3}) { id } }`, "Only last set of positional arguments can be omitted"},
+		} {
+			got := e.fail(t, "anonymous", nil, c.query, nil)
+			if got.Extensions.Code != "not-supported" || got.Message != c.want {
+				t.Errorf("%s: got %+v, want not-supported %q", c.query, got, c.want)
+			}
 		}
 	})
 
