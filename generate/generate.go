@@ -34,6 +34,10 @@ type Options struct {
 	// have been loaded from Config).
 	Config   string
 	Metadata *metadata.Metadata
+	// IgnoreUnsupported accepts a metadata that sets keys hasgen does not
+	// serve (Metadata.Unsupported): they are left out of the server.
+	// Without it such a metadata is an error that lists them.
+	IgnoreUnsupported bool
 
 	// Out is the project directory, created if needed.
 	Out string
@@ -209,6 +213,9 @@ func loadProject(ctx context.Context, o *Options) (*model.Project, error) {
 		if md, err = metadata.Load(o.Config, db); err != nil {
 			return nil, err
 		}
+	}
+	if err := md.UnsupportedError(); err != nil && !o.IgnoreUnsupported {
+		return nil, fmt.Errorf("%w\n%s: %d metadata key(s) that hasgen does not serve; accept leaving them out with --ignore-unsupported", err, o.Config, len(md.Unsupported))
 	}
 	p, err := model.Build(db, md)
 	if err != nil {

@@ -224,12 +224,12 @@ func TestNoRolesEmbedsFullSchemaOnly(t *testing.T) {
 	if p.exists("schema/roles") {
 		t.Error("schema/roles exists without roles")
 	}
-	if got := p.read("schema/schema.go"); !strings.Contains(got, "//go:embed full.graphqls api_limits.jsonc\n") {
+	if got := p.read("schema/schema.go"); !strings.Contains(got, "//go:embed full.graphqls api_limits.jsonc source.jsonc\n") {
 		t.Errorf("schema.go without roles:\n%s", got)
 	}
 	p.setConfig(chinook(t))
 	p.generate()
-	if got := p.read("schema/schema.go"); !strings.Contains(got, "//go:embed full.graphqls roles api_limits.jsonc\n") {
+	if got := p.read("schema/schema.go"); !strings.Contains(got, "//go:embed full.graphqls roles api_limits.jsonc source.jsonc\n") {
 		t.Errorf("schema.go with roles:\n%s", got)
 	}
 }

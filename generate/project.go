@@ -103,7 +103,7 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		if err != nil {
 			return nil, fmt.Errorf("schema of role %s: %w", role, err)
 		}
-		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n", b)
+		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roleDelta(full, b))
 	}
 	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0})
 	if err != nil {
@@ -115,6 +115,11 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	fs.generated["schema/api_limits.jsonc"] = limits
+	source, err := jsoncFile(src, p.Metadata.Connection)
+	if err != nil {
+		return nil, err
+	}
+	fs.generated["schema/source.jsonc"] = source
 
 	dbFiles, err := templates.DB(p, src)
 	if err != nil {
@@ -313,9 +318,10 @@ package schema
 
 import "embed"
 
-// FS holds full.graphqls, roles/<role>.graphqls and api_limits.jsonc.
+// FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc and
+// source.jsonc (the metadata's connection settings).
 //
-{{if .Roles}}//go:embed full.graphqls roles api_limits.jsonc{{else}}//go:embed full.graphqls api_limits.jsonc{{end}}
+{{if .Roles}}//go:embed full.graphqls roles api_limits.jsonc source.jsonc{{else}}//go:embed full.graphqls api_limits.jsonc source.jsonc{{end}}
 var FS embed.FS
 `
 
@@ -326,7 +332,16 @@ func apiLimitsFile(source string, l *metadata.APILimits) ([]byte, error) {
 	if l == nil {
 		l = &metadata.APILimits{}
 	}
-	b, err := json.MarshalIndent(l, "", "  ")
+	return jsoncFile(source, l)
+}
+
+// jsoncFile is v as indented JSON after hasgen's header as // comments,
+// which the server skips; a nil v is {}.
+func jsoncFile[T any](source string, v *T) ([]byte, error) {
+	if v == nil {
+		v = new(T)
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,6 @@
 package metadata
 
 import (
-	"path"
-	"path/filepath"
-
 	"github.com/hasgen/hasgen/runtime/wire"
 )
 
@@ -11,35 +8,9 @@ import (
 // reads.
 type APILimits = wire.APILimits
 
-// apiLimitsFile returns the api_limits.yaml beside the databases directory
-// of root (a metadata directory's databases/databases.yaml, or the old
-// layout's tables.yaml), or "" for a plain permissions file.
-func apiLimitsFile(root string, slash bool) string {
-	dir, base := filepath.Dir, filepath.Base
-	join := filepath.Join
-	if slash {
-		dir, base, join = path.Dir, path.Base, path.Join
-	}
-	switch {
-	case base(root) == "databases.yaml" && base(dir(root)) == "databases":
-		return join(dir(dir(root)), "api_limits.yaml")
-	case base(root) == "tables.yaml":
-		return join(dir(root), "api_limits.yaml")
-	}
-	return ""
-}
-
-// apiLimits reads an api_limits.yaml that exists; rate_limit, which hasgen
-// does not serve, is an error unless the file turns limits off.
-func (l *loader) apiLimits(name string) *APILimits {
-	if _, err := l.fs.read(name); err != nil {
-		return nil // none
-	}
-	f := l.file(name, Pos{})
-	if !f.ok || f.body == nil {
-		return nil
-	}
-	x := ynode{n: f.body, fr: &frame{file: f}}
+// apiLimits reads api_limits (api_limits.yaml, or the key of a metadata
+// export); rate_limit, which hasgen does not serve yet, is reported.
+func (l *loader) apiLimits(x ynode) *APILimits {
 	if l.isNull(x) {
 		return nil
 	}
@@ -62,7 +33,9 @@ func (l *loader) apiLimits(name string) *APILimits {
 		case "batch_limit":
 			out.BatchLimit = l.limitValue(fl.val, ctx)
 		case "rate_limit":
-			l.errorf(fl.keyPos, "", "api_limits.rate_limit is not supported by hasgen")
+			if !l.empty(fl.val) {
+				l.unsupportedf(fl.keyPos, "", "api_limits.rate_limit")
+			}
 		default:
 			l.errorf(fl.keyPos, "", "api_limits.%s is not a key of api_limits", fl.key)
 		}

@@ -29,6 +29,9 @@ func TestAPILimits(t *testing.T) {
 				files = append(files, "metadata/api_limits.yaml", c.limits)
 			}
 			m, err := loadString(t, files...)
+			if err == nil && c.err != "" {
+				err = m.UnsupportedError()
+			}
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("got error %v, want %q", err, c.err)

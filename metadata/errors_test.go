@@ -257,7 +257,7 @@ func TestErrors(t *testing.T) {
 `}, []string{`t.yaml:13:67: select permission for role "user": allow_aggregations must be true or false, not the string "yes"`}},
 		{"filter is a list", []string{"t.yaml", selectFilter(`[]`)},
 			[]string{`t.yaml:15:17: select permission for role "user": filter must be a mapping, not a list`}},
-		{"the file is a mapping", []string{"t.yaml", "tables: []\n"},
+		{"the file is a mapping", []string{"t.yaml", "objects: []\n"},
 			[]string{`t.yaml:1:1: the permissions file must be a list, not a mapping`}},
 		{"missing keys", []string{"t.yaml", articles + `    - role: user
       permission: {limit: 1}

@@ -113,8 +113,14 @@ func (v *validator) function(x ynode) *Function {
 		}
 	}
 	if fnField == nil {
-		v.errorf(v.deref(x).pos(), "", "the function entry has no function key")
-		return nil
+		if !hasKey(fields, "name") {
+			v.errorf(v.deref(x).pos(), "", "the function entry has no function key")
+			return nil
+		}
+		// Hasura's version 1 metadata names the function itself:
+		// {schema, name}.
+		fnField = &field{key: "function", val: x}
+		fields = []field{*fnField}
 	}
 	schema, name, p, ok := v.qualified(fnField.val, "", "function")
 	if !ok {

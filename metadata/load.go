@@ -2,11 +2,12 @@ package metadata
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
+	"sort"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/hasgen/hasgen/introspect"
@@ -100,47 +101,136 @@ func load(fsys fileSystem, root string, s *introspect.Schema) (*Metadata, error)
 	m := &Metadata{}
 	if f := l.file(root, Pos{}); f.ok {
 		x := ynode{n: f.body, fr: &frame{file: f}}
-		var entries []ynode
-		m.Source, entries = l.entries(x)
-		v.run(entries)
+		v.run(l.entries(m, x))
 		m.Tables = v.sorted()
 		m.Functions = v.functions()
 	}
 	_, slash := fsys.(ioFS)
-	if name := apiLimitsFile(root, slash); name != "" {
-		m.APILimits = l.apiLimits(name)
+	if dir := metadataDir(root, slash); dir != "" {
+		join := filepath.Join
+		if slash {
+			join = path.Join
+		}
+		l.projectFiles(m, dir, join)
 	}
 	if len(l.errs) > 0 {
 		l.errs.sort()
 		return nil, l.errs
 	}
 	l.warns.sort()
+	l.unsup.sort()
 	m.Warnings = l.warns
+	m.Unsupported = l.unsup
 	return m, nil
 }
 
+// metadataDir returns the metadata directory of root (a metadata
+// directory's databases/databases.yaml, or the old layout's tables.yaml),
+// or "" for a plain permissions file or an export.
+func metadataDir(root string, slash bool) string {
+	dir, base := filepath.Dir, filepath.Base
+	if slash {
+		dir, base = path.Dir, path.Base
+	}
+	switch {
+	case base(root) == "databases.yaml" && base(dir(root)) == "databases":
+		return dir(dir(root))
+	case base(root) == "tables.yaml":
+		return dir(root)
+	}
+	return ""
+}
+
 // entries finds the table entries of the root file: a list of tables, one
-// table, or a databases.yaml whose chosen source lists them.
-func (l *loader) entries(x ynode) (source string, tables []ynode) {
+// table, a databases.yaml whose chosen source lists them, or a metadata
+// export (Hasura's `export_metadata`, version 2 or 3).
+func (l *loader) entries(m *Metadata, x ynode) []ynode {
 	x = l.deref(x)
 	if x.bad || l.isNull(x) {
-		return "", nil
+		return nil
 	}
 	if fields, ok := l.mappingQuiet(x); ok {
 		if hasKey(fields, "table") {
-			return "", []ynode{x}
+			return []ynode{x}
+		}
+		if hasKey(fields, "version") || hasKey(fields, "sources") || hasKey(fields, "tables") {
+			return l.export(m, fields)
 		}
 	}
 	items, ok := l.seq(x, "", "the permissions file")
 	if !ok || len(items) == 0 {
-		return "", nil
+		return nil
 	}
 	first := l.deref(items[0])
 	if fields, ok := l.mappingQuiet(first); ok && !hasKey(fields, "table") &&
 		(hasKey(fields, "kind") || hasKey(fields, "tables") || hasKey(fields, "configuration")) {
-		return l.databases(items)
+		return l.databases(m, items)
 	}
-	return "", l.flatten(items, 0)
+	return l.flatten(items, 0)
+}
+
+// export reads a metadata export: version 3 lists database sources,
+// version 2 (and Hasura v1's format) the tables and functions of the one
+// database. The other keys are those of a metadata directory's files.
+func (l *loader) export(m *Metadata, fields []field) []ynode {
+	version := 0
+	for _, f := range fields {
+		if f.key == "version" {
+			if n, ok := l.count(f.val, "metadata", "version"); ok {
+				version = n
+				if n < 1 || n > 3 {
+					l.errorf(l.deref(f.val).pos(), "metadata", "version must be 1, 2 or 3, not %d", n)
+				}
+			}
+		}
+	}
+	var tables []ynode
+	for _, f := range fields {
+		switch f.key {
+		case "version":
+		case "sources":
+			if version != 0 && version < 3 {
+				l.errorf(f.keyPos, "metadata", "sources is a key of version 3 metadata, and this is version %d", version)
+				continue
+			}
+			items, ok := l.seq(f.val, "metadata", "sources")
+			if ok && len(items) > 0 {
+				tables = l.databases(m, items)
+			}
+		case "tables":
+			if version == 3 {
+				l.errorf(f.keyPos, "metadata", "tables belongs in a source in version 3 metadata")
+				continue
+			}
+			m.Source = "default"
+			items, ok := l.seq(f.val, "metadata", "tables")
+			if ok {
+				tables = l.flatten(items, 0)
+			}
+		case "functions":
+			if version == 3 {
+				l.errorf(f.keyPos, "metadata", "functions belongs in a source in version 3 metadata")
+				continue
+			}
+			l.functions = &f.val
+		default:
+			if !isProjectKey(f.key) {
+				l.errorf(f.keyPos, "metadata", "unknown key %q", f.key)
+				continue
+			}
+			l.projectKey(m, f.key, f.keyPos, f.val)
+		}
+	}
+	return tables
+}
+
+func isProjectKey(key string) bool {
+	for _, pk := range projectKeys {
+		if pk.key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // flatten splices included lists: an item whose value is a list (a file
@@ -163,14 +253,13 @@ func (l *loader) flatten(items []ynode, depth int) []ynode {
 }
 
 // databases picks the database source from the entries of a
-// databases.yaml and returns its tables.
-func (l *loader) databases(items []ynode) (string, []ynode) {
+// databases.yaml (or an export's sources), reads its settings, and
+// returns its tables. hasgen serves one source: the others are reported.
+func (l *loader) databases(m *Metadata, items []ynode) []ynode {
 	type source struct {
 		name, kind string
 		pos        Pos
-		tables     ynode
-		has        bool
-		functions  *ynode
+		fields     []field
 	}
 	var sources []source
 	for _, it := range items {
@@ -178,23 +267,19 @@ func (l *loader) databases(items []ynode) (string, []ynode) {
 		if !ok {
 			continue
 		}
-		src := source{pos: l.deref(it).pos()}
+		src := source{pos: l.deref(it).pos(), fields: fields}
 		for _, f := range fields {
 			switch f.key {
 			case "name":
 				src.name, _ = l.name(f.val, "database source", "name")
 			case "kind":
 				src.kind, _ = l.str(f.val, "database source", "kind")
-			case "tables":
-				src.tables, src.has = f.val, true
-			case "functions":
-				src.functions = &f.val
 			}
 		}
 		sources = append(sources, src)
 	}
 	if len(sources) == 0 {
-		return "", nil
+		return nil
 	}
 	chosen := -1
 	for i, s := range sources {
@@ -214,29 +299,43 @@ func (l *loader) databases(items []ynode) (string, []ynode) {
 	if chosen < 0 {
 		chosen = 0
 	}
-	src := sources[chosen]
-	l.functions = src.functions
-	if len(sources) > 1 {
-		var others []string
-		for i, s := range sources {
-			if i != chosen {
-				others = append(others, `"`+s.name+`"`)
-			}
+	for i, s := range sources {
+		if i != chosen {
+			l.unsup.add(s.pos, "database source %q is not supported by hasgen: it serves one source, %q", s.name, sources[chosen].name)
 		}
-		l.warnf(src.pos, "using database source %q; hasgen serves one source and ignores %s", src.name, strings.Join(others, ", "))
 	}
+	src := sources[chosen]
+	m.Source = src.name
 	if src.kind != "" && src.kind != "postgres" {
 		l.errorf(src.pos, "", "database source %q is of kind %q; hasgen serves postgres only", src.name, src.kind)
-		return src.name, nil
+		return nil
 	}
-	if !src.has || l.isNull(src.tables) {
-		return src.name, nil
+	ctx := fmt.Sprintf("database source %q", src.name)
+	var tables []ynode
+	for _, f := range src.fields {
+		switch f.key {
+		case "name", "kind":
+		case "tables":
+			if l.isNull(f.val) {
+				continue
+			}
+			items, ok := l.seq(f.val, ctx, "tables")
+			if ok {
+				tables = l.flatten(items, 0)
+			}
+		case "configuration":
+			m.Connection = l.connection(f.val, ctx)
+		case "functions":
+			l.functions = &f.val
+		case "customization", "health_check", "logical_models", "native_queries", "stored_procedures", "backend_configs":
+			if !l.empty(f.val) {
+				l.unsupportedf(f.keyPos, ctx, f.key)
+			}
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q", f.key)
+		}
 	}
-	tables, ok := l.seq(src.tables, "database source "+`"`+src.name+`"`, "tables")
-	if !ok {
-		return src.name, nil
-	}
-	return src.name, l.flatten(tables, 0)
+	return tables
 }
 
 // mappingQuiet is mapping without reporting a non-mapping.
@@ -268,4 +367,47 @@ func hasKey(fields []field, key string) bool {
 		}
 	}
 	return false
+}
+
+// Schemas returns the Postgres schemas that the tables of the permissions
+// file (or metadata directory, or export) at path are in, sorted, checking
+// nothing else: the schemas to introspect before Load. It returns nil when
+// the file cannot be read; Load then says why.
+func Schemas(path string) []string {
+	root := path
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		root = findDatabases(osFS{}, path, filepath.Join)
+	}
+	l := &loader{fs: osFS{}, files: map[string]*yfile{}}
+	f := l.file(root, Pos{})
+	if !f.ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, e := range l.entries(&Metadata{}, ynode{n: f.body, fr: &frame{file: f}}) {
+		fields, ok := l.mappingQuiet(e)
+		if !ok {
+			continue
+		}
+		for _, fl := range fields {
+			if fl.key != "table" {
+				continue
+			}
+			schema := "public"
+			if sub, ok := l.mappingQuiet(fl.val); ok {
+				for _, s := range sub {
+					if v, ok := rawString(l.deref(s.val)); ok && s.key == "schema" && v != "" {
+						schema = v
+					}
+				}
+			}
+			seen[schema] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
 }

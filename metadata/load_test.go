@@ -42,6 +42,7 @@ var hasuraProject = map[string]string{
   tables: "!include default/tables/tables.yaml"
   functions: "!include default/functions/functions.yaml"
 `,
+	"metadata/databases/default/functions/functions.yaml": "[]\n",
 	"metadata/databases/default/tables/tables.yaml": `- "!include public_articles.yaml"
 - "!include public_authors.yaml"
 - !include public_orgs.yaml
@@ -76,7 +77,6 @@ event_triggers:
   name: orgs
   schema: public
 `,
-	"metadata/databases/default/functions/functions.yaml": "[]\n",
 }
 
 func TestLoadHasuraDirectory(t *testing.T) {
@@ -190,13 +190,14 @@ func TestLoadSources(t *testing.T) {
 - name: legacy
   kind: mssql
   tables: []
-`, "default", 3, []string{`databases/databases.yaml:4:3: using database source "default"; hasgen serves one source and ignores "analytics", "legacy"`}, ""},
+`, "default", 3, []string{`databases/databases.yaml:1:3: database source "analytics" is not supported by hasgen: it serves one source, "default"`, `databases/databases.yaml:7:3: database source "legacy" is not supported by hasgen: it serves one source, "default"`,
+			`databases/default/tables/public_articles.yaml:19:5: table public.articles: event_triggers "notify" is not supported by hasgen`}, ""},
 		{"several, first postgres chosen", `- name: warehouse
   kind: bigquery
 - name: main
   kind: postgres
   tables: [{table: orgs}]
-`, "main", 1, []string{`databases/databases.yaml:3:3: using database source "main"; hasgen serves one source and ignores "warehouse"`}, ""},
+`, "main", 1, []string{`databases/databases.yaml:1:3: database source "warehouse" is not supported by hasgen: it serves one source, "main"`}, ""},
 		{"one, no tables", "- name: main\n  kind: postgres\n", "main", 0, nil, ""},
 		{"only mssql", "- name: main\n  kind: mssql\n  tables: []\n", "", 0, nil,
 			`databases/databases.yaml:1:3: database source "main" is of kind "mssql"; hasgen serves postgres only`},
@@ -225,7 +226,7 @@ func TestLoadSources(t *testing.T) {
 				t.Fatal(err)
 			}
 			var warnings []string
-			for _, w := range m.Warnings {
+			for _, w := range append(m.Warnings, m.Unsupported...) {
 				warnings = append(warnings, w.Error())
 			}
 			if m.Source != tt.wantSource || len(m.Tables) != tt.wantTables {

@@ -19,10 +19,45 @@ type Metadata struct {
 	Functions []*Function
 	// APILimits is the metadata's api_limits.yaml, or nil.
 	APILimits *APILimits
-	// Warnings are things that were accepted but are worth saying: another
-	// database source that was ignored, keys hasgen reads but does not act
-	// on. They print like errors.
+	// Connection is the source's connection settings (its
+	// configuration.connection_info), or nil for a plain table list.
+	Connection *Connection
+	// Warnings are things that were accepted but are worth saying. They
+	// print like errors.
 	Warnings []*Error
+	// Unsupported are the keys the metadata sets that hasgen does not
+	// serve (event triggers, actions, another source...), one per item,
+	// each as "file:line:col: <key> is not supported by hasgen". The
+	// commands refuse them unless told to accept the loss; see
+	// UnsupportedError.
+	Unsupported []*Error
+}
+
+// UnsupportedError returns the unsupported keys as an ErrorList, or nil
+// when there are none.
+func (m *Metadata) UnsupportedError() error {
+	if len(m.Unsupported) == 0 {
+		return nil
+	}
+	return ErrorList(m.Unsupported)
+}
+
+// Connection is how the server connects to the source's database, as
+// Hasura's connection_info says. Zero values keep the server's defaults.
+type Connection struct {
+	// URLFromEnv names the environment variable that holds the database
+	// URL (database_url: {from_env: VAR}); URL is a URL written in the
+	// metadata itself.
+	URLFromEnv string `json:"database_url_from_env,omitempty"`
+	URL        string `json:"database_url,omitempty"`
+	// IsolationLevel is read-committed, repeatable-read or serializable.
+	IsolationLevel string `json:"isolation_level,omitempty"`
+	// UsePreparedStatements is nil when unset.
+	UsePreparedStatements *bool `json:"use_prepared_statements,omitempty"`
+	// Pool settings: connections, and seconds.
+	MaxConnections     int `json:"max_connections,omitempty"`
+	IdleTimeout        int `json:"idle_timeout,omitempty"`
+	ConnectionLifetime int `json:"connection_lifetime,omitempty"`
 }
 
 // Table is one tracked table (or view) and everything said about it.

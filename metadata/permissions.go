@@ -202,6 +202,9 @@ func (v *validator) insertPermission(t *Table, x ynode, ctx string) *InsertPermi
 			p.BackendOnly, _ = v.boolean(f.val, ctx, "backend_only")
 		case "validate_input":
 			p.ValidateInput = v.validateInput(f.val, ctx)
+			if p.ValidateInput != nil {
+				v.unsupportedf(f.keyPos, ctx, "validate_input")
+			}
 		default:
 			v.errorf(f.keyPos, ctx, "unknown key %q in an insert permission", f.key)
 		}
@@ -236,6 +239,9 @@ func (v *validator) updatePermission(t *Table, x ynode, ctx string) *UpdatePermi
 			p.BackendOnly, _ = v.boolean(f.val, ctx, "backend_only")
 		case "validate_input":
 			p.ValidateInput = v.validateInput(f.val, ctx)
+			if p.ValidateInput != nil {
+				v.unsupportedf(f.keyPos, ctx, "validate_input")
+			}
 		default:
 			v.errorf(f.keyPos, ctx, "unknown key %q in an update permission", f.key)
 		}
@@ -258,6 +264,9 @@ func (v *validator) deletePermission(t *Table, x ynode, ctx string) *DeletePermi
 			p.BackendOnly, _ = v.boolean(f.val, ctx, "backend_only")
 		case "validate_input":
 			p.ValidateInput = v.validateInput(f.val, ctx)
+			if p.ValidateInput != nil {
+				v.unsupportedf(f.keyPos, ctx, "validate_input")
+			}
 		default:
 			v.errorf(f.keyPos, ctx, "unknown key %q in a delete permission", f.key)
 		}

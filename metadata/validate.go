@@ -173,6 +173,9 @@ func (v *validator) tableBody(e *entry) {
 		switch f.key {
 		case "is_enum":
 			t.IsEnum, _ = v.boolean(f.val, ctx, "is_enum")
+			if t.IsEnum {
+				v.unsupportedf(f.keyPos, ctx, "is_enum")
+			}
 		case "configuration":
 			v.configuration(t, f.val)
 		case "computed_fields":
@@ -181,9 +184,11 @@ func (v *validator) tableBody(e *entry) {
 			objs = append(objs, f)
 		case "array_relationships":
 			arrs = append(arrs, f)
-		case "remote_relationships", "apollo_federation_config":
-			if !v.isNull(f.val) {
-				v.warnf(f.keyPos, "%s: %s is not supported and is ignored", ctx, f.key)
+		case "event_triggers", "remote_relationships":
+			v.unsupportedItems(ctx, f.key, f.keyPos, f.val)
+		case "apollo_federation_config":
+			if !v.empty(f.val) {
+				v.unsupportedf(f.keyPos, ctx, f.key)
 			}
 		}
 	}
@@ -685,6 +690,10 @@ func (v *validator) manual(t *Table, r *Relationship, x ynode, ctx string) bool 
 		case "column_mapping":
 			mapping = &fields[i]
 		case "insertion_order":
+			if v.isNull(f.val) {
+				// Hasura's own export writes null for the default order.
+				continue
+			}
 			s, ok := v.str(f.val, ctx, "insertion_order")
 			switch {
 			case !ok:

@@ -102,6 +102,7 @@ type loader struct {
 	aliases int
 	errs    ErrorList
 	warns   ErrorList
+	unsup   ErrorList
 	// functions is the chosen database source's functions key, or nil
 	// (functions.go reads it).
 	functions *ynode

@@ -42,6 +42,13 @@ type Config struct {
 	MinConns        int
 	ConnLifetime    time.Duration
 	ConnIdleTimeout time.Duration
+	// IsolationLevel is every transaction's isolation: read-committed
+	// (the default), repeatable-read or serializable; from the metadata's
+	// connection_info.
+	IsolationLevel string
+	// NoPreparedStatements runs statements without named prepared
+	// statements (connection_info.use_prepared_statements: false).
+	NoPreparedStatements bool
 	// LogLevel is debug, info, warn or error (HASGEN_LOG_LEVEL).
 	LogLevel string
 	// Tracer, when set, sees every statement the pool runs (OpenTelemetry
@@ -86,11 +93,43 @@ type Config struct {
 // usually os.Getenv) and then from command-line flags, which win. The
 // error names every variable with a bad value.
 func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
+	return configFrom(Source{}, args, getenv)
+}
+
+// ProjectConfig is ConfigFromEnv over the defaults of the project's
+// metadata (its source's connection_info, schema/source.jsonc): the
+// database URL from the variable the metadata names, its pool settings,
+// isolation level and use of prepared statements.
+func ProjectConfig(p Project, args []string, getenv func(string) string) (Config, error) {
+	src, err := projectSource(p)
+	if err != nil {
+		return Config{}, err
+	}
+	return configFrom(src, args, getenv)
+}
+
+func configFrom(src Source, args []string, getenv func(string) string) (Config, error) {
 	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info",
 		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second,
 		InferFunctionPermissions: true}
+	if src.MaxConnections > 0 {
+		cfg.MaxConns = src.MaxConnections
+	}
+	if src.IdleTimeout > 0 {
+		cfg.ConnIdleTimeout = time.Duration(src.IdleTimeout) * time.Second
+	}
+	if src.ConnectionLifetime > 0 {
+		cfg.ConnLifetime = time.Duration(src.ConnectionLifetime) * time.Second
+	}
+	cfg.IsolationLevel = src.IsolationLevel
+	cfg.NoPreparedStatements = src.UsePreparedStatements != nil && !*src.UsePreparedStatements
+	urlVars := []string{"HASURA_GRAPHQL_DATABASE_URL", "DATABASE_URL"}
+	if src.DatabaseURLFromEnv != "" {
+		urlVars = []string{src.DatabaseURLFromEnv}
+	}
+	cfg.DatabaseURL = src.DatabaseURL
 	env := envReader{getenv: getenv}
-	env.str(&cfg.DatabaseURL, "HASURA_GRAPHQL_DATABASE_URL", "DATABASE_URL")
+	env.str(&cfg.DatabaseURL, urlVars...)
 	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
 	env.num(&cfg.Port, "HASURA_GRAPHQL_SERVER_PORT", 0)
 	env.str(&cfg.Auth.AdminSecret, "HASURA_GRAPHQL_ADMIN_SECRET", "HASURA_GRAPHQL_ACCESS_KEY")
@@ -157,7 +196,13 @@ func ConfigFromEnv(args []string, getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.DatabaseURL == "" {
+		if src.DatabaseURLFromEnv != "" {
+			return cfg, fmt.Errorf("no database: set %s (the metadata's database_url.from_env) or pass --database-url", src.DatabaseURLFromEnv)
+		}
 		return cfg, errors.New("no database: set HASURA_GRAPHQL_DATABASE_URL or pass --database-url")
+	}
+	if _, err := isolation(cfg.IsolationLevel); err != nil {
+		return cfg, err
 	}
 	cfg.Live.DatabaseURL = cfg.DatabaseURL
 	return cfg, nil

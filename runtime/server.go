@@ -41,6 +41,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/transport"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -105,7 +106,20 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 			return f
 		}
 	}
+	if cfg.NoPreparedStatements {
+		// Each statement is described, then run, on the unnamed statement:
+		// nothing outlives a transaction, as poolers in transaction mode
+		// need.
+		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeDescribeExec
+	}
 	rp := pc.ConnConfig.RuntimeParams
+	if cfg.IsolationLevel != "" && rp["default_transaction_isolation"] == "" {
+		level, err := isolation(cfg.IsolationLevel)
+		if err != nil {
+			return nil, err
+		}
+		rp["default_transaction_isolation"] = level
+	}
 	if cfg.Limits.Time > 0 && rp["statement_timeout"] == "" {
 		rp["statement_timeout"] = strconv.FormatInt(cfg.Limits.Time.Milliseconds(), 10)
 	}
@@ -234,7 +248,7 @@ func (s *Server) Close() {
 // process with status 2 on a configuration error and 1 on a start-up
 // error.
 func Main(p Project) {
-	cfg, err := ConfigFromEnv(os.Args[1:], os.Getenv)
+	cfg, err := ProjectConfig(p, os.Args[1:], os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -244,6 +258,9 @@ func Main(p Project) {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	for _, name := range UnservedEnv(p, os.Environ()) {
+		log.Warn("environment variable not supported by hasgen: it has no effect", "name", name)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Serve(ctx, cfg, p, log); err != nil {

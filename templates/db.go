@@ -94,8 +94,28 @@ func render(f *jen.File) ([]byte, error) {
 // tableFile writes a table's descriptor and its filter functions.
 func tableFile(f *jen.File, t *model.Table) {
 	d := describe(t)
+	// Filters that make the same writes share one function, the first's:
+	// a project whose roles share a filter compiles it once.
+	type shared struct {
+		fn   *filterFunc
+		fw   *filterWriter
+		also []*filterFunc
+	}
+	var funcs []*shared
+	byWrites := map[string]*shared{}
 	names := make(map[*catalog.Filter]string, len(d.filters))
 	for _, fn := range d.filters {
+		fw := &filterWriter{}
+		fw.expr(t.SQL(), "t", fn.expr)
+		key := fmt.Sprint(fw.aliases, fw.parts)
+		if s := byWrites[key]; s != nil {
+			s.also = append(s.also, fn)
+			names[fn.field] = s.fn.name
+			continue
+		}
+		s := &shared{fn: fn, fw: fw}
+		byWrites[key] = s
+		funcs = append(funcs, s)
 		names[fn.field] = fn.name
 	}
 	kind := "table"
@@ -111,9 +131,9 @@ func tableFile(f *jen.File, t *model.Table) {
 	}
 	f.Commentf("%s is the %s %s.", t.GoName, kind, t.Qualified())
 	f.Var().Id(t.GoName).Op("=").Op("&").Qual(catalogPkg, "Table").Values(literal(reflect.ValueOf(d.table).Elem(), true, names)...)
-	for _, fn := range d.filters {
+	for _, s := range funcs {
 		f.Line()
-		f.Add(filterCode(t, fn))
+		f.Add(filterCode(t, s.fn, s.fw, s.also))
 	}
 }
 
@@ -262,15 +282,22 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-// filterCode is the function that writes a permission's filter.
-func filterCode(t *model.Table, fn *filterFunc) jen.Code {
-	fw := &filterWriter{}
-	fw.expr(t.SQL(), "t", fn.expr)
+// filterCode is the function that writes a permission's filter, fw's
+// writes; also are the other permissions of the table whose filter is the
+// same.
+func filterCode(t *model.Table, fn *filterFunc, fw *filterWriter, also []*filterFunc) jen.Code {
 	pos := fn.expr.Position()
-	return jen.Commentf("%s writes role %q's %s on %s (%s:%d:%d):", fn.name, fn.role, fn.what, t.Qualified(), filepath.Base(pos.File), pos.Line, pos.Col).Line().
+	c := jen.Commentf("%s writes role %q's %s on %s (%s:%d:%d):", fn.name, fn.role, fn.what, t.Qualified(), filepath.Base(pos.File), pos.Line, pos.Col).Line().
 		Comment("//").Line().
-		Comment("//\t"+fn.expr.String()).Line().
-		Func().Id(fn.name).Params(jen.Id("w").Op("*").Qual(catalogPkg, "Writer"), jen.Id("t").String()).Block(fw.code()...)
+		Comment("//\t" + fn.expr.String()).Line()
+	if len(also) > 0 {
+		c = c.Comment("//").Line().Comment("It is also:").Line()
+		for _, a := range also {
+			p := a.expr.Position()
+			c = c.Commentf("  - role %q's %s (%s:%d:%d)", a.role, a.what, filepath.Base(p.File), p.Line, p.Col).Line()
+		}
+	}
+	return c.Func().Id(fn.name).Params(jen.Id("w").Op("*").Qual(catalogPkg, "Writer"), jen.Id("t").String()).Block(fw.code()...)
 }
 
 // filterWriter turns a boolean expression into a sequence of writes: SQL

@@ -178,8 +178,8 @@ func TestSDLEngine(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, role := range sdlTestRoles(p) {
-			if e.Schema(role) == nil || e.Schema(role).Query == nil {
-				t.Errorf("engine has no schema for %s", role)
+			if s, err := e.Schema(role); err != nil || s.Query == nil {
+				t.Errorf("engine has no schema for %s: %v", role, err)
 			}
 		}
 	}

@@ -289,3 +289,56 @@ func TestDevServesTheExample(t *testing.T) {
 		t.Fatal("the server still answers after dev stopped")
 	}
 }
+
+// TestUnsupportedKeysExit1UnlessIgnored: validate, generate and check all
+// list every metadata key hasgen does not serve and exit 1; with
+// --ignore-unsupported they go on, printing each as a warning. The
+// project's tables are in schema "public" only through the metadata: no
+// --schema is given.
+func TestUnsupportedKeysExit1UnlessIgnored(t *testing.T) {
+	project := filepath.Join(repo(t), "..", "shared", "hasura-projects", "cli-v3-chinook")
+	ups, _ := filepath.Glob(filepath.Join(project, "migrations", "pg", "*", "up.sql"))
+	if len(ups) != 1 {
+		t.Fatalf("migration: %v", ups)
+	}
+	url := pgtest.NewDatabase(t, ups[0])
+	meta := filepath.Join(project, "metadata")
+	out := t.TempDir()
+	lines := []string{
+		`actions.yaml:2:5: actions "actionName" is not supported by hasgen`,
+		`actions.yaml:28:7: custom_types.input_objects "SampleInput" is not supported by hasgen`,
+		`actions.yaml:30:7: custom_types.objects "SampleOutput" is not supported by hasgen`,
+	}
+	for _, cmd := range [][]string{
+		{"validate", "--config", meta, "--database-url", url},
+		{"generate", "--config", meta, "--database-url", url, "--out", out, "--runtime-replace", repo(t)},
+		{"check", "--config", meta, "--database-url", url, "--out", out, "--runtime-replace", repo(t)},
+	} {
+		code, _, stderr := run(t, cmd...)
+		if code != 1 {
+			t.Errorf("%s exited %d, want 1: %s", cmd[0], code, stderr)
+		}
+		for _, l := range lines {
+			if !strings.Contains(stderr, l+"\n") || strings.Contains(stderr, "warning: "+meta) {
+				t.Errorf("%s: stderr lacks %q as an error:\n%s", cmd[0], l, stderr)
+			}
+		}
+		if !strings.Contains(stderr, "3 metadata key(s) in "+meta+" that hasgen does not serve; pass --ignore-unsupported to leave them out") {
+			t.Errorf("%s: no summary:\n%s", cmd[0], stderr)
+		}
+		if cmd[0] == "generate" {
+			if _, err := os.Stat(filepath.Join(out, "go.mod")); err == nil {
+				t.Errorf("generate wrote a project although keys are unsupported")
+			}
+		}
+	}
+	code, stdout, stderr := run(t, "validate", "--config", meta, "--database-url", url, "--ignore-unsupported")
+	if code != 0 || stdout != meta+": valid (7 tables, 0 roles)\n" {
+		t.Fatalf("validate --ignore-unsupported exited %d: %s%s", code, stdout, stderr)
+	}
+	for _, l := range lines {
+		if !strings.Contains(stderr, "warning: ") || !strings.Contains(stderr, l) {
+			t.Errorf("validate --ignore-unsupported: no warning %q:\n%s", l, stderr)
+		}
+	}
+}

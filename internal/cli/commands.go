@@ -82,25 +82,33 @@ permissions, only admin can query. Edit it, then 'hasgen validate' it.`,
 func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
 	var src source
 	var config string
+	var ignore bool
 	cmd := &cobra.Command{
-		Use:   "validate --config FILE (--database-url URL | --snapshot FILE)",
+		Use:   "validate --config FILE (--database-url URL | --snapshot FILE) [--ignore-unsupported]",
 		Short: "Check a permissions file against the database: exit 0 when valid, else list every problem and exit 1",
-		Long: `validate parses the permissions file (a YAML list of tables, or a Hasura
-metadata directory) and checks it against the database or a snapshot:
-tables, columns, relationships, operators, value types and session variables.
-Every problem is printed as file:line:col: message.`,
+		Long: `validate parses the permissions file (a YAML list of tables, a Hasura
+metadata directory, or a metadata export in JSON) and checks it against the
+database or a snapshot: tables, columns, relationships, operators, value
+types and session variables. Every problem is printed as file:line:col:
+message.
+
+Every metadata key hasgen does not serve (event triggers, actions, remote
+schemas...) is printed as "file:line:col: <key> is not supported by hasgen"
+and makes the file invalid, unless --ignore-unsupported accepts leaving
+them out of the server (they are still printed, as warnings).`,
 		Example: `  hasgen validate --config hasgen.yaml --database-url postgres://localhost/app
-  hasgen validate --config metadata/ --snapshot schema.json`,
+  hasgen validate --config metadata/ --snapshot schema.json
+  hasgen validate --config metadata.json --database-url "$DATABASE_URL" --ignore-unsupported`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if config == "" {
 				return errors.New("--config is required")
 			}
-			s, err := src.load(cmd.Context())
+			s, err := src.load(cmd.Context(), config)
 			if err != nil {
 				return err
 			}
-			md, err := loadConfig(config, s, stderr)
+			md, err := loadConfig(config, s, stderr, ignore)
 			if err != nil {
 				return err
 			}
@@ -110,13 +118,22 @@ Every problem is printed as file:line:col: message.`,
 	}
 	src.addDatabaseFlags(cmd)
 	src.addSnapshotFlag(cmd)
-	cmd.Flags().StringVar(&config, "config", "", "permissions file (YAML list of tables) or Hasura metadata directory")
+	cmd.Flags().StringVar(&config, "config", "", "permissions file (YAML list of tables), Hasura metadata directory or metadata export (JSON)")
+	addIgnoreUnsupported(cmd, &ignore)
 	return cmd
 }
 
+// addIgnoreUnsupported adds the flag that accepts a metadata with keys
+// hasgen does not serve.
+func addIgnoreUnsupported(cmd *cobra.Command, ignore *bool) {
+	cmd.Flags().BoolVar(ignore, "ignore-unsupported", false, "accept metadata keys hasgen does not serve, leaving them out of the server (each is still printed)")
+}
+
 // loadConfig loads and validates the permissions file. Problems in it are
-// printed one per line and reported as problemsError (exit 1).
-func loadConfig(path string, s *introspect.Schema, stderr io.Writer) (*metadata.Metadata, error) {
+// printed one per line and reported as problemsError (exit 1); so are the
+// keys hasgen does not serve, unless ignore is set, when they print as
+// warnings like the file's other warnings.
+func loadConfig(path string, s *introspect.Schema, stderr io.Writer, ignore bool) (*metadata.Metadata, error) {
 	md, err := metadata.Load(path, s)
 	var list metadata.ErrorList
 	if errors.As(err, &list) {
@@ -128,6 +145,23 @@ func loadConfig(path string, s *introspect.Schema, stderr io.Writer) (*metadata.
 	}
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range md.Warnings {
+		fmt.Fprintln(stderr, "warning: "+w.Error())
+	}
+	if n := len(md.Unsupported); n > 0 {
+		prefix := ""
+		if ignore {
+			prefix = "warning: "
+		}
+		for _, e := range md.Unsupported {
+			fmt.Fprintln(stderr, prefix+e.Error())
+		}
+		if !ignore {
+			fmt.Fprintf(stderr, "%d metadata key(s) in %s that hasgen does not serve; pass --ignore-unsupported to leave them out\n", n, path)
+			return nil, problemsError{n}
+		}
+		fmt.Fprintf(stderr, "warning: %d metadata key(s) in %s left out (--ignore-unsupported)\n", n, path)
 	}
 	return md, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hasgen/hasgen/introspect"
+	"github.com/hasgen/hasgen/metadata"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
@@ -34,14 +35,18 @@ func (s *source) addSnapshotFlag(cmd *cobra.Command) {
 }
 
 // load returns the database model from the database or the snapshot,
-// whichever was given (exactly one must be).
-func (s *source) load(ctx context.Context) (*introspect.Schema, error) {
+// whichever was given (exactly one must be). Without --schema, the schemas
+// read are those the tables of config are in (public when it names none).
+func (s *source) load(ctx context.Context, config string) (*introspect.Schema, error) {
 	switch {
 	case s.databaseURL != "" && s.snapshot != "":
 		return nil, errors.New("give --database-url or --snapshot, not both")
 	case s.snapshot != "":
 		return introspect.LoadSnapshotFile(s.snapshot)
 	case s.databaseURL != "":
+		if len(s.schemas) == 0 && config != "" {
+			s.schemas = metadata.Schemas(config)
+		}
 		return s.introspect(ctx)
 	default:
 		return nil, errors.New("--database-url or --snapshot is required")

@@ -19,6 +19,7 @@ import (
 func newExplainCmd(stdout, stderr io.Writer) *cobra.Command {
 	var src source
 	var config, role, queryFile, variables, sessionJSON string
+	var ignoreUnsupported bool
 	cmd := &cobra.Command{
 		Use:   "explain (--database-url URL | --snapshot FILE) --config FILE --role ROLE --query FILE [--variables JSON] [--session JSON]",
 		Short: "Print the SQL a GraphQL query becomes for a role, without a server",
@@ -38,11 +39,11 @@ as parameters; give values with --session to see them bound.`,
 			if err != nil {
 				return err
 			}
-			s, err := src.load(cmd.Context())
+			s, err := src.load(cmd.Context(), config)
 			if err != nil {
 				return err
 			}
-			md, err := loadConfig(config, s, stderr)
+			md, err := loadConfig(config, s, stderr, ignoreUnsupported)
 			if err != nil {
 				return err
 			}
@@ -100,6 +101,7 @@ as parameters; give values with --session to see them bound.`,
 	src.addDatabaseFlags(cmd)
 	src.addSnapshotFlag(cmd)
 	cmd.Flags().StringVar(&config, "config", "", "permissions file or Hasura metadata directory")
+	addIgnoreUnsupported(cmd, &ignoreUnsupported)
 	cmd.Flags().StringVar(&role, "role", "", "role to compile the query for (admin for no permissions)")
 	cmd.Flags().StringVar(&queryFile, "query", "", "file holding the GraphQL query")
 	cmd.Flags().StringVar(&variables, "variables", "", "the query's variables as a JSON object")

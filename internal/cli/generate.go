@@ -19,6 +19,7 @@ type generateFlags struct {
 	out            string
 	module         string
 	runtimeReplace string
+	ignore         bool
 }
 
 func (f *generateFlags) add(cmd *cobra.Command) {
@@ -27,6 +28,7 @@ func (f *generateFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.config, "config", "", "permissions file (YAML list of tables) or Hasura metadata directory")
 	cmd.Flags().StringVar(&f.out, "out", "", "the project directory to write (created if needed)")
 	cmd.Flags().StringVar(&f.module, "module", "server", "Go module path of the emitted project")
+	addIgnoreUnsupported(cmd, &f.ignore)
 	cmd.Flags().StringVar(&f.runtimeReplace, "runtime-replace", "", "a hasgen checkout to use instead of the released module (a replace in the emitted go.mod)")
 }
 
@@ -40,19 +42,16 @@ func (f *generateFlags) options(ctx context.Context, stderr io.Writer) (generate
 	case f.out == "":
 		return generate.Options{}, errors.New("--out is required")
 	}
-	s, err := f.src.load(ctx)
+	s, err := f.src.load(ctx, f.config)
 	if err != nil {
 		return generate.Options{}, err
 	}
-	md, err := loadConfig(f.config, s, stderr)
+	md, err := loadConfig(f.config, s, stderr, f.ignore)
 	if err != nil {
 		return generate.Options{}, err
-	}
-	for _, w := range md.Warnings {
-		fmt.Fprintln(stderr, "warning: "+w.Error())
 	}
 	return generate.Options{
-		DB: s, Schemas: f.src.schemas,
+		DB: s, Schemas: f.src.schemas, IgnoreUnsupported: f.ignore,
 		Config: f.config, Metadata: md,
 		Out: f.out, Module: f.module, RuntimeReplace: f.runtimeReplace,
 	}, nil

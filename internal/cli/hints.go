@@ -110,16 +110,17 @@ func newHintsUninstallCmd(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// trackedTables loads the permissions file and returns its tables.
+// trackedTables loads the permissions file and returns its tables. Keys
+// hasgen does not serve do not change them: they print as warnings.
 func trackedTables(cmd *cobra.Command, src *source, config string, stderr io.Writer) ([]live.TableName, error) {
 	if config == "" {
 		return nil, errors.New("--config is required")
 	}
-	s, err := src.load(cmd.Context())
+	s, err := src.load(cmd.Context(), config)
 	if err != nil {
 		return nil, err
 	}
-	md, err := loadConfig(config, s, stderr)
+	md, err := loadConfig(config, s, stderr, true)
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,8 @@ type Project struct {
 	// Out, when set, is an existing project directory to generate into
 	// (its user files kept); otherwise a fresh temporary one.
 	Out string
+	// IgnoreUnsupported accepts metadata keys hasgen does not serve.
+	IgnoreUnsupported bool
 }
 
 // Build is a generated and compiled server.
@@ -102,7 +104,7 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	if err := introspect.WriteSnapshot(&snap, db); err != nil {
 		return nil, err
 	}
-	cfg, err := os.ReadFile(p.Config)
+	cfg, err := configBytes(p.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	if out == "" {
 		out = filepath.Join(builds.dir, id[:12])
 	}
-	if _, err := generate.Generate(ctx, generate.Options{DB: db, Config: p.Config, Out: out, RuntimeReplace: root, Module: "server"}); err != nil {
+	if _, err := generate.Generate(ctx, generate.Options{DB: db, Config: p.Config, Out: out, RuntimeReplace: root, Module: "server", IgnoreUnsupported: p.IgnoreUnsupported}); err != nil {
 		return nil, err
 	}
 	bin := filepath.Join(out, "server.bin")
@@ -133,6 +135,31 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	b := &Build{Dir: out, Binary: bin}
 	builds.byID[id+p.Out] = b
 	return b, nil
+}
+
+// configBytes is the content of the permissions file, or of every file of
+// a metadata directory (names and contents, in walk order).
+func configBytes(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return os.ReadFile(path)
+	}
+	var all []byte
+	err = filepath.WalkDir(path, func(name string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		all = append(append(append(all, name...), 0), b...)
+		return nil
+	})
+	return all, err
 }
 
 // tempDir makes a temporary directory that is removed when the test

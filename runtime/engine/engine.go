@@ -82,8 +82,9 @@ type Config struct {
 // concurrent use.
 type Engine struct {
 	compiler *compile.Compiler
-	roles    map[string]*roleExec
-	noRole   *roleExec // a role with no permissions at all
+	roles    map[string]*lazyRole
+	noRole   *roleExec   // a role with no permissions at all
+	base     *baseSchema // what the roles' schemas share
 	pool     *pgxpool.Pool
 	limits   *LimitSet
 	rls      *RLS
@@ -123,7 +124,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	}
 	e := &Engine{
 		compiler: compile.New(s, compile.Options{StringifyNumeric: cfg.StringifyNumeric}),
-		roles:    map[string]*roleExec{},
+		roles:    map[string]*lazyRole{},
 		pool:     pool,
 		limits:   limits,
 		rls:      cfg.RLS,
@@ -135,13 +136,14 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.roles[session.AdminRole] = admin
+	e.roles[session.AdminRole] = loaded(admin)
+	e.base = &baseSchema{source: func() (string, error) {
+		b, err := e.sdl(cfg, session.AdminRole, "full.graphqls")
+		return string(b), err
+	}}
 	for _, role := range s.Roles {
-		r, err := e.loadRole(cfg, role, "roles/"+role+".graphqls")
-		if err != nil {
-			return nil, err
-		}
-		e.roles[role] = r
+		file := "roles/" + role + ".graphqls"
+		e.roles[role] = &lazyRole{load: func() (*roleExec, error) { return e.loadRole(cfg, role, file) }}
 	}
 	if e.noRole, err = e.loadRole(cfg, "", ""); err != nil {
 		return nil, err
@@ -149,23 +151,41 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	return e, nil
 }
 
-// loadRole loads a role's schema (file in cfg.Schemas, or cfg.SDL; no file:
-// the empty schema of a role without permissions), with the custom schema
-// added, and its custom executor.
-func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
-	var sdl []byte
-	switch {
-	case file != "" && cfg.Schemas == nil:
-		var ok bool
-		if sdl, ok = cfg.SDL[role]; !ok {
+// loaded is a lazyRole already loaded.
+func loaded(r *roleExec) *lazyRole {
+	l := &lazyRole{load: func() (*roleExec, error) { return r, nil }}
+	l.get()
+	return l
+}
+
+// sdl reads a role's schema file (in cfg.Schemas, or cfg.SDL).
+func (e *Engine) sdl(cfg Config, role, file string) ([]byte, error) {
+	if cfg.Schemas == nil {
+		sdl, ok := cfg.SDL[role]
+		if !ok {
 			return nil, fmt.Errorf("schema of role %s: missing", role)
 		}
-	case file != "":
+		return sdl, nil
+	}
+	sdl, err := fs.ReadFile(cfg.Schemas, file)
+	if err != nil {
+		return nil, fmt.Errorf("schema of role %s: %w", role, err)
+	}
+	return sdl, nil
+}
+
+// loadRole loads a role's schema (file in cfg.Schemas, or cfg.SDL; no file:
+// the empty schema of a role without permissions), with the custom schema
+// added, and its custom executor. Admin's is full.graphqls; another role's
+// file may hold only what differs from it (baseSchema).
+func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
+	var sdl []byte
+	if file != "" {
 		var err error
-		if sdl, err = fs.ReadFile(cfg.Schemas, file); err != nil {
-			return nil, fmt.Errorf("schema of role %s: %w", role, err)
+		if sdl, err = e.sdl(cfg, role, file); err != nil {
+			return nil, err
 		}
-	default:
+	} else {
 		sdl = []byte("schema { query: query_root }\ntype query_root {\n  no_queries_available: String!\n}\n")
 	}
 	sources := []*ast.Source{{Name: file, Input: string(sdl)}}
@@ -176,7 +196,13 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 		}
 		sources = append(sources, &ast.Source{Name: "graph/custom.graphqls", Input: ext})
 	}
-	sch, gerr := gqlparser.LoadSchema(sources...)
+	var sch *ast.Schema
+	var gerr error
+	if role == session.AdminRole || file == "" {
+		sch, gerr = gqlparser.LoadSchema(sources...)
+	} else {
+		sch, gerr = e.base.roleSchema(sources)
+	}
 	if gerr != nil {
 		return nil, fmt.Errorf("schema of role %s: %w", role, gerr)
 	}
@@ -195,13 +221,14 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 	return r, nil
 }
 
-// role returns the role's executor; a role without permissions gets an
-// empty schema, so its fields fail validation as in Hasura.
-func (e *Engine) role(name string) *roleExec {
-	if r := e.roles[name]; r != nil {
-		return r
+// role returns the role's executor, loading it on first use; a role
+// without permissions gets an empty schema, so its fields fail validation
+// as in Hasura.
+func (e *Engine) role(name string) (*roleExec, error) {
+	if l := e.roles[name]; l != nil {
+		return l.get()
 	}
-	return e.noRole
+	return e.noRole, nil
 }
 
 // Roles returns the roles the engine has schemas for, admin included,
@@ -210,7 +237,13 @@ func (e *Engine) Roles() []string { return slices.Sorted(maps.Keys(e.roles)) }
 
 // Schema returns the role's GraphQL schema (the no-permission schema for an
 // unknown role).
-func (e *Engine) Schema(role string) *ast.Schema { return e.role(role).schema }
+func (e *Engine) Schema(role string) (*ast.Schema, error) {
+	r, err := e.role(role)
+	if err != nil {
+		return nil, err
+	}
+	return r.schema, nil
+}
 
 // Catalog returns the linked tables the engine compiles against.
 func (e *Engine) Catalog() *catalog.Schema { return e.compiler.Schema() }

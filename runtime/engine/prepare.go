@@ -134,7 +134,10 @@ func planBytes(p *compile.Plan) int64 {
 // (compiling it on first use). Errors are *wire.Error or wire.List values:
 // the request's, nothing was run.
 func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Request) (*Prepared, error) {
-	r := e.role(s.Role)
+	r, err := e.role(s.Role)
+	if err != nil {
+		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "the schema of role " + s.Role + " does not load", Err: err}
+	}
 	d := e.document(r, req)
 	if d.err != nil {
 		return nil, d.err

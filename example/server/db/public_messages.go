@@ -50,7 +50,7 @@ var Messages = &catalog.Table{
 	Insert: map[string]*catalog.InsertPermission{
 		"user": {
 			Columns: []string{"channel_id", "body", "meta"},
-			Check:   messagesInsertCheckUser,
+			Check:   messagesSelectUser,
 			Set: []catalog.Preset{
 				{Column: "author_id", Session: "x-hasura-user-id"},
 			},
@@ -60,12 +60,12 @@ var Messages = &catalog.Table{
 		"user": {
 			Columns: []string{"body", "meta"},
 			Filter:  messagesUpdateFilterUser,
-			Check:   messagesUpdateCheckUser,
+			Check:   messagesUpdateFilterUser,
 		},
 	},
 	Delete: map[string]*catalog.DeletePermission{
 		"user": {
-			Filter: messagesDeleteFilterUser,
+			Filter: messagesUpdateFilterUser,
 		},
 	},
 }
@@ -73,18 +73,10 @@ var Messages = &catalog.Table{
 // messagesSelectUser writes role "user"'s select filter on public.messages (hasgen.yaml:62:18):
 //
 //	(rel channel (rel members (_eq user_id x-hasura-user-id)))
-func messagesSelectUser(w *catalog.Writer, t string) {
-	a1 := w.Alias()
-	a2 := w.Alias()
-	w.Write(`EXISTS (SELECT 1 FROM `, w.Table(`"public"."channels"`), ` AS `, a1, ` WHERE (`, a1, `."id" = `, t, `."channel_id") AND EXISTS (SELECT 1 FROM `, w.Table(`"public"."channel_members"`), ` AS `, a2, ` WHERE (`, a2, `."channel_id" = `, a1, `."id") AND (`, a2, `."user_id" = `)
-	w.Session("x-hasura-user-id", "int4")
-	w.Write(`)))`)
-}
-
-// messagesInsertCheckUser writes role "user"'s insert check on public.messages (hasgen.yaml:69:17):
 //
-//	(rel channel (rel members (_eq user_id x-hasura-user-id)))
-func messagesInsertCheckUser(w *catalog.Writer, t string) {
+// It is also:
+//   - role "user"'s insert check (hasgen.yaml:69:17)
+func messagesSelectUser(w *catalog.Writer, t string) {
 	a1 := w.Alias()
 	a2 := w.Alias()
 	w.Write(`EXISTS (SELECT 1 FROM `, w.Table(`"public"."channels"`), ` AS `, a1, ` WHERE (`, a1, `."id" = `, t, `."channel_id") AND EXISTS (SELECT 1 FROM `, w.Table(`"public"."channel_members"`), ` AS `, a2, ` WHERE (`, a2, `."channel_id" = `, a1, `."id") AND (`, a2, `."user_id" = `)
@@ -95,25 +87,11 @@ func messagesInsertCheckUser(w *catalog.Writer, t string) {
 // messagesUpdateFilterUser writes role "user"'s update filter on public.messages (hasgen.yaml:75:30):
 //
 //	(_eq author_id x-hasura-user-id)
+//
+// It is also:
+//   - role "user"'s update check (hasgen.yaml:76:29)
+//   - role "user"'s delete filter (hasgen.yaml:80:30)
 func messagesUpdateFilterUser(w *catalog.Writer, t string) {
-	w.Write(`(`, t, `."author_id" = `)
-	w.Session("x-hasura-user-id", "int4")
-	w.Write(`)`)
-}
-
-// messagesUpdateCheckUser writes role "user"'s update check on public.messages (hasgen.yaml:76:29):
-//
-//	(_eq author_id x-hasura-user-id)
-func messagesUpdateCheckUser(w *catalog.Writer, t string) {
-	w.Write(`(`, t, `."author_id" = `)
-	w.Session("x-hasura-user-id", "int4")
-	w.Write(`)`)
-}
-
-// messagesDeleteFilterUser writes role "user"'s delete filter on public.messages (hasgen.yaml:80:30):
-//
-//	(_eq author_id x-hasura-user-id)
-func messagesDeleteFilterUser(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."author_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)

@@ -59,7 +59,7 @@ var Orders = &catalog.Table{
 	Insert: map[string]*catalog.InsertPermission{
 		"user": {
 			Columns: []string{"items", "total"},
-			Check:   ordersInsertCheckUser,
+			Check:   ordersSelectUser,
 			Set: []catalog.Preset{
 				{Column: "customer_id", Session: "x-hasura-user-id"},
 			},
@@ -68,7 +68,7 @@ var Orders = &catalog.Table{
 	Update: map[string]*catalog.UpdatePermission{
 		"agent": {
 			Columns: []string{"status"},
-			Filter:  ordersUpdateFilterAgent,
+			Filter:  ordersSelectAgent,
 			Check:   ordersUpdateCheckAgent,
 		},
 	},
@@ -77,6 +77,9 @@ var Orders = &catalog.Table{
 // ordersSelectAgent writes role "agent"'s select filter on public.orders (hasgen.yaml:94:29):
 //
 //	(_eq agent_id x-hasura-user-id)
+//
+// It is also:
+//   - role "agent"'s update filter (hasgen.yaml:114:29)
 func ordersSelectAgent(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."agent_id" = `)
 	w.Session("x-hasura-user-id", "int4")
@@ -86,26 +89,11 @@ func ordersSelectAgent(w *catalog.Writer, t string) {
 // ordersSelectUser writes role "user"'s select filter on public.orders (hasgen.yaml:103:32):
 //
 //	(_eq customer_id x-hasura-user-id)
+//
+// It is also:
+//   - role "user"'s insert check (hasgen.yaml:108:31)
 func ordersSelectUser(w *catalog.Writer, t string) {
 	w.Write(`(`, t, `."customer_id" = `)
-	w.Session("x-hasura-user-id", "int4")
-	w.Write(`)`)
-}
-
-// ordersInsertCheckUser writes role "user"'s insert check on public.orders (hasgen.yaml:108:31):
-//
-//	(_eq customer_id x-hasura-user-id)
-func ordersInsertCheckUser(w *catalog.Writer, t string) {
-	w.Write(`(`, t, `."customer_id" = `)
-	w.Session("x-hasura-user-id", "int4")
-	w.Write(`)`)
-}
-
-// ordersUpdateFilterAgent writes role "agent"'s update filter on public.orders (hasgen.yaml:114:29):
-//
-//	(_eq agent_id x-hasura-user-id)
-func ordersUpdateFilterAgent(w *catalog.Writer, t string) {
-	w.Write(`(`, t, `."agent_id" = `)
 	w.Session("x-hasura-user-id", "int4")
 	w.Write(`)`)
 }

@@ -8,7 +8,8 @@ package schema
 
 import "embed"
 
-// FS holds full.graphqls, roles/<role>.graphqls and api_limits.jsonc.
+// FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc and
+// source.jsonc (the metadata's connection settings).
 //
-//go:embed full.graphqls roles api_limits.jsonc
+//go:embed full.graphqls roles api_limits.jsonc source.jsonc
 var FS embed.FS
