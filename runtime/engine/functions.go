@@ -24,16 +24,22 @@ func hideFunctions(sch *ast.Schema, s *catalog.Schema, role string) {
 			}
 		}
 	}
-	for _, root := range []*ast.Definition{sch.Query, sch.Subscription} {
+	// A root type may be full.graphqls's own definition, shared by the
+	// roles' schemas: it is copied, never changed.
+	without := func(root *ast.Definition) *ast.Definition {
 		if root == nil {
-			continue
+			return nil
 		}
-		kept := root.Fields[:0]
+		cp := *root
+		cp.Fields = nil
 		for _, f := range root.Fields {
 			if !hidden[f.Name] {
-				kept = append(kept, f)
+				cp.Fields = append(cp.Fields, f)
 			}
 		}
-		root.Fields = kept
+		sch.Types[cp.Name] = &cp
+		return &cp
 	}
+	sch.Query = without(sch.Query)
+	sch.Subscription = without(sch.Subscription)
 }
