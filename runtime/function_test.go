@@ -97,6 +97,15 @@ func TestFunctions(t *testing.T) {
 		// A computed field with a session argument in a permission
 		// filter, directly and through a relationship: owner 2 sees Alan
 		// and his articles only.
+		// A table computed field in where: its rows under the role's
+		// filter on article. Ada's published article 1 is rated 5; for
+		// anonymous, Alan's 3 and 4 are rated at most 3.
+		{name: "table computed field in where", role: "anonymous",
+			query: `{ author(where: {published_articles: {title: {_ilike: "graph%"}}}, order_by: {id: asc}) { id } }`,
+			want:  `{"author": [{"id": 1}, {"id": 2}]}`},
+		{name: "table computed field in where, nested filter", role: "user", session: user1,
+			query: `{ author(where: {published_articles: {rating: {_gt: 4}}}) { id published_articles { id } } }`,
+			want:  `{"author": [{"id": 1, "published_articles": [{"id": 1}]}]}`},
 		{name: "computed field in a permission filter", role: "owner", session: user2,
 			query: `{ author { id full_name } article(order_by: {id: asc}) { id } }`,
 			want:  `{"author": [{"id": 2, "full_name": "Alan Turing"}], "article": [{"id": 3}, {"id": 4}]}`},
