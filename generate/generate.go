@@ -20,7 +20,8 @@ import (
 // Options says what to generate and where.
 type Options struct {
 	// DatabaseURL or Snapshot is where the database model comes from: a
-	// live database (introspected in Schemas, default public) or a
+	// live database (introspected in Schemas, default the schemas of the
+	// tables Config names, else public) or a
 	// snapshot written by `hasgen introspect`. DB, when set, is used
 	// instead of both.
 	DatabaseURL string
@@ -237,6 +238,9 @@ func loadDB(ctx context.Context, o *Options) (*introspect.Schema, error) {
 		}
 		defer conn.Close(context.Background())
 		schemas := o.Schemas
+		if len(schemas) == 0 && o.Config != "" {
+			schemas = metadata.Schemas(o.Config)
+		}
 		if len(schemas) == 0 {
 			schemas = []string{"public"}
 		}

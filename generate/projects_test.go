@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gorilla/websocket"
+	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
@@ -300,5 +301,31 @@ func subscribeFirst(t *testing.T, base string, headers map[string]string, query 
 		default:
 			t.Fatalf("subscription: unexpected %s %s", msg.Type, msg.Payload)
 		}
+	}
+}
+
+// TestSchemasFromMetadata: tables of a schema other than public are found
+// because the metadata names their schema; no Schemas option is needed.
+func TestSchemasFromMetadata(t *testing.T) {
+	dir := t.TempDir()
+	sql := filepath.Join(dir, "schema.sql")
+	config := filepath.Join(dir, "hasgen.yaml")
+	if err := os.WriteFile(sql, []byte("CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id int PRIMARY KEY, total numeric);\nCREATE TABLE public.users (id int PRIMARY KEY);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(config, []byte("- table: {schema: billing, name: invoices}\n- table: users\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := pgtest.NewDatabase(t, sql)
+	p, err := generate.LoadProject(context.Background(), generate.Options{DatabaseURL: url, Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tb := range p.Tables {
+		got = append(got, tb.Qualified())
+	}
+	if strings.Join(got, " ") != "billing.invoices public.users" {
+		t.Errorf("tables %q", got)
 	}
 }
