@@ -443,3 +443,75 @@ func (v *validator) computedExp(f field, cur *Table, cf *ComputedField, sc *scop
 	}
 	return v.operators(c, dv, f.keyPos, sc)
 }
+
+// functionSchemas returns the schemas of the functions the metadata names
+// (tracked functions and computed fields' functions), without reporting
+// anything: Schemas introspects them too.
+func (l *loader) functionSchemas(entries []ynode) []string {
+	var out []string
+	add := func(x ynode) {
+		d := l.deref(x)
+		if _, ok := rawString(d); ok {
+			out = append(out, "public")
+			return
+		}
+		sub, ok := l.mappingQuiet(d)
+		if !ok {
+			return
+		}
+		schema := "public"
+		for _, s := range sub {
+			if v, ok := rawString(l.deref(s.val)); ok && s.key == "schema" && v != "" {
+				schema = v
+			}
+		}
+		out = append(out, schema)
+	}
+	for _, e := range entries {
+		fields, _ := l.mappingQuiet(e)
+		for _, f := range fields {
+			if f.key != "computed_fields" {
+				continue
+			}
+			items, _ := l.seqQuiet(f.val)
+			for _, it := range items {
+				cf, _ := l.mappingQuiet(it)
+				for _, c := range cf {
+					if c.key != "definition" {
+						continue
+					}
+					def, _ := l.mappingQuiet(c.val)
+					for _, d := range def {
+						if d.key == "function" {
+							add(d.val)
+						}
+					}
+				}
+			}
+		}
+	}
+	if l.functions != nil {
+		items, _ := l.seqQuiet(*l.functions)
+		for _, it := range l.flatten(items, 0) {
+			fields, _ := l.mappingQuiet(it)
+			if !hasKey(fields, "function") {
+				add(it) // version 1: {schema, name}
+			}
+			for _, f := range fields {
+				if f.key == "function" {
+					add(f.val)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// seqQuiet returns the items of a list, or nothing, without reporting.
+func (l *loader) seqQuiet(x ynode) ([]ynode, bool) {
+	d := l.deref(x)
+	if d.bad || !isList(d) {
+		return nil, false
+	}
+	return l.seq(d, "", "")
+}

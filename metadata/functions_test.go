@@ -143,3 +143,23 @@ func TestComputedFieldErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestFunctionSchemas: the schemas of tracked functions and of computed
+// fields' functions are introspected too.
+func TestFunctionSchemas(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"databases/databases.yaml": `- name: default
+  tables:
+    - table: {schema: shop, name: orders}
+      computed_fields:
+        - {name: total, definition: {function: {schema: calc, name: order_total}}}
+    - table: orgs
+  functions: "!include default/functions.yaml"
+`,
+		"databases/default/functions.yaml": "- function: {schema: fns, name: search}\n- {schema: old, name: v1_style}\n",
+	})
+	if got, want := Schemas(dir), []string{"calc", "fns", "old", "public", "shop"}; !cmp.Equal(got, want) {
+		t.Errorf("Schemas = %q, want %q", got, want)
+	}
+}

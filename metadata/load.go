@@ -384,7 +384,11 @@ func Schemas(path string) []string {
 		return nil
 	}
 	seen := map[string]bool{}
-	for _, e := range l.entries(&Metadata{}, ynode{n: f.body, fr: &frame{file: f}}) {
+	entries := l.entries(&Metadata{}, ynode{n: f.body, fr: &frame{file: f}})
+	for _, schema := range l.functionSchemas(entries) {
+		seen[schema] = true
+	}
+	for _, e := range entries {
 		fields, ok := l.mappingQuiet(e)
 		if !ok {
 			continue
