@@ -185,6 +185,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	fl.StringVar(&cfg.Auth.UnauthorizedRole, "unauthorized-role", cfg.Auth.UnauthorizedRole, "role for unauthenticated requests (HASURA_GRAPHQL_UNAUTHORIZED_ROLE)")
 	fl.BoolVar(&cfg.StringifyNumeric, "stringify-numeric-types", cfg.StringifyNumeric, "bigint, numeric, float8 and money as JSON strings")
 	fl.BoolVar(&cfg.EnableConsole, "enable-console", cfg.EnableConsole, "serve GraphiQL at /console")
+	fl.BoolVar(&cfg.InferFunctionPermissions, "infer-function-permissions", cfg.InferFunctionPermissions, "let every role that may select from a query function's table call it (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS)")
 	fl.IntVar(&cfg.MaxConns, "pg-connections", cfg.MaxConns, "maximum database connections (HASURA_GRAPHQL_PG_CONNECTIONS)")
 	var usage strings.Builder
 	fl.SetOutput(&usage)
