@@ -14,14 +14,15 @@ import (
 //
 //	schema, name, returns set, return schema, return relation,
 //	return type oid, return type SQL, provolatile, comment,
-//	number of defaults, input arg names, input arg type oids, input arg SQL
+//	number of defaults, input arg names, input arg type oids, input arg SQL,
+//	variadic
 //
 // The return relation is empty for a scalar; the return type oid is 0 for
 // a relation. Input arguments are IN, INOUT and VARIADIC ones, in order;
 // OUT arguments are left out. Whether a relation is one Load lists is
 // checked in Go.
 const functionsSQL = `WITH fn AS (
-	SELECT p.oid, p.pronamespace, p.proname, p.proretset, p.prorettype, p.provolatile, p.pronargdefaults,
+	SELECT p.oid, p.pronamespace, p.proname, p.proretset, p.prorettype, p.provolatile, p.pronargdefaults, p.provariadic <> 0 AS variadic,
 		ARRAY(SELECT k.typ
 			FROM pg_catalog.unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[])) WITH ORDINALITY AS k(typ, ord)
 			WHERE coalesce(p.proargmodes[k.ord], 'i') IN ('i', 'b', 'v')
@@ -40,7 +41,8 @@ SELECT n.nspname::text, fn.proname::text, fn.proretset,
 	CASE WHEN rc.oid IS NULL THEN pg_catalog.format_type(fn.prorettype, NULL) ELSE '' END,
 	fn.provolatile::text, coalesce(d.description, ''), fn.pronargdefaults,
 	fn.argnames, fn.argtypes,
-	ARRAY(SELECT pg_catalog.format_type(a.typ, NULL) FROM pg_catalog.unnest(fn.argtypes) WITH ORDINALITY AS a(typ, ord) ORDER BY a.ord)
+	ARRAY(SELECT pg_catalog.format_type(a.typ, NULL) FROM pg_catalog.unnest(fn.argtypes) WITH ORDINALITY AS a(typ, ord) ORDER BY a.ord),
+	fn.variadic
 FROM fn
 JOIN pg_catalog.pg_namespace n ON n.oid = fn.pronamespace
 JOIN pg_catalog.pg_type rt ON rt.oid = fn.prorettype
@@ -63,7 +65,7 @@ func (l *loader) loadFunctions(ctx context.Context) error {
 	}
 	var (
 		schema, name, retSchema, retTable string
-		retSet                            bool
+		retSet, variadic                  bool
 		retType                           uint32
 		retSQL, volatility, comment       string
 		nDefaults                         int
@@ -71,7 +73,7 @@ func (l *loader) loadFunctions(ctx context.Context) error {
 		argTypes                          []uint32
 	)
 	_, err = pgx.ForEachRow(rows, []any{&schema, &name, &retSet, &retSchema, &retTable, &retType, &retSQL,
-		&volatility, &comment, &nDefaults, &argNames, &argTypes, &argSQL}, func() error {
+		&volatility, &comment, &nDefaults, &argNames, &argTypes, &argSQL, &variadic}, func() error {
 		l.funcs = append(l.funcs, function{
 			f: Function{
 				Schema:       schema,
@@ -79,6 +81,7 @@ func (l *loader) loadFunctions(ctx context.Context) error {
 				ReturnSchema: retSchema,
 				ReturnTable:  retTable,
 				Single:       retTable != "" && !retSet,
+				Variadic:     variadic,
 				Volatility:   volatilities[volatility],
 				Comment:      comment,
 			},

@@ -214,6 +214,8 @@ type Function struct {
 	// ReturnType is the type of a function that returns a scalar: a base,
 	// enum or domain type, or an array of one.
 	ReturnType *Type `json:"return_type,omitempty"`
+	// Variadic marks a function whose last argument is VARIADIC.
+	Variadic bool `json:"variadic,omitempty"`
 	// Volatility is "immutable", "stable" or "volatile".
 	Volatility string `json:"volatility"`
 	Comment    string `json:"comment,omitempty"`

@@ -152,6 +152,10 @@ func (v *validator) function(x ynode) *Function {
 		v.errorf(p, ctx, "the function returns %s; a tracked function must return a table's rows (SETOF <table> or <table>)", d.ReturnType.SQL)
 		return nil
 	}
+	if d.Variadic {
+		v.errorf(p, ctx, "functions with VARIADIC arguments are not supported (nor by Hasura)")
+		return nil
+	}
 	if v.tracked(d.ReturnSchema, d.ReturnTable, p, ctx) == nil {
 		return nil
 	}
@@ -318,14 +322,14 @@ func (v *validator) lookupFunction(schema, name string, p Pos, ctx string) *intr
 }
 
 // sessionArgument checks that the function has the argument name and that
-// it is of type json or jsonb.
+// it is of type json (Hasura refuses jsonb).
 func (v *validator) sessionArgument(d *introspect.Function, name string, p Pos, ctx string) int {
 	for i, a := range d.Args {
 		if a.Name != name {
 			continue
 		}
-		if t := a.Type.Scalar(); t.Schema != "pg_catalog" || (t.Name != "json" && t.Name != "jsonb") || t.Dims > 0 {
-			v.errorf(p, ctx, "session_argument %q is of type %s: it must be json or jsonb", name, a.Type.SQL)
+		if t := a.Type.Scalar(); t.Schema != "pg_catalog" || t.Name != "json" || t.Dims > 0 {
+			v.errorf(p, ctx, "session_argument %q is of type %s: it must be json", name, a.Type.SQL)
 			return -1
 		}
 		return i

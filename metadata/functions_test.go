@@ -79,9 +79,13 @@ func TestFunctionErrors(t *testing.T) {
 		{"bad exposed_as", "    - function: search_articles\n      configuration: {exposed_as: both}\n",
 			[]string{`databases.yaml:10:35: function public.search_articles: exposed_as must be query or mutation, not "both"`}},
 		{"session argument not json", "    - function: search_articles\n      configuration: {session_argument: search}\n",
-			[]string{`databases.yaml:9:17: function public.search_articles: session_argument "search" is of type text: it must be json or jsonb`}},
+			[]string{`databases.yaml:9:17: function public.search_articles: session_argument "search" is of type text: it must be json`}},
 		{"session argument missing", "    - function: search_articles\n      configuration: {session_argument: hasura_session}\n",
 			[]string{`databases.yaml:9:17: function public.search_articles: session_argument "hasura_session" is not an argument of public.search_articles`}},
+		{"variadic", "    - function: many_orgs\n", []string{`databases.yaml:9:17: function public.many_orgs: functions with VARIADIC arguments are not supported (nor by Hasura)`}},
+		{"session argument json", "    - function: publish\n      configuration: {session_argument: s}\n    - function: one_org\n", nil},
+		{"session argument jsonb", "    - function: jsonb_session\n      configuration: {session_argument: s}\n",
+			[]string{`databases.yaml:9:17: function public.jsonb_session: session_argument "s" is of type jsonb: it must be json`}},
 		{"listed twice", "    - function: search_articles\n    - function: {schema: public, name: search_articles}\n",
 			[]string{`databases.yaml:10:17: function public.search_articles is listed twice (first at databases.yaml:9:17)`}},
 		{"unknown keys", "    - function: search_articles\n      configuration: {cache: true}\n      permissions: [{role: admin}, {role: u, x: 1}]\n",
@@ -121,7 +125,7 @@ func TestComputedFieldErrors(t *testing.T) {
 		{"missing function", "{function: nope}", []string{`t.yaml:4:7: table public.authors: computed field "cf": function public.nope does not exist in the database, or neither returns a table's rows nor takes a tracked table's row`}},
 		{"row is not the first argument", "{function: author_flag}", []string{`t.yaml:4:7: table public.authors: computed field "cf": the table argument of public.author_flag is of type integer, not public.authors`}},
 		{"unknown table argument", "{function: author_flag, table_argument: b}", []string{`t.yaml:4:7: table public.authors: computed field "cf": function public.author_flag has no table argument "b"`}},
-		{"session argument not json", "{function: author_flag, table_argument: a, session_argument: x}", []string{`t.yaml:4:7: table public.authors: computed field "cf": session_argument "x" is of type integer: it must be json or jsonb`}},
+		{"session argument not json", "{function: author_flag, table_argument: a, session_argument: x}", []string{`t.yaml:4:7: table public.authors: computed field "cf": session_argument "x" is of type integer: it must be json`}},
 		{"function of another table", "{function: search_articles}", []string{`t.yaml:4:7: table public.authors: computed field "cf": the table argument of public.search_articles is of type text, not public.authors`}},
 	}
 	for _, tc := range tests {

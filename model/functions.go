@@ -170,9 +170,9 @@ func (p *Project) buildFunctions(problems *[]string) {
 		case f.Mutation:
 			f.Description = "execute VOLATILE function " + fn + " which returns " + tn
 		case mf.Comment != "":
+			// The metadata's comment; Hasura does not read the
+			// function's own COMMENT for the field.
 			f.Description = mf.Comment
-		case d.Comment != "":
-			f.Description = d.Comment
 		default:
 			f.Description = "execute function " + fn + " which returns " + tn
 		}
