@@ -97,11 +97,14 @@ func blogFunctions() []introspect.Function {
 	}
 	text := typ("text")
 	boolean := typ("bool")
+	mood := typ("public.mood")
 	return []introspect.Function{
 		{Schema: "public", Name: "author_full_name", Args: []introspect.Arg{row("author_row"), {Name: "hasura_session", Type: typ("json")}},
 			ReturnType: &text, Volatility: "stable"},
 		{Schema: "public", Name: "author_flag", Args: []introspect.Arg{{Name: "x", Type: typ("int4")}, row("a")},
 			ReturnType: &boolean, Volatility: "stable"},
+		{Schema: "public", Name: "author_volatile", Args: []introspect.Arg{row("a")}, ReturnType: &text, Volatility: "volatile"},
+		{Schema: "public", Name: "author_mood", Args: []introspect.Arg{row("a")}, ReturnType: &mood, Volatility: "stable"},
 		{Schema: "public", Name: "author_articles", Args: []introspect.Arg{row("a"), {Name: "lim", Type: typ("int4"), HasDefault: true}},
 			ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
 		{Schema: "public", Name: "search_articles", Args: []introspect.Arg{{Name: "search", Type: typ("text")}},

@@ -175,7 +175,7 @@ func (v *validator) function(x ynode) *Function {
 		}
 	}
 	if f.SessionArgument != "" {
-		v.sessionArgument(d, f.SessionArgument, p, ctx)
+		v.sessionArgument(d, f.SessionArgument, false, p, ctx)
 	}
 	return f
 }
@@ -322,14 +322,20 @@ func (v *validator) lookupFunction(schema, name string, p Pos, ctx string) *intr
 }
 
 // sessionArgument checks that the function has the argument name and that
-// it is of type json (Hasura refuses jsonb).
-func (v *validator) sessionArgument(d *introspect.Function, name string, p Pos, ctx string) int {
+// it is of type json, or jsonb when jsonb is true: Hasura takes jsonb for
+// a computed field's session argument, not for a tracked function's.
+func (v *validator) sessionArgument(d *introspect.Function, name string, jsonb bool, p Pos, ctx string) int {
 	for i, a := range d.Args {
 		if a.Name != name {
 			continue
 		}
-		if t := a.Type.Scalar(); t.Schema != "pg_catalog" || t.Name != "json" || t.Dims > 0 {
-			v.errorf(p, ctx, "session_argument %q is of type %s: it must be json", name, a.Type.SQL)
+		t := a.Type.Scalar()
+		if ok := t.Schema == "pg_catalog" && t.Dims == 0 && (t.Name == "json" || jsonb && t.Name == "jsonb"); !ok {
+			want := "json"
+			if jsonb {
+				want = "json or jsonb"
+			}
+			v.errorf(p, ctx, "session_argument %q is of type %s: it must be %s", name, a.Type.SQL, want)
 			return -1
 		}
 		return i
@@ -372,14 +378,18 @@ func (v *validator) computedFieldFunction(t *Table, cf *ComputedField) {
 		return
 	}
 	if cf.SessionArgument != "" {
-		if cf.SessionArgIndex = v.sessionArgument(d, cf.SessionArgument, cf.Pos, ctx); cf.SessionArgIndex < 0 {
+		if cf.SessionArgIndex = v.sessionArgument(d, cf.SessionArgument, true, cf.Pos, ctx); cf.SessionArgIndex < 0 {
 			return
 		}
 	}
+	if d.Volatility == "volatile" {
+		v.errorf(cf.Pos, ctx, "function %s.%s is VOLATILE: a computed field's function must be STABLE or IMMUTABLE", d.Schema, d.Name)
+		return
+	}
 	switch {
 	case d.ReturnType != nil:
-		if d.ReturnType.Kind == introspect.TypeComposite {
-			v.errorf(cf.Pos, ctx, "function %s.%s returns the composite type %s: a computed field returns a scalar or SETOF a table", d.Schema, d.Name, d.ReturnType.SQL)
+		if d.ReturnType.Kind != introspect.TypeBase {
+			v.errorf(cf.Pos, ctx, "function %s.%s returns %s, not a base type: a computed field returns a base type (as Hasura) or SETOF a table", d.Schema, d.Name, d.ReturnType.SQL)
 			return
 		}
 	case d.Single:

@@ -125,7 +125,9 @@ func TestComputedFieldErrors(t *testing.T) {
 		{"missing function", "{function: nope}", []string{`t.yaml:4:7: table public.authors: computed field "cf": function public.nope does not exist in the database, or neither returns a table's rows nor takes a tracked table's row`}},
 		{"row is not the first argument", "{function: author_flag}", []string{`t.yaml:4:7: table public.authors: computed field "cf": the table argument of public.author_flag is of type integer, not public.authors`}},
 		{"unknown table argument", "{function: author_flag, table_argument: b}", []string{`t.yaml:4:7: table public.authors: computed field "cf": function public.author_flag has no table argument "b"`}},
-		{"session argument not json", "{function: author_flag, table_argument: a, session_argument: x}", []string{`t.yaml:4:7: table public.authors: computed field "cf": session_argument "x" is of type integer: it must be json`}},
+		{"session argument not json", "{function: author_flag, table_argument: a, session_argument: x}", []string{`t.yaml:4:7: table public.authors: computed field "cf": session_argument "x" is of type integer: it must be json or jsonb`}},
+		{"volatile", "{function: author_volatile}", []string{`t.yaml:4:7: table public.authors: computed field "cf": function public.author_volatile is VOLATILE: a computed field's function must be STABLE or IMMUTABLE`}},
+		{"enum result", "{function: author_mood}", []string{`t.yaml:4:7: table public.authors: computed field "cf": function public.author_mood returns public.mood, not a base type: a computed field returns a base type (as Hasura) or SETOF a table`}},
 		{"function of another table", "{function: search_articles}", []string{`t.yaml:4:7: table public.authors: computed field "cf": the table argument of public.search_articles is of type text, not public.authors`}},
 	}
 	for _, tc := range tests {

@@ -188,7 +188,13 @@ func (p *Project) buildFunctions(problems *[]string) {
 			if d == nil {
 				continue
 			}
-			cf := &ComputedField{Name: mc.Name, Description: mc.Comment, Schema: d.Schema, Function: d.Name,
+			// Hasura's description: the comment, else the function's
+			// COMMENT, else its own sentence.
+			desc := mc.Comment
+			if desc == "" {
+				desc = sdlOr(d.Comment, "A computed field, executes function "+qualifiedText(d.Schema, d.Name))
+			}
+			cf := &ComputedField{Name: mc.Name, Description: desc, Schema: d.Schema, Function: d.Name,
 				Args:     functionArgs(d, mc.SessionArgIndex, mc.TableArgIndex),
 				ArgsType: mc.Name + "_" + t.Type + "_args"}
 			if d.ReturnType != nil {
