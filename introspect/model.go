@@ -35,6 +35,9 @@ type Schema struct {
 	// a row of such a table as an argument. Sorted by schema, name, then
 	// argument types.
 	Functions []Function `json:"functions,omitempty"`
+	// EnumTables are the rows of the metadata's enum tables (is_enum),
+	// sorted by schema then name; empty unless LoadEnumTables read them.
+	EnumTables []EnumTable `json:"enum_tables,omitempty"`
 }
 
 // Relation kinds, as in Table.Kind.
@@ -304,6 +307,7 @@ func (s *Schema) Sort() {
 		d := &s.Domains[i]
 		sort.Slice(d.Checks, func(i, j int) bool { return d.Checks[i].Name < d.Checks[j].Name })
 	}
+	sortEnumTables(s.EnumTables)
 	sort.SliceStable(s.Functions, func(i, j int) bool {
 		a, b := s.Functions[i], s.Functions[j]
 		if a.Schema != b.Schema {

@@ -41,6 +41,12 @@ type Table struct {
 	Insert map[string]*InsertPermission
 	Update map[string]*UpdatePermission
 	Delete map[string]*DeletePermission
+	// Permissions lists the same role by role: how generated code declares
+	// them. A slice is static data, where map literals compile to an init
+	// function that takes the Go compiler minutes and gigabytes for a
+	// project of hundreds of tables and roles. NewSchema's copies have the
+	// maps filled from it.
+	Permissions []RolePermissions
 
 	sql     string // "schema"."name"
 	columns map[string]*Column
@@ -54,6 +60,16 @@ type Table struct {
 	adminInsert *InsertPermission
 	adminUpdate *UpdatePermission
 	adminDelete *DeletePermission
+}
+
+// RolePermissions are one role's permissions on a table; nil for a kind
+// the role may not do.
+type RolePermissions struct {
+	Role   string
+	Select *SelectPermission
+	Insert *InsertPermission
+	Update *UpdatePermission
+	Delete *DeletePermission
 }
 
 // RelField is the relationship behind a GraphQL field of a table: <rel>,
@@ -279,6 +295,27 @@ func linkedCopy(orig *Table) *Table {
 			t.Select[role] = &cp
 		}
 	}
+	if len(orig.Permissions) > 0 {
+		t.Insert, t.Update, t.Delete = copyMap(orig.Insert), copyMap(orig.Update), copyMap(orig.Delete)
+		if t.Select == nil {
+			t.Select = map[string]*SelectPermission{}
+		}
+		for _, p := range orig.Permissions {
+			if p.Select != nil {
+				cp := *p.Select
+				t.Select[p.Role] = &cp
+			}
+			if p.Insert != nil {
+				t.Insert[p.Role] = p.Insert
+			}
+			if p.Update != nil {
+				t.Update[p.Role] = p.Update
+			}
+			if p.Delete != nil {
+				t.Delete[p.Role] = p.Delete
+			}
+		}
+	}
 	t.sql = QuoteIdent(t.Schema) + "." + QuoteIdent(t.Name)
 	t.columns = map[string]*Column{}
 	t.byName = map[string]*Column{}
@@ -301,6 +338,15 @@ func linkedCopy(orig *Table) *Table {
 		}
 	}
 	return &t
+}
+
+// copyMap returns a copy of m, never nil.
+func copyMap[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 func mapValues[V any](m map[string]V) []V {
