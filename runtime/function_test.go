@@ -152,6 +152,16 @@ func TestFunctions(t *testing.T) {
 		}
 	})
 
+	// A VOLATILE function returning one row, exposed as a mutation (no
+	// exposed_as), reads hasura.user: the engine sets it for the function
+	// mutation's transaction as for any mutation.
+	t.Run("function mutation sees hasura.user", func(t *testing.T) {
+		got := e.data(t, "user", map[string]string{"x-hasura-user-id": "7"}, `mutation { sign_article(args: {article_id: 3}) { id title } }`, nil)
+		if title := fmt.Sprint(got["sign_article"].(map[string]any)["title"]); title != "Turing machines (signed by 7)" {
+			t.Errorf("title %q", title)
+		}
+	})
+
 	// Last: it writes. The mutation runs the VOLATILE function once and
 	// returns its rows under user's select permission.
 	t.Run("function as mutation", func(t *testing.T) {
