@@ -277,6 +277,15 @@ func TestFunctionPermissionsNotInferred(t *testing.T) {
 	if strings.Contains(got, "search_articles") || strings.Contains(got, "top_articles") || !strings.Contains(got, `"article"`) {
 		t.Errorf("introspection: %s", got)
 	}
+	// Nor their args types; user keeps search_articles_args.
+	for role, want := range map[string]string{"anonymous": `"__type":null`, "user": `"name":"search_articles_args"`} {
+		if got := run(role, `{ __type(name: "search_articles_args") { name } }`)[1]; !strings.Contains(got, want) {
+			t.Errorf("%s: search_articles_args: %s", role, got)
+		}
+	}
+	if got := run("user", `{ __type(name: "top_articles_args") { name } }`)[1]; !strings.Contains(got, `"__type":null`) {
+		t.Errorf("user: top_articles_args: %s", got)
+	}
 }
 
 // BenchmarkFunctionQuery compares a tracked function's root field with the

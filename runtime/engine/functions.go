@@ -40,6 +40,33 @@ func hideFunctions(sch *ast.Schema, s *catalog.Schema, role string) {
 		sch.Types[cp.Name] = &cp
 		return &cp
 	}
+	var argTypes []string // the args input types of the hidden fields
+	for _, root := range []*ast.Definition{sch.Query, sch.Subscription} {
+		if root == nil {
+			continue
+		}
+		for _, f := range root.Fields {
+			if a := f.Arguments.ForName("args"); hidden[f.Name] && a != nil {
+				argTypes = append(argTypes, a.Type.Name())
+			}
+		}
+	}
 	sch.Query = without(sch.Query)
 	sch.Subscription = without(sch.Subscription)
+	// An args type no other field uses goes too, as Hasura's schema has
+	// only the types its fields use.
+	used := map[string]bool{}
+	for _, d := range sch.Types {
+		for _, f := range d.Fields {
+			used[f.Type.Name()] = true
+			for _, a := range f.Arguments {
+				used[a.Type.Name()] = true
+			}
+		}
+	}
+	for _, name := range argTypes {
+		if !used[name] {
+			delete(sch.Types, name)
+		}
+	}
 }
