@@ -529,3 +529,21 @@ func (l *loader) seqQuiet(x ynode) ([]ynode, bool) {
 	}
 	return l.seq(d, "", "")
 }
+
+// inheritFunctions gives the inherited role r a function permission on
+// every function one of its parents has one on: an inherited role has
+// the union of its parents' permissions. Parents come first, so that an
+// inherited parent already has its own.
+func inheritFunctions(m *Metadata, r *InheritedRole) {
+	for _, f := range m.Functions {
+		if f.Permitted(r.Name) {
+			continue
+		}
+		for _, p := range r.RoleSet {
+			if f.Permitted(p) {
+				f.Permissions = append(f.Permissions, r.Name)
+				break
+			}
+		}
+	}
+}

@@ -169,3 +169,35 @@ func TestFunctionSchemas(t *testing.T) {
 		t.Errorf("Schemas = %q, want %q", got, want)
 	}
 }
+
+// TestFunctionPermissionsInherited: an inherited role may call the
+// functions one of its parents may, through inherited parents too.
+func TestFunctionPermissionsInherited(t *testing.T) {
+	fsys := fstest.MapFS{
+		"metadata/databases/databases.yaml": {Data: []byte(`- name: default
+  kind: postgres
+  tables:
+    - table: orgs
+      select_permissions:
+        - {role: a, permission: {columns: [id], filter: {}}}
+        - {role: b, permission: {columns: [id], filter: {}}}
+  functions:
+    - function: one_org
+      permissions: [{role: a}]
+`)},
+		"metadata/inherited_roles.yaml": {Data: []byte(`- {role_name: ab, role_set: [a, b]}
+- {role_name: b2, role_set: [b]}
+- {role_name: top, role_set: [b2, ab]}
+`)},
+	}
+	m, err := LoadFS(fsys, "metadata", blog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := m.Functions[0]
+	for role, want := range map[string]bool{"a": true, "b": false, "ab": true, "b2": false, "top": true} {
+		if got := f.Permitted(role); got != want {
+			t.Errorf("Permitted(%q) = %v, want %v", role, got, want)
+		}
+	}
+}

@@ -36,6 +36,11 @@ func ScalarName(t introspect.Type) string {
 	// catalog query reads pg_type.typname): two types of one name in two
 	// schemas share a scalar, which is harmless, since values are cast to
 	// each column's own type.
+	if isLTreeType(t) {
+		// Hasura knows the ltree extension's types by name, wherever
+		// the extension is installed.
+		return t.Name
+	}
 	name := t.Name
 	if t.Kind == introspect.TypeComposite {
 		name += "_scalar"
@@ -173,6 +178,10 @@ func (c *Column) Operators() []Operator {
 		return []Operator{{"_eq", c.Scalar}, {"_in", l}, {"_is_null", "Boolean"}, {"_neq", c.Scalar}, {"_nin", l}}
 	}
 	ops := ComparisonOperators(c.Scalar, c.Dims > 0, c.JSON(), c.IsString())
+	if c.IsLTree() {
+		ops = append(ops, ltreeOperators(c.Scalar)...)
+		sortOperators(ops)
+	}
 	if c.Dims > 1 {
 		// Postgres does not type an array's depth, but = and < compare
 		// it: an int[][] value equals [[1,2],[3,4]], never a flat list.

@@ -306,11 +306,11 @@ func TestHasuraCachedAndIntrospection(t *testing.T) {
 			want: `"code":"validation-failed"`, wantPart: true},
 	})
 	for _, role := range []string{session.AdminRole, "user"} {
-		sch, err := e.Schema(role)
+		rs, err := e.Schema(role)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := introspection.WrapSchema(sch)
+		s := introspection.WrapSchema(rs)
 		var cached *introspection.Directive
 		for i, d := range s.Directives() {
 			if d.Name == "cached" {
@@ -335,12 +335,12 @@ func TestHasuraCachedAndIntrospection(t *testing.T) {
 			"__DirectiveLocation": "ARGUMENT_DEFINITION DIRECTIVE_DEFINITION ENUM ENUM_VALUE FIELD FIELD_DEFINITION FRAGMENT_DEFINITION FRAGMENT_SPREAD INLINE_FRAGMENT INPUT_FIELD_DEFINITION INPUT_OBJECT INTERFACE MUTATION OBJECT QUERY SCALAR SCHEMA SUBSCRIPTION UNION VARIABLE_DEFINITION",
 			"order_by":            "asc asc_nulls_first asc_nulls_last desc desc_nulls_first desc_nulls_last",
 		} {
-			def := sch.Types[typ]
+			def := rs.Types[typ]
 			if def == nil {
 				t.Fatalf("%s: no type %s", role, typ)
 			}
 			var names []string
-			for _, v := range introspection.WrapTypeFromDef(sch, def).EnumValues(true) {
+			for _, v := range introspection.WrapTypeFromDef(rs, def).EnumValues(true) {
 				names = append(names, v.Name)
 			}
 			if got := strings.Join(names, " "); got != want {

@@ -145,7 +145,8 @@ type Server struct {
 }
 
 // NewServer connects to the database and builds the HTTP handler:
-// /v1/graphql (HTTP POST and websockets), /healthz, /metrics and, when
+// /v1/graphql (HTTP POST and websockets), /v1alpha1/graphql (the same,
+// with Hasura's old error statuses), /healthz, /metrics and, when
 // enabled, /console.
 func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*Server, error) {
 	if log == nil {
@@ -194,6 +195,9 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/graphql", transport.Endpoint(m.InstrumentHTTP(gql), wsh))
+	alpha := *gql
+	alpha.Alpha = true
+	mux.Handle("/v1alpha1/graphql", transport.Endpoint(m.InstrumentHTTP(&alpha), wsh))
 	mux.Handle("/metrics", m.Handler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)

@@ -498,6 +498,9 @@ func (fw *filterWriter) compare(x string, e *metadata.Compare) {
 		col()
 		fw.text(valueOps[e.Op])
 		fw.value(e.Value, "text")
+	case metadata.OpAncestor, metadata.OpAncestorAny, metadata.OpDescendant, metadata.OpDescendantAny,
+		metadata.OpMatches, metadata.OpMatchesAny, metadata.OpMatchesFulltext:
+		fw.ltree(col, e, typ)
 	case metadata.OpContains, metadata.OpContainedIn:
 		col()
 		fw.text(valueOps[e.Op])
@@ -649,4 +652,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ltreeOps are the SQL operators of the ltree extension's comparisons,
+// with their operand's type (ltree: the column's) and whether it is a
+// list.
+var ltreeOps = map[metadata.Op]struct {
+	op, typ string
+	list    bool
+}{
+	metadata.OpAncestor: {" @> ", "ltree", false}, metadata.OpAncestorAny: {" @> ", "ltree", true},
+	metadata.OpDescendant: {" <@ ", "ltree", false}, metadata.OpDescendantAny: {" <@ ", "ltree", true},
+	metadata.OpMatches: {" ~ ", "lquery", false}, metadata.OpMatchesAny: {" ? ", "lquery", true},
+	metadata.OpMatchesFulltext: {" @ ", "ltxtquery", false},
+}
+
+// ltree writes an ltree comparison of the column (written by col, of SQL
+// type typ): the operand cast to ltree, lquery or ltxtquery of the
+// column type's schema, or an array of them.
+func (fw *filterWriter) ltree(col func(), e *metadata.Compare, typ string) {
+	o := ltreeOps[e.Op]
+	t := typ
+	if o.typ != "ltree" {
+		t = o.typ
+		if strings.HasSuffix(typ, `."ltree"`) {
+			t = strings.TrimSuffix(typ, `"ltree"`) + model.QuoteIdent(o.typ)
+		}
+	}
+	col()
+	fw.text(o.op)
+	if o.list {
+		fw.listValue(e.Value, t)
+	} else {
+		fw.value(e.Value, t)
+	}
 }

@@ -291,7 +291,7 @@ func (b *sdlBuilder) object(v *model.View) {
 		description: sdlOr(t.Description, "columns and relationships of "+sdlQualified(t))}
 	for _, c := range v.Columns() {
 		b.scalar(c)
-		f := &sdlField{name: c.Field, typ: c.GraphQLType(), description: c.Description}
+		f := &sdlField{name: c.Field, typ: v.FieldType(c), description: c.Description}
 		if c.JSON() != "" {
 			f.args = []sdlArg{{name: "path", typ: "String", description: "JSON select path"}}
 		}
@@ -553,6 +553,9 @@ func (b *sdlBuilder) comparisonExp(name, scalar string, ops []model.Operator) {
 	array := strings.HasSuffix(name, "_array_comparison_exp")
 	for _, op := range ops {
 		d.fields = append(d.fields, &sdlField{name: op.Name, typ: op.Type, description: sdlOperatorDescription(op.Name, array)})
+		if op.Type == "lquery" || op.Type == "ltxtquery" {
+			b.define(&sdlType{kind: sdlScalar, name: op.Type})
+		}
 		if op.Type == "jsonb_cast_exp" {
 			b.comparisonExp("String_comparison_exp", "String", model.ComparisonOperators("String", false, "", true))
 			b.define(&sdlType{kind: sdlInput, name: "jsonb_cast_exp", fields: []*sdlField{{name: "String", typ: "String_comparison_exp"}}})
@@ -604,6 +607,20 @@ func sdlOperatorDescription(op string, array bool) string {
 		return "do all of these strings exist as top-level keys in the column"
 	case "_has_keys_any":
 		return "do any of these strings exist as top-level keys in the column"
+	case "_ancestor":
+		return "is the left argument an ancestor of right (or equal)?"
+	case "_ancestor_any":
+		return "does array contain an ancestor of `ltree`?"
+	case "_descendant":
+		return "is the left argument a descendant of right (or equal)?"
+	case "_descendant_any":
+		return "does array contain a descendant of `ltree`?"
+	case "_matches":
+		return "does `ltree` match `lquery`?"
+	case "_matches_any":
+		return "does `ltree` match any `lquery` in array?"
+	case "_matches_fulltext":
+		return "does `ltree` match `ltxtquery`?"
 	}
 	return ""
 }

@@ -162,11 +162,27 @@ type SelectPermission struct {
 	// Aggregations allows <t>_aggregate, aggregate order_by and
 	// aggregate predicates.
 	Aggregations bool
+	// Cells are an inherited role's column conditions (Hasura's cell
+	// semantics): a listed column's value is shown only in the rows its
+	// Filter holds for, and is NULL in the other rows the role sees.
+	// Columns not listed are shown in every row.
+	Cells []CellFilter
 	// ComputedFields are the scalar computed fields the role may select.
 	ComputedFields []string
 
 	columns map[string]bool
+	cells   map[string]Filter
 	all     bool // admin's: every computed field
+}
+
+// CellFilter is the condition under which an inherited role sees a
+// column's value: the filters, OR-ed, of the parent roles that grant the
+// column.
+type CellFilter struct {
+	// Column is the column (Postgres name).
+	Column string
+	// Filter holds for the rows whose value the role may see.
+	Filter Filter
 }
 
 // Preset is a column value an insert or update permission sets: a literal
@@ -270,6 +286,15 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 					return nil, fmt.Errorf("table %s.%s: select permission names unknown column %s", t.Schema, t.Name, c)
 				}
 				p.columns[c] = true
+			}
+			if len(p.Cells) > 0 {
+				p.cells = map[string]Filter{}
+				for _, cf := range p.Cells {
+					if t.byName[cf.Column] == nil || cf.Filter == nil {
+						return nil, fmt.Errorf("table %s.%s: select permission has a bad cell filter on column %s", t.Schema, t.Name, cf.Column)
+					}
+					p.cells[cf.Column] = cf.Filter
+				}
 			}
 		}
 	}
@@ -418,6 +443,14 @@ func (r *Relationship) RemoteTable() *Table { return r.remote }
 // Allows reports whether the permission lets the role select the column
 // (Postgres name).
 func (p *SelectPermission) Allows(column string) bool { return p.columns[column] }
+
+// Cell returns the condition under which the role sees the column's value
+// (Postgres name), or nil when it sees it in every row it sees.
+func (p *SelectPermission) Cell(column string) Filter { return p.cells[column] }
+
+// HasCells reports whether some column is shown only in some rows: an
+// inherited role whose parents grant different columns.
+func (p *SelectPermission) HasCells() bool { return len(p.cells) > 0 }
 
 // QuoteIdent quotes a Postgres identifier.
 func QuoteIdent(s string) string {

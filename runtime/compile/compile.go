@@ -231,6 +231,9 @@ type compiler struct {
 	// orderRoot is the table whose plain columns an order_by key may name
 	// for distinct_on matching.
 	orderRoot *catalog.Table
+	// redacted maps the aliases of rows read through an inherited role's
+	// redacting source to its permission (inherited.go).
+	redacted map[string]*catalog.SelectPermission
 	// from, when set, writes the row source of the next select instead of
 	// its table: a function call (function.go).
 	from func()

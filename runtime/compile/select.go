@@ -135,7 +135,7 @@ func (c *compiler) writeJoin(j *join, x string) {
 		if i > 0 {
 			c.w.WriteString(" AND ")
 		}
-		c.w.Write("(", x, ".", catalog.QuoteIdent(p.Remote), " = ", j.parent, ".", catalog.QuoteIdent(p.Local), ")")
+		c.w.Write("(", x, ".", c.joinColumn(x, p.Remote), " = ", j.parent, ".", c.joinColumn(j.parent, p.Local), ")")
 	}
 }
 
@@ -261,6 +261,7 @@ func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels a
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
+	c.markRedacted(perm, b)
 	c.laterals(t, b, fields, laterals, path)
 }
 
@@ -436,10 +437,12 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 	}
 	w.WriteString(" FROM ")
 	if args.from != nil {
-		args.from()
+		c.sourceWith(t, perm, args.from, x)
+	} else {
+		c.source(t, perm, from, x)
 	}
-	w.Write(from, " AS ", x, " WHERE ")
-	c.permFilter(perm, x)
+	w.WriteString(" WHERE ")
+	c.rowFilter(perm, x)
 	if j != nil {
 		w.WriteString(" AND ")
 		c.writeJoin(j, x)
@@ -598,6 +601,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
+	c.markRedacted(perm, b)
 	for i := range nodeFields {
 		c.laterals(t, b, nodeFields[i], nodeLaterals[i], path+".selectionSet.nodes")
 	}
