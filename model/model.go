@@ -24,6 +24,8 @@ import (
 type Project struct {
 	// Tables are the tracked tables, sorted by schema then name.
 	Tables []*Table
+	// Functions are the tracked SQL functions, sorted by root field name.
+	Functions []*Function
 	// Roles are the roles with at least one permission, sorted; admin is
 	// implicit and never listed.
 	Roles []string
@@ -76,6 +78,11 @@ type Table struct {
 	// EnumValues are the values of an enum table (is_enum), sorted by
 	// name; nil for other tables. See enum.go.
 	EnumValues []EnumValue
+
+	// ComputedFields are the computed fields, in metadata order;
+	// Functions the tracked functions that return this table's rows.
+	ComputedFields []*ComputedField
+	Functions      []*Function
 }
 
 // Constraint is a PK or unique constraint: an on_conflict target.
@@ -283,6 +290,7 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 			t.Relationships = append(t.Relationships, r)
 		}
 	}
+	p.buildFunctions(&problems)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}

@@ -55,7 +55,7 @@ type rtOptions struct {
 	hints        live.HintsMode // HintsAuto only with autoHints; else off
 	autoHints    bool
 	jwt          bool   // HS256 JWT mode (with the admin secret)
-	config       string // the permissions file (default rtConfig)
+	config       string // the permissions file; default rtConfig
 }
 
 // rt is a server in process over a fresh database of the fixture.

@@ -41,9 +41,9 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 		b.aggregate(v)
 	}
 	// The roots in schema order: query, mutation, subscription.
-	b.root("query", "query_root", b.selectRootFields(false))
-	b.root("mutation", "mutation_root", b.mutationRootFields())
-	b.root("subscription", "subscription_root", append(b.selectRootFields(true), b.streamRootFields()...))
+	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...))
+	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...))
+	b.root("subscription", "subscription_root", append(append(b.selectRootFields(true), b.streamRootFields()...), b.functionRootFields()...))
 	return b.document()
 }
 
@@ -332,6 +332,7 @@ func (b *sdlBuilder) object(v *model.View) {
 		d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate") + "!", args: b.selectArgs(b.countable[r.Remote]),
 			description: "An aggregate relationship"})
 	}
+	b.computedFields(v, d)
 	b.define(d)
 }
 
@@ -360,6 +361,7 @@ func (b *sdlBuilder) boolExp(v *model.View) {
 			&sdlField{name: r.Name, typ: r.Remote.TypeName("_bool_exp")},
 			&sdlField{name: r.BoolExpAggregateField, typ: r.Remote.AggregateBoolExpType("")})
 	}
+	b.computedFieldFilters(v, d)
 	b.define(d)
 }
 
@@ -387,6 +389,7 @@ func (b *sdlBuilder) orderBy(v *model.View) {
 	for _, r := range b.countRelationships(v) {
 		d.fields = append(d.fields, &sdlField{name: r.OrderByAggregateField, typ: r.Remote.TypeName("_aggregate_order_by")})
 	}
+	b.computedFieldOrders(v, d)
 	b.define(d)
 }
 
@@ -461,7 +464,8 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 		fields: []*sdlField{{name: "count", typ: b.orderByType()}}}
 	for _, op := range sdlAggregateOps {
 		cols := sdlAggregateColumns(v, op)
-		if len(cols) == 0 {
+		computed := b.aggregateComputedFields(v, op)
+		if len(cols) == 0 && len(computed) == 0 {
 			continue
 		}
 		opFields := &sdlType{kind: sdlObject, name: t.TypeName("_" + op + "_fields"), description: "aggregate " + b.n(op) + " on columns"}
@@ -471,10 +475,13 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 			opFields.fields = append(opFields.fields, &sdlField{name: c.Field, typ: sdlAggregateType(op, c)})
 			opOrder.fields = append(opOrder.fields, &sdlField{name: c.Field, typ: b.orderByType()})
 		}
+		opFields.fields = append(opFields.fields, computed...)
 		b.define(opFields)
-		b.define(opOrder)
 		fields.fields = append(fields.fields, &sdlField{name: b.n(op), typ: opFields.name})
-		orderBy.fields = append(orderBy.fields, &sdlField{name: b.n(op), typ: opOrder.name})
+		if len(cols) > 0 {
+			b.define(opOrder)
+			orderBy.fields = append(orderBy.fields, &sdlField{name: b.n(op), typ: opOrder.name})
+		}
 	}
 	b.define(fields)
 	b.define(orderBy)
