@@ -24,6 +24,7 @@ var namingCases = []struct {
 	{"graphql_default_customized", "store", &metadata.Customization{NamingConvention: metadata.GraphQLDefault,
 		RootNamespace: "shop", RootPrefix: "my", RootSuffix: "v1", TypePrefix: "T", TypeSuffix: "x"}},
 	{"enums_graphql_default", "enums", &metadata.Customization{NamingConvention: metadata.GraphQLDefault, TypePrefix: "T"}},
+	{"functions_graphql_default", "functions", &metadata.Customization{NamingConvention: metadata.GraphQLDefault, RootPrefix: "my"}},
 }
 
 // namingProject is the store case with customization c and server-wide
