@@ -59,6 +59,8 @@ type sdlBuilder struct {
 	// inserting marks the insert inputs being defined, to stop at
 	// relationship cycles.
 	inserting map[string]bool
+	// relay builds the Relay schema (sdl_relay.go).
+	relay bool
 }
 
 // sdlRoot is an operation type of the schema: query_root, ...
@@ -246,6 +248,9 @@ func (b *sdlBuilder) object(v *model.View) {
 	d := &sdlType{kind: sdlObject, name: t.Type,
 		description: sdlOr(t.Description, "columns and relationships of "+sdlQualified(t))}
 	for _, c := range v.Columns() {
+		if b.relayHidesColumn(v, c) {
+			continue
+		}
 		b.scalar(c)
 		f := &sdlField{name: c.Field, typ: c.GraphQLType(), description: c.Description}
 		if c.JSON() != "" {
@@ -274,7 +279,9 @@ func (b *sdlBuilder) object(v *model.View) {
 			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: rt + "_aggregate!", args: b.selectArgs(remote),
 				description: "An aggregate relationship"})
 		}
+		b.relayConnectionField(d, r, remote)
 	}
+	b.relayNode(d, v)
 	b.define(d)
 }
 
@@ -582,6 +589,9 @@ func (b *sdlBuilder) document() ([]byte, error) {
 	for _, r := range b.roots {
 		walk(r.name)
 	}
+	for _, name := range b.relayImplementations() {
+		walk(name)
+	}
 	names := make([]string, 0, len(reachable))
 	for name := range reachable {
 		if d := b.defs[name]; d != nil {
@@ -633,6 +643,8 @@ const (
 	sdlObject sdlKind = "type"
 	sdlInput  sdlKind = "input"
 	sdlEnum   sdlKind = "enum"
+	// sdlInterface is the Relay schema's Node.
+	sdlInterface sdlKind = "interface"
 )
 
 // sdlType is a named type of the schema.
@@ -642,6 +654,8 @@ type sdlType struct {
 	description string
 	fields      []*sdlField // object and input object fields
 	values      []sdlValue
+	// interfaces are the interfaces an object type implements.
+	interfaces []string
 }
 
 // sdlField is a field of an object or input object type; typ is a type
@@ -701,6 +715,9 @@ func (d *sdlType) String() string {
 func (d *sdlType) print(w *strings.Builder) {
 	sdlWriteDescription(w, d.description, "", true)
 	w.WriteString(string(d.kind) + " " + d.name)
+	if len(d.interfaces) > 0 {
+		w.WriteString(" implements " + strings.Join(d.interfaces, " & "))
+	}
 	if d.kind == sdlScalar {
 		w.WriteString("\n")
 		return
