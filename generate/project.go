@@ -105,6 +105,9 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		}
 		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roleDelta(full, b))
 	}
+	if err := relayFiles(p, src, fs); err != nil {
+		return nil, err
+	}
 	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0})
 	if err != nil {
 		return nil, err
@@ -318,10 +321,11 @@ package schema
 
 import "embed"
 
-// FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc and
-// source.jsonc (the metadata's connection settings).
+// FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc,
+// source.jsonc (the metadata's connection settings) and relay/ (the same
+// schemas for the Relay API).
 //
-{{if .Roles}}//go:embed full.graphqls roles api_limits.jsonc source.jsonc{{else}}//go:embed full.graphqls api_limits.jsonc source.jsonc{{end}}
+{{if .Roles}}//go:embed full.graphqls roles api_limits.jsonc source.jsonc relay{{else}}//go:embed full.graphqls api_limits.jsonc source.jsonc relay{{end}}
 var FS embed.FS
 `
 

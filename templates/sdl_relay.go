@@ -19,7 +19,12 @@ package templates
 //
 // runtime/compile/relay.go executes it.
 
-import "github.com/hasgen/hasgen/model"
+import (
+	"fmt"
+
+	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/runtime/engine"
+)
 
 // RelaySDL returns the Relay schema document that role sees (Hasura's
 // Relay API). Like SDL, it is deterministic and fails on name clashes.
@@ -135,4 +140,18 @@ func (b *sdlBuilder) relayImplementations() []string {
 		}
 	}
 	return out
+}
+
+// RelayEngineConfig is EngineConfig for the Relay API: the Relay schemas
+// of admin and every role, built in memory.
+func RelayEngineConfig(p *model.Project) (engine.Config, error) {
+	sdl := map[string][]byte{}
+	for _, role := range append([]string{model.AdminRole}, p.Roles...) {
+		b, err := RelaySDL(p, role)
+		if err != nil {
+			return engine.Config{}, fmt.Errorf("relay schema of role %s: %w", role, err)
+		}
+		sdl[role] = b
+	}
+	return engine.Config{Tables: Descriptors(p), SDL: sdl, Relay: true}, nil
 }

@@ -29,6 +29,8 @@ type Options struct {
 	// StringifyNumeric returns bigint, numeric, float8 and money values as
 	// JSON strings (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
 	StringifyNumeric bool
+	// Relay compiles operations of the Relay schema (relay.go).
+	Relay bool
 }
 
 // Compiler compiles operations over one schema. It is immutable and safe
@@ -45,6 +47,10 @@ func New(s *catalog.Schema, opts Options) *Compiler {
 	c := &Compiler{schema: s, opts: opts, roots: map[string]rootRef{}, mutations: map[string]mutRef{}}
 	for _, t := range s.Tables {
 		r := t.Roots
+		if opts.Relay {
+			relayRoots(c.roots, t)
+			r.Select, r.SelectByPk, r.SelectAggregate, r.SelectStream = "", "", "", ""
+		}
 		for _, q := range []struct {
 			name string
 			kind rootKind
@@ -143,7 +149,7 @@ const msgOneRootField = "subscriptions must select one top level field"
 // parameters. A subscription compiles to its poll statement. Errors are
 // *wire.Error values.
 func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (*Plan, error) {
-	cc := &compiler{s: c.schema, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric}
+	cc := &compiler{s: c.schema, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric, relay: c.opts.Relay}
 	p := &Plan{}
 	rootType := "query_root"
 	switch op.Operation {
@@ -180,7 +186,7 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 			cc.compileRoot(ref, f)
 			pf.Kind, pf.Statement = FieldQuery, Statement{cc.w.String(), cc.w.Params()}
 			pf.Tables = cc.w.Tables()
-			pf.Nullable = ref.kind == rootByPk
+			pf.Nullable = ref.kind == rootByPk || ref.kind == rootNode
 		default:
 			pf.Kind = FieldCustom
 			// A copy carrying the merged selections of every field under
@@ -209,6 +215,10 @@ type compiler struct {
 	// orderRoot is the table whose plain columns an order_by key may name
 	// for distinct_on matching.
 	orderRoot *catalog.Table
+	// relay compiles the Relay schema's fields (relay.go); nodeType is
+	// the table type of the node(id:) field being compiled.
+	relay    bool
+	nodeType string
 }
 
 func (c *compiler) fail(path, code, format string, args ...any) {
@@ -225,6 +235,8 @@ const (
 	rootByPk
 	rootAggregate
 	rootStream
+	rootConnection // <t>_connection (relay.go)
+	rootNode       // node(id:) (relay.go)
 )
 
 type rootRef struct {

@@ -532,6 +532,9 @@ func shapeValue(b *strings.Builder, schema *ast.Schema, t *ast.Type, v any, path
 			return nil
 		}
 		b.WriteByte('v')
+		if def.Name == "ID" {
+			writeNodeShape(b, v)
+		}
 	}
 	return nil
 }

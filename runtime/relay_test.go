@@ -1,0 +1,416 @@
+package runtime_test
+
+// The Relay API (/v1beta1/relay) against Postgres: connections paged
+// forward and backward with Hasura's cursors and pageInfo, global ids and
+// node(id:), array relationship connections, the role's filter and
+// columns, mutations returning global ids, one statement per root field.
+// Every request runs in process and over HTTP against the generated
+// server, whose answers must be byte-identical. Expected ids and cursors
+// are written from their format (base64 of Postgres's json_build_array /
+// json_build_object text), never taken from the engine.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hasgen/hasgen/generate"
+	"github.com/hasgen/hasgen/internal/e2e"
+	"github.com/hasgen/hasgen/pgtest"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/templates"
+)
+
+const (
+	relaySQL    = "testdata/fixtures/relay/schema.sql"
+	relayConfig = "testdata/fixtures/relay/hasgen.yaml"
+)
+
+type relayHarness struct {
+	e      *engine.Engine
+	tracer *sqlTracer
+	server *e2e.Server
+}
+
+func newRelayHarness(t *testing.T) *relayHarness {
+	t.Helper()
+	url := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), relaySQL))
+	p, err := generate.LoadProject(context.Background(), generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), relayConfig)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &sqlTracer{}
+	cfg, err := templates.RelayEngineConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(cfg, newPool(t, url, tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := e2e.StartT(t, e2e.Project{DatabaseURL: url, Config: filepath.Join(repoRoot(t), relayConfig)},
+		map[string]string{"HASURA_GRAPHQL_ADMIN_SECRET": e2eSecret})
+	return &relayHarness{e: e, tracer: tr, server: srv}
+}
+
+// raw runs a request in process and over HTTP on /v1beta1/relay and
+// returns the response, checking that both are the same.
+func (h *relayHarness) raw(t *testing.T, role string, vars map[string]string, query string, variables any) string {
+	t.Helper()
+	req := request(query, variables)
+	in := string(h.e.Do(context.Background(), &session.Session{Role: role, Vars: vars}, req))
+	headers := map[string]string{"X-Hasura-Admin-Secret": e2eSecret}
+	if role != session.AdminRole {
+		headers["X-Hasura-Role"] = role
+		for k, v := range vars {
+			headers[k] = v
+		}
+	}
+	body, _ := json.Marshal(req)
+	status, out := post(t, h.server.URL+"/v1beta1/relay", string(body), headers)
+	if status != http.StatusOK {
+		t.Errorf("HTTP status %d", status)
+	}
+	if out != in {
+		t.Errorf("the generated server answers differently from the engine in process\nquery: %s\n  in process: %s\n   over HTTP: %s", query, in, out)
+	}
+	return in
+}
+
+// data runs a request that must succeed and returns its data, decoded.
+func (h *relayHarness) data(t *testing.T, role, query string, variables any) map[string]any {
+	t.Helper()
+	raw := h.raw(t, role, nil, query, variables)
+	var r struct {
+		Data   map[string]any
+		Errors []any
+	}
+	if err := json.Unmarshal([]byte(raw), &r); err != nil || len(r.Errors) > 0 || r.Data == nil {
+		t.Fatalf("query failed: %s\nquery: %s", raw, query)
+	}
+	return r.Data
+}
+
+// nodeID is a global id as Hasura v2 writes it: base64 of
+// json_build_array(1, schema, table, pk...)::text.
+func nodeID(schema, table string, pk ...any) string {
+	parts := []string{"1", jsonText(schema), jsonText(table)}
+	for _, v := range pk {
+		parts = append(parts, jsonText(v))
+	}
+	return base64.StdEncoding.EncodeToString([]byte("[" + strings.Join(parts, ", ") + "]"))
+}
+
+// cursor is a cursor as Hasura writes it: base64 of json_build_object of
+// the order values (key, value, key, value...)::text.
+func cursor(kv ...any) string {
+	var parts []string
+	for i := 0; i < len(kv); i += 2 {
+		parts = append(parts, jsonText(kv[i])+" : "+jsonText(kv[i+1]))
+	}
+	return base64.StdEncoding.EncodeToString([]byte("{" + strings.Join(parts, ", ") + "}"))
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// page is a connection's edges (their nodes' ids and cursors) and
+// pageInfo, as a test expects them.
+type page struct {
+	IDs, Cursors        []string
+	HasNext, HasPrev    bool
+	StartCursor, EndCur any
+}
+
+const pageSelection = `edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`
+
+func toPage(t *testing.T, conn any) page {
+	t.Helper()
+	m := conn.(map[string]any)
+	var p page
+	for _, e := range m["edges"].([]any) {
+		edge := e.(map[string]any)
+		p.Cursors = append(p.Cursors, edge["cursor"].(string))
+		p.IDs = append(p.IDs, edge["node"].(map[string]any)["id"].(string))
+	}
+	info := m["pageInfo"].(map[string]any)
+	p.HasNext, p.HasPrev = info["hasNextPage"].(bool), info["hasPreviousPage"].(bool)
+	p.StartCursor, p.EndCur = info["startCursor"], info["endCursor"]
+	return p
+}
+
+// wantPage is the page of the albums with these ids, in order, their
+// cursors those of a primary key order.
+func wantAlbums(hasNext, hasPrev bool, ids ...int) page {
+	p := page{HasNext: hasNext, HasPrev: hasPrev}
+	for _, id := range ids {
+		p.IDs = append(p.IDs, nodeID("public", "albums", id))
+		p.Cursors = append(p.Cursors, cursor("id", id))
+	}
+	if len(ids) > 0 {
+		p.StartCursor, p.EndCur = p.Cursors[0], p.Cursors[len(p.Cursors)-1]
+	}
+	return p
+}
+
+func TestRelayPaging(t *testing.T) {
+	h := newRelayHarness(t)
+	cases := []struct {
+		name, role, args string
+		want             page
+	}{
+		{"first", "admin", `first: 2`, wantAlbums(true, false, 1, 2)},
+		{"first_after", "admin", `first: 2, after: "` + cursor("id", 2) + `"`, wantAlbums(true, true, 3, 4)},
+		{"first_after_to_the_end", "admin", `first: 10, after: "` + cursor("id", 4) + `"`, wantAlbums(false, true, 5, 6)},
+		{"after_the_last", "admin", `after: "` + cursor("id", 6) + `"`, wantAlbums(false, false)},
+		{"all", "admin", ``, wantAlbums(false, false, 1, 2, 3, 4, 5, 6)},
+		{"last", "admin", `last: 2`, wantAlbums(false, true, 5, 6)},
+		{"last_before", "admin", `last: 2, before: "` + cursor("id", 5) + `"`, wantAlbums(true, true, 3, 4)},
+		{"last_before_to_the_start", "admin", `last: 10, before: "` + cursor("id", 2) + `"`, wantAlbums(true, false, 1)},
+		{"first_before", "admin", `first: 1, before: "` + cursor("id", 5) + `"`, wantAlbums(true, false, 1)},
+		{"where", "admin", `first: 1, where: {artist_id: {_eq: 2}}`, wantAlbums(true, false, 5)},
+		{"nothing", "admin", `where: {title: {_eq: "none"}}`, page{}},
+		// The role sees the public albums only: 2 and 6 never come back,
+		// and its pages are counted over its rows.
+		{"role_first", "user", `first: 2`, wantAlbums(true, false, 1, 3)},
+		{"role_after", "user", `first: 2, after: "` + cursor("id", 3) + `"`, wantAlbums(false, true, 4, 5)},
+		{"role_last", "user", `last: 3`, wantAlbums(false, true, 3, 4, 5)},
+		{"role_before_hidden_row", "user", `last: 5, before: "` + cursor("id", 6) + `"`, wantAlbums(false, false, 1, 3, 4, 5)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q := `{ albums_connection` + map[bool]string{true: "(" + c.args + ")", false: ""}[c.args != ""] + ` { ` + pageSelection + ` } }`
+			got := toPage(t, h.data(t, c.role, q, nil)["albums_connection"])
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", q, diff)
+			}
+		})
+	}
+
+	// Through variables: the same statement serves every cursor.
+	t.Run("variables", func(t *testing.T) {
+		q := `query ($n: Int, $after: String) { albums_connection(first: $n, after: $after) { ` + pageSelection + ` } }`
+		var after any
+		var got []string
+		for range 4 {
+			p := toPage(t, h.data(t, "admin", q, map[string]any{"n": 2, "after": after})["albums_connection"])
+			got = append(got, p.IDs...)
+			if !p.HasNext {
+				break
+			}
+			after = p.EndCur
+		}
+		if diff := cmp.Diff(wantAlbums(false, false, 1, 2, 3, 4, 5, 6).IDs, got); diff != "" {
+			t.Errorf("paged through (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestRelayOrderBy(t *testing.T) {
+	h := newRelayHarness(t)
+	// Years: 1 2001, 2 2002, 3 2003, 4 2003, 5 2001, 6 2005; the primary
+	// key breaks ties and is part of the cursor.
+	q := `query ($after: String) { albums_connection(first: 3, order_by: {year: desc}, after: $after) {
+		edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`
+	p1 := h.data(t, "admin", q, map[string]any{"after": nil})["albums_connection"].(map[string]any)
+	ids := func(conn map[string]any) []string {
+		var out []string
+		for _, e := range conn["edges"].([]any) {
+			out = append(out, e.(map[string]any)["node"].(map[string]any)["id"].(string))
+		}
+		return out
+	}
+	want := []string{nodeID("public", "albums", 6), nodeID("public", "albums", 3), nodeID("public", "albums", 4)}
+	if diff := cmp.Diff(want, ids(p1)); diff != "" {
+		t.Fatalf("first page (-want +got):\n%s", diff)
+	}
+	end := p1["pageInfo"].(map[string]any)["endCursor"]
+	if end != cursor("year", 2003, "id", 4) {
+		t.Errorf("endCursor %v, want %s", end, cursor("year", 2003, "id", 4))
+	}
+	p2 := h.data(t, "admin", q, map[string]any{"after": end})["albums_connection"].(map[string]any)
+	want = []string{nodeID("public", "albums", 2), nodeID("public", "albums", 1), nodeID("public", "albums", 5)}
+	if diff := cmp.Diff(want, ids(p2)); diff != "" {
+		t.Errorf("second page (-want +got):\n%s", diff)
+	}
+	info := p2["pageInfo"].(map[string]any)
+	if info["hasNextPage"] != false || info["hasPreviousPage"] != true {
+		t.Errorf("second page's pageInfo: %v", info)
+	}
+
+	// Through an object relationship: the cursor nests the value under the
+	// relationship's name.
+	q = `{ albums_connection(first: 1, order_by: [{artist: {name: desc}}, {title: asc}]) { edges { cursor node { title } } } }`
+	edge := h.data(t, "admin", q, nil)["albums_connection"].(map[string]any)["edges"].([]any)[0].(map[string]any)
+	if got, want := decodeB64(t, edge["cursor"]), `{"artist" : {"name" : "Beta"}, "title" : "B1", "id" : 5}`; got != want {
+		t.Errorf("cursor %s, want %s", got, want)
+	}
+	after := edge["cursor"].(string)
+	q = `{ albums_connection(first: 1, order_by: [{artist: {name: desc}}, {title: asc}], after: "` + after + `") { edges { node { title } } } }`
+	got := h.data(t, "admin", q, nil)["albums_connection"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["title"]
+	if got != "B2" {
+		t.Errorf("after the first by artist name: %v, want B2", got)
+	}
+}
+
+func decodeB64(t *testing.T, v any) string {
+	t.Helper()
+	s, _ := v.(string)
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatalf("not base64: %v", v)
+	}
+	return string(b)
+}
+
+func TestRelayNode(t *testing.T) {
+	h := newRelayHarness(t)
+	q := `query ($id: ID!) { node(id: $id) { id __typename ... on albums { title artist { id name } tags_connection { edges { node { tag } } } } ... on album_tags { tag album { title } } ... on artists { name } } }`
+	cases := []struct {
+		name, role, id string
+		want           string // the node, as JSON
+	}{
+		{"album", "admin", nodeID("public", "albums", 3),
+			`{"id":"` + nodeID("public", "albums", 3) + `","__typename":"albums","title":"A3","artist":{"id":"` + nodeID("public", "artists", 1) + `","name":"Alpha"},"tags_connection":{"edges":[{"node":{"tag":"jazz"}}]}}`},
+		{"artist", "admin", nodeID("public", "artists", 2), `{"id":"` + nodeID("public", "artists", 2) + `","__typename":"artists","name":"Beta"}`},
+		{"composite_key", "admin", nodeID("public", "album_tags", 1, "live"),
+			`{"id":"` + nodeID("public", "album_tags", 1, "live") + `","__typename":"album_tags","tag":"live","album":{"title":"A1"}}`},
+		{"no_such_row", "admin", nodeID("public", "albums", 99), `null`},
+		{"hidden_private_album", "admin", nodeID("public", "albums", 2), `{"id":"` + nodeID("public", "albums", 2) + `","__typename":"albums","title":"A2","artist":{"id":"` + nodeID("public", "artists", 1) + `","name":"Alpha"},"tags_connection":{"edges":[{"node":{"tag":"secret"}}]}}`},
+		// What the role's filter hides never comes back through node.
+		{"role_public_album", "user", nodeID("public", "albums", 1),
+			`{"id":"` + nodeID("public", "albums", 1) + `","__typename":"albums","title":"A1","artist":{"id":"` + nodeID("public", "artists", 1) + `","name":"Alpha"},"tags_connection":{"edges":[{"node":{"tag":"live"}}, {"node":{"tag":"rock"}}]}}`},
+		{"role_private_album", "user", nodeID("public", "albums", 2), `null`},
+		{"role_private_albums_tag", "user", nodeID("public", "album_tags", 2, "secret"), `null`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := h.raw(t, c.role, nil, q, map[string]any{"id": c.id})
+			if want := `{"data":{"node":` + c.want + `}}`; raw != want {
+				t.Errorf("got  %s\nwant %s", raw, want)
+			}
+			// The same as a literal.
+			lit := strings.Replace(strings.Replace(q, "query ($id: ID!) ", "", 1), "$id", strconv.Quote(c.id), 1)
+			if raw2 := h.raw(t, c.role, nil, lit, nil); raw2 != raw {
+				t.Errorf("literal id: %s\nvariable: %s", raw2, raw)
+			}
+		})
+	}
+	// The role's columns: year is not the user's.
+	r := h.raw(t, "user", nil, `{ node(id: "`+nodeID("public", "albums", 1)+`") { ... on albums { year } } }`, nil)
+	if !strings.Contains(r, `"errors"`) || strings.Contains(r, "2001") {
+		t.Errorf("user selected year: %s", r)
+	}
+}
+
+func TestRelayArrayConnection(t *testing.T) {
+	h := newRelayHarness(t)
+	q := `{ artists_connection { edges { node { name albums_connection(first: 1, order_by: {title: desc}) { edges { node { title } } pageInfo { hasNextPage hasPreviousPage } } } } } }`
+	want := `{"data":{"artists_connection":{"edges":[` +
+		`{"node":{"name":"Alpha","albums_connection":{"edges":[{"node":{"title":"A4"}}],"pageInfo":{"hasNextPage":true,"hasPreviousPage":false}}}}, ` +
+		`{"node":{"name":"Beta","albums_connection":{"edges":[{"node":{"title":"B2"}}],"pageInfo":{"hasNextPage":true,"hasPreviousPage":false}}}}]}}}`
+	if got := h.raw(t, "admin", nil, q, nil); got != want {
+		t.Errorf("admin\ngot  %s\nwant %s", got, want)
+	}
+	// The user: Beta's only public album is B1, and no next page.
+	want = `{"data":{"artists_connection":{"edges":[` +
+		`{"node":{"name":"Alpha","albums_connection":{"edges":[{"node":{"title":"A4"}}],"pageInfo":{"hasNextPage":true,"hasPreviousPage":false}}}}, ` +
+		`{"node":{"name":"Beta","albums_connection":{"edges":[{"node":{"title":"B1"}}],"pageInfo":{"hasNextPage":false,"hasPreviousPage":false}}}}]}}}`
+	if got := h.raw(t, "user", nil, q, nil); got != want {
+		t.Errorf("user\ngot  %s\nwant %s", got, want)
+	}
+}
+
+func TestRelayMutationAndStatements(t *testing.T) {
+	h := newRelayHarness(t)
+	// Mutations return global ids; the role's update filter applies.
+	got := h.raw(t, "user", nil, `mutation { update_albums(where: {}, _set: {title: "T"}) { affected_rows returning { id title } } }`, nil)
+	var ids []string
+	for _, id := range []int{1, 3, 4, 5} {
+		ids = append(ids, fmt.Sprintf(`{"id":"%s","title":"T"}`, nodeID("public", "albums", id)))
+	}
+	want := `{"data":{"update_albums":{"affected_rows":4,"returning":[` + strings.Join(ids, ",") + `]}}}`
+	if got != want && !sameReturning(got, want) {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+
+	// One statement per root field, however deep.
+	h.tracer.take()
+	h.data(t, "admin", `{ a: artists_connection(first: 1) { edges { node { albums_connection(last: 2) { edges { node { tags_connection { edges { cursor } } } } } } } }
+		b: node(id: "`+nodeID("public", "albums", 1)+`") { id } }`, nil)
+	if n := len(h.tracer.take()); n != 2 {
+		t.Errorf("%d statements for two root fields", n)
+	}
+}
+
+// sameReturning compares mutation responses whose returning rows may come
+// in any order.
+func sameReturning(a, b string) bool {
+	norm := func(s string) string {
+		var v struct {
+			Data struct {
+				U struct {
+					N int              `json:"affected_rows"`
+					R []map[string]any `json:"returning"`
+				} `json:"update_albums"`
+			}
+		}
+		json.Unmarshal([]byte(s), &v)
+		var rows []string
+		for _, r := range v.Data.U.R {
+			rows = append(rows, jsonText(r))
+		}
+		sortStrings(rows)
+		return strconv.Itoa(v.Data.U.N) + strings.Join(rows, ",")
+	}
+	return norm(a) == norm(b)
+}
+
+func sortStrings(s []string) {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+}
+
+func TestRelayErrors(t *testing.T) {
+	h := newRelayHarness(t)
+	cases := []struct {
+		name, query, want string
+	}{
+		{"first_and_last", `{ albums_connection(first: 1, last: 1) { edges { cursor } } }`, `"first" and "last" are not allowed at once`},
+		{"after_and_before", `{ albums_connection(after: "` + cursor("id", 1) + `", before: "` + cursor("id", 3) + `") { edges { cursor } } }`, `"after" and "before" are not allowed at once`},
+		{"bad_cursor", `{ albums_connection(after: "bm90IGpzb24=") { edges { cursor } } }`, `the "after" or "before" cursor is invalid`},
+		{"cursor_of_another_order", `{ albums_connection(order_by: {title: asc}, after: "` + cursor("id", 1) + `") { edges { cursor } } }`, `the "after" or "before" cursor is invalid`},
+		{"bad_node_id", `{ node(id: "abc") { id } }`, `invalid node id`},
+		{"unknown_table", `{ node(id: "` + nodeID("public", "nope", 1) + `") { id } }`, `invalid node id: no such table found`},
+		{"missing_key_value", `{ node(id: "` + base64.StdEncoding.EncodeToString([]byte(`[1, "public", "album_tags", 1]`)) + `") { id } }`, `invalid node id: primary key columns`},
+		{"plain_root_fields_are_not_relay", `{ albums { id } }`, `field 'albums' not found in type: 'query_root'`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := h.raw(t, "admin", nil, c.query, nil)
+			var r struct {
+				Data   any
+				Errors []struct{ Message string }
+			}
+			json.Unmarshal([]byte(got), &r)
+			if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, c.want) || r.Data != nil {
+				t.Errorf("got %s\nwant an error containing %q", got, c.want)
+			}
+		})
+	}
+}
