@@ -199,6 +199,7 @@ func benchServe(b *testing.B, out string, roles int) {
 		req.Header.Set("x-hasura-admin-secret", "s")
 		req.Header.Set("x-hasura-role", fmt.Sprintf("role%02d", r))
 		req.Header.Set("x-hasura-user-id", "1")
+		req.Header.Set("x-hasura-allowed-ids", "{1,2}")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
