@@ -19,8 +19,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
@@ -35,6 +37,7 @@ const (
 )
 
 type relayHarness struct {
+	url    string
 	e      *engine.Engine
 	tracer *sqlTracer
 	server *e2e.Server
@@ -58,7 +61,7 @@ func newRelayHarness(t *testing.T) *relayHarness {
 	}
 	srv := e2e.StartT(t, e2e.Project{DatabaseURL: url, Config: filepath.Join(repoRoot(t), relayConfig)},
 		map[string]string{"HASURA_GRAPHQL_ADMIN_SECRET": e2eSecret})
-	return &relayHarness{e: e, tracer: tr, server: srv}
+	return &relayHarness{url: url, e: e, tracer: tr, server: srv}
 }
 
 // raw runs a request in process and over HTTP on /v1beta1/relay and
@@ -412,5 +415,72 @@ func TestRelayErrors(t *testing.T) {
 				t.Errorf("got %s\nwant an error containing %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestRelaySubscription subscribes to a connection and to a node on the
+// generated server's /v1beta1/relay websocket, as the user role: the
+// first results, then new ones after a write, never the hidden rows.
+func TestRelaySubscription(t *testing.T) {
+	h := newRelayHarness(t)
+	d := websocket.Dialer{HandshakeTimeout: rtTimeout, Subprotocols: []string{protoNew}}
+	c, _, err := d.Dial("ws"+strings.TrimPrefix(h.server.URL, "http")+"/v1beta1/relay", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send := func(v any) {
+		if err := c.WriteJSON(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func() (typ, id, payload string) {
+		for {
+			c.SetReadDeadline(time.Now().Add(rtTimeout))
+			var m struct {
+				Type, ID string
+				Payload  json.RawMessage
+			}
+			if err := c.ReadJSON(&m); err != nil {
+				t.Fatal(err)
+			}
+			if m.Type == "ping" {
+				send(map[string]any{"type": "pong"})
+				continue
+			}
+			return m.Type, m.ID, string(m.Payload)
+		}
+	}
+	send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]any{
+		"x-hasura-admin-secret": e2eSecret, "x-hasura-role": "user"}}})
+	if typ, _, p := next(); typ != "connection_ack" {
+		t.Fatalf("%s %s", typ, p)
+	}
+	send(map[string]any{"type": "subscribe", "id": "c", "payload": map[string]any{
+		"query": `subscription { albums_connection(last: 2) { edges { node { id title } } pageInfo { hasPreviousPage } } }`}})
+	send(map[string]any{"type": "subscribe", "id": "n", "payload": map[string]any{
+		"query":     `subscription ($id: ID!) { node(id: $id) { ... on albums { title } } }`,
+		"variables": map[string]any{"id": nodeID("public", "albums", 2)}}})
+	want := map[string]string{
+		"c": `{"data":{"albums_connection":{"edges":[{"node":{"id":"` + nodeID("public", "albums", 4) + `","title":"A4"}}, {"node":{"id":"` + nodeID("public", "albums", 5) + `","title":"B1"}}],"pageInfo":{"hasPreviousPage":true}}}}`,
+		// Album 2 is not public: the user's node subscription sees null.
+		"n": `{"data":{"node":null}}`,
+	}
+	for range 2 {
+		typ, id, p := next()
+		if typ != "next" || want[id] != p {
+			t.Fatalf("%s %s: %s\nwant %s", typ, id, p, want[id])
+		}
+	}
+	// Album 6 becomes public: it is the user's last album now. Album 2
+	// stays private, so its node sends nothing new.
+	pool := newPool(t, h.url, nil)
+	if _, err := pool.Exec(context.Background(), `UPDATE albums SET public = true WHERE id = 6`); err != nil {
+		t.Fatal(err)
+	}
+	typ, id, p := next()
+	want6 := `{"data":{"albums_connection":{"edges":[{"node":{"id":"` + nodeID("public", "albums", 5) + `","title":"B1"}}, {"node":{"id":"` + nodeID("public", "albums", 6) + `","title":"B2"}}],"pageInfo":{"hasPreviousPage":true}}}}`
+	if typ != "next" || id != "c" || p != want6 {
+		t.Fatalf("after the update: %s %s %s\nwant %s", typ, id, p, want6)
 	}
 }
