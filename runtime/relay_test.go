@@ -484,3 +484,29 @@ func TestRelaySubscription(t *testing.T) {
 		t.Fatalf("after the update: %s %s %s\nwant %s", typ, id, p, want6)
 	}
 }
+
+// TestRelayCursorChecks sends, after a good cursor compiled the plan, bad
+// ones through the same variables: each is refused as Hasura refuses it,
+// never sent to Postgres.
+func TestRelayCursorChecks(t *testing.T) {
+	h := newRelayHarness(t)
+	q := `query ($after: String, $n: Int) { albums_connection(first: $n, after: $after) { edges { cursor } } }`
+	h.data(t, "admin", q, map[string]any{"after": cursor("id", 1), "n": 1})
+	for _, c := range []struct {
+		vars map[string]any
+		want string
+	}{
+		{map[string]any{"after": "%%%", "n": 1}, `the \"after\" or \"before\" cursor is invalid`},
+		{map[string]any{"after": cursor("title", "A1"), "n": 1}, `the \"after\" or \"before\" cursor is invalid`},
+		{map[string]any{"after": cursor("id", 1), "n": -1}, `unexpected negative value`},
+	} {
+		h.tracer.take()
+		got := h.raw(t, "admin", nil, q, c.vars)
+		if !strings.Contains(got, c.want) || strings.Contains(got, `"data"`) {
+			t.Errorf("%v: %s", c.vars, got)
+		}
+		if n := len(h.tracer.take()); n != 0 {
+			t.Errorf("%v: %d statements run", c.vars, n)
+		}
+	}
+}

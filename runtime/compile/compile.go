@@ -80,6 +80,10 @@ type Plan struct {
 	Fields []Field
 	// Custom is set when some field is executed by gqlgen.
 	Custom bool
+	// Checks validate the values of a request's variables that its
+	// statements read but cannot check themselves (Relay cursors): the
+	// engine runs them on every request the plan serves.
+	Checks []func(vars map[string]any) error
 }
 
 // FieldKind is how a root field is answered.
@@ -201,6 +205,7 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 		}
 		p.Fields = append(p.Fields, pf)
 	}
+	p.Checks = cc.checks
 	return p, nil
 }
 
@@ -219,6 +224,7 @@ type compiler struct {
 	// the table type of the node(id:) field being compiled.
 	relay    bool
 	nodeType string
+	checks   []func(vars map[string]any) error
 }
 
 func (c *compiler) fail(path, code, format string, args ...any) {

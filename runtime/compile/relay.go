@@ -164,6 +164,18 @@ func (c *compiler) connection(t *catalog.Table, perm *catalog.SelectPermission, 
 	}
 	if !cursor.isNull() {
 		c.checkCursor(cursor, args.order, path+".args")
+		order := args.order
+		c.checkLater(cursor, func(cc *compiler, v val) { cc.checkCursor(v, order, path+".args") })
+	}
+	for _, a := range []struct {
+		name string
+		v    val
+	}{{"first", first}, {"last", last}} {
+		c.checkLater(a.v, func(cc *compiler, v val) {
+			if n, ok := v.int(); ok && n < 0 {
+				cc.fail(path+".args."+a.name, wire.CodeValidationFailed, "unexpected negative value")
+			}
+		})
 	}
 	if c.err != nil {
 		return
@@ -405,6 +417,29 @@ func (c *compiler) pageInfo(f *collected, base, page string, order []orderItem) 
 				c.cursorExpr(order, p)
 				w.Write(" FROM ", page, " AS ", p, " ORDER BY ", p, `."__rn"`, dir, " LIMIT 1)")
 			}
+		}
+		return nil
+	})
+}
+
+// checkLater adds to the plan a check of a value from a variable, run on
+// every request the plan serves: check reports with cc.fail on a
+// compiler of its own (requests run concurrently). Values written in the
+// query are checked when compiling only.
+func (c *compiler) checkLater(v val, check func(cc *compiler, v val)) {
+	if !v.fromVar || len(v.path) > 0 {
+		return
+	}
+	name := v.name
+	c.checks = append(c.checks, func(vars map[string]any) error {
+		x, ok := vars[name]
+		if !ok || x == nil {
+			return nil
+		}
+		cc := &compiler{}
+		check(cc, val{fromVar: true, json: x, name: name})
+		if cc.err != nil {
+			return cc.err
 		}
 		return nil
 	})

@@ -161,6 +161,11 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 		}
 		d.plans.Add(key, plan)
 	}
+	for _, check := range plan.Checks {
+		if err := check(vars.Values); err != nil {
+			return nil, err
+		}
+	}
 	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r}, nil
 }
 
