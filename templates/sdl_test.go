@@ -495,6 +495,7 @@ func TestSDLGoldenFilesAreUsed(t *testing.T) {
 	p := sdlTestCase(t, "store")
 	for _, role := range sdlTestRoles(p) {
 		want[filepath.Join("store", sdlTestFile(role))] = true
+		want[filepath.Join("store", "relay", sdlTestFile(role))] = true // TestRelaySDLGolden
 	}
 	root := filepath.Join(golden.Dir(t), "sdl")
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
