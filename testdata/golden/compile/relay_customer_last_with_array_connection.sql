@@ -1,0 +1,9 @@
+-- role: customer
+-- query: { customers_connection(last: 1) { edges { node { id invoices_connection(first: 1) { edges { node { id } } } } } } }
+
+-- customers_connection (query)
+WITH "_1" AS (SELECT "_3".*, row_number() OVER (ORDER BY "_3"."__o0" ASC NULLS LAST) AS "__rn" FROM (SELECT "_4".*, "_4"."id" AS "__o0" FROM "public"."customers" AS "_4" WHERE (("_4"."id" = $1::int4)) ORDER BY "__o0" ASC NULLS LAST) AS "_3"), "_2" AS (SELECT * FROM (SELECT "_5".* FROM "_1" AS "_5" ORDER BY "_5"."__rn" DESC LIMIT $2::int8) AS "_6") SELECT (SELECT row_to_json("_7") FROM (SELECT (SELECT coalesce(json_agg((SELECT row_to_json("_10") FROM (SELECT (SELECT row_to_json("_11") FROM (SELECT regexp_replace(encode(convert_to(json_build_array(1, 'public'::text, 'customers'::text, "_8"."id")::text, 'UTF8'), 'base64'), '\n', '', 'g') AS "id", "_9"."root" AS "invoices_connection") AS "_11") AS "node") AS "_10") ORDER BY "_8"."__rn"), '[]') FROM "_2" AS "_8" LEFT JOIN LATERAL (WITH "_13" AS (SELECT "_15".*, row_number() OVER (ORDER BY "_15"."__o0" ASC NULLS LAST) AS "__rn" FROM (SELECT "_16".*, "_16"."id" AS "__o0" FROM "public"."invoices" AS "_16" WHERE (("_16"."customer_id" = $3::int4)) AND ("_16"."customer_id" = "_8"."id") ORDER BY "__o0" ASC NULLS LAST) AS "_15"), "_14" AS (SELECT "_17".* FROM "_13" AS "_17" ORDER BY "_17"."__rn" LIMIT $4::int8) SELECT (SELECT row_to_json("_18") FROM (SELECT (SELECT coalesce(json_agg((SELECT row_to_json("_20") FROM (SELECT (SELECT row_to_json("_21") FROM (SELECT regexp_replace(encode(convert_to(json_build_array(1, 'public'::text, 'invoices'::text, "_19"."id")::text, 'UTF8'), 'base64'), '\n', '', 'g') AS "id") AS "_21") AS "node") AS "_20") ORDER BY "_19"."__rn"), '[]') FROM "_14" AS "_19") AS "edges") AS "_18") AS "root") AS "_9" ON true) AS "edges") AS "_7") AS "root";
+-- $1: session variable x-hasura-user-id
+-- $2: constant "1" as text
+-- $3: session variable x-hasura-user-id
+-- $4: constant "1" as text
