@@ -4,8 +4,9 @@ package runtime
 // in schema/relay/ (full.graphqls, roles/<role>.graphqls), served by an
 // engine of their own over the same tables, pool and authentication,
 // with HTTP POST and websockets (subscriptions on connections and node)
-// as on /v1/graphql. Custom fields (graph/custom.graphqls) are not part
-// of it, as Hasura's Relay schema has no remote schemas.
+// as on /v1/graphql. The custom fields (graph/custom.graphqls) are added
+// to it as to /v1/graphql's schema (Hasura's Relay schema has the
+// actions' mutations); their executor also answers introspection.
 
 import (
 	"context"
@@ -49,7 +50,6 @@ func newRelay(ctx context.Context, cfg Config, p Project, base engine.Config, po
 	}
 	rc := base
 	rc.Schemas, rc.SDL, rc.Relay = sub, nil, true
-	rc.CustomSDL, rc.Custom = "", nil
 	e, err := engine.New(rc, pool)
 	if err != nil {
 		return nil, err

@@ -510,3 +510,48 @@ func TestRelayCursorChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestRelayIntrospection reads the generated server's Relay schema by
+// introspection, as relay-compiler does: the user's query_root holds the
+// connections of the tables with a primary key (plays has none) and
+// node, no plain select field, and Node's implementations are those
+// tables.
+func TestRelayIntrospection(t *testing.T) {
+	h := newRelayHarness(t)
+	body := `{"query": "{ __schema { queryType { fields { name } } } Node: __type(name: \"Node\") { kind possibleTypes { name } } }"}`
+	status, got := post(t, h.server.URL+"/v1beta1/relay", body, map[string]string{"X-Hasura-Admin-Secret": e2eSecret, "X-Hasura-Role": "user"})
+	if status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	var r struct {
+		Data struct {
+			Schema struct {
+				QueryType struct{ Fields []struct{ Name string } }
+			} `json:"__schema"`
+			Node struct {
+				Kind          string
+				PossibleTypes []struct{ Name string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(got), &r); err != nil {
+		t.Fatal(err)
+	}
+	var fields, types []string
+	for _, f := range r.Data.Schema.QueryType.Fields {
+		fields = append(fields, f.Name)
+	}
+	for _, f := range r.Data.Node.PossibleTypes {
+		types = append(types, f.Name)
+	}
+	sortStrings(fields)
+	sortStrings(types)
+	// hello is the generated project's starter custom field: custom fields
+	// are part of the Relay schema too.
+	if diff := cmp.Diff([]string{"album_tags_connection", "albums_connection", "artists_connection", "hello", "node"}, fields); diff != "" {
+		t.Errorf("query_root (-want +got):\n%s\n%s", diff, got)
+	}
+	if diff := cmp.Diff([]string{"album_tags", "albums", "artists"}, types); diff != "" || r.Data.Node.Kind != "INTERFACE" {
+		t.Errorf("Node %s (-want +got):\n%s", r.Data.Node.Kind, diff)
+	}
+}
