@@ -189,6 +189,12 @@ func TestRelayPaging(t *testing.T) {
 		{"role_after", "user", `first: 2, after: "` + cursor("id", 3) + `"`, wantAlbums(false, true, 4, 5)},
 		{"role_last", "user", `last: 3`, wantAlbums(false, true, 3, 4, 5)},
 		{"role_before_hidden_row", "user", `last: 5, before: "` + cursor("id", 6) + `"`, wantAlbums(false, false, 1, 3, 4, 5)},
+		// A role's limit caps the rows before any cursor applies, as in
+		// Hasura: the rows past it are never reached.
+		{"role_limit_first", "limited", `first: 2`, wantAlbums(true, false, 1, 2)},
+		{"role_limit_after", "limited", `first: 2, after: "` + cursor("id", 2) + `"`, wantAlbums(false, true, 3)},
+		{"role_limit_last", "limited", `last: 1`, wantAlbums(false, true, 3)},
+		{"role_limit_past_it", "limited", `after: "` + cursor("id", 3) + `"`, wantAlbums(false, false)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -249,6 +255,18 @@ func TestRelayOrderBy(t *testing.T) {
 	info := p2["pageInfo"].(map[string]any)
 	if info["hasNextPage"] != false || info["hasPreviousPage"] != true {
 		t.Errorf("second page's pageInfo: %v", info)
+	}
+
+	// distinct_on: the first album of each artist (1 and 5), paged.
+	q = `query ($after: String) { albums_connection(first: 1, distinct_on: [artist_id], order_by: {artist_id: asc}, after: $after) {
+		edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage } } }`
+	d1 := h.data(t, "admin", q, map[string]any{"after": nil})["albums_connection"].(map[string]any)
+	d2 := h.data(t, "admin", q, map[string]any{"after": cursor("artist_id", 1, "id", 1)})["albums_connection"].(map[string]any)
+	if got := ids(d1); len(got) != 1 || got[0] != nodeID("public", "albums", 1) || d1["pageInfo"].(map[string]any)["hasNextPage"] != true {
+		t.Errorf("distinct_on, first page: %v", d1)
+	}
+	if got := ids(d2); len(got) != 1 || got[0] != nodeID("public", "albums", 5) || d2["pageInfo"].(map[string]any)["hasNextPage"] != false || d2["pageInfo"].(map[string]any)["hasPreviousPage"] != true {
+		t.Errorf("distinct_on, second page: %v", d2)
 	}
 
 	// Through an object relationship: the cursor nests the value under the

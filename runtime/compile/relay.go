@@ -180,14 +180,137 @@ func (c *compiler) connection(t *catalog.Table, perm *catalog.SelectPermission, 
 	if c.err != nil {
 		return
 	}
-	cur, base, page := w.Alias(), w.Alias(), w.Alias()
+	cur := w.Alias()
 	w.WriteString("WITH ")
 	if !cursor.isNull() {
 		w.Write(cur, ` AS (SELECT `)
 		c.decodedJSON(c.param(cursor, catalog.EncodeText))
 		w.WriteString(` AS "c"), `)
 	}
-	x := w.Alias()
+	slice := first
+	if !last.isNull() {
+		slice = last
+	}
+	var cp *connPage
+	if len(args.distinct) == 0 && perm.Limit == 0 {
+		cp = c.keysetPage(t, perm, args, j, path, cur, cursor, split, slice, !last.isNull())
+	} else {
+		cp = c.numberedPage(t, perm, args, j, path, cur, cursor, split, slice, !last.isNull())
+	}
+	w.WriteString(" SELECT ")
+	typeName := f.field.Definition.Type.Name()
+	c.object(c.collect(f.sels, typeName), func(_ int, cf *collected) func() {
+		fpath := path + ".selectionSet." + cf.alias
+		switch cf.field.Name {
+		case "edges":
+			return func() { c.edges(t, perm, cf, cp, args.order, fpath) }
+		case "pageInfo":
+			return func() { c.pageInfo(cf, cp, args.order) }
+		}
+		c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", cf.field.Name, typeName)
+		return nil
+	})
+	w.WriteString(` AS "root"`)
+}
+
+// connPage is how a connection's statement reaches its page: the CTE
+// holding the page's rows (the table's columns and the order values
+// "__o0", "__o1", ...), what orders them (forward, or reversed), and
+// what computes hasNextPage and hasPreviousPage.
+type connPage struct {
+	page             string
+	order            func(p string, reversed bool)
+	hasNext, hasPrev func()
+}
+
+// keysetPage writes the page CTE of a connection by keyset: the rows
+// after (before) the cursor in the table's own scan, in order, the first
+// (last) n of them; a row before the page's first (after its last) is
+// looked for with the same filters. It is exactly Hasura's numbering
+// when the rows are the filtered rows (no distinct_on, no role limit,
+// which numberedPage serves), and it reads an index on the order.
+func (c *compiler) keysetPage(t *catalog.Table, perm *catalog.SelectPermission, args selectArgs, j *join, path, cur string, cursor val, split string, slice val, last bool) *connPage {
+	w := c.w
+	page := w.Alias()
+	pargs := args
+	pargs.limit = slice
+	if last {
+		pargs.order = reversedOrder(args.order)
+	}
+	if !cursor.isNull() {
+		pargs.cond = func(x string) {
+			c.keyset(args.order, func(i int) { args.order[i].expr(x) }, `(SELECT "c" FROM `+cur+`)`, split, 0)
+		}
+	}
+	w.Write(page, " AS (")
+	c.base(t, perm, pargs, j, path)
+	w.WriteString(")")
+	order := func(p string, reversed bool) {
+		o := args.order
+		if reversed {
+			o = reversedOrder(o)
+		}
+		for i, item := range o {
+			if i > 0 {
+				w.WriteString(", ")
+			}
+			w.Write(p, `."__o`, strconv.Itoa(i), `" `, item.dir)
+		}
+	}
+	// exists writes whether a row of the table (the role's filter, the
+	// relationship's join, where) comes after (before) the page's last
+	// (first) row, whose order values are scalar subqueries: computed
+	// once, and an index on the order serves the comparison.
+	exists := func(after bool) {
+		y := w.Alias()
+		bound := func(i int) {
+			l := w.Alias()
+			w.Write(`(SELECT `, l, `."__o`, strconv.Itoa(i), `" FROM `, page, " AS ", l, " ORDER BY ")
+			order(l, after) // the last row for after, the first for before
+			w.WriteString(" LIMIT 1)")
+		}
+		w.Write("(EXISTS (SELECT 1 FROM ", page, ") AND coalesce((SELECT true FROM ", w.Table(t.SQL()), " AS ", y, " WHERE ")
+		c.permFilter(perm, y)
+		if j != nil {
+			w.WriteString(" AND ")
+			c.writeJoin(j, y)
+		}
+		if !args.where.isNull() {
+			w.WriteString(" AND ")
+			c.boolExp(t, y, args.where, path+".args.where")
+		}
+		w.WriteString(" AND ")
+		c.follows(t, args.order, y, bound, after, 0)
+		// In order from the page on, so that the scan starts there
+		// (an index on the order), not at the table's start: a scalar
+		// subquery, as Postgres drops ORDER BY and LIMIT from EXISTS.
+		o := args.order
+		if !after {
+			o = reversedOrder(o)
+		}
+		for i, item := range o {
+			if i == 0 {
+				w.WriteString(" ORDER BY ")
+			} else {
+				w.WriteString(", ")
+			}
+			item.expr(y)
+			w.Write(" ", item.dir)
+		}
+		w.WriteString(" LIMIT 1), false))")
+	}
+	return &connPage{page: page, order: order,
+		hasNext: func() { exists(true) },
+		hasPrev: func() { exists(false) }}
+}
+
+// numberedPage writes the CTEs of a connection as Hasura does: every row
+// numbered in order, then the rows after (before) the cursor, the first
+// (last) n of them. distinct_on and a role's limit apply to all the rows
+// before the cursor does, so keysetPage cannot serve them.
+func (c *compiler) numberedPage(t *catalog.Table, perm *catalog.SelectPermission, args selectArgs, j *join, path, cur string, cursor val, split string, slice val, last bool) *connPage {
+	w := c.w
+	base, page, x := w.Alias(), w.Alias(), w.Alias()
 	w.Write(base, " AS (SELECT ", x, `.*, row_number() OVER (`)
 	for i, o := range args.order {
 		if i == 0 {
@@ -200,42 +323,127 @@ func (c *compiler) connection(t *catalog.Table, perm *catalog.SelectPermission, 
 	w.WriteString(`) AS "__rn" FROM (`)
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", x, "), ")
-
-	// The page: the rows after (before) the cursor, then the first (last)
-	// n of them.
 	b := w.Alias()
 	w.Write(page, " AS (")
-	if !last.isNull() {
+	if last {
 		w.WriteString("SELECT * FROM (")
 	}
 	w.Write("SELECT ", b, ".* FROM ", base, " AS ", b)
 	if !cursor.isNull() {
 		w.Write(", ", cur, " WHERE ")
-		c.keyset(args.order, b, cur+`."c"`, split, 0)
+		c.keyset(args.order, func(i int) { w.Write(b, `."__o`, strconv.Itoa(i), `"`) }, cur+`."c"`, split, 0)
 	}
-	switch {
-	case !first.isNull():
-		w.Write(" ORDER BY ", b, `."__rn" LIMIT `)
-		w.Param(c.param(first, catalog.EncodeText), "int8")
-	case !last.isNull():
-		w.Write(" ORDER BY ", b, `."__rn" DESC LIMIT `)
-		w.Param(c.param(last, catalog.EncodeText), "int8")
+	if !slice.isNull() {
+		w.Write(" ORDER BY ", b, `."__rn"`)
+		if last {
+			w.WriteString(" DESC")
+		}
+		w.WriteString(" LIMIT ")
+		w.Param(c.param(slice, catalog.EncodeText), "int8")
+	}
+	if last {
 		w.Write(") AS ", w.Alias())
 	}
-	w.WriteString(") SELECT ")
-	typeName := f.field.Definition.Type.Name()
-	c.object(c.collect(f.sels, typeName), func(_ int, cf *collected) func() {
-		fpath := path + ".selectionSet." + cf.alias
-		switch cf.field.Name {
-		case "edges":
-			return func() { c.edges(t, perm, cf, page, args.order, fpath) }
-		case "pageInfo":
-			return func() { c.pageInfo(cf, base, page, args.order) }
+	w.WriteString(")")
+	exists := func(op, agg string) {
+		w.Write(`EXISTS (SELECT 1 FROM `, base, ` WHERE "__rn" `, op, ` (SELECT `, agg, `("__rn") FROM `, page, "))")
+	}
+	return &connPage{page: page,
+		order: func(p string, reversed bool) {
+			w.Write(p, `."__rn"`)
+			if reversed {
+				w.WriteString(" DESC")
+			}
+		},
+		hasNext: func() { exists(">", "max") },
+		hasPrev: func() { exists("<", "min") }}
+}
+
+// reversedOrder is order with every direction reversed, nulls included.
+func reversedOrder(order []orderItem) []orderItem {
+	rev := map[string]string{
+		"ASC NULLS LAST": "DESC NULLS FIRST", "ASC NULLS FIRST": "DESC NULLS LAST",
+		"DESC NULLS FIRST": "ASC NULLS LAST", "DESC NULLS LAST": "ASC NULLS FIRST",
+	}
+	out := make([]orderItem, len(order))
+	for i, o := range order {
+		o.dir = rev[o.dir]
+		out[i] = o
+	}
+	return out
+}
+
+// follows writes whether the row y comes strictly after (or, after
+// false, before) the page row whose order values bound(i) writes, from
+// item i on, nulls placed as the order places them:
+//
+//	(y_i beyond l_i) OR ((y_i IS NOT DISTINCT FROM l_i) AND <the same from i+1>), false past the last
+//
+// A primary key column is never null: its comparison is plain, so that
+// an index on it serves.
+func (c *compiler) follows(t *catalog.Table, order []orderItem, y string, bound func(i int), after bool, i int) {
+	w := c.w
+	if i == len(order) {
+		w.WriteString("false")
+		return
+	}
+	o := order[i]
+	yv := func() { o.expr(y) }
+	lv := func() { bound(i) }
+	// a beyond b: a after b when after, else a before b (b after a).
+	first, second := yv, lv
+	if !after {
+		first, second = lv, yv
+	}
+	desc := strings.HasPrefix(o.dir, "DESC")
+	nullsLast := strings.HasSuffix(o.dir, "NULLS LAST")
+	cmp := ">"
+	if desc {
+		cmp = "<"
+	}
+	w.WriteString("((")
+	switch {
+	case o.col != "" && isPrimaryKey(t, o.col):
+		first()
+		w.Write(" ", cmp, " ")
+		second()
+	case nullsLast:
+		// first after second: second is not null, and first is null
+		// or beyond it.
+		second()
+		w.WriteString(" IS NOT NULL AND (")
+		first()
+		w.WriteString(" IS NULL OR ")
+		first()
+		w.Write(" ", cmp, " ")
+		second()
+		w.WriteString(")")
+	default:
+		first()
+		w.WriteString(" IS NOT NULL AND (")
+		second()
+		w.WriteString(" IS NULL OR ")
+		first()
+		w.Write(" ", cmp, " ")
+		second()
+		w.WriteString(")")
+	}
+	w.WriteString(") OR ((")
+	yv()
+	w.WriteString(" IS NOT DISTINCT FROM ")
+	lv()
+	w.WriteString(") AND ")
+	c.follows(t, order, y, bound, after, i+1)
+	w.WriteString("))")
+}
+
+func isPrimaryKey(t *catalog.Table, col string) bool {
+	for _, pk := range t.PrimaryKey {
+		if pk == col {
+			return true
 		}
-		c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", cf.field.Name, typeName)
-		return nil
-	})
-	w.WriteString(` AS "root"`)
+	}
+	return false
 }
 
 // relayOrder is a connection's order: order_by with the primary key
@@ -260,11 +468,12 @@ func (c *compiler) relayOrder(t *catalog.Table, order []orderItem) []orderItem {
 	return order
 }
 
-// keyset writes Hasura's split condition from item i on: the row b comes
-// after (op ">") or before ("<") the cursor's values in the order.
+// keyset writes Hasura's split condition from item i on: the row whose
+// order values ord(i) writes comes after (op ">") or before ("<") the
+// cursor's values in the order.
 //
 //	(o_i OP v_i) OR ((o_i = v_i) AND <the same from i+1>), false past the last
-func (c *compiler) keyset(order []orderItem, b, cursor, op string, i int) {
+func (c *compiler) keyset(order []orderItem, ord func(i int), cursor, op string, i int) {
 	w := c.w
 	if i == len(order) {
 		w.WriteString("false")
@@ -275,7 +484,6 @@ func (c *compiler) keyset(order []orderItem, b, cursor, op string, i int) {
 	if strings.HasPrefix(o.dir, "DESC") {
 		cmp = map[string]string{">": "<", "<": ">"}[op]
 	}
-	col := b + `."__o` + strconv.Itoa(i) + `"`
 	value := func() {
 		w.Write("(", cursor, " #>> ARRAY[")
 		for k, key := range o.key {
@@ -286,12 +494,16 @@ func (c *compiler) keyset(order []orderItem, b, cursor, op string, i int) {
 		}
 		w.Write("]::text[])::", o.typ)
 	}
-	w.Write("((", col, " ", cmp, " ")
+	w.WriteString("((")
+	ord(i)
+	w.Write(" ", cmp, " ")
 	value()
-	w.Write(") OR ((", col, " = ")
+	w.WriteString(") OR ((")
+	ord(i)
+	w.WriteString(" = ")
 	value()
 	w.WriteString(") AND ")
-	c.keyset(order, b, cursor, op, i+1)
+	c.keyset(order, ord, cursor, op, i+1)
 	w.WriteString("))")
 }
 
@@ -348,7 +560,7 @@ func hasPrefix(key, prefix []string) bool {
 
 // edges writes the JSON array of a connection's edges: its page's rows in
 // order.
-func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *collected, page string, order []orderItem, path string) {
+func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *collected, cp *connPage, order []orderItem, path string) {
 	w := c.w
 	p := w.Alias()
 	typeName := f.field.Definition.Type.Name()
@@ -384,7 +596,9 @@ func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *co
 		c.fail(path+".selectionSet."+ef.alias, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", ef.field.Name, typeName)
 		return nil
 	})
-	w.Write(" ORDER BY ", p, `."__rn"), '[]') FROM `, page, " AS ", p)
+	w.WriteString(" ORDER BY ")
+	cp.order(p, false)
+	w.Write("), '[]') FROM ", cp.page, " AS ", p)
 	for i, ns := range nodes {
 		if ns != nil {
 			c.laterals(t, p, ns.fields, ns.laterals, path+".selectionSet."+fields[i].alias)
@@ -394,28 +608,22 @@ func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *co
 }
 
 // pageInfo writes a connection's PageInfo object.
-func (c *compiler) pageInfo(f *collected, base, page string, order []orderItem) {
+func (c *compiler) pageInfo(f *collected, cp *connPage, order []orderItem) {
 	w := c.w
 	c.object(c.collect(f.sels, "PageInfo"), func(_ int, pf *collected) func() {
 		switch pf.field.Name {
-		case "hasNextPage", "hasPreviousPage":
-			op, agg := ">", "max"
-			if pf.field.Name == "hasPreviousPage" {
-				op, agg = "<", "min"
-			}
-			return func() {
-				w.Write(`EXISTS (SELECT 1 FROM `, base, ` WHERE "__rn" `, op, ` (SELECT `, agg, `("__rn") FROM `, page, "))")
-			}
+		case "hasNextPage":
+			return cp.hasNext
+		case "hasPreviousPage":
+			return cp.hasPrev
 		case "startCursor", "endCursor":
-			dir := ""
-			if pf.field.Name == "endCursor" {
-				dir = " DESC"
-			}
 			return func() {
 				p := w.Alias()
 				w.WriteString("(SELECT ")
 				c.cursorExpr(order, p)
-				w.Write(" FROM ", page, " AS ", p, " ORDER BY ", p, `."__rn"`, dir, " LIMIT 1)")
+				w.Write(" FROM ", cp.page, " AS ", p, " ORDER BY ")
+				cp.order(p, pf.field.Name == "endCursor")
+				w.WriteString(" LIMIT 1)")
 			}
 		}
 		return nil
