@@ -166,6 +166,18 @@ func wantAlbums(hasNext, hasPrev bool, ids ...int) page {
 	return p
 }
 
+// ratedAlbums is wantAlbums for an order by rating.
+func ratedAlbums(hasNext, hasPrev bool, ids ...int) page {
+	ratings := map[int]any{1: 5, 2: nil, 3: 3, 4: nil, 5: 4, 6: 1}
+	p := page{HasNext: hasNext, HasPrev: hasPrev}
+	for _, id := range ids {
+		p.IDs = append(p.IDs, nodeID("public", "albums", id))
+		p.Cursors = append(p.Cursors, cursor("rating", ratings[id], "id", id))
+	}
+	p.StartCursor, p.EndCur = p.Cursors[0], p.Cursors[len(p.Cursors)-1]
+	return p
+}
+
 func TestRelayPaging(t *testing.T) {
 	h := newRelayHarness(t)
 	cases := []struct {
@@ -195,6 +207,14 @@ func TestRelayPaging(t *testing.T) {
 		{"role_limit_after", "limited", `first: 2, after: "` + cursor("id", 2) + `"`, wantAlbums(false, true, 3)},
 		{"role_limit_last", "limited", `last: 1`, wantAlbums(false, true, 3)},
 		{"role_limit_past_it", "limited", `after: "` + cursor("id", 3) + `"`, wantAlbums(false, false)},
+		// A nullable order column (ratings 5, null, 3, null, 4, 1): the
+		// nulls are placed as the order says in pageInfo; Hasura's cursor
+		// condition compares values, so rows with a null are never after
+		// a cursor (nor is anything after a null cursor value).
+		{"nulls_last_first", "admin", `first: 3, order_by: {rating: asc}`, ratedAlbums(true, false, 6, 3, 5)},
+		{"nulls_last_after", "admin", `order_by: {rating: asc}, after: "` + cursor("rating", 4, "id", 5) + `"`, ratedAlbums(true, true, 1)},
+		{"nulls_first", "admin", `first: 2, order_by: {rating: desc}`, ratedAlbums(true, false, 2, 4)},
+		{"nulls_first_last", "admin", `last: 2, order_by: {rating: desc}`, ratedAlbums(false, true, 3, 6)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
