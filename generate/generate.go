@@ -218,6 +218,9 @@ func loadProject(ctx context.Context, o *Options) (*model.Project, error) {
 	if err := md.UnsupportedError(); err != nil && !o.IgnoreUnsupported {
 		return nil, fmt.Errorf("%w\n%s: %d metadata key(s) that hasgen does not serve; accept leaving them out with --ignore-unsupported", err, o.Config, len(md.Unsupported))
 	}
+	if err := loadEnumTables(ctx, o, db, md); err != nil {
+		return nil, err
+	}
 	p, err := model.Build(db, md)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Config, err)

@@ -250,7 +250,7 @@ func TestCheck(t *testing.T) {
 	if got := diffedFiles(diff); !cmp.Equal(got, []string{p.out + "/db/public_artists.go"}) {
 		t.Errorf("check after a permission change reports %v, want db/public_artists.go only; diff:\n%s", got, diff)
 	}
-	for _, line := range []string{"-\t\t\tLimit:   10,\n", "+\t\t\tLimit:   5,\n"} {
+	for _, line := range []string{"-\t\t\t\tLimit:   10,\n", "+\t\t\t\tLimit:   5,\n"} {
 		if !strings.Contains(diff, line) {
 			t.Errorf("diff has no line %q:\n%s", line, diff)
 		}

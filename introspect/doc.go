@@ -24,6 +24,10 @@
 // The result is deterministic: the same database gives the same Schema
 // whatever the session settings and the OIDs, so it can be committed.
 //
+// Enum tables (Hasura's is_enum) are data, not schema: Load does not read
+// rows, and LoadEnumTables reads those of the tables a permissions file
+// marks, into Schema.EnumTables, so that a snapshot can hold them too.
+//
 // # Snapshots
 //
 // A snapshot lets hasgen generate without a database:

@@ -32,6 +32,9 @@ type Schema struct {
 	// Functions are the functions of the chosen schemas that return SETOF
 	// a table listed in Tables, sorted by schema, name, then argument types.
 	Functions []Function `json:"functions,omitempty"`
+	// EnumTables are the rows of the metadata's enum tables (is_enum),
+	// sorted by schema then name; empty unless LoadEnumTables read them.
+	EnumTables []EnumTable `json:"enum_tables,omitempty"`
 }
 
 // Relation kinds, as in Table.Kind.
@@ -291,6 +294,7 @@ func (s *Schema) Sort() {
 		d := &s.Domains[i]
 		sort.Slice(d.Checks, func(i, j int) bool { return d.Checks[i].Name < d.Checks[j].Name })
 	}
+	sortEnumTables(s.EnumTables)
 	sort.SliceStable(s.Functions, func(i, j int) bool {
 		a, b := s.Functions[i], s.Functions[j]
 		if a.Schema != b.Schema {

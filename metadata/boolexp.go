@@ -70,6 +70,8 @@ type Not struct {
 //	_contains _contained_in                            jsonb: any JSON value; array: a list (or a session variable)
 //	_has_key                                           a string (or a session variable)
 //	_has_keys_any _has_keys_all                        a list of strings, or a session variable
+//	_ancestor _descendant _matches _matches_fulltext   ltree: a path, lquery or ltxtquery as a string
+//	_ancestor_any _descendant_any _matches_any         ltree: a list of them, or a session variable
 //
 // When Cast is not "", the column is cast first ("text", from jsonb's
 // _cast: {String: ...}) and Value has the cast's type.
@@ -250,6 +252,14 @@ const (
 	OpHasKey      Op = "_has_key"
 	OpHasKeysAny  Op = "_has_keys_any"
 	OpHasKeysAll  Op = "_has_keys_all"
+	// The ltree operators (ltree.go).
+	OpAncestor        Op = "_ancestor"
+	OpAncestorAny     Op = "_ancestor_any"
+	OpDescendant      Op = "_descendant"
+	OpDescendantAny   Op = "_descendant_any"
+	OpMatches         Op = "_matches"
+	OpMatchesAny      Op = "_matches_any"
+	OpMatchesFulltext Op = "_matches_fulltext"
 )
 
 // The operators of CompareColumns.
@@ -275,6 +285,8 @@ const (
 	opHasKeys                   // jsonb; a list of strings
 	opColumn                    // _c*: a column name
 	opCast                      // _cast: {type: comparison}
+	opLTree                     // ltree; one path or pattern
+	opLTrees                    // ltree; a list of paths or patterns
 )
 
 // ops maps every accepted spelling (without its "_" or "$" prefix) to its
@@ -298,6 +310,12 @@ var ops = map[string]struct {
 	"ceq": {OpCeq, opColumn}, "cne": {OpCne, opColumn}, "cneq": {OpCne, opColumn},
 	"cgt": {OpCgt, opColumn}, "clt": {OpClt, opColumn}, "cgte": {OpCgte, opColumn}, "clte": {OpClte, opColumn},
 	"cast": {"", opCast},
+
+	// ltree (ltree.go)
+	"ancestor": {OpAncestor, opLTree}, "ancestor_any": {OpAncestorAny, opLTrees},
+	"descendant": {OpDescendant, opLTree}, "descendant_any": {OpDescendantAny, opLTrees},
+	"matches": {OpMatches, opLTree}, "matches_any": {OpMatchesAny, opLTrees},
+	"matches_fulltext": {OpMatchesFulltext, opLTree},
 }
 
 // lookupOp returns the operator spelt key ("_eq", "$eq"...).

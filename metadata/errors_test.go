@@ -119,6 +119,8 @@ func TestErrors(t *testing.T) {
 			[]string{`t.yaml:15:23: select permission for role "user": operator "$like" does not apply to column "id" (integer): it needs a string type (text, varchar, char, citext)`}},
 		{"_contains on text", []string{"t.yaml", selectFilter(`{title: {_contains: a}}`)},
 			[]string{`t.yaml:15:26: select permission for role "user": operator "_contains" does not apply to column "title" (text): it needs jsonb or an array`}},
+		{"ltree operator on text", []string{"t.yaml", selectFilter(`{title: {_ancestor: a.b}}`)},
+			[]string{`t.yaml:15:26: select permission for role "user": operator "_ancestor" does not apply to column "title" (text): it needs ltree`}},
 		{"operator without a column", []string{"t.yaml", selectFilter(`{_eq: 1}`)},
 			[]string{`t.yaml:15:18: select permission for role "user": operator "_eq" must be inside a column: {column: {_eq: value}}`}},
 		{"json column", []string{"t.yaml", authors + `    - role: user

@@ -269,6 +269,8 @@ func (v *validator) applies(c *colRef, kind opKind, f field, sc *scope) bool {
 		ok, needs = isJSONB(st), "jsonb"
 	case opCast:
 		ok, needs = isJSONB(st) && c.cast == "", "jsonb"
+	case opLTree, opLTrees:
+		ok, needs = isLTree(st) && c.cast == "", "ltree"
 	case opColumn:
 		if c.cast != "" {
 			v.errorf(f.keyPos, sc.ctx, "operator %q cannot be used inside _cast", f.key)
@@ -308,6 +310,10 @@ func (v *validator) compare(c *colRef, op Op, kind opKind, spelt string, d ynode
 		val = v.listValue(d, textType, sc.ctx, what)
 	case opContain:
 		val = v.value(d, c.typ, sc.ctx, what, false)
+	case opLTree:
+		val = v.value(d, ltreeOperand(op, c.typ), sc.ctx, what, false)
+	case opLTrees:
+		val = v.listValue(d, ltreeOperand(op, c.typ), sc.ctx, what)
 	default:
 		val = v.value(d, c.typ, sc.ctx, what, false)
 	}

@@ -17,6 +17,9 @@ type Metadata struct {
 	Tables []*Table
 	// APILimits is the metadata's api_limits.yaml, or nil.
 	APILimits *APILimits
+	// InheritedRoles are the metadata's inherited roles, parents first;
+	// their derived permissions are in Tables (inheritedroles.go).
+	InheritedRoles []*InheritedRole
 	// Connection is the source's connection settings (its
 	// configuration.connection_info), or nil for a plain table list.
 	Connection *Connection
@@ -289,6 +292,12 @@ type SelectPermission struct {
 	// when the key is absent; SelectStream is false for queries.
 	QueryRootFields        RootFieldSet
 	SubscriptionRootFields RootFieldSet
+	// ColumnFilters, on an inherited role's derived permission, map each
+	// column that not every parent grants to the condition under which
+	// its value shows (the granting parents' filters OR-ed; {} when one
+	// of them sees every row); in other rows it is NULL. Such a column is
+	// nullable in the role's schema. Nil for written permissions.
+	ColumnFilters map[string]BoolExp
 }
 
 // InsertPermission is one role's insert permission on a table.

@@ -205,6 +205,8 @@ func (l *loader) projectKey(m *Metadata, key string, keyPos Pos, x ynode) {
 	switch key {
 	case "api_limits":
 		m.APILimits = l.apiLimits(x)
+	case "inherited_roles":
+		m.InheritedRoles = append(m.InheritedRoles, l.inheritedRoleList(x)...)
 	case "custom_types":
 		fields, _ := l.mappingQuiet(x)
 		for _, f := range fields {

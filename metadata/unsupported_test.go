@@ -78,7 +78,6 @@ func TestUnsupportedProjectFiles(t *testing.T) {
 		"metadata/allow_list.yaml", "- collection: allowed\n",
 		"metadata/cron_triggers.yaml", "- name: nightly\n  schedule: '0 0 * * *'\n",
 		"metadata/graphql_schema_introspection.yaml", "disabled_for_roles: [user]\n",
-		"metadata/inherited_roles.yaml", "- role_name: editor\n  role_set: [user, writer]\n",
 		"metadata/network.yaml", "tls_allowlist: [{host: x}]\n",
 		"metadata/remote_schemas.yaml", "- name: countries\n  definition: {url: http://c}\n",
 	}
@@ -88,7 +87,6 @@ func TestUnsupportedProjectFiles(t *testing.T) {
 		`metadata/allow_list.yaml:1:3: allowlist "allowed" is not supported by hasgen`,
 		`metadata/cron_triggers.yaml:1:3: cron_triggers "nightly" is not supported by hasgen`,
 		`metadata/graphql_schema_introspection.yaml:1:1: graphql_schema_introspection.disabled_for_roles is not supported by hasgen`,
-		`metadata/inherited_roles.yaml:1:3: inherited_roles "editor" is not supported by hasgen`,
 		`metadata/network.yaml:1:1: network.tls_allowlist is not supported by hasgen`,
 		`metadata/remote_schemas.yaml:1:3: remote_schemas "countries" is not supported by hasgen`,
 	}
@@ -107,7 +105,7 @@ func TestExport(t *testing.T) {
       "name": "default",
       "kind": "postgres",
       "tables": [
-        {"table": {"schema": "public", "name": "orgs"}},
+        {"table": {"schema": "public", "name": "orgs"}, "select_permissions": [{"role": "a", "permission": {"columns": ["id"], "filter": {}}}, {"role": "b", "permission": {"columns": ["id", "name"], "filter": {"id": {"_eq": 1}}}}]},
         {"table": {"schema": "public", "name": "authors"},
          "object_relationships": [{"name": "org", "using": {"manual_configuration": {
             "remote_table": {"schema": "public", "name": "orgs"},
@@ -149,7 +147,10 @@ func TestExport(t *testing.T) {
 	want := []string{
 		`metadata.json:15:21: database source "default": functions "public.search" is not supported by hasgen`,
 		`metadata.json:20:98: database source "default" configuration.connection_info.pool_settings: total_max_connections is not supported by hasgen`,
-		`metadata.json:24:23: inherited_roles "editor" is not supported by hasgen`,
+	}
+	// inherited_roles is served: editor gets the union of a and b.
+	if sp := m.Table("public", "orgs").SelectPermission("editor"); sp == nil || len(sp.Columns) != 2 || sp.ColumnFilters["name"] == nil {
+		t.Errorf("v3: editor's select permission %+v", sp)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("v3 unsupported (-want +got):\n%s", diff)

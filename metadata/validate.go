@@ -173,9 +173,6 @@ func (v *validator) tableBody(e *entry) {
 		switch f.key {
 		case "is_enum":
 			t.IsEnum, _ = v.boolean(f.val, ctx, "is_enum")
-			if t.IsEnum {
-				v.unsupportedf(f.keyPos, ctx, "is_enum")
-			}
 		case "configuration":
 			v.configuration(t, f.val)
 		case "computed_fields":

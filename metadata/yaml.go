@@ -113,10 +113,6 @@ func (l *loader) errorf(p Pos, ctx, format string, args ...any) {
 	l.errs = append(l.errs, &Error{Pos: p, Msg: msg})
 }
 
-func (l *loader) warnf(p Pos, format string, args ...any) {
-	l.warns.add(p, format, args...)
-}
-
 // file reads and parses name once; at is the !include that asked for it
 // (zero for the root file), where a read error is reported.
 func (l *loader) file(name string, at Pos) *yfile {

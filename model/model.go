@@ -64,6 +64,10 @@ type Table struct {
 
 	DB   *introspect.Table
 	Meta *metadata.Table
+
+	// EnumValues are the values of an enum table (is_enum), sorted by
+	// name; nil for other tables. See enum.go.
+	EnumValues []EnumValue
 }
 
 // Constraint is a PK or unique constraint: an on_conflict target.
@@ -95,6 +99,9 @@ type Column struct {
 	// Base is the introspected type with domains resolved.
 	Base introspect.Type
 	DB   *introspect.Column
+	// Enum is the enum table the column references by a foreign key (see
+	// enum.go), whose GraphQL enum types it; nil for other columns.
+	Enum *Table
 }
 
 // Relationship is an object or array relationship.
@@ -220,6 +227,8 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 		}
 		return a.Name < b.Name
 	})
+	uniqueFiles(p.Tables)
+	problems = append(problems, p.enums()...)
 	types := map[string]string{}
 	gonames := map[string]string{}
 	for _, t := range p.Tables {
@@ -345,22 +354,6 @@ func GoName(s string) string {
 		out = "T" + out
 	}
 	return out
-}
-
-// fileName is a table's file base name: schema_name, lower case, with
-// characters that do not belong in a file name replaced.
-func fileName(schema, name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(schema + "_" + name) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
-			b.WriteRune(r)
-		} else {
-			b.WriteString(fmt.Sprintf("x%x", r))
-		}
-	}
-	s := b.String()
-	// go build ignores files ending in _test, _<goos> or _<goarch>.
-	return s
 }
 
 // QuoteIdent quotes a Postgres identifier.

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hasgen/hasgen/introspect"
@@ -27,7 +28,9 @@ func TestScalarName(t *testing.T) {
 		{base("pg_catalog", "bpchar"), "bpchar"},
 		{base("pg_catalog", "jsonb"), "jsonb"},
 		{introspect.Type{Schema: "public", Name: "mpaa_rating", Kind: introspect.TypeEnum}, "mpaa_rating"},
-		{introspect.Type{Schema: "billing", Name: "state", Kind: introspect.TypeEnum}, "billing_state"},
+		{introspect.Type{Schema: "billing", Name: "state", Kind: introspect.TypeEnum}, "state"},
+		{introspect.Type{Schema: "billing", Name: "address", Kind: introspect.TypeComposite}, "address_scalar"},
+		{introspect.Type{Schema: "billing", Name: "address", Kind: introspect.TypeComposite, Dims: 1}, "address_scalar"},
 		{introspect.Type{Schema: "public", Name: "address", Kind: introspect.TypeComposite}, "address_scalar"},
 		{introspect.Type{Schema: "public", Name: "year", Kind: introspect.TypeDomain, Base: &introspect.Type{Schema: "pg_catalog", Name: "int4", Kind: introspect.TypeBase}}, "Int"},
 		{introspect.Type{Schema: "public", Name: "bıgınt", Kind: introspect.TypeDomain, Base: &introspect.Type{Schema: "pg_catalog", Name: "int8", Kind: introspect.TypeBase}}, "bigint"},
@@ -76,5 +79,42 @@ func TestNames(t *testing.T) {
 	}
 	if validName("2fa") || validName("__x") || !validName("_x1") {
 		t.Error("validName disagrees with GraphQL's name rule")
+	}
+}
+
+// TestFileNames checks that no table's file is one go build skips or
+// builds only on some platforms, and that names stay distinct.
+func TestFileNames(t *testing.T) {
+	cases := []struct{ schema, name, want string }{
+		{"public", "albums", "public_albums"},
+		{"public", "uuid_test", "public_uuid_test_table"},
+		{"public", "orders_linux", "public_orders_linux_table"},
+		{"public", "logs_amd64", "public_logs_amd64_table"},
+		{"public", "x_windows_arm64", "public_x_windows_arm64_table"},
+		{"public", "test", "public_test_table"},
+		{"public", "linux_x", "public_linux_x"},
+		{"_private", "users", "x_private_users"},
+		{"public", "Weird Name", "public_weirdx20name"},
+	}
+	for _, c := range cases {
+		if got := fileName(c.schema, c.name); got != c.want {
+			t.Errorf("fileName(%s, %s) = %q, want %q", c.schema, c.name, got, c.want)
+		}
+	}
+	tables := []*Table{
+		{File: fileName("public", "Orders")},
+		{File: fileName("public", "orders")},
+		{File: fileName("public", "orders_2")},
+		{File: fileName("public", "uuid_test")},
+		{File: fileName("public", "uuid_test_table")},
+	}
+	uniqueFiles(tables)
+	var got []string
+	for _, tb := range tables {
+		got = append(got, tb.File)
+	}
+	want := []string{"public_orders", "public_orders_3", "public_orders_2", "public_uuid_test_table", "public_uuid_test_table_2"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("uniqueFiles = %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,10 @@
 package model
 
-import "github.com/hasgen/hasgen/metadata"
+import (
+	"strings"
+
+	"github.com/hasgen/hasgen/metadata"
+)
 
 // AdminRole sees everything.
 const AdminRole = "admin"
@@ -46,6 +50,27 @@ func (v *View) Columns() []*Column {
 		return v.Table.Columns
 	}
 	return v.Perm.Columns
+}
+
+// FieldType is the column's output type for the role: its GraphQL type,
+// made nullable where an inherited role sees the column in some rows only
+// (Hasura's cell semantics: the other rows show NULL).
+func (v *View) FieldType(c *Column) string {
+	if v.CellRestricted(c.Name) {
+		return strings.TrimSuffix(c.GraphQLType(), "!")
+	}
+	return c.GraphQLType()
+}
+
+// CellRestricted reports a column (by name) that an inherited role sees
+// in some of its rows only: NULL in the others, relationships over it
+// included.
+func (v *View) CellRestricted(column string) bool {
+	if v.IsAdmin() || v.Perm.Meta == nil {
+		return false
+	}
+	_, ok := v.Perm.Meta.ColumnFilters[column]
+	return ok
 }
 
 // CanSelect reports whether the role may select the column.

@@ -11,8 +11,8 @@ import (
 // for arrays; domains resolved first): int4 → Int, text and varchar →
 // String, bool → Boolean, float4 → Float; every other type keeps its name
 // (int8 → bigint, int2 → smallint, numeric, timestamptz, uuid, jsonb, enum
-// types by name); composite types become <type>_scalar. Types outside
-// pg_catalog and public are prefixed with their schema.
+// types by name); composite types become <type>_scalar, as Hasura names
+// them. The schema is not part of the name.
 func ScalarName(t introspect.Type) string {
 	t = t.Scalar()
 	if t.Schema == "pg_catalog" {
@@ -32,10 +32,16 @@ func ScalarName(t introspect.Type) string {
 		}
 		return t.Name
 	}
-	name := t.Name
-	if t.Schema != "public" && t.Schema != "" {
-		name = t.Schema + "_" + name
+	// Hasura names a type by its name alone, whatever its schema (its
+	// catalog query reads pg_type.typname): two types of one name in two
+	// schemas share a scalar, which is harmless, since values are cast to
+	// each column's own type.
+	if isLTreeType(t) {
+		// Hasura knows the ltree extension's types by name, wherever
+		// the extension is installed.
+		return t.Name
 	}
+	name := t.Name
 	if t.Kind == introspect.TypeComposite {
 		name += "_scalar"
 	}
@@ -88,7 +94,7 @@ func (c *Column) IsNumeric() bool {
 // IsComparable reports a column that min and max apply to: Postgres has
 // those aggregates for its type.
 func (c *Column) IsComparable() bool {
-	if c.Dims > 0 {
+	if c.Dims > 0 || c.Enum != nil {
 		return false
 	}
 	if c.Base.Kind == introspect.TypeEnum {
@@ -102,7 +108,7 @@ func (c *Column) IsComparable() bool {
 // IsString reports a string column: the LIKE, SIMILAR and regex operators
 // apply.
 func (c *Column) IsString() bool {
-	if c.Dims > 0 {
+	if c.Dims > 0 || c.Enum != nil {
 		return false
 	}
 	return isCatalog(c, "text", "varchar", "bpchar", "name") || (c.Base.Name == "citext" && c.Base.Kind == introspect.TypeBase)
@@ -166,7 +172,16 @@ func (c *Column) ComparisonType() string {
 // Operators lists the comparison operators of the column's comparison
 // type, in the order they are printed, with their argument types.
 func (c *Column) Operators() []Operator {
+	if c.Enum != nil {
+		// Hasura compares enum values for equality only.
+		l := "[" + c.Scalar + "!]"
+		return []Operator{{"_eq", c.Scalar}, {"_in", l}, {"_is_null", "Boolean"}, {"_neq", c.Scalar}, {"_nin", l}}
+	}
 	ops := ComparisonOperators(c.Scalar, c.Dims > 0, c.JSON(), c.IsString())
+	if c.IsLTree() {
+		ops = append(ops, ltreeOperators(c.Scalar)...)
+		sortOperators(ops)
+	}
 	if c.Dims > 1 {
 		// Postgres does not type an array's depth, but = and < compare
 		// it: an int[][] value equals [[1,2],[3,4]], never a flat list.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
@@ -459,14 +460,19 @@ func TestOneStatementPerMutationField(t *testing.T) {
 			if strings.Contains(out, `"errors"`) {
 				t.Fatalf("failed: %s", out)
 			}
-			var n int
+			// hasura.user is set before the statements, in the same
+			// round trip and implicit transaction: once per request.
+			var n, settings int
 			for _, sql := range e.tracer.take() {
-				if sql != "begin" && sql != "commit" {
+				switch {
+				case sql == engine.SetHasuraUserSQL:
+					settings++
+				case sql != "begin" && sql != "commit":
 					n++
 				}
 			}
-			if n != c.want {
-				t.Fatalf("%d statements, want %d", n, c.want)
+			if n != c.want || settings != 1 {
+				t.Fatalf("%d statements and %d hasura.user settings, want %d and 1", n, settings, c.want)
 			}
 		})
 	}

@@ -146,7 +146,8 @@ type Server struct {
 }
 
 // NewServer connects to the database and builds the HTTP handler:
-// /v1/graphql (HTTP POST and websockets), /v1beta1/relay (relay.go),
+// /v1/graphql (HTTP POST and websockets), /v1alpha1/graphql (the same,
+// with Hasura's old error statuses), /v1beta1/relay (relay.go),
 // /healthz, /metrics and, when enabled, /console.
 func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*Server, error) {
 	if log == nil {
@@ -205,6 +206,9 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if relay != nil {
 		mux.Handle(RelayPath, relay.handler)
 	}
+	alpha := *gql
+	alpha.Alpha = true
+	mux.Handle("/v1alpha1/graphql", transport.Endpoint(m.InstrumentHTTP(&alpha), wsh))
 	mux.Handle("/metrics", m.Handler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)

@@ -130,11 +130,37 @@ func tableFile(f *jen.File, t *model.Table) {
 		kind = "foreign table"
 	}
 	f.Commentf("%s is the %s %s.", t.GoName, kind, t.Qualified())
-	f.Var().Id(t.GoName).Op("=").Op("&").Qual(catalogPkg, "Table").Values(literal(reflect.ValueOf(d.table).Elem(), true, names)...)
+	f.Var().Id(t.GoName).Op("=").Op("&").Qual(catalogPkg, "Table").Values(literal(reflect.ValueOf(byRole(d.table)).Elem(), true, names)...)
 	for _, s := range funcs {
 		f.Line()
 		f.Add(filterCode(t, s.fn, s.fw, s.also))
 	}
+}
+
+// byRole returns a copy of t whose permissions are listed role by role
+// (Permissions) instead of in maps, which Go initializes at run time in
+// code the compiler is slow to build: a slice of literals is static data.
+func byRole(t *catalog.Table) *catalog.Table {
+	c := *t
+	roles := map[string]bool{}
+	for r := range t.Select {
+		roles[r] = true
+	}
+	for r := range t.Insert {
+		roles[r] = true
+	}
+	for r := range t.Update {
+		roles[r] = true
+	}
+	for r := range t.Delete {
+		roles[r] = true
+	}
+	for _, r := range sortedKeys(roles) {
+		c.Permissions = append(c.Permissions, catalog.RolePermissions{Role: r,
+			Select: t.Select[r], Insert: t.Insert[r], Update: t.Update[r], Delete: t.Delete[r]})
+	}
+	c.Select, c.Insert, c.Update, c.Delete = nil, nil, nil, nil
+	return &c
 }
 
 // literal writes the fields of a descriptor struct that are not zero, in
@@ -174,6 +200,9 @@ func literal(v reflect.Value, multiline bool, names map[*catalog.Filter]string) 
 func goValue(v reflect.Value, typed, parentMultiline bool, names map[*catalog.Filter]string) jen.Code {
 	switch v.Kind() {
 	case reflect.Pointer:
+		if typed {
+			return jen.Op("&").Add(goValue(v.Elem(), typed, parentMultiline, names))
+		}
 		return goValue(v.Elem(), typed, parentMultiline, names)
 	case reflect.Struct:
 		var code *jen.Statement
@@ -208,7 +237,7 @@ func goValue(v reflect.Value, typed, parentMultiline bool, names map[*catalog.Fi
 
 // multilineStruct are the descriptor structs written one field per line.
 var multilineStruct = map[string]bool{
-	"Table": true, "RootFields": true,
+	"Table": true, "RootFields": true, "RolePermissions": true,
 	"SelectPermission": true, "InsertPermission": true, "UpdatePermission": true, "DeletePermission": true,
 }
 
@@ -460,6 +489,9 @@ func (fw *filterWriter) compare(x string, e *metadata.Compare) {
 		col()
 		fw.text(valueOps[e.Op])
 		fw.value(e.Value, "text")
+	case metadata.OpAncestor, metadata.OpAncestorAny, metadata.OpDescendant, metadata.OpDescendantAny,
+		metadata.OpMatches, metadata.OpMatchesAny, metadata.OpMatchesFulltext:
+		fw.ltree(col, e, typ)
 	case metadata.OpContains, metadata.OpContainedIn:
 		col()
 		fw.text(valueOps[e.Op])
@@ -605,4 +637,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ltreeOps are the SQL operators of the ltree extension's comparisons,
+// with their operand's type (ltree: the column's) and whether it is a
+// list.
+var ltreeOps = map[metadata.Op]struct {
+	op, typ string
+	list    bool
+}{
+	metadata.OpAncestor: {" @> ", "ltree", false}, metadata.OpAncestorAny: {" @> ", "ltree", true},
+	metadata.OpDescendant: {" <@ ", "ltree", false}, metadata.OpDescendantAny: {" <@ ", "ltree", true},
+	metadata.OpMatches: {" ~ ", "lquery", false}, metadata.OpMatchesAny: {" ? ", "lquery", true},
+	metadata.OpMatchesFulltext: {" @ ", "ltxtquery", false},
+}
+
+// ltree writes an ltree comparison of the column (written by col, of SQL
+// type typ): the operand cast to ltree, lquery or ltxtquery of the
+// column type's schema, or an array of them.
+func (fw *filterWriter) ltree(col func(), e *metadata.Compare, typ string) {
+	o := ltreeOps[e.Op]
+	t := typ
+	if o.typ != "ltree" {
+		t = o.typ
+		if strings.HasSuffix(typ, `."ltree"`) {
+			t = strings.TrimSuffix(typ, `"ltree"`) + model.QuoteIdent(o.typ)
+		}
+	}
+	col()
+	fw.text(o.op)
+	if o.list {
+		fw.listValue(e.Value, t)
+	} else {
+		fw.value(e.Value, t)
+	}
 }

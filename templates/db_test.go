@@ -111,9 +111,9 @@ func TestDBSharesIdenticalFilters(t *testing.T) {
 	got := string(files["db/public_notes.go"])
 	for _, want := range []string{
 		"Filter:  notesSelectAlice,",
-		"\"bob\": {\n\t\t\tColumns: []string{\"id\", \"owner_id\"},\n\t\t\tFilter:  notesSelectAlice,",
+		"Role: \"bob\",\n\t\t\tSelect: &catalog.SelectPermission{\n\t\t\t\tColumns: []string{\"id\", \"owner_id\"},\n\t\t\t\tFilter:  notesSelectAlice,",
 		"Filter:  notesSelectCarol,",
-		"\"alice\": {\n\t\t\tFilter: notesSelectAlice,",
+		"Delete: &catalog.DeletePermission{\n\t\t\t\tFilter: notesSelectAlice,",
 		"// It is also:\n//   - role \"bob\"'s select filter (hasgen.yaml:6:54)\n//   - role \"alice\"'s delete filter (hasgen.yaml:11:40)\nfunc notesSelectAlice(",
 		"func notesSelectCarol(",
 	} {

@@ -76,6 +76,9 @@ func describe(t *model.Table) *description {
 				perm.Columns = append(perm.Columns, c.Name)
 			}
 			filter(&perm.Filter, "Select", "select filter", role, sp.Filter)
+			cellFilters(t, sp, perm, func(field *catalog.Filter, col string, e metadata.BoolExp) {
+				filter(field, "Select"+model.GoName(col)+"Cell", "condition on column "+col+" (inherited role)", role, e)
+			})
 			rt.Select[role] = perm
 		}
 	}
@@ -209,5 +212,31 @@ func filterOf(table string, e metadata.BoolExp) catalog.Filter {
 				w.WriteString(p.text)
 			}
 		}
+	}
+}
+
+// cellFilters fills perm.Cells from an inherited role's column conditions,
+// in table column order, and hands each condition to filter with the
+// field its function is assigned to. A condition that always holds needs
+// no cell filter (the column is nullable in the schema all the same).
+func cellFilters(t *model.Table, sp *model.SelectPermission, perm *catalog.SelectPermission, filter func(field *catalog.Filter, col string, e metadata.BoolExp)) {
+	if sp.Meta == nil || len(sp.Meta.ColumnFilters) == 0 {
+		return
+	}
+	var exprs []metadata.BoolExp
+	for _, c := range t.Columns {
+		e, ok := sp.Meta.ColumnFilters[c.Name]
+		if !ok {
+			continue
+		}
+		if a, ok := e.(*metadata.And); ok && len(a.Exprs) == 0 {
+			continue
+		}
+		perm.Cells = append(perm.Cells, catalog.CellFilter{Column: c.Name})
+		exprs = append(exprs, e)
+	}
+	// The slice is complete: its elements' addresses are final.
+	for i := range perm.Cells {
+		filter(&perm.Cells[i].Filter, perm.Cells[i].Column, exprs[i])
 	}
 }

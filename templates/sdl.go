@@ -35,6 +35,10 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 	for _, v := range b.list {
 		b.table(v)
 	}
+	for _, v := range b.aggregateOnly {
+		b.boolExp(v)
+		b.aggregate(v)
+	}
 	// The roots in schema order: query, mutation, subscription.
 	b.root("query", "query_root", b.selectRootFields(false))
 	b.root("mutation", "mutation_root", b.mutationRootFields())
@@ -50,6 +54,13 @@ type sdlBuilder struct {
 	// holds the same by table.
 	list  []*model.View
 	views map[*model.Table]*model.View
+	// aggregateOnly holds, in project order, the tables the role may
+	// aggregate but whose object type would have no field (columns: []
+	// and allow_aggregations: true): they have <t>_aggregate, with
+	// aggregate { count } and no nodes, and nothing else.
+	aggregateOnly []*model.View
+	// countable holds the aggregateOnly views by table.
+	countable map[*model.Table]*model.View
 	// orderable marks the tables whose <t>_order_by has a field.
 	orderable map[*model.Table]bool
 	defs      map[string]*sdlType
@@ -73,7 +84,7 @@ type sdlRoot struct{ operation, name string }
 // relationship leaves the table out of the role's schema.
 func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
 	b := &sdlBuilder{p: p, role: role, views: map[*model.Table]*model.View{},
-		orderable: map[*model.Table]bool{}, defs: map[string]*sdlType{}}
+		orderable: map[*model.Table]bool{}, defs: map[string]*sdlType{}, countable: map[*model.Table]*model.View{}}
 	visible := p.Visible(role)
 	for changed := true; changed; {
 		changed = false
@@ -92,8 +103,12 @@ func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
 		}
 	}
 	for _, v := range visible {
-		if b.views[v.Table] != nil {
+		switch {
+		case b.views[v.Table] != nil:
 			b.list = append(b.list, v)
+		case v.Aggregations():
+			b.aggregateOnly = append(b.aggregateOnly, v)
+			b.countable[v.Table] = v
 		}
 	}
 	// <t>_order_by has a field for a column, an array relationship's
@@ -104,7 +119,7 @@ func newSDLBuilder(p *model.Project, role string) *sdlBuilder {
 			if b.orderable[v.Table] {
 				continue
 			}
-			ok := len(v.Columns()) > 0
+			ok := len(v.Columns()) > 0 || len(b.countRelationships(v)) > 0
 			for _, r := range b.relationships(v) {
 				if r.Array {
 					ok = ok || b.remoteAggregations(r)
@@ -127,6 +142,20 @@ func (b *sdlBuilder) relationships(v *model.View) []*model.Relationship {
 	var out []*model.Relationship
 	for _, r := range v.Relationships(b.p) {
 		if b.views[r.Remote] != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// countRelationships returns v's array relationships to tables of the
+// role's schema that are aggregate-only (see aggregateOnly): they have
+// <rel>_aggregate, in the object type, bool_exp and order_by, and no
+// <rel>.
+func (b *sdlBuilder) countRelationships(v *model.View) []*model.Relationship {
+	var out []*model.Relationship
+	for _, r := range v.Relationships(b.p) {
+		if r.Array && b.countable[r.Remote] != nil {
 			out = append(out, r)
 		}
 	}
@@ -169,7 +198,8 @@ func (b *sdlBuilder) root(operation, name string, fields []*sdlField) {
 		if operation != "query" {
 			return
 		}
-		fields = []*sdlField{{name: "no_queries_available", typ: "String!"}}
+		fields = []*sdlField{{name: "no_queries_available", typ: "String!",
+			description: "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."}}
 	}
 	b.define(&sdlType{kind: sdlObject, name: name, fields: fields})
 	b.roots = append(b.roots, sdlRoot{operation, name})
@@ -179,12 +209,17 @@ func (b *sdlBuilder) root(operation, name string, fields []*sdlField) {
 // of query_root or subscription_root.
 func (b *sdlBuilder) selectRootFields(subscription bool) []*sdlField {
 	var out []*sdlField
+	for _, v := range b.aggregateOnly {
+		if v.HasAggregate(subscription) {
+			out = append(out, b.aggregateRootField(v))
+		}
+	}
 	for _, v := range b.list {
 		t := v.Table
 		var custom sdlRootComments
 		if t.Meta != nil {
 			c := t.Meta.Configuration.CustomRootFields
-			custom = sdlRootComments{c.Select.Comment, c.SelectByPk.Comment, c.SelectAggregate.Comment}
+			custom = sdlRootComments{c.Select.Comment, c.SelectByPk.Comment}
 		}
 		q := sdlQualified(t)
 		if v.HasSelect(subscription) {
@@ -192,8 +227,7 @@ func (b *sdlBuilder) selectRootFields(subscription bool) []*sdlField {
 				description: sdlOr(custom.selectComment, "fetch data from the table: "+q)})
 		}
 		if v.HasAggregate(subscription) {
-			out = append(out, &sdlField{name: t.Roots.SelectAggregate, typ: t.Type + "_aggregate!", args: b.selectArgs(v),
-				description: sdlOr(custom.aggregate, "fetch aggregated fields from the table: "+q)})
+			out = append(out, b.aggregateRootField(v))
 		}
 		if v.HasByPk(subscription) {
 			f := &sdlField{name: t.Roots.SelectByPk, typ: t.Type,
@@ -207,9 +241,19 @@ func (b *sdlBuilder) selectRootFields(subscription bool) []*sdlField {
 	return out
 }
 
+// aggregateRootField is the <t>_aggregate root field of v's table.
+func (b *sdlBuilder) aggregateRootField(v *model.View) *sdlField {
+	t := v.Table
+	description := "fetch aggregated fields from the table: " + sdlQualified(t)
+	if t.Meta != nil && t.Meta.Configuration.CustomRootFields.SelectAggregate.Comment != "" {
+		description = t.Meta.Configuration.CustomRootFields.SelectAggregate.Comment
+	}
+	return &sdlField{name: t.Roots.SelectAggregate, typ: t.Type + "_aggregate!", args: b.selectArgs(v), description: description}
+}
+
 // sdlRootComments are the comments of a table's custom root fields: they
 // replace the default descriptions.
-type sdlRootComments struct{ selectComment, byPk, aggregate string }
+type sdlRootComments struct{ selectComment, byPk string }
 
 // selectArgs are the arguments of a select of v's table: distinct_on,
 // limit, offset, order_by and where. distinct_on and order_by exist only
@@ -252,7 +296,7 @@ func (b *sdlBuilder) object(v *model.View) {
 			continue
 		}
 		b.scalar(c)
-		f := &sdlField{name: c.Field, typ: c.GraphQLType(), description: c.Description}
+		f := &sdlField{name: c.Field, typ: v.FieldType(c), description: c.Description}
 		if c.JSON() != "" {
 			f.args = []sdlArg{{name: "path", typ: "String", description: "JSON select path"}}
 		}
@@ -281,6 +325,10 @@ func (b *sdlBuilder) object(v *model.View) {
 		}
 		b.relayConnectionField(d, r, remote)
 	}
+	for _, r := range b.countRelationships(v) {
+		d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate!", args: b.selectArgs(b.countable[r.Remote]),
+			description: "An aggregate relationship"})
+	}
 	b.relayNode(d, v)
 	b.define(d)
 }
@@ -305,6 +353,11 @@ func (b *sdlBuilder) boolExp(v *model.View) {
 			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_bool_exp"})
 		}
 	}
+	for _, r := range b.countRelationships(v) {
+		d.fields = append(d.fields,
+			&sdlField{name: r.Name, typ: r.Remote.Type + "_bool_exp"},
+			&sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_bool_exp"})
+	}
 	b.define(d)
 }
 
@@ -328,6 +381,9 @@ func (b *sdlBuilder) orderBy(v *model.View) {
 		case r.Array && b.remoteAggregations(r):
 			d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_order_by"})
 		}
+	}
+	for _, r := range b.countRelationships(v) {
+		d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_order_by"})
 	}
 	b.define(d)
 }
@@ -381,11 +437,15 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 	t := v.Table
 	tn, q := t.Type, sdlQualified(t)
 	hasColumns := len(v.Columns()) > 0
-	b.define(&sdlType{kind: sdlObject, name: tn + "_aggregate", description: "aggregated selection of " + q,
-		fields: []*sdlField{
-			{name: "aggregate", typ: tn + "_aggregate_fields"},
-			{name: "nodes", typ: "[" + tn + "!]!"},
-		}})
+	agg := &sdlType{kind: sdlObject, name: tn + "_aggregate", description: "aggregated selection of " + q,
+		fields: []*sdlField{{name: "aggregate", typ: tn + "_aggregate_fields"}}}
+	// Hasura lists nodes even when <t> has no field (its schema then
+	// holds an object type without fields, which GraphQL forbids and no
+	// query can select from); here nodes needs a selectable <t>.
+	if b.views[t] != nil {
+		agg.fields = append(agg.fields, &sdlField{name: "nodes", typ: "[" + tn + "!]!"})
+	}
+	b.define(agg)
 
 	count := &sdlField{name: "count", typ: "Int!"}
 	if hasColumns {
@@ -452,7 +512,21 @@ var sdlBuiltins = map[string]bool{"Int": true, "Float": true, "String": true, "B
 
 // scalar declares the scalar of column c (unless it is built in).
 func (b *sdlBuilder) scalar(c *model.Column) {
+	if c.Enum != nil {
+		b.enumTable(c.Enum)
+		return
+	}
 	b.define(&sdlType{kind: sdlScalar, name: c.Scalar})
+}
+
+// enumTable defines enum <t>_enum of an enum table: its rows, each
+// described by its comment. Hasura gives the enum no description.
+func (b *sdlBuilder) enumTable(t *model.Table) {
+	d := &sdlType{kind: sdlEnum, name: t.EnumType()}
+	for _, v := range t.EnumValues {
+		d.values = append(d.values, sdlValue{name: v.Name, description: v.Description})
+	}
+	b.define(d)
 }
 
 // comparison defines the comparison type of column c and returns its name.
@@ -479,6 +553,9 @@ func (b *sdlBuilder) comparisonExp(name, scalar string, ops []model.Operator) {
 	array := strings.HasSuffix(name, "_array_comparison_exp")
 	for _, op := range ops {
 		d.fields = append(d.fields, &sdlField{name: op.Name, typ: op.Type, description: sdlOperatorDescription(op.Name, array)})
+		if op.Type == "lquery" || op.Type == "ltxtquery" {
+			b.define(&sdlType{kind: sdlScalar, name: op.Type})
+		}
 		if op.Type == "jsonb_cast_exp" {
 			b.comparisonExp("String_comparison_exp", "String", model.ComparisonOperators("String", false, "", true))
 			b.define(&sdlType{kind: sdlInput, name: "jsonb_cast_exp", fields: []*sdlField{{name: "String", typ: "String_comparison_exp"}}})
@@ -530,6 +607,20 @@ func sdlOperatorDescription(op string, array bool) string {
 		return "do all of these strings exist as top-level keys in the column"
 	case "_has_keys_any":
 		return "do any of these strings exist as top-level keys in the column"
+	case "_ancestor":
+		return "is the left argument an ancestor of right (or equal)?"
+	case "_ancestor_any":
+		return "does array contain an ancestor of `ltree`?"
+	case "_descendant":
+		return "is the left argument a descendant of right (or equal)?"
+	case "_descendant_any":
+		return "does array contain a descendant of `ltree`?"
+	case "_matches":
+		return "does `ltree` match `lquery`?"
+	case "_matches_any":
+		return "does `ltree` match any `lquery` in array?"
+	case "_matches_fulltext":
+		return "does `ltree` match `ltxtquery`?"
 	}
 	return ""
 }

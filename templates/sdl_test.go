@@ -129,7 +129,7 @@ func sdlTestFile(role string) string {
 func sdlTestRoles(p *model.Project) []string { return append([]string{model.AdminRole}, p.Roles...) }
 
 func TestSDLGolden(t *testing.T) {
-	for _, name := range []string{"store"} {
+	for _, name := range []string{"store", "enums"} {
 		p := sdlTestCase(t, name)
 		for _, role := range sdlTestRoles(p) {
 			t.Run(name+"/"+role, func(t *testing.T) {
@@ -168,7 +168,7 @@ func TestSDLLoads(t *testing.T) {
 
 // TestSDLEngine loads the schemas the way a generated server does.
 func TestSDLEngine(t *testing.T) {
-	for _, p := range []*model.Project{sdlTestCase(t, "store"), sdlTestInferred(t, "chinook_graphql_bench")} {
+	for _, p := range []*model.Project{sdlTestCase(t, "store"), sdlTestCase(t, "enums"), sdlTestInferred(t, "chinook_graphql_bench")} {
 		fsys := fstest.MapFS{}
 		for _, role := range sdlTestRoles(p) {
 			fsys[sdlTestFile(role)] = &fstest.MapFile{Data: sdlTestMust(t, p, role)}
@@ -492,9 +492,13 @@ func TestSDLDescription(t *testing.T) {
 // over from a renamed case or role.
 func TestSDLGoldenFilesAreUsed(t *testing.T) {
 	want := map[string]bool{}
-	p := sdlTestCase(t, "store")
-	for _, role := range sdlTestRoles(p) {
-		want[filepath.Join("store", sdlTestFile(role))] = true
+	for _, name := range []string{"store", "enums"} {
+		p := sdlTestCase(t, name)
+		for _, role := range sdlTestRoles(p) {
+			want[filepath.Join(name, sdlTestFile(role))] = true
+		}
+	}
+	for _, role := range sdlTestRoles(sdlTestCase(t, "store")) {
 		want[filepath.Join("store", "relay", sdlTestFile(role))] = true // TestRelaySDLGolden
 	}
 	root := filepath.Join(golden.Dir(t), "sdl")

@@ -6,28 +6,40 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
+	"github.com/hasgen/hasgen/model"
 	"github.com/spf13/cobra"
 )
 
 func newIntrospectCmd(stdout io.Writer) *cobra.Command {
 	var src source
-	var out string
+	var out, config string
 	cmd := &cobra.Command{
-		Use:   "introspect --database-url URL [--schema NAME]... [-o FILE]",
+		Use:   "introspect --database-url URL [--schema NAME]... [--config FILE] [-o FILE]",
 		Short: "Write a snapshot of the database schema (tables, columns, keys, types) as JSON",
 		Long: `introspect reads the tables, views, columns, keys, enums, domains and SETOF
 functions of the chosen Postgres schemas and writes them as a JSON snapshot.
-The snapshot is deterministic: commit it, and generate offline with --snapshot.`,
+The snapshot is deterministic: commit it, and generate offline with --snapshot.
+With --config, it also holds the rows of the permissions file's enum tables
+(is_enum), whose values become GraphQL enums.`,
 		Example: `  hasgen introspect --database-url postgres://localhost/chinook -o schema.json
   hasgen introspect --database-url "$DATABASE_URL" --schema public --schema billing`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(src.schemas) == 0 && config != "" {
+				src.schemas = metadata.Schemas(config)
+			}
 			s, err := src.introspect(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if config != "" {
+				if err := addEnumTables(cmd.Context(), src.databaseURL, config, s, cmd.ErrOrStderr()); err != nil {
+					return err
+				}
 			}
 			var buf bytes.Buffer
 			if err := introspect.WriteSnapshot(&buf, s); err != nil {
@@ -38,6 +50,7 @@ The snapshot is deterministic: commit it, and generate offline with --snapshot.`
 	}
 	src.addDatabaseFlags(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	cmd.Flags().StringVar(&config, "config", "", "permissions file or Hasura metadata directory: add the rows of its enum tables (is_enum), for generating offline")
 	return cmd
 }
 
@@ -110,6 +123,21 @@ them out of the server (they are still printed, as warnings).`,
 			if err != nil {
 				return err
 			}
+			// What generate would refuse beyond the file itself: enum
+			// tables' rows (read from the database), GraphQL names.
+			if src.databaseURL != "" {
+				if err := readEnumTables(cmd.Context(), src.databaseURL, s, md); err != nil {
+					return err
+				}
+			}
+			if _, err := model.Build(s, md); err != nil {
+				problems := strings.Split(err.Error(), "\n")
+				for _, p := range problems {
+					fmt.Fprintf(stderr, "%s: %s\n", config, p)
+				}
+				fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems), config)
+				return problemsError{len(problems)}
+			}
 			fmt.Fprintf(stdout, "%s: valid (%d tables, %d roles)\n", config, len(md.Tables), len(md.Roles()))
 			return nil
 		},
@@ -135,11 +163,7 @@ func loadConfig(path string, s *introspect.Schema, stderr io.Writer, ignore bool
 	md, err := metadata.Load(path, s)
 	var list metadata.ErrorList
 	if errors.As(err, &list) {
-		for _, e := range list {
-			fmt.Fprintln(stderr, e.Error())
-		}
-		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(list), path)
-		return nil, problemsError{len(list)}
+		return nil, loadConfigProblems(path, list, stderr)
 	}
 	if err != nil {
 		return nil, err
@@ -162,6 +186,16 @@ func loadConfig(path string, s *introspect.Schema, stderr io.Writer, ignore bool
 		fmt.Fprintf(stderr, "warning: %d metadata key(s) in %s left out (--ignore-unsupported)\n", n, path)
 	}
 	return md, nil
+}
+
+// loadConfigProblems prints the problems of the permissions file at path,
+// and a count, and returns the error that exits 1.
+func loadConfigProblems(path string, list metadata.ErrorList, stderr io.Writer) error {
+	for _, e := range list {
+		fmt.Fprintln(stderr, e.Error())
+	}
+	fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(list), path)
+	return problemsError{len(list)}
 }
 
 // writeOutput writes b to the file path, or to stdout when path is empty.

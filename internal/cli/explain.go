@@ -47,6 +47,11 @@ as parameters; give values with --session to see them bound.`,
 			if err != nil {
 				return err
 			}
+			if src.databaseURL != "" {
+				if err := readEnumTables(cmd.Context(), src.databaseURL, s, md); err != nil {
+					return err
+				}
+			}
 			p, err := model.Build(s, md)
 			if err != nil {
 				return err

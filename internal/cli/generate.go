@@ -51,7 +51,7 @@ func (f *generateFlags) options(ctx context.Context, stderr io.Writer) (generate
 		return generate.Options{}, err
 	}
 	return generate.Options{
-		DB: s, Schemas: f.src.schemas, IgnoreUnsupported: f.ignore,
+		DB: s, Schemas: f.src.schemas, DatabaseURL: f.src.databaseURL, IgnoreUnsupported: f.ignore,
 		Config: f.config, Metadata: md,
 		Out: f.out, Module: f.module, RuntimeReplace: f.runtimeReplace,
 	}, nil

@@ -121,7 +121,7 @@ func BuildServer(ctx context.Context, p Project) (*Build, error) {
 	if out == "" {
 		out = filepath.Join(builds.dir, id[:12])
 	}
-	if _, err := generate.Generate(ctx, generate.Options{DB: db, Config: p.Config, Out: out, RuntimeReplace: root, Module: "server", IgnoreUnsupported: p.IgnoreUnsupported}); err != nil {
+	if _, err := generate.Generate(ctx, generate.Options{DB: db, DatabaseURL: p.DatabaseURL, Config: p.Config, Out: out, RuntimeReplace: root, Module: "server", IgnoreUnsupported: p.IgnoreUnsupported}); err != nil {
 		return nil, err
 	}
 	bin := filepath.Join(out, "server.bin")

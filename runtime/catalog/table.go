@@ -37,6 +37,12 @@ type Table struct {
 	Insert map[string]*InsertPermission
 	Update map[string]*UpdatePermission
 	Delete map[string]*DeletePermission
+	// Permissions lists the same role by role: how generated code declares
+	// them. A slice is static data, where map literals compile to an init
+	// function that takes the Go compiler minutes and gigabytes for a
+	// project of hundreds of tables and roles. NewSchema's copies have the
+	// maps filled from it.
+	Permissions []RolePermissions
 
 	sql     string // "schema"."name"
 	columns map[string]*Column
@@ -50,6 +56,16 @@ type Table struct {
 	adminInsert *InsertPermission
 	adminUpdate *UpdatePermission
 	adminDelete *DeletePermission
+}
+
+// RolePermissions are one role's permissions on a table; nil for a kind
+// the role may not do.
+type RolePermissions struct {
+	Role   string
+	Select *SelectPermission
+	Insert *InsertPermission
+	Update *UpdatePermission
+	Delete *DeletePermission
 }
 
 // RelField is the relationship behind a GraphQL field of a table: <rel>,
@@ -142,8 +158,24 @@ type SelectPermission struct {
 	// Aggregations allows <t>_aggregate, aggregate order_by and
 	// aggregate predicates.
 	Aggregations bool
+	// Cells are an inherited role's column conditions (Hasura's cell
+	// semantics): a listed column's value is shown only in the rows its
+	// Filter holds for, and is NULL in the other rows the role sees.
+	// Columns not listed are shown in every row.
+	Cells []CellFilter
 
 	columns map[string]bool
+	cells   map[string]Filter
+}
+
+// CellFilter is the condition under which an inherited role sees a
+// column's value: the filters, OR-ed, of the parent roles that grant the
+// column.
+type CellFilter struct {
+	// Column is the column (Postgres name).
+	Column string
+	// Filter holds for the rows whose value the role may see.
+	Filter Filter
 }
 
 // Preset is a column value an insert or update permission sets: a literal
@@ -245,6 +277,15 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 				}
 				p.columns[c] = true
 			}
+			if len(p.Cells) > 0 {
+				p.cells = map[string]Filter{}
+				for _, cf := range p.Cells {
+					if t.byName[cf.Column] == nil || cf.Filter == nil {
+						return nil, fmt.Errorf("table %s.%s: select permission has a bad cell filter on column %s", t.Schema, t.Name, cf.Column)
+					}
+					p.cells[cf.Column] = cf.Filter
+				}
+			}
 		}
 	}
 	delete(roles, session.AdminRole)
@@ -269,6 +310,27 @@ func linkedCopy(orig *Table) *Table {
 			t.Select[role] = &cp
 		}
 	}
+	if len(orig.Permissions) > 0 {
+		t.Insert, t.Update, t.Delete = copyMap(orig.Insert), copyMap(orig.Update), copyMap(orig.Delete)
+		if t.Select == nil {
+			t.Select = map[string]*SelectPermission{}
+		}
+		for _, p := range orig.Permissions {
+			if p.Select != nil {
+				cp := *p.Select
+				t.Select[p.Role] = &cp
+			}
+			if p.Insert != nil {
+				t.Insert[p.Role] = p.Insert
+			}
+			if p.Update != nil {
+				t.Update[p.Role] = p.Update
+			}
+			if p.Delete != nil {
+				t.Delete[p.Role] = p.Delete
+			}
+		}
+	}
 	t.sql = QuoteIdent(t.Schema) + "." + QuoteIdent(t.Name)
 	t.columns = map[string]*Column{}
 	t.byName = map[string]*Column{}
@@ -291,6 +353,15 @@ func linkedCopy(orig *Table) *Table {
 		}
 	}
 	return &t
+}
+
+// copyMap returns a copy of m, never nil.
+func copyMap[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 func mapValues[V any](m map[string]V) []V {
@@ -362,6 +433,14 @@ func (r *Relationship) RemoteTable() *Table { return r.remote }
 // Allows reports whether the permission lets the role select the column
 // (Postgres name).
 func (p *SelectPermission) Allows(column string) bool { return p.columns[column] }
+
+// Cell returns the condition under which the role sees the column's value
+// (Postgres name), or nil when it sees it in every row it sees.
+func (p *SelectPermission) Cell(column string) Filter { return p.cells[column] }
+
+// HasCells reports whether some column is shown only in some rows: an
+// inherited role whose parents grant different columns.
+func (p *SelectPermission) HasCells() bool { return len(p.cells) > 0 }
 
 // QuoteIdent quotes a Postgres identifier.
 func QuoteIdent(s string) string {

@@ -94,7 +94,8 @@ const (
 	// FieldQuery runs Statement, which returns the field's JSON in its one
 	// row and column (no row: null).
 	FieldQuery FieldKind = iota + 1
-	// FieldTypename is __typename: the constant Text.
+	// FieldTypename is __typename, or Hasura's no_queries_available
+	// placeholder: the constant Text.
 	FieldTypename
 	// FieldCustom is a field of the user's custom schema (gqlgen).
 	FieldCustom
@@ -138,6 +139,10 @@ type Field struct {
 	Mutations   []Statement
 	Many        bool
 	BackendOnly bool
+	// ErrorPath is where Hasura reports a database error of the
+	// mutation's statements (a failed check, a constraint violation):
+	// an insert's objects (object) argument; empty for "$".
+	ErrorPath string
 	// Stream is set for a FieldStream.
 	Stream *Stream
 }
@@ -173,6 +178,8 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 		switch {
 		case f.field.Name == "__typename":
 			pf.Kind, pf.Text = FieldTypename, rootType
+		case f.field.Name == NoQueriesField && op.Operation == ast.Query && !query:
+			pf.Kind, pf.Text = FieldTypename, NoQueriesText
 		case op.Operation == ast.Subscription:
 			if !query {
 				return nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$.selectionSet." + f.alias,
@@ -185,6 +192,12 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 			pf.Many = mref.kind == mutUpdateMany
 			pf.Nullable = mref.kind != mutInsert && mref.kind != mutUpdate && mref.kind != mutDelete && !pf.Many
 			pf.BackendOnly = backendOnly(mref.table, role, mref.kind)
+			switch mref.kind {
+			case mutInsert:
+				pf.ErrorPath = "$.selectionSet." + f.field.Name + ".args.objects"
+			case mutInsertOne:
+				pf.ErrorPath = "$.selectionSet." + f.field.Name + ".args.object"
+			}
 		case query && op.Operation != ast.Mutation:
 			cc.w = catalog.NewWriter(false)
 			cc.compileRoot(ref, f)
@@ -209,6 +222,14 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 	return p, nil
 }
 
+// NoQueriesField is the field Hasura puts in a query_root that would
+// have none (no tracked table, or a role without permissions), and
+// NoQueriesText its description and value.
+const (
+	NoQueriesField = "no_queries_available"
+	NoQueriesText  = "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."
+)
+
 type compiler struct {
 	s         *catalog.Schema
 	role      string
@@ -225,6 +246,9 @@ type compiler struct {
 	relay    bool
 	nodeType string
 	checks   []func(vars map[string]any) error
+	// redacted maps the aliases of rows read through an inherited role's
+	// redacting source to its permission (inherited.go).
+	redacted map[string]*catalog.SelectPermission
 }
 
 func (c *compiler) fail(path, code, format string, args ...any) {
@@ -397,6 +421,16 @@ func (c *compiler) items(v val) []val {
 		out = append(out, c.value(ch.Value))
 	}
 	return out
+}
+
+// isList reports whether a value is a list (not a single value that
+// input coercion makes a list of one).
+func (v val) isList() bool {
+	if v.fromVar {
+		_, ok := v.json.([]any)
+		return ok
+	}
+	return v.lit != nil && v.lit.Kind == ast.ListValue
 }
 
 // enum returns the name of an enum value (also used for Boolean

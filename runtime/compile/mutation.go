@@ -118,8 +118,8 @@ type insertNode struct {
 	// the keys of all rows), in table order; always those every row gives.
 	columns    []*catalog.Column
 	always     map[string]bool
-	before     []*insertNode // object relationships: inserted first
-	after      []*insertNode // array relationships: inserted after
+	before     []*insertNode // object relationships whose row comes first
+	after      []*insertNode // array ones, and object ones after_parent
 	onConflict val
 	data       string // CTE of the rows' JSON: "_j", "_n" (and "_p": parent row)
 	ins        string // the INSERT CTE
@@ -205,9 +205,10 @@ func (c *compiler) analyseInsert(t *catalog.Table, perm *catalog.InsertPermissio
 		if r.Array {
 			kind = "array"
 		}
+		after := afterParent(r)
 		for i, row := range rows {
 			var check []val
-			if r.Array {
+			if after {
 				for _, rv := range c.fields(row) {
 					if rv.name == name {
 						for _, fl := range c.fields(rv.v) {
@@ -230,7 +231,7 @@ func (c *compiler) analyseInsert(t *catalog.Table, perm *catalog.InsertPermissio
 				for _, fl := range c.fields(cv) {
 					for _, m := range r.Mapping {
 						col, table := m.Local, t
-						if r.Array {
+						if after {
 							col, table = m.Remote, r.RemoteTable()
 						}
 						if cc := table.Column(fl.name); cc != nil && cc.Name == col {
@@ -243,13 +244,21 @@ func (c *compiler) analyseInsert(t *catalog.Table, perm *catalog.InsertPermissio
 		}
 		child := c.analyseInsert(r.RemoteTable(), rperm, data, path+"."+name+".data")
 		child.rel, child.parent, child.onConflict = r, n, oc
-		if r.Array {
+		if after {
 			n.after = append(n.after, child)
 		} else {
 			n.before = append(n.before, child)
 		}
 	}
 	return n
+}
+
+// afterParent reports whether a nested insert through r inserts the
+// remote rows after the parent's, from whose columns they take the
+// mapped ones: an array relationship, or an object relationship whose
+// foreign key is on the remote table (insertion_order: after_parent).
+func afterParent(r *catalog.Relationship) bool {
+	return r.Array || !r.ParentFirst
 }
 
 // insert writes insert_<t> / insert_<t>_one.
@@ -261,6 +270,9 @@ func (c *compiler) insert(t *catalog.Table, perm *catalog.InsertPermission, f *c
 	}
 	input := c.arg(f.field, argName)
 	rows := c.items(input)
+	// objects: {...} is a list of one (GraphQL input coercion): its rows
+	// are read as insert_<t>_one's.
+	single := one || !input.isNull() && !input.isList()
 	if one {
 		rows = []val{input}
 	}
@@ -302,7 +314,7 @@ func (c *compiler) insert(t *catalog.Table, perm *catalog.InsertPermission, f *c
 		sep()
 		w.Write(n.data, " AS (")
 		switch {
-		case n.parent == nil && one:
+		case n.parent == nil && single:
 			w.WriteString(`SELECT "_x"."_j", 1::bigint AS "_n" FROM (SELECT `)
 			w.Param(c.jsonParam(input), "jsonb")
 			w.WriteString(` AS "_j") AS "_x"`)
@@ -313,7 +325,7 @@ func (c *compiler) insert(t *catalog.Table, perm *catalog.InsertPermission, f *c
 		case n.rel.Array:
 			w.Write(`SELECT "_p"."_n" AS "_p", "_e"."_j", row_number() OVER (ORDER BY "_p"."_n", "_e"."_k") AS "_n" FROM `, n.parent.data,
 				` AS "_p" CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof("_p"."_j"->`, catalog.QuoteLiteral(n.rel.Name), `->'data') WHEN 'array' THEN "_p"."_j"->`,
-				catalog.QuoteLiteral(n.rel.Name), `->'data' ELSE '[]' END) WITH ORDINALITY AS "_e"("_j", "_k")`)
+				catalog.QuoteLiteral(n.rel.Name), `->'data' WHEN 'object' THEN jsonb_build_array("_p"."_j"->`, catalog.QuoteLiteral(n.rel.Name), `->'data') ELSE '[]' END) WITH ORDINALITY AS "_e"("_j", "_k")`)
 		default:
 			w.Write(`SELECT "_p"."_n" AS "_p", "_p"."_j"->`, catalog.QuoteLiteral(n.rel.Name), `->'data' AS "_j", row_number() OVER (ORDER BY "_p"."_n") AS "_n" FROM `, n.parent.data,
 				` AS "_p" WHERE jsonb_typeof("_p"."_j"->`, catalog.QuoteLiteral(n.rel.Name), `) = 'object'`)
@@ -465,8 +477,9 @@ func (c *compiler) insertCTE(n *insertNode) {
 			})
 		}
 	}
-	// Foreign keys of an array relationship's rows: the parent's values.
-	if n.rel != nil && n.rel.Array {
+	// Foreign keys of the rows of an array relationship, or of an object
+	// one inserted after its parent: the parent's values.
+	if n.rel != nil && afterParent(n.rel) {
 		for _, m := range n.rel.Mapping {
 			col := t.ColumnByName(m.Remote)
 			local := catalog.QuoteIdent(m.Local)
@@ -512,7 +525,7 @@ func (c *compiler) insertCTE(n *insertNode) {
 		bi := strconv.Itoa(i)
 		w.Write(` LEFT JOIN `, b.data, ` AS "_b`, bi, `" ON "_b`, bi, `"."_p" = `, d, `."_n" LEFT JOIN `, b.numbered, ` AS "_r`, bi, `" ON "_r`, bi, `"."_n" = "_b`, bi, `"."_n"`)
 	}
-	if n.rel != nil && n.rel.Array {
+	if n.rel != nil && afterParent(n.rel) {
 		w.Write(` JOIN `, n.parent.numbered, ` AS "_pr" ON "_pr"."_n" = `, d, `."_p"`)
 	}
 	w.Write(" ORDER BY ", d, `."_n"`)
@@ -762,6 +775,10 @@ func (c *compiler) updateWithArgs(t *catalog.Table, perm *catalog.UpdatePermissi
 			}
 		}
 	}
+	if len(nests) == 0 && emptyUpdate(perm, args) {
+		c.emptyUpdate(f, byPk, path)
+		return
+	}
 	written := []string{u}
 	c.setSource(t, written, nil)
 	for _, n := range nests {
@@ -840,6 +857,53 @@ func (c *compiler) updateWithArgs(t *catalog.Table, perm *catalog.UpdatePermissi
 		c.returningOne(t, f, u, path)
 	} else {
 		c.mutationResponse(t, f, u, func() { w.Write("(SELECT count(*) FROM ", u, ")") }, path)
+	}
+	w.WriteString(` AS "root"`)
+}
+
+// emptyUpdate reports whether an update sets nothing: operators are given
+// but name no column ("_set: {}"), and the permission presets none. Hasura
+// then runs nothing and answers as if no row matched.
+func emptyUpdate(perm *catalog.UpdatePermission, args map[string]val) bool {
+	given := false
+	for _, op := range updateOps {
+		v, ok := args[op]
+		if !ok || v.isNull() {
+			continue
+		}
+		given = true
+		if v.fromVar {
+			if o, ok := v.json.(*wire.Object); !ok || len(o.Keys) > 0 {
+				return false
+			}
+		} else if v.lit.Kind != ast.ObjectValue || len(v.lit.Children) > 0 {
+			return false
+		}
+	}
+	return given && len(perm.Set) == 0
+}
+
+// emptyUpdate writes the statement of an update that sets nothing, with
+// Hasura's answer: affected_rows 0 and returning [] (__typename as
+// asked), and for update_<t>_by_pk an empty object, whatever its
+// selection.
+func (c *compiler) emptyUpdate(f *collected, byPk bool, path string) {
+	w := c.w
+	w.WriteString(`SELECT true AS "ok", `)
+	if byPk {
+		w.WriteString(`'{}'::json`)
+	} else {
+		typeName := f.field.Definition.Type.Name()
+		c.object(c.collect(f.sels, typeName), func(_ int, rf *collected) func() {
+			switch rf.field.Name {
+			case "affected_rows":
+				return func() { w.WriteString("0") }
+			case "returning":
+				return func() { w.WriteString(`'[]'::json`) }
+			}
+			c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", rf.field.Name, typeName)
+			return nil
+		})
 	}
 	w.WriteString(` AS "root"`)
 }

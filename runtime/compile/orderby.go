@@ -80,10 +80,12 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 				z := w.Alias()
 				w.WriteString("(SELECT ")
 				inner(z)
-				w.Write(" FROM ", w.Table(remote.SQL()), " AS ", z, " WHERE ")
+				w.WriteString(" FROM ")
+				c.source(remote, rperm, w.Table(remote.SQL()), z)
+				w.WriteString(" WHERE ")
 				c.writeJoin(&join{parent: y, rel: rel}, z)
 				w.WriteString(" AND ")
-				c.permFilter(rperm, z)
+				c.rowFilter(rperm, z)
 				if !agg {
 					w.WriteString(" LIMIT 1")
 				}

@@ -124,7 +124,9 @@ func (c *compiler) nodeID(t *catalog.Table, x string) {
 	w.Write("regexp_replace(encode(convert_to(json_build_array(", strconv.Itoa(NodeIDVersion), ", ",
 		catalog.QuoteLiteral(t.Schema), "::text, ", catalog.QuoteLiteral(t.Name), "::text")
 	for _, pk := range t.PrimaryKey {
-		w.Write(", ", x, ".", catalog.QuoteIdent(pk))
+		// The key's own value, even where an inherited role's cell
+		// filter hides the column: the id names the row.
+		w.Write(", ", x, ".", c.joinColumn(x, pk))
 	}
 	w.WriteString(")::text, 'UTF8'), 'base64'), '\\n', '', 'g')")
 }
@@ -269,8 +271,10 @@ func (c *compiler) keysetPage(t *catalog.Table, perm *catalog.SelectPermission, 
 			order(l, after) // the last row for after, the first for before
 			w.WriteString(" LIMIT 1)")
 		}
-		w.Write("(EXISTS (SELECT 1 FROM ", page, ") AND coalesce((SELECT true FROM ", w.Table(t.SQL()), " AS ", y, " WHERE ")
-		c.permFilter(perm, y)
+		w.Write("(EXISTS (SELECT 1 FROM ", page, ") AND coalesce((SELECT true FROM ")
+		c.source(t, perm, w.Table(t.SQL()), y)
+		w.WriteString(" WHERE ")
+		c.rowFilter(perm, y)
 		if j != nil {
 			w.WriteString(" AND ")
 			c.writeJoin(j, y)
@@ -583,6 +587,7 @@ func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *co
 		}
 		nodes[i] = ns
 	}
+	c.markRedacted(perm, p)
 	w.WriteString("(SELECT coalesce(json_agg(")
 	c.object(fields, func(i int, ef *collected) func() {
 		switch ef.field.Name {

@@ -139,7 +139,7 @@ func (c *compiler) writeJoin(j *join, x string) {
 		if i > 0 {
 			c.w.WriteString(" AND ")
 		}
-		c.w.Write("(", x, ".", catalog.QuoteIdent(p.Remote), " = ", j.parent, ".", catalog.QuoteIdent(p.Local), ")")
+		c.w.Write("(", x, ".", c.joinColumn(x, p.Remote), " = ", j.parent, ".", c.joinColumn(j.parent, p.Local), ")")
 	}
 }
 
@@ -158,6 +158,9 @@ type selectArgs struct {
 	offset     val
 	pk         []pkValue
 	forceLimit int // object relationships: 1
+	// noPermLimit leaves the permission's limit out: an aggregate's
+	// counts are over every row the role may see.
+	noPermLimit bool
 	// Streams (stream.go): cond adds a condition on the base row x to
 	// the WHERE, and ties limits with FETCH FIRST ... WITH TIES.
 	cond func(x string)
@@ -258,6 +261,7 @@ func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels a
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
+	c.markRedacted(perm, b)
 	c.laterals(t, b, fields, laterals, path)
 }
 
@@ -434,8 +438,10 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 	if from == "" {
 		from = w.Table(t.SQL())
 	}
-	w.Write(" FROM ", from, " AS ", x, " WHERE ")
-	c.permFilter(perm, x)
+	w.WriteString(" FROM ")
+	c.source(t, perm, from, x)
+	w.WriteString(" WHERE ")
+	c.rowFilter(perm, x)
 	if j != nil {
 		w.WriteString(" AND ")
 		c.writeJoin(j, x)
@@ -475,6 +481,11 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 
 func (c *compiler) limit(perm *catalog.SelectPermission, args selectArgs) {
 	w := c.w
+	if args.noPermLimit && perm.Limit > 0 {
+		p := *perm
+		p.Limit = 0
+		perm = &p
+	}
 	switch {
 	case args.ties:
 		c.fetchWithTies(perm, args)
@@ -516,6 +527,17 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	g := w.Alias()
 	b := w.Alias()
 	typeName := f.field.Definition.Type.Name()
+	// The permission's limit caps the nodes only, never the aggregates
+	// (Hasura's): with aggregates, the rows are all the role may see and
+	// the nodes the first perm.Limit of them, in order.
+	nodeLimit := 0
+	if perm.Limit > 0 {
+		for _, tf := range c.collect(f.sels, typeName) {
+			if tf.field.Name == "aggregate" {
+				args.noPermLimit, nodeLimit = true, perm.Limit
+			}
+		}
+	}
 
 	// The aggregate values become columns "a0", "a1", ... of g; the JSON
 	// object is built over them. ref registers one and returns what writes
@@ -541,6 +563,15 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 			}
 			nodeFields = append(nodeFields, fields)
 			nodeLaterals = append(nodeLaterals, lats)
+			if nodeLimit > 0 {
+				return ref(func() {
+					u := w.Alias()
+					w.Write(`(SELECT coalesce(json_agg(`, u, `."x" ORDER BY `, u, `."k"), '[]') FROM unnest((array_agg(`)
+					c.rowJSON(t, perm, b, fields, lats, path+".selectionSet."+tf.alias)
+					c.writeAggOrder(b, args.order)
+					w.Write("))[1:", strconv.Itoa(nodeLimit), "]) WITH ORDINALITY AS ", u, `("x", "k"))`)
+				})
+			}
 			return ref(func() {
 				w.WriteString("coalesce(json_agg(")
 				c.rowJSON(t, perm, b, fields, lats, path+".selectionSet."+tf.alias)
@@ -569,6 +600,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
+	c.markRedacted(perm, b)
 	for i := range nodeFields {
 		c.laterals(t, b, nodeFields[i], nodeLaterals[i], path+".selectionSet.nodes")
 	}

@@ -83,10 +83,12 @@ func (c *compiler) boolField(t *catalog.Table, x string, f field, path string) {
 		return
 	}
 	y := w.Alias()
-	w.Write("EXISTS (SELECT 1 FROM ", w.Table(remote.SQL()), " AS ", y, " WHERE ")
+	w.WriteString("EXISTS (SELECT 1 FROM ")
+	c.source(remote, rperm, w.Table(remote.SQL()), y)
+	w.WriteString(" WHERE ")
 	c.writeJoin(&join{parent: x, rel: rf.Rel}, y)
 	w.WriteString(" AND ")
-	c.permFilter(rperm, y)
+	c.rowFilter(rperm, y)
 	w.WriteString(" AND ")
 	c.boolExp(remote, y, f.v, path)
 	w.WriteString(")")
@@ -194,6 +196,9 @@ func (c *compiler) comparisons(expr func(), typ string, col *catalog.Column, v v
 		case "_has_keys_any", "_has_keys_all":
 			c.binary(expr, jsonOps[f.name], c.param(f.v, catalog.EncodeTextList), "text[]")
 			continue
+		case "_ancestor", "_ancestor_any", "_descendant", "_descendant_any", "_matches", "_matches_any", "_matches_fulltext":
+			c.ltree(expr, typ, f)
+			continue
 		case "_cast":
 			c.and(c.fields(f.v), func(cf field) {
 				if cf.name != "String" {
@@ -288,10 +293,12 @@ func (c *compiler) aggregatePredicate(x string, rel *catalog.Relationship, rperm
 			}
 			w.WriteString(")")
 		}
-		w.Write(" FROM ", w.Table(remote.SQL()), " AS ", y, " WHERE ")
+		w.WriteString(" FROM ")
+		c.source(remote, rperm, w.Table(remote.SQL()), y)
+		w.WriteString(" WHERE ")
 		c.writeJoin(&join{parent: x, rel: rel}, y)
 		w.WriteString(" AND ")
-		c.permFilter(rperm, y)
+		c.rowFilter(rperm, y)
 		if !filter.isNull() {
 			w.WriteString(" AND ")
 			c.boolExp(remote, y, filter, fpath+".filter")

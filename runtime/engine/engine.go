@@ -182,9 +182,12 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 			return nil, err
 		}
 	} else {
-		sdl = []byte("schema { query: query_root }\ntype query_root {\n  no_queries_available: String!\n}\n")
+		sdl = []byte("schema { query: query_root }\ntype query_root {\n  \"\"\"" + compile.NoQueriesText + "\"\"\"\n  " + compile.NoQueriesField + ": String!\n}\n")
 	}
 	sources := []*ast.Source{{Name: file, Input: string(sdl)}}
+	if src := withCached(string(sdl)); src != nil {
+		sources = append(sources, src)
+	}
 	if cfg.CustomSDL != "" {
 		ext, roots := customAsExtension(cfg.CustomSDL)
 		if stub := missingRoots(string(sdl), roots); stub != "" {
@@ -202,6 +205,7 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 	if gerr != nil {
 		return nil, fmt.Errorf("schema of role %s: %w", role, gerr)
 	}
+	sortEnumValues(sch)
 	r := &roleExec{name: role, schema: sch}
 	if cfg.Custom != nil {
 		ex := executor.New(cfg.Custom(sch, e.pool))
@@ -209,6 +213,7 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 			ex.Use(extension.Introspection{})
 		}
 		ex.SetQueryCache(lru.New[*ast.QueryDocument](256))
+		ex.SetDefaultRulesFn(hasuraRules)
 		r.custom = ex
 	}
 	return r, nil

@@ -37,6 +37,10 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 		return dst, DBError(err, p.Session.IsAdmin())
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
+	// Custom fields see the session too, whichever field comes first.
+	if err := SetHasuraUser(ctx, tx, p.Session); err != nil {
+		return dst, DBError(err, p.Session.IsAdmin())
+	}
 	txCtx := context.WithValue(ctx, txKey{}, DBTX(tx))
 	for lo := 0; lo < len(fields); {
 		hi := lo + 1
@@ -73,6 +77,7 @@ func (e *Engine) mutate(ctx context.Context, db DBTX, p *Prepared, results [][]b
 	type stmt struct {
 		sql  string
 		args []any
+		path string // where Hasura reports the statement's errors
 	}
 	var stmts []stmt
 	for _, f := range fields {
@@ -84,22 +89,22 @@ func (e *Engine) mutate(ctx context.Context, db DBTX, p *Prepared, results [][]b
 			if err != nil {
 				return err
 			}
-			stmts = append(stmts, stmt{st.SQL, args})
+			stmts = append(stmts, stmt{st.SQL, args, f.ErrorPath})
 		}
 	}
 	admin := p.Session.IsAdmin()
 	roots := make([][]byte, len(stmts))
-	preludeSQL, preludeArgs := e.prelude(p)
+	preludeSQL, preludeArgs := e.prelude(p, true)
 	prelude := preludeSQL != ""
 	switch {
 	case len(stmts) == 0:
 	case len(stmts) == 1 && !prelude:
 		rows, err := db.Query(ctx, stmts[0].sql, stmts[0].args...)
-		if err != nil {
-			return DBError(err, admin)
+		if err == nil {
+			roots[0], err = scanMutation(rows)
 		}
-		if roots[0], err = scanMutation(rows); err != nil {
-			return DBError(err, admin)
+		if err != nil {
+			return atPath(DBError(err, admin), stmts[0].path)
 		}
 	default:
 		batch := &pgx.Batch{}
@@ -123,7 +128,7 @@ func (e *Engine) mutate(ctx context.Context, db DBTX, p *Prepared, results [][]b
 			}
 			if err != nil {
 				br.Close()
-				return DBError(err, admin)
+				return atPath(DBError(err, admin), stmts[k].path)
 			}
 		}
 		if err := br.Close(); err != nil {
@@ -176,4 +181,15 @@ func scanMutation(rows pgx.Rows) ([]byte, error) {
 		return nil, compile.CheckFailed()
 	}
 	return root, nil
+}
+
+// atPath sets the path of a statement's error, when the statement has one
+// (Hasura's: an insert's errors are at its objects argument).
+func atPath(err error, path string) error {
+	if we, ok := err.(*wire.Error); ok && path != "" {
+		c := *we
+		c.Path = path
+		return &c
+	}
+	return err
 }

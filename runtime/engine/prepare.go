@@ -84,10 +84,13 @@ type docKey struct {
 // past maxPlansPerDocument (a client sending ever new variable shapes
 // makes them go, not grow).
 type document struct {
-	doc   *ast.QueryDocument
-	op    *ast.OperationDefinition
-	err   error
-	plans *lrucache.Cache[string, *compile.Plan]
+	doc *ast.QueryDocument
+	op  *ast.OperationDefinition
+	err error
+	// offsetVars are the variables given as an offset argument, which
+	// may hold a string of digits (offsetArg).
+	offsetVars map[string]bool
+	plans      *lrucache.Cache[string, *compile.Plan]
 	// size is the memory the cache counts for the document; cache is the
 	// cache holding it, nil when it is not cached.
 	size  atomic.Int64
@@ -144,7 +147,7 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 		return nil, &wire.Error{Code: wire.CodeParseFailed, Path: "$.variables", Message: err.Error(), Err: err}
 	}
 	var shape strings.Builder
-	if err := shapeOf(&shape, r.schema, d.op, vars.Values); err != nil {
+	if err := shapeOf(&shape, r.schema, d.op, vars.Values, d.offsetVars); err != nil {
 		return nil, err
 	}
 	key := shape.String()
@@ -195,10 +198,12 @@ func (e *Engine) parse(r *roleExec, req *wire.Request) *document {
 		d.err = err
 		return d
 	}
-	if err := validate(r.schema, doc); err != nil {
+	offsetVars, err := validate(r.schema, doc)
+	if err != nil {
 		d.err = err
 		return d
 	}
+	d.offsetVars = offsetVars
 	d.doc = doc
 	switch {
 	case req.OperationName != "":
@@ -218,14 +223,16 @@ func (e *Engine) parse(r *roleExec, req *wire.Request) *document {
 // ("field 'x' not found in type: 'T'" at a path such as
 // $.selectionSet.albums.args.where.x), then the rest of GraphQL's rules
 // (gqlparser), which also annotate the document with its definitions (the
-// compiler relies on that).
-func validate(schema *ast.Schema, doc *ast.QueryDocument) error {
-	if err := checkFields(schema, doc); err != nil {
-		return err
+// compiler relies on that). It returns the variables given as an offset
+// argument.
+func validate(schema *ast.Schema, doc *ast.QueryDocument) (map[string]bool, error) {
+	offsetVars, err := checkFields(schema, doc)
+	if err != nil {
+		return nil, err
 	}
-	gerrs := validator.ValidateWithRules(schema, doc, nil)
+	gerrs := validator.ValidateWithRules(schema, doc, hasuraRules())
 	if len(gerrs) == 0 {
-		return nil
+		return offsetVars, nil
 	}
 	out := make(wire.List, len(gerrs))
 	for i, ge := range gerrs {
@@ -235,14 +242,14 @@ func validate(schema *ast.Schema, doc *ast.QueryDocument) error {
 		}
 		out[i] = &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: msg, Err: ge}
 	}
-	return out
+	return nil, out
 }
 
 // msgOneRootField is Hasura's error for a subscription with several root
 // fields.
 const msgOneRootField = "subscriptions must select one top level field"
 
-func checkFields(schema *ast.Schema, doc *ast.QueryDocument) error {
+func checkFields(schema *ast.Schema, doc *ast.QueryDocument) (map[string]bool, error) {
 	ck := &fieldChecker{schema: schema, doc: doc}
 	for _, op := range doc.Operations {
 		var root *ast.Definition
@@ -250,12 +257,12 @@ func checkFields(schema *ast.Schema, doc *ast.QueryDocument) error {
 		case ast.Mutation:
 			root = schema.Mutation
 			if root == nil {
-				return &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "no mutations exist"}
+				return nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "no mutations exist"}
 			}
 		case ast.Subscription:
 			root = schema.Subscription
 			if root == nil {
-				return &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "no subscriptions exist"}
+				return nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "no subscriptions exist"}
 			}
 		default:
 			root = schema.Query
@@ -263,10 +270,10 @@ func checkFields(schema *ast.Schema, doc *ast.QueryDocument) error {
 		ck.visited = map[string]bool{}
 		ck.selections(root, op.SelectionSet, "$")
 		if ck.err != nil {
-			return ck.err
+			return nil, ck.err
 		}
 	}
-	return nil
+	return ck.offsetVars, nil
 }
 
 type fieldChecker struct {
@@ -274,6 +281,8 @@ type fieldChecker struct {
 	doc     *ast.QueryDocument
 	visited map[string]bool
 	err     *wire.Error
+	// offsetVars are the variables given as an offset argument.
+	offsetVars map[string]bool
 }
 
 func (ck *fieldChecker) fail(path, format string, args ...any) {
@@ -303,6 +312,9 @@ func (ck *fieldChecker) selections(def *ast.Definition, set ast.SelectionSet, pa
 				if ad == nil {
 					ck.fail(fpath, "'%s' has no argument named '%s'", s.Name, a.Name)
 					return
+				}
+				if offsetArg(a.Name, ad.Type) && ck.offset(a.Value) {
+					continue
 				}
 				ck.value(ad.Type, a.Value, fpath+".args."+a.Name)
 			}
@@ -337,9 +349,32 @@ func (ck *fieldChecker) selections(def *ast.Definition, set ast.SelectionSet, pa
 	}
 }
 
+// offset reads an offset argument as Hasura does (offsetArg): a string of
+// digits is the integer it spells, and any 64-bit integer goes; a
+// variable given there is noted, its value may be such a string. It
+// reports whether the value needs no other check.
+func (ck *fieldChecker) offset(v *ast.Value) bool {
+	switch v.Kind {
+	case ast.StringValue:
+		if decimal(v.Raw) {
+			v.Kind = ast.IntValue
+			return true
+		}
+	case ast.IntValue:
+		_, err := strconv.ParseInt(v.Raw, 10, 64)
+		return err == nil
+	case ast.Variable:
+		if ck.offsetVars == nil {
+			ck.offsetVars = map[string]bool{}
+		}
+		ck.offsetVars[v.Raw] = true
+	}
+	return false
+}
+
 // value checks the input fields of a literal input value.
 func (ck *fieldChecker) value(t *ast.Type, v *ast.Value, path string) {
-	if v == nil || ck.err != nil {
+	if v == nil || ck.err != nil || ck.enumLiteral(t, v, path) {
 		return
 	}
 	switch v.Kind {
@@ -426,7 +461,10 @@ func lookup(v any, path []any) (any, bool) {
 // nullness, object keys in order, list lengths of non-scalar lists, enum
 // values and Booleans. Scalar values become parameters and are left out, so
 // requests that differ only in them share one compiled statement.
-func shapeOf(b *strings.Builder, schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any) error {
+//
+// A variable given as an offset (offsetVars) may also be a string of
+// digits, as in Hasura.
+func shapeOf(b *strings.Builder, schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any, offsetVars map[string]bool) error {
 	for _, vd := range op.VariableDefinitions {
 		v, ok := vars[vd.Variable]
 		path := "$.variableValues." + vd.Variable
@@ -436,6 +474,10 @@ func shapeOf(b *strings.Builder, schema *ast.Schema, op *ast.OperationDefinition
 					Message: fmt.Sprintf("expecting a value for non-nullable variable: %q", vd.Variable)}
 			}
 			b.WriteString("-;")
+			continue
+		}
+		if s, ok := v.(string); ok && offsetVars[vd.Variable] && offsetArg("offset", vd.Type) && decimal(s) {
+			b.WriteString("v;")
 			continue
 		}
 		if err := shapeValue(b, schema, vd.Type, v, path); err != nil {
@@ -489,12 +531,10 @@ func shapeValue(b *strings.Builder, schema *ast.Schema, t *ast.Type, v any, path
 	}
 	switch def.Kind {
 	case ast.Enum:
-		s, ok := v.(string)
-		if !ok || def.EnumValues.ForName(s) == nil {
-			return &wire.Error{Code: wire.CodeValidationFailed, Path: path,
-				Message: fmt.Sprintf("expected one of the values %s for type %q, but found %s", enumList(def), def.Name, jsonText(v))}
+		if err := enumVariable(def, v, path); err != nil {
+			return err
 		}
-		b.WriteString(s)
+		b.WriteString(v.(string))
 	case ast.InputObject:
 		o, ok := v.(*wire.Object)
 		if !ok {
@@ -582,19 +622,6 @@ func checkScalar(name string, v any, path string) error {
 		}
 	}
 	return nil
-}
-
-func jsonText(v any) string {
-	b, _ := wire.Marshal(v)
-	return string(b)
-}
-
-func enumList(def *ast.Definition) string {
-	names := make([]string, len(def.EnumValues))
-	for i, e := range def.EnumValues {
-		names[i] = e.Name
-	}
-	return strings.Join(names, ", ")
 }
 
 func baseName(t *ast.Type) string {

@@ -82,7 +82,7 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 		args = append(args, a)
 	}
 	var br pgx.BatchResults
-	preludeSQL, preludeArgs := e.prelude(p)
+	preludeSQL, preludeArgs := e.prelude(p, false)
 	prelude := preludeSQL != ""
 	if len(args) > 1 || prelude {
 		batch := &pgx.Batch{}

@@ -2,8 +2,9 @@ package transport
 
 // The HTTP transport of /v1/graphql: Hasura's wire format. A request is a
 // JSON object {query, variables, operationName}, or an array of them (a
-// batch, answered with an array). Every answer is HTTP 200; errors are
-// {"errors": [...]} without a "data" key. The session comes from the
+// batch, answered with an array). Every answer is HTTP 200 (but on
+// /v1alpha1/graphql: alpha.go); errors are {"errors": [...]} without a
+// "data" key. The session comes from the
 // authenticator; the engine prepares and runs the request.
 
 import (
@@ -36,6 +37,9 @@ type Handler struct {
 	Log *slog.Logger
 	// BodyTimeout bounds the time to read a request's body; 0 is none.
 	BodyTimeout time.Duration
+	// Alpha answers as Hasura's /v1alpha1/graphql does: a request that
+	// fails gets its error's HTTP status (alpha.go) instead of 200.
+	Alpha bool
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -50,7 +54,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.logger().Error("panic serving request", "panic", p, "stack", string(debug.Stack()))
-			writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "internal error"}))
+			h.writeError(w, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "internal error"})
 		}
 	}()
 	if r.Method != http.MethodPost {
@@ -69,32 +73,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1)); err != nil {
 		w.Header().Set("Connection", "close")
-		writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err}))
+		h.writeError(w, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err})
 		return
 	}
 	if h.BodyTimeout > 0 {
 		rc.SetReadDeadline(time.Time{}) // for the connection's next request
 	}
 	if buf.Len() > maxBody {
-		writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"}))
+		h.writeError(w, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"})
 		return
 	}
 	body := bytes.TrimLeft(buf.Bytes(), " \t\r\n")
 	s, err := h.Auth.Authenticate(r.Context(), r.Header)
 	if err != nil {
-		writeJSON(w, wire.AppendErrors(nil, err))
+		h.writeError(w, err)
 		return
 	}
 	ctx := session.With(r.Context(), s)
 	if len(body) > 0 && body[0] == '[' {
 		reqs, err := wire.DecodeBatch(body)
 		if err != nil {
-			writeJSON(w, wire.AppendErrors(nil, err))
+			h.writeError(w, err)
 			return
 		}
 		if max := h.Engine.Limits(s.Role).Batch; max > 0 && len(reqs) > max {
-			writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$",
-				Message: fmt.Sprintf("the batch has %d operations, over the batch limit of %d", len(reqs), max)}))
+			h.writeError(w, &wire.Error{Code: wire.CodeValidationFailed, Path: "$",
+				Message: fmt.Sprintf("the batch has %d operations, over the batch limit of %d", len(reqs), max)})
 			return
 		}
 		out := make([]byte, 0, 1024)
@@ -103,10 +107,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if i > 0 {
 				out = append(out, ',')
 			}
-			out = h.serve(ctx, s, &reqs[i], out)
+			out, _ = h.serve(ctx, s, &reqs[i], out)
 			if max := h.Engine.MaxResponseSize(); max > 0 && len(out) > max {
-				writeJSON(w, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$",
-					Message: fmt.Sprintf("the batch's response is larger than the limit of %d bytes", max)}))
+				h.writeError(w, &wire.Error{Code: wire.CodeUnexpected, Path: "$",
+					Message: fmt.Sprintf("the batch's response is larger than the limit of %d bytes", max)})
 				return
 			}
 		}
@@ -115,20 +119,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := wire.DecodeRequest(body)
 	if err != nil {
-		writeJSON(w, wire.AppendErrors(nil, err))
+		h.writeError(w, err)
 		return
 	}
 	out := respPool.Get().(*[]byte)
-	*out = h.serve(ctx, s, &req, (*out)[:0])
-	writeJSON(w, *out)
+	*out, err = h.serve(ctx, s, &req, (*out)[:0])
+	writeJSONStatus(w, h.status(err), *out)
 	if cap(*out) <= 16<<20 {
 		respPool.Put(out)
 	}
 }
 
-// serve prepares and runs one request, appending its response to dst.
-// The role's time limit runs from here, preparing included.
-func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte) []byte {
+// serve prepares and runs one request, appending its response to dst,
+// and returns the error it answered with, if any. The role's time limit
+// runs from here, preparing included.
+func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte) ([]byte, error) {
 	if t := h.Engine.Limits(s.Role).Time; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
@@ -139,9 +144,9 @@ func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Reque
 		dst, err = h.Engine.Run(ctx, h.DB, p, dst)
 	}
 	if err != nil {
-		return wire.AppendErrors(dst, err)
+		return wire.AppendErrors(dst, err), err
 	}
-	return dst
+	return dst, nil
 }
 
 func (h *Handler) logger() *slog.Logger {

@@ -36,10 +36,13 @@ var ChannelMembers = &catalog.Table{
 		Delete:          "delete_channel_members",
 		DeleteByPk:      "delete_channel_members_by_pk",
 	},
-	Select: map[string]*catalog.SelectPermission{
-		"user": {
-			Columns: []string{"channel_id", "user_id", "joined_at"},
-			Filter:  channelMembersSelectUser,
+	Permissions: []catalog.RolePermissions{
+		{
+			Role: "user",
+			Select: &catalog.SelectPermission{
+				Columns: []string{"channel_id", "user_id", "joined_at"},
+				Filter:  channelMembersSelectUser,
+			},
 		},
 	},
 }

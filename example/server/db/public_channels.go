@@ -38,11 +38,14 @@ var Channels = &catalog.Table{
 		Delete:          "delete_channels",
 		DeleteByPk:      "delete_channels_by_pk",
 	},
-	Select: map[string]*catalog.SelectPermission{
-		"user": {
-			Columns:      []string{"id", "name", "is_private", "created_at"},
-			Filter:       channelsSelectUser,
-			Aggregations: true,
+	Permissions: []catalog.RolePermissions{
+		{
+			Role: "user",
+			Select: &catalog.SelectPermission{
+				Columns:      []string{"id", "name", "is_private", "created_at"},
+				Filter:       channelsSelectUser,
+				Aggregations: true,
+			},
 		},
 	},
 }

@@ -45,15 +45,21 @@ var Invoices = &catalog.Table{
 		Delete:          "delete_invoices",
 		DeleteByPk:      "delete_invoices_by_pk",
 	},
-	Select: map[string]*catalog.SelectPermission{
-		"analyst": {
-			Columns:      []string{"id", "order_id", "customer_id", "amount", "currency", "status", "tags", "issued_at", "paid_at"},
-			Filter:       invoicesSelectAnalyst,
-			Aggregations: true,
+	Permissions: []catalog.RolePermissions{
+		{
+			Role: "analyst",
+			Select: &catalog.SelectPermission{
+				Columns:      []string{"id", "order_id", "customer_id", "amount", "currency", "status", "tags", "issued_at", "paid_at"},
+				Filter:       invoicesSelectAnalyst,
+				Aggregations: true,
+			},
 		},
-		"user": {
-			Columns: []string{"id", "order_id", "customer_id", "amount", "currency", "status", "tags", "billing_address", "tax_id", "issued_at", "paid_at"},
-			Filter:  invoicesSelectUser,
+		{
+			Role: "user",
+			Select: &catalog.SelectPermission{
+				Columns: []string{"id", "order_id", "customer_id", "amount", "currency", "status", "tags", "billing_address", "tax_id", "issued_at", "paid_at"},
+				Filter:  invoicesSelectUser,
+			},
 		},
 	},
 }

@@ -39,33 +39,30 @@ var Messages = &catalog.Table{
 		Delete:          "delete_messages",
 		DeleteByPk:      "delete_messages_by_pk",
 	},
-	Select: map[string]*catalog.SelectPermission{
-		"user": {
-			Columns:      []string{"id", "channel_id", "author_id", "body", "meta", "created_at"},
-			Filter:       messagesSelectUser,
-			Limit:        100,
-			Aggregations: true,
-		},
-	},
-	Insert: map[string]*catalog.InsertPermission{
-		"user": {
-			Columns: []string{"channel_id", "body", "meta"},
-			Check:   messagesSelectUser,
-			Set: []catalog.Preset{
-				{Column: "author_id", Session: "x-hasura-user-id"},
+	Permissions: []catalog.RolePermissions{
+		{
+			Role: "user",
+			Select: &catalog.SelectPermission{
+				Columns:      []string{"id", "channel_id", "author_id", "body", "meta", "created_at"},
+				Filter:       messagesSelectUser,
+				Limit:        100,
+				Aggregations: true,
 			},
-		},
-	},
-	Update: map[string]*catalog.UpdatePermission{
-		"user": {
-			Columns: []string{"body", "meta"},
-			Filter:  messagesUpdateFilterUser,
-			Check:   messagesUpdateFilterUser,
-		},
-	},
-	Delete: map[string]*catalog.DeletePermission{
-		"user": {
-			Filter: messagesUpdateFilterUser,
+			Insert: &catalog.InsertPermission{
+				Columns: []string{"channel_id", "body", "meta"},
+				Check:   messagesSelectUser,
+				Set: []catalog.Preset{
+					{Column: "author_id", Session: "x-hasura-user-id"},
+				},
+			},
+			Update: &catalog.UpdatePermission{
+				Columns: []string{"body", "meta"},
+				Filter:  messagesUpdateFilterUser,
+				Check:   messagesUpdateFilterUser,
+			},
+			Delete: &catalog.DeletePermission{
+				Filter: messagesUpdateFilterUser,
+			},
 		},
 	},
 }

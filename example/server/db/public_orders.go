@@ -42,34 +42,39 @@ var Orders = &catalog.Table{
 		Delete:          "delete_orders",
 		DeleteByPk:      "delete_orders_by_pk",
 	},
-	Select: map[string]*catalog.SelectPermission{
-		"agent": {
-			Columns: []string{"id", "customer_id", "agent_id", "status", "items", "total", "created_at", "updated_at"},
-			Filter:  ordersSelectAgent,
-		},
-		"analyst": {
-			Columns:      []string{"id", "status", "total", "created_at"},
-			Aggregations: true,
-		},
-		"user": {
-			Columns: []string{"id", "customer_id", "agent_id", "status", "items", "total", "created_at", "updated_at"},
-			Filter:  ordersSelectUser,
-		},
-	},
-	Insert: map[string]*catalog.InsertPermission{
-		"user": {
-			Columns: []string{"items", "total"},
-			Check:   ordersSelectUser,
-			Set: []catalog.Preset{
-				{Column: "customer_id", Session: "x-hasura-user-id"},
+	Permissions: []catalog.RolePermissions{
+		{
+			Role: "agent",
+			Select: &catalog.SelectPermission{
+				Columns: []string{"id", "customer_id", "agent_id", "status", "items", "total", "created_at", "updated_at"},
+				Filter:  ordersSelectAgent,
+			},
+			Update: &catalog.UpdatePermission{
+				Columns: []string{"status"},
+				Filter:  ordersSelectAgent,
+				Check:   ordersUpdateCheckAgent,
 			},
 		},
-	},
-	Update: map[string]*catalog.UpdatePermission{
-		"agent": {
-			Columns: []string{"status"},
-			Filter:  ordersSelectAgent,
-			Check:   ordersUpdateCheckAgent,
+		{
+			Role: "analyst",
+			Select: &catalog.SelectPermission{
+				Columns:      []string{"id", "status", "total", "created_at"},
+				Aggregations: true,
+			},
+		},
+		{
+			Role: "user",
+			Select: &catalog.SelectPermission{
+				Columns: []string{"id", "customer_id", "agent_id", "status", "items", "total", "created_at", "updated_at"},
+				Filter:  ordersSelectUser,
+			},
+			Insert: &catalog.InsertPermission{
+				Columns: []string{"items", "total"},
+				Check:   ordersSelectUser,
+				Set: []catalog.Preset{
+					{Column: "customer_id", Session: "x-hasura-user-id"},
+				},
+			},
 		},
 	},
 }

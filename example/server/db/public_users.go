@@ -42,15 +42,24 @@ var Users = &catalog.Table{
 		Delete:          "delete_users",
 		DeleteByPk:      "delete_users_by_pk",
 	},
-	Select: map[string]*catalog.SelectPermission{
-		"agent": {
-			Columns: []string{"id", "name"},
+	Permissions: []catalog.RolePermissions{
+		{
+			Role: "agent",
+			Select: &catalog.SelectPermission{
+				Columns: []string{"id", "name"},
+			},
 		},
-		"analyst": {
-			Columns: []string{"id", "name", "created_at"},
+		{
+			Role: "analyst",
+			Select: &catalog.SelectPermission{
+				Columns: []string{"id", "name", "created_at"},
+			},
 		},
-		"user": {
-			Columns: []string{"id", "name", "is_agent", "created_at"},
+		{
+			Role: "user",
+			Select: &catalog.SelectPermission{
+				Columns: []string{"id", "name", "is_agent", "created_at"},
+			},
 		},
 	},
 }
