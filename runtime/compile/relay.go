@@ -14,21 +14,29 @@ package compile
 // primary key order (Hasura leaves the order unspecified) and the cursor
 // holds the primary key.
 //
-// A connection is one subquery (a statement for a root field):
+// A connection is one subquery (a statement for a root field). Hasura
+// numbers every row of the table (row_number over the filtered, ordered
+// rows), keeps those after (before) the cursor by its keyset condition
+//
+//	(o0 > v0) OR (o0 = v0 AND ((o1 > v1) OR (o1 = v1 AND ... false)))
+//
+// then the first (last) n, and sets hasPreviousPage (hasNextPage) when a
+// numbered row comes before the page's first (after its last). Here,
+// when the rows are the filtered rows (no distinct_on, no role limit),
+// the same pages come from a keyset scan, read through an index on the
+// order:
 //
 //	WITH "_c" AS (SELECT convert_from(decode($1, 'base64'), 'UTF8')::json AS "c"),   -- after/before
-//	  "_b" AS (SELECT "_x".*, row_number() OVER (ORDER BY "__o0" ASC, ...) AS "__rn"
-//	           FROM (<rows of the table: role filter, where, order, distinct, role limit>) AS "_x"),
-//	  "_p" AS (SELECT "_b".* FROM "_b", "_c" WHERE <after/before: keyset condition on "__o0".. and the cursor>
-//	           ORDER BY "__rn" LIMIT <first>)                                              -- last: DESC, LIMIT
-//	SELECT json of {edges: rows of "_p" in "__rn" order, pageInfo} AS "root"
+//	  "_p" AS (SELECT "_x".*, <order values> AS "__o0", ... FROM <table> AS "_x"
+//	           WHERE <role filter> AND <where> AND <the keyset condition, values from "_c">
+//	           ORDER BY <order> LIMIT <first>)                             -- last: the order reversed
+//	SELECT json of {edges: the rows of "_p" in order,
+//	  pageInfo: {hasNextPage: a row of the table (role filter, where) after the
+//	             page's last row, its values scalar subqueries of "_p"; ...}} AS "root"
 //
-// as Hasura computes it: the keyset condition Hasura writes for the
-// cursor ((o0 > v0) OR (o0 = v0 AND ((o1 > v1) OR ...))), and
-// hasPreviousPage (hasNextPage) true when the rows before the cursor
-// condition and the slice (after it) hold a row numbered below the
-// page's first (above its last). Only the page's rows are turned into
-// JSON (Hasura builds every row's).
+// and with distinct_on or a role limit, which apply to the rows before
+// the cursor does, by Hasura's numbering (numberedPage). Only the page's
+// rows are turned into JSON (Hasura builds every row's).
 
 import (
 	"encoding/base64"
