@@ -32,6 +32,17 @@ import (
 // true, false or null that cannot be an enum value).
 func SDL(p *model.Project, role string) ([]byte, error) {
 	b := newSDLBuilder(p, role)
+	b.tables()
+	// The roots in schema order: query, mutation, subscription.
+	b.root("query", "query_root", b.selectRootFields(false))
+	b.root("mutation", "mutation_root", b.mutationRootFields())
+	b.root("subscription", "subscription_root", append(b.selectRootFields(true), b.streamRootFields()...))
+	return b.document()
+}
+
+// tables defines the types of the tables in the role's schema, and the
+// aggregate types of those it may only aggregate.
+func (b *sdlBuilder) tables() {
 	for _, v := range b.list {
 		b.table(v)
 	}
@@ -39,11 +50,6 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 		b.boolExp(v)
 		b.aggregate(v)
 	}
-	// The roots in schema order: query, mutation, subscription.
-	b.root("query", "query_root", b.selectRootFields(false))
-	b.root("mutation", "mutation_root", b.mutationRootFields())
-	b.root("subscription", "subscription_root", append(b.selectRootFields(true), b.streamRootFields()...))
-	return b.document()
 }
 
 // sdlBuilder collects the definitions of one role's schema.

@@ -31,9 +31,7 @@ import (
 func RelaySDL(p *model.Project, role string) ([]byte, error) {
 	b := newSDLBuilder(p, role)
 	b.relay = true
-	for _, v := range b.list {
-		b.table(v)
-	}
+	b.tables()
 	b.root("query", "query_root", b.relayRootFields(false))
 	b.root("mutation", "mutation_root", b.mutationRootFields())
 	b.root("subscription", "subscription_root", b.relayRootFields(true))
