@@ -14,32 +14,132 @@ import "strings"
 const roleFileNote = "# The definitions of this role's schema that differ from full.graphqls;\n" +
 	"# the others, and the types they use, are those of full.graphqls.\n\n"
 
+// subsetNote heads the list of the role's types that are full.graphqls's
+// without some of their fields, in the comment block the server reads
+// (runtime/engine's baseSchema): "#   <type>: <field> <field>...".
+const subsetNote = "# As in full.graphqls, without the fields listed:\n"
+
 // roleDelta returns role's SDL without the definitions that full has
-// with the same text. The schema definition and the root types are always
-// kept. If either text does not split into definitions as generated SDL
-// does, role is returned whole.
+// with the same text; a definition that is full's without some fields
+// (or enum values) is listed in a comment block as the type and the
+// fields it lacks. The schema definition is always written. If either text does not split into definitions as
+// generated SDL does, role is returned whole.
 func roleDelta(full, role []byte) []byte {
 	fb, ok1 := sdlBlocks(string(full))
 	rb, ok2 := sdlBlocks(string(role))
 	if !ok1 || !ok2 {
 		return role
 	}
-	same := make(map[string]string, len(fb))
+	same := make(map[string]sdlBlock, len(fb))
 	for _, b := range fb {
-		same[b.name] = b.text
+		same[b.name] = b
 	}
-	roots := map[string]bool{"schema": true, "query_root": true, "mutation_root": true, "subscription_root": true}
-	var out strings.Builder
+	var defs, subsets strings.Builder
 	for _, b := range rb {
-		if !roots[b.name] && same[b.name] == b.text {
+		f, ok := same[b.name]
+		if b.name != "schema" && ok {
+			if f.text == b.text {
+				continue
+			}
+			if dropped, ok := subset(f.text, b.text); ok {
+				subsets.WriteString("#   " + b.name + ": " + strings.Join(dropped, " ") + "\n")
+				continue
+			}
+		}
+		if defs.Len() > 0 {
+			defs.WriteByte('\n')
+		}
+		defs.WriteString(b.text)
+	}
+	if subsets.Len() == 0 {
+		return []byte(defs.String())
+	}
+	return []byte(subsetNote + subsets.String() + "\n" + defs.String())
+}
+
+// subset reports whether the definition role is full's without some of
+// its fields, each kept field written as in full, and returns the names
+// of the fields it lacks.
+func subset(full, role string) (dropped []string, ok bool) {
+	fHead, fFields, ok1 := sdlFields(full)
+	rHead, rFields, ok2 := sdlFields(role)
+	if !ok1 || !ok2 || fHead != rHead || len(rFields) >= len(fFields) {
+		return nil, false
+	}
+	i := 0
+	for _, f := range fFields {
+		if i < len(rFields) && rFields[i] == f {
+			i++
 			continue
 		}
-		if out.Len() > 0 {
-			out.WriteByte('\n')
-		}
-		out.WriteString(b.text)
+		dropped = append(dropped, f.name)
 	}
-	return []byte(out.String())
+	if i != len(rFields) {
+		return nil, false // a field of role's differs from full's, or is not there
+	}
+	return dropped, true
+}
+
+// sdlField is one field (argument list and description included), input
+// field or enum value of a generated definition's body.
+type sdlField struct {
+	name, text string
+}
+
+// sdlFields splits a definition block into its head (description and
+// first line) and the fields of its body, each with its description.
+func sdlFields(block string) (head string, fields []sdlField, ok bool) {
+	lines := strings.SplitAfter(block, "\n")
+	start := -1
+	for i, l := range lines {
+		if !strings.HasPrefix(l, " ") && strings.HasSuffix(strings.TrimSuffix(l, "\n"), "{") {
+			start = i
+			break
+		}
+	}
+	if start < 0 || len(lines) < start+2 {
+		return "", nil, false
+	}
+	head = strings.Join(lines[:start+1], "")
+	var cur strings.Builder
+	name := ""
+	inDesc, inArgs := false, false
+	for _, l := range lines[start+1:] {
+		text := strings.TrimSuffix(l, "\n")
+		if text == "}" || text == "" && cur.Len() == 0 {
+			continue
+		}
+		if text == "" && !inDesc && !inArgs {
+			continue
+		}
+		cur.WriteString(l)
+		switch {
+		case inDesc:
+			inDesc = !strings.HasSuffix(text, `"""`)
+		case inArgs:
+			if strings.HasPrefix(text, "  )") {
+				inArgs = false
+				fields = append(fields, sdlField{name: name, text: cur.String()})
+				cur.Reset()
+			}
+		case strings.HasPrefix(text, `  """`):
+			inDesc = len(text) < 8 || !strings.HasSuffix(text, `"""`)
+		case strings.HasPrefix(text, "  ") && !strings.HasPrefix(text, "   "):
+			name = strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == ':' || r == '(' })[0]
+			if strings.HasSuffix(text, "(") {
+				inArgs = true
+			} else {
+				fields = append(fields, sdlField{name: name, text: cur.String()})
+				cur.Reset()
+			}
+		default:
+			return "", nil, false
+		}
+	}
+	if cur.Len() > 0 || inDesc || inArgs {
+		return "", nil, false
+	}
+	return head, fields, true
 }
 
 // sdlBlock is one top-level definition of generated SDL, with its

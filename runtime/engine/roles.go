@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -104,6 +106,21 @@ func (b *baseSchema) roleSchema(sources []*ast.Source) (*ast.Schema, error) {
 			refer(&ast.Type{NamedType: n})
 		}
 	}
+	for _, sub := range subsets(sources[0].Input) {
+		d := b.byName[sub.name]
+		if d == nil || defined[sub.name] {
+			return nil, fmt.Errorf("%s: type %s is not a type of full.graphqls", sources[0].Name, sub.name)
+		}
+		c := without(d, sub.fields)
+		defined[c.Name] = true
+		doc.Definitions = append(doc.Definitions, c)
+		referFrom(c)
+	}
+	for _, sd := range append(own.Schema, own.SchemaExtension...) {
+		for _, o := range sd.OperationTypes {
+			refer(&ast.Type{NamedType: o.Type})
+		}
+	}
 	for _, d := range own.Definitions {
 		referFrom(d)
 	}
@@ -159,4 +176,55 @@ func (b *baseSchema) roleSchema(sources []*ast.Source) (*ast.Schema, error) {
 		return nil, gqlerror.WrapIfUnwrapped(err)
 	}
 	return s, nil
+}
+
+// subsetNote heads, in a role's file, the list of its types that are
+// full.graphqls's without some fields (hasgen generate's roleDelta).
+const subsetNote = "# As in full.graphqls, without the fields listed:"
+
+// subset is a type of full.graphqls without some fields.
+type subset struct {
+	name   string
+	fields map[string]bool
+}
+
+// subsets reads the list that follows subsetNote: "#   <type>: <field>...".
+func subsets(sdl string) []subset {
+	_, rest, ok := strings.Cut(sdl, subsetNote+"\n")
+	if !ok {
+		return nil
+	}
+	var out []subset
+	for _, line := range strings.Split(rest, "\n") {
+		entry, ok := strings.CutPrefix(line, "#   ")
+		if !ok {
+			break
+		}
+		name, fields, _ := strings.Cut(entry, ":")
+		sub := subset{name: strings.TrimSpace(name), fields: map[string]bool{}}
+		for _, f := range strings.Fields(fields) {
+			sub.fields[f] = true
+		}
+		out = append(out, sub)
+	}
+	return out
+}
+
+// without returns a copy of d without the fields (or enum values) named;
+// the fields it keeps are d's own, shared.
+func without(d *ast.Definition, names map[string]bool) *ast.Definition {
+	c := *d
+	c.Fields = nil
+	for _, f := range d.Fields {
+		if !names[f.Name] {
+			c.Fields = append(c.Fields, f)
+		}
+	}
+	c.EnumValues = nil
+	for _, v := range d.EnumValues {
+		if !names[v.Name] {
+			c.EnumValues = append(c.EnumValues, v)
+		}
+	}
+	return &c
 }

@@ -22,6 +22,7 @@ func TestRolesLoadOnFirstUse(t *testing.T) {
 		Select: map[string]*catalog.SelectPermission{
 			"ok":     {Columns: []string{"id"}, Limit: -1},
 			"broken": {Columns: []string{"id"}, Limit: -1},
+			"same":   {Columns: []string{"id"}, Limit: -1},
 		},
 	}
 	full := "schema { query: query_root }\ntype query_root {\n  notes: [notes!]!\n}\ntype notes {\n  id: Int!\n}\n"
@@ -30,19 +31,26 @@ func TestRolesLoadOnFirstUse(t *testing.T) {
 		// Only what differs from full.graphqls: notes comes from there.
 		"roles/ok.graphqls":     {Data: []byte("schema { query: query_root }\ntype query_root {\n  notes: [notes!]!\n}\n")},
 		"roles/broken.graphqls": {Data: []byte("schema { query: query_root }\ntype query_root {\n  notes: [nowhere!]!\n}\n")},
+		// Its root type is full.graphqls's too: only the schema is written.
+		"roles/same.graphqls": {Data: []byte("schema { query: query_root }\n")},
 	}
 	e, err := New(Config{Tables: []*catalog.Table{notes}, Schemas: fsys}, nil)
 	if err != nil {
 		t.Fatalf("a role that does not load stopped the start: %v", err)
 	}
-	for _, role := range []string{"ok", "broken"} {
+	for _, role := range []string{"ok", "broken", "same"} {
 		if e.roles[role].r != nil || e.roles[role].err != nil {
 			t.Errorf("role %s loaded at start", role)
 		}
 	}
 	ctx := context.Background()
-	if _, err := e.Prepare(ctx, &session.Session{Role: "ok"}, &wire.Request{Query: "{ notes { id } }"}); err != nil {
-		t.Errorf("role ok: %v", err)
+	for _, role := range []string{"ok", "same"} {
+		if _, err := e.Prepare(ctx, &session.Session{Role: role}, &wire.Request{Query: "{ notes { id } }"}); err != nil {
+			t.Errorf("role %s: %v", role, err)
+		}
+	}
+	if s, _ := e.Schema("same"); s == nil || s.Query == e.base.byName["query_root"] {
+		t.Error("role same's root type is full.graphqls's own, which validation changes: it must be a copy")
 	}
 	if e.roles["broken"].r != nil {
 		t.Error("role broken loaded by another role's request")

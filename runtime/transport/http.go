@@ -10,6 +10,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -144,6 +145,11 @@ func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Reque
 		dst, err = h.Engine.Run(ctx, h.DB, p, dst)
 	}
 	if err != nil {
+		var we *wire.Error
+		if errors.As(err, &we) && we.Code == wire.CodeUnexpected && we.Err != nil {
+			// The client is told little; the operator needs the cause.
+			h.logger().Error("unexpected error", "role", s.Role, "error", we.Err)
+		}
 		return wire.AppendErrors(dst, err), err
 	}
 	return dst, nil
