@@ -2,6 +2,8 @@ package generate
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/templates"
@@ -10,19 +12,42 @@ import (
 // relayFiles adds the Relay API's schemas (served on /v1beta1/relay):
 // schema/relay/full.graphqls and schema/relay/roles/<role>.graphqls,
 // each role file holding what differs from relay/full.graphqls, as the
-// /v1/graphql ones do.
+// /v1/graphql ones do. The roles' schemas are built in parallel: with
+// hundreds of tables and roles they are most of generate's time.
 func relayFiles(p *model.Project, src string, fs *files) error {
 	full, err := templates.RelaySDL(p, model.AdminRole)
 	if err != nil {
 		return fmt.Errorf("relay schema of role admin: %w", err)
 	}
 	fs.generated["schema/relay/full.graphqls"] = withHeader(hashHeader(src)+"\n", full)
-	for _, role := range p.Roles {
-		b, err := templates.RelaySDL(p, role)
-		if err != nil {
-			return fmt.Errorf("relay schema of role %s: %w", role, err)
+	out := make([][]byte, len(p.Roles))
+	errs := make([]error, len(p.Roles))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(p.Roles)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				b, err := templates.RelaySDL(p, p.Roles[i])
+				if err != nil {
+					errs[i] = fmt.Errorf("relay schema of role %s: %w", p.Roles[i], err)
+					continue
+				}
+				out[i] = withHeader(hashHeader(src)+"\n"+relayRoleFileNote, roleDelta(full, b))
+			}
+		}()
+	}
+	for i := range p.Roles {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, role := range p.Roles {
+		if errs[i] != nil {
+			return errs[i]
 		}
-		fs.generated["schema/relay/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+relayRoleFileNote, roleDelta(full, b))
+		fs.generated["schema/relay/roles/"+role+".graphqls"] = out[i]
 	}
 	return nil
 }
