@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/format"
+	goruntime "runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/hasgen/hasgen"
@@ -85,6 +88,37 @@ type files struct {
 	user map[string][]byte
 }
 
+// roleSchemas renders the schema file of each role of p, in p.Roles's
+// order, on every CPU: with many roles over many tables it is most of
+// generate's time.
+func roleSchemas(p *model.Project, full []byte) ([][]byte, error) {
+	deltas := newDeltas(full)
+	out := make([][]byte, len(p.Roles))
+	errs := make([]error, len(p.Roles))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(goruntime.GOMAXPROCS(0), len(p.Roles)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				b, err := templates.SDL(p, p.Roles[i])
+				if err != nil {
+					errs[i] = fmt.Errorf("schema of role %s: %w", p.Roles[i], err)
+					continue
+				}
+				out[i] = deltas(b)
+			}
+		}()
+	}
+	for i := range p.Roles {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
 // projectFiles renders every file of the emitted project that hasgen
 // writes itself: everything but gqlgen's and sqlc's output. graph/sdl.go
 // is rendered later, by gqlgenStamp's caller, because it records what
@@ -98,12 +132,12 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, fmt.Errorf("schema of role admin: %w", err)
 	}
 	fs.generated["schema/full.graphqls"] = withHeader(hashHeader(src)+"\n", full)
-	for _, role := range p.Roles {
-		b, err := templates.SDL(p, role)
-		if err != nil {
-			return nil, fmt.Errorf("schema of role %s: %w", role, err)
-		}
-		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roleDelta(full, b))
+	roleFiles, err := roleSchemas(p, full)
+	if err != nil {
+		return nil, err
+	}
+	for i, role := range p.Roles {
+		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roleFiles[i])
 	}
 	if err := relayFiles(p, src, fs); err != nil {
 		return nil, err

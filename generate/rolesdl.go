@@ -25,14 +25,30 @@ const subsetNote = "# As in full.graphqls, without the fields listed:\n"
 // fields it lacks. The schema definition is always written. If either text does not split into definitions as
 // generated SDL does, role is returned whole.
 func roleDelta(full, role []byte) []byte {
-	fb, ok1 := sdlBlocks(string(full))
-	rb, ok2 := sdlBlocks(string(role))
-	if !ok1 || !ok2 {
-		return role
-	}
+	return newDeltas(full)(role)
+}
+
+// newDeltas returns roleDelta over full, splitting full once for every
+// role.
+func newDeltas(full []byte) func(role []byte) []byte {
+	fb, ok := sdlBlocks(string(full))
 	same := make(map[string]sdlBlock, len(fb))
 	for _, b := range fb {
 		same[b.name] = b
+	}
+	return func(role []byte) []byte {
+		if !ok {
+			return role
+		}
+		return delta(same, role)
+	}
+}
+
+// delta is roleDelta over the blocks of full by name.
+func delta(same map[string]sdlBlock, role []byte) []byte {
+	rb, ok := sdlBlocks(string(role))
+	if !ok {
+		return role
 	}
 	var defs, subsets strings.Builder
 	for _, b := range rb {

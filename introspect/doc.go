@@ -8,8 +8,9 @@
 // their partitions) and foreign tables; their columns with types, defaults,
 // identity and generated columns; primary keys, unique constraints, foreign
 // keys (also to schemas that were not loaded) and checks; the enums and
-// domains they use; comments; and the functions that return SETOF a loaded
-// table. It takes a *pgx.Conn, a *pgxpool.Pool or a pgx.Tx:
+// domains they use; comments; and the functions that return (SETOF) a
+// loaded table's rows or a scalar computed from such a row (functions.go).
+// It takes a *pgx.Conn, a *pgxpool.Pool or a pgx.Tx:
 //
 //	conn, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
 //	if err != nil {

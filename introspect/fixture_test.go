@@ -118,6 +118,10 @@ CREATE FUNCTION app.regions() RETURNS SETOF other.region LANGUAGE sql AS $$ SELE
 CREATE FUNCTION app.pairs() RETURNS SETOF app.pair LANGUAGE sql AS $$ SELECT 1, 'a' $$;
 CREATE FUNCTION app.one_post() RETURNS public.post LANGUAGE sql AS $$ SELECT * FROM public.post LIMIT 1 $$;
 CREATE FUNCTION other.posts() RETURNS SETOF public.post LANGUAGE sql AS $$ SELECT * FROM public.post $$;
+CREATE FUNCTION app.title_upper(p public.post) RETURNS text STABLE LANGUAGE sql AS $$ SELECT upper(p.title) $$;
+CREATE FUNCTION app.no_row(x integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
+CREATE FUNCTION app.row_void(p public.post) RETURNS void LANGUAGE sql AS $$ SELECT $$;
+CREATE FUNCTION app.posts_of(VARIADIC ids bigint[]) RETURNS SETOF public.post STABLE LANGUAGE sql AS $$ SELECT * FROM public.post WHERE id = ANY (ids) $$;
 `
 
 func TestFixture(t *testing.T) {
@@ -319,13 +323,21 @@ func TestFixture(t *testing.T) {
 		mood := types[1].want
 		text := introspect.Type{Schema: "pg_catalog", Name: "text", Kind: introspect.TypeBase, Dims: 1, SQL: "text[]"}
 		want := []introspect.Function{
-			{Schema: "app", Name: "by_mood", ReturnSchema: "public", ReturnTable: "post", Volatility: "volatile",
+			{Schema: "app", Name: "by_mood", ReturnSchema: "public", ReturnTable: "post", Volatility: "volatile", Variadic: true,
 				Args: []introspect.Arg{{Name: "m", Type: mood}, {Name: "tags", Type: text}}},
 			{Schema: "app", Name: "newest", ReturnSchema: "public", ReturnTable: "post", Volatility: "immutable",
 				Args: []introspect.Arg{{Name: "tenant", Type: int4}}},
+			{Schema: "app", Name: "one_post", ReturnSchema: "public", ReturnTable: "post", Single: true, Volatility: "volatile"},
 			{Schema: "app", Name: "posts_by", ReturnSchema: "public", ReturnTable: "post", Volatility: "stable",
 				Comment: "Posts of an author.",
 				Args:    []introspect.Arg{{Name: "author", Type: int4}, {Name: "lim", Type: int4, HasDefault: true}}},
+			{Schema: "app", Name: "posts_of", ReturnSchema: "public", ReturnTable: "post", Volatility: "stable", Variadic: true,
+				Args: []introspect.Arg{{Name: "ids", Type: introspect.Type{Schema: "pg_catalog", Name: "int8", Kind: introspect.TypeBase, Dims: 1, SQL: "bigint[]"}}}},
+			// A scalar computed from a row; no_row (no row argument) and
+			// row_void (a pseudo-type) are left out.
+			{Schema: "app", Name: "title_upper", Volatility: "stable",
+				ReturnType: &introspect.Type{Schema: "pg_catalog", Name: "text", Kind: introspect.TypeBase, SQL: "text"},
+				Args:       []introspect.Arg{{Name: "p", Type: introspect.Type{Schema: "public", Name: "post", Kind: introspect.TypeComposite, SQL: "public.post"}}}},
 		}
 		if diff := cmp.Diff(want, s.Functions); diff != "" {
 			t.Errorf("functions (-want +got):\n%s", diff)

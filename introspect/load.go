@@ -141,6 +141,8 @@ type function struct {
 	argNames  []string
 	argTypes  []uint32
 	argSQL    []string
+	retType   uint32
+	retSQL    string
 }
 
 // Events in pg_relation_is_updatable's bitmask: 1 << CMD_UPDATE, CMD_INSERT
@@ -329,42 +331,6 @@ func (l *loader) loadConstraints(ctx context.Context) error {
 	return err
 }
 
-var volatilities = map[string]string{"i": "immutable", "s": "stable", "v": "volatile"}
-
-func (l *loader) loadFunctions(ctx context.Context) error {
-	rows, err := l.tx.Query(ctx, functionsSQL, l.schemas)
-	if err != nil {
-		return err
-	}
-	var (
-		schema, name, retSchema, retTable string
-		volatility, comment               string
-		nDefaults                         int
-		argNames, argSQL                  []string
-		argTypes                          []uint32
-	)
-	_, err = pgx.ForEachRow(rows, []any{&schema, &name, &retSchema, &retTable, &volatility, &comment, &nDefaults,
-		&argNames, &argTypes, &argSQL}, func() error {
-		l.funcs = append(l.funcs, function{
-			f: Function{
-				Schema:       schema,
-				Name:         name,
-				ReturnSchema: retSchema,
-				ReturnTable:  retTable,
-				Volatility:   volatilities[volatility],
-				Comment:      comment,
-			},
-			nDefaults: nDefaults,
-			argNames:  argNames,
-			argTypes:  argTypes,
-			argSQL:    argSQL,
-		})
-		argNames, argTypes, argSQL = nil, nil, nil
-		return nil
-	})
-	return err
-}
-
 // loadTypes reads every type a column or an argument uses, and the enums
 // and domains of the chosen schemas.
 func (l *loader) loadTypes(ctx context.Context) error {
@@ -376,6 +342,9 @@ func (l *loader) loadTypes(ctx context.Context) error {
 	}
 	for _, f := range l.funcs {
 		used = append(used, f.argTypes...)
+		if f.retType != 0 {
+			used = append(used, f.retType)
+		}
 	}
 	slices.Sort(used)
 	used = slices.Compact(used)
@@ -403,20 +372,8 @@ func (l *loader) build() error {
 		l.s.Tables = append(l.s.Tables, t)
 		listed[[2]string{t.Schema, t.Name}] = true
 	}
-	for _, fn := range l.funcs {
-		f := fn.f
-		if !listed[[2]string{f.ReturnSchema, f.ReturnTable}] {
-			continue
-		}
-		firstDefault := len(fn.argTypes) - fn.nDefaults
-		for i, oid := range fn.argTypes {
-			typ, err := l.types.typeOf(oid, 0, fn.argSQL[i])
-			if err != nil {
-				return fmt.Errorf("introspect %s.%s: argument %d: %w", f.Schema, f.Name, i+1, err)
-			}
-			f.Args = append(f.Args, Arg{Name: fn.argNames[i], Type: typ, HasDefault: i >= firstDefault})
-		}
-		l.s.Functions = append(l.s.Functions, f)
+	if err := l.buildFunctions(listed); err != nil {
+		return err
 	}
 	enums, domains, err := l.types.enumsAndDomains()
 	if err != nil {

@@ -29,8 +29,11 @@ type Schema struct {
 	// Domains are the domain types used by the tables' columns or defined
 	// in the chosen schemas, sorted by schema then name.
 	Domains []Domain `json:"domains,omitempty"`
-	// Functions are the functions of the chosen schemas that return SETOF
-	// a table listed in Tables, sorted by schema, name, then argument types.
+	// Functions are the functions of the chosen schemas that can be
+	// tracked or serve as computed fields: those that return (SETOF) a row
+	// of a table listed in Tables, and those that return a scalar and take
+	// a row of such a table as an argument. Sorted by schema, name, then
+	// argument types.
 	Functions []Function `json:"functions,omitempty"`
 	// EnumTables are the rows of the metadata's enum tables (is_enum),
 	// sorted by schema then name; empty unless LoadEnumTables read them.
@@ -197,15 +200,25 @@ type Domain struct {
 	Comment string  `json:"comment,omitempty"`
 }
 
-// Function is a function that returns SETOF a tracked table.
+// Function is a function that returns rows of a table listed in
+// Schema.Tables, or a scalar computed from such a row.
 type Function struct {
 	Schema string `json:"schema"`
 	Name   string `json:"name"`
 	// Args are the input arguments in order.
 	Args []Arg `json:"args,omitempty"`
-	// ReturnSchema and ReturnTable name the table whose rows it returns.
+	// ReturnSchema and ReturnTable name the table whose rows it returns;
+	// both are empty when it returns a scalar (ReturnType).
 	ReturnSchema string `json:"return_schema"`
 	ReturnTable  string `json:"return_table"`
+	// Single is true for a function that returns one row of the table
+	// (RETURNS t), false for SETOF t.
+	Single bool `json:"single,omitempty"`
+	// ReturnType is the type of a function that returns a scalar: a base,
+	// enum or domain type, or an array of one.
+	ReturnType *Type `json:"return_type,omitempty"`
+	// Variadic marks a function whose last argument is VARIADIC.
+	Variadic bool `json:"variadic,omitempty"`
 	// Volatility is "immutable", "stable" or "volatile".
 	Volatility string `json:"volatility"`
 	Comment    string `json:"comment,omitempty"`

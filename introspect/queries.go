@@ -131,37 +131,6 @@ WHERE ` + relationFilter + `
 	AND con.contype IN ('p', 'u', 'f', 'c')
 	AND con.conparentid = 0`
 
-// functionsSQL returns the plain functions of the chosen schemas that
-// return SETOF a relation's row type:
-//
-//	schema, name, return schema, return relation, provolatile, comment,
-//	number of defaults, input arg names, input arg type oids, input arg SQL
-//
-// Input arguments are IN, INOUT and VARIADIC ones, in order; OUT arguments
-// are left out. Whether the relation is one Load lists is checked in Go.
-const functionsSQL = `SELECT n.nspname::text, p.proname::text, rn.nspname::text, rc.relname::text,
-	p.provolatile::text, coalesce(d.description, ''), p.pronargdefaults,
-	ARRAY(SELECT coalesce(p.proargnames[k.ord], '')
-		FROM pg_catalog.unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[])) WITH ORDINALITY AS k(typ, ord)
-		WHERE coalesce(p.proargmodes[k.ord], 'i') IN ('i', 'b', 'v')
-		ORDER BY k.ord),
-	ARRAY(SELECT k.typ
-		FROM pg_catalog.unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[])) WITH ORDINALITY AS k(typ, ord)
-		WHERE coalesce(p.proargmodes[k.ord], 'i') IN ('i', 'b', 'v')
-		ORDER BY k.ord),
-	ARRAY(SELECT pg_catalog.format_type(k.typ, NULL)
-		FROM pg_catalog.unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[])) WITH ORDINALITY AS k(typ, ord)
-		WHERE coalesce(p.proargmodes[k.ord], 'i') IN ('i', 'b', 'v')
-		ORDER BY k.ord)
-FROM pg_catalog.pg_proc p
-JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-JOIN pg_catalog.pg_type rt ON rt.oid = p.prorettype
-JOIN pg_catalog.pg_class rc ON rc.oid = rt.typrelid
-JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-LEFT JOIN pg_catalog.pg_description d
-	ON d.objoid = p.oid AND d.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objsubid = 0
-WHERE n.nspname = ANY ($1::text[]) AND p.prokind = 'f' AND p.proretset`
-
 // isArraySQL tells a true array type (int4[]) from a fixed-length type with
 // an element (point) and from int2vector and oidvector, as format_type
 // does. It expects pg_type as t.

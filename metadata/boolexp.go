@@ -90,6 +90,9 @@ type Compare struct {
 	Op Op
 	// Value is the right-hand side.
 	Value Value
+	// Computed, when not nil, is the scalar computed field named Column:
+	// its function's result on the row is compared (Type is its type).
+	Computed *ComputedField
 }
 
 // CompareColumns compares two columns of the same type: Column Op Other.

@@ -63,11 +63,23 @@
 // permissions) and [Marshal] writes any Metadata back as a table list;
 // [Starter] is the two with a header comment. Output is deterministic.
 //
+// # Functions and computed fields
+//
+// A database source's functions (functions.yaml) become [Function]s:
+// each is checked against the introspected functions (one definition,
+// returning a tracked table's rows; exposed_as mutation only when
+// VOLATILE, and VOLATILE ones are mutations when exposed_as is absent; a
+// session_argument of type json or jsonb). A table's computed fields get
+// their function checked the same way (the table argument, else the
+// first, of the table's row type; a scalar or SETOF a tracked table), and
+// scalar ones without arguments may appear in filters, where a *Compare
+// carries them as Computed (functions.go).
+//
 // # Not supported
 //
-// Computed fields, event triggers, remote relationships and validate_input
-// are read and kept (or ignored, with a warning for remote relationships)
-// but not served. Only one database source is read from a databases.yaml;
+// Event triggers, remote relationships and validate_input are read and
+// kept (or ignored, with a warning for remote relationships) but not
+// served. Only one database source is read from a databases.yaml;
 // inherited roles are not read. A table entry for a table that does not
 // exist is reported and not checked further.
 package metadata

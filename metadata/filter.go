@@ -102,9 +102,8 @@ func (v *validator) term(f field, cur *Table, sc *scope, depth int) BoolExp {
 		}
 		return &Related{Pos: f.keyPos, Relationship: r, Where: where}
 	}
-	if hasComputedField(cur, f.key) {
-		v.errorf(f.keyPos, sc.ctx, "computed field %q cannot be used in a filter: hasgen does not serve computed fields yet", f.key)
-		return nil
+	if cf := computedField(cur, f.key); cf != nil {
+		return v.computedExp(f, cur, cf, sc)
 	}
 	if _, _, isOp := lookupOp(f.key); isOp {
 		v.errorf(f.keyPos, sc.ctx, "operator %q must be inside a column: {column: {%s: value}}", f.key, f.key)
@@ -204,6 +203,8 @@ type colRef struct {
 	col   *introspect.Column
 	typ   introspect.Type // the column's type, or the cast's
 	cast  string
+	// computed, when set, is the scalar computed field col stands for.
+	computed *ComputedField
 }
 
 func (c *colRef) describe() string {
@@ -272,6 +273,10 @@ func (v *validator) applies(c *colRef, kind opKind, f field, sc *scope) bool {
 	case opLTree, opLTrees:
 		ok, needs = isLTree(st) && c.cast == "", "ltree"
 	case opColumn:
+		if c.computed != nil {
+			v.errorf(f.keyPos, sc.ctx, "operator %q cannot compare computed field %q with a column", f.key, c.computed.Name)
+			return false
+		}
 		if c.cast != "" {
 			v.errorf(f.keyPos, sc.ctx, "operator %q cannot be used inside _cast", f.key)
 			return false
@@ -320,7 +325,7 @@ func (v *validator) compare(c *colRef, op Op, kind opKind, spelt string, d ynode
 	if val == nil {
 		return nil
 	}
-	return &Compare{Pos: p, Column: c.col.Name, Type: c.col.Type, Cast: c.cast, Op: op, Value: val}
+	return &Compare{Pos: p, Column: c.col.Name, Type: c.col.Type, Cast: c.cast, Op: op, Value: val, Computed: c.computed}
 }
 
 // textType is the type a jsonb column is cast to, and of _has_key's keys.
@@ -339,7 +344,7 @@ func (v *validator) cast(c *colRef, f field, sc *scope) BoolExp {
 			ok = false
 			continue
 		}
-		cc := &colRef{table: c.table, col: c.col, typ: textType, cast: "text"}
+		cc := &colRef{table: c.table, col: c.col, typ: textType, cast: "text", computed: c.computed}
 		d := v.resolve(tf.val, false)
 		if d.bad {
 			ok = false

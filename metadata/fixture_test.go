@@ -82,10 +82,44 @@ func blog() *introspect.Schema {
 			table("public", "untracked", "id int4"),
 			table("shop", "orders", "id int4", "author_id int4"),
 		},
-		Enums: []introspect.Enum{{Schema: "public", Name: "mood", Labels: []string{"happy", "sad"}}},
+		Enums:     []introspect.Enum{{Schema: "public", Name: "mood", Labels: []string{"happy", "sad"}}},
+		Functions: blogFunctions(),
 	}
 	s.Sort()
 	return s
+}
+
+// blogFunctions are blog()'s functions: tracked functions and the
+// functions of computed fields.
+func blogFunctions() []introspect.Function {
+	row := func(name string) introspect.Arg {
+		return introspect.Arg{Name: name, Type: introspect.Type{Schema: "public", Name: "authors", Kind: introspect.TypeComposite, SQL: "public.authors"}}
+	}
+	text := typ("text")
+	boolean := typ("bool")
+	mood := typ("public.mood")
+	return []introspect.Function{
+		{Schema: "public", Name: "author_full_name", Args: []introspect.Arg{row("author_row"), {Name: "hasura_session", Type: typ("json")}},
+			ReturnType: &text, Volatility: "stable"},
+		{Schema: "public", Name: "author_flag", Args: []introspect.Arg{{Name: "x", Type: typ("int4")}, row("a")},
+			ReturnType: &boolean, Volatility: "stable"},
+		{Schema: "public", Name: "author_volatile", Args: []introspect.Arg{row("a")}, ReturnType: &text, Volatility: "volatile"},
+		{Schema: "public", Name: "author_mood", Args: []introspect.Arg{row("a")}, ReturnType: &mood, Volatility: "stable"},
+		{Schema: "public", Name: "author_articles", Args: []introspect.Arg{row("a"), {Name: "lim", Type: typ("int4"), HasDefault: true}},
+			ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
+		{Schema: "public", Name: "search_articles", Args: []introspect.Arg{{Name: "search", Type: typ("text")}},
+			ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
+		{Schema: "public", Name: "publish", Args: []introspect.Arg{{Name: "id", Type: typ("int4")}, {Name: "s", Type: typ("json")}},
+			ReturnSchema: "public", ReturnTable: "articles", Volatility: "volatile"},
+		{Schema: "public", Name: "jsonb_session", Args: []introspect.Arg{{Name: "s", Type: typ("jsonb")}},
+			ReturnSchema: "public", ReturnTable: "orgs", Volatility: "stable"},
+		{Schema: "public", Name: "one_org", ReturnSchema: "public", ReturnTable: "orgs", Single: true, Volatility: "stable"},
+		{Schema: "public", Name: "many_orgs", Args: []introspect.Arg{{Name: "ids", Type: typ("int4[]")}, {Name: "j", Type: typ("jsonb")}},
+			ReturnSchema: "public", ReturnTable: "orgs", Variadic: true, Volatility: "stable"},
+		{Schema: "public", Name: "untracked_rows", ReturnSchema: "public", ReturnTable: "untracked", Volatility: "stable"},
+		{Schema: "public", Name: "twice", ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
+		{Schema: "public", Name: "twice", Args: []introspect.Arg{{Name: "n", Type: typ("int4")}}, ReturnSchema: "public", ReturnTable: "articles", Volatility: "stable"},
+	}
 }
 
 // blogTables is a valid table list for blog(); tests append to it.

@@ -153,6 +153,7 @@ func (l *loader) inheritRoles(m *Metadata, roles []*InheritedRole) {
 		for _, t := range m.Tables {
 			l.inheritTable(t, r)
 		}
+		inheritFunctions(m, r)
 	}
 	m.InheritedRoles = ok
 }

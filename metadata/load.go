@@ -103,6 +103,7 @@ func load(fsys fileSystem, root string, s *introspect.Schema) (*Metadata, error)
 		x := ynode{n: f.body, fr: &frame{file: f}}
 		v.run(l.entries(m, x))
 		m.Tables = v.sorted()
+		m.Functions = v.functions()
 	}
 	_, slash := fsys.(ioFS)
 	if dir := metadataDir(root, slash); dir != "" {
@@ -212,7 +213,7 @@ func (l *loader) export(m *Metadata, fields []field) []ynode {
 				l.errorf(f.keyPos, "metadata", "functions belongs in a source in version 3 metadata")
 				continue
 			}
-			l.unsupportedItems("", "functions", f.keyPos, f.val)
+			l.functions = &f.val
 		default:
 			if !isProjectKey(f.key) {
 				l.errorf(f.keyPos, "metadata", "unknown key %q", f.key)
@@ -326,7 +327,7 @@ func (l *loader) databases(m *Metadata, items []ynode) []ynode {
 		case "configuration":
 			m.Connection = l.connection(f.val, ctx)
 		case "functions":
-			l.unsupportedItems(ctx, "functions", f.keyPos, f.val)
+			l.functions = &f.val
 		case "customization", "health_check", "logical_models", "native_queries", "stored_procedures", "backend_configs":
 			if !l.empty(f.val) {
 				l.unsupportedf(f.keyPos, ctx, f.key)
@@ -384,7 +385,11 @@ func Schemas(path string) []string {
 		return nil
 	}
 	seen := map[string]bool{}
-	for _, e := range l.entries(&Metadata{}, ynode{n: f.body, fr: &frame{file: f}}) {
+	entries := l.entries(&Metadata{}, ynode{n: f.body, fr: &frame{file: f}})
+	for _, schema := range l.functionSchemas(entries) {
+		seen[schema] = true
+	}
+	for _, e := range entries {
 		fields, ok := l.mappingQuiet(e)
 		if !ok {
 			continue

@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hasgen/hasgen/internal/golden"
 )
 
@@ -413,9 +414,12 @@ func TestLoadModel(t *testing.T) {
 	if r := authors.Relationship("edited"); !r.Manual || authors.Relationship("articles").Comment != "What they wrote" {
 		t.Errorf("edited = %+v", r)
 	}
-	if cf := authors.ComputedFields; len(cf) != 1 || *cf[0] != (ComputedField{Pos: cf[0].Pos, Name: "full_name", FunctionSchema: "public",
-		FunctionName: "author_full_name", TableArgument: "author_row", SessionArgument: "hasura_session", Comment: "First and last"}) {
-		t.Errorf("computed fields = %+v", cf[0])
+	if cf := authors.ComputedFields; len(cf) != 1 || cf[0].Def == nil || cf[0].Def.Name != "author_full_name" {
+		t.Errorf("computed fields = %+v", cf)
+	} else if d := cmp.Diff(&ComputedField{Pos: cf[0].Pos, Name: "full_name", FunctionSchema: "public",
+		FunctionName: "author_full_name", TableArgument: "author_row", SessionArgument: "hasura_session", Comment: "First and last",
+		Def: cf[0].Def, TableArgIndex: 0, SessionArgIndex: 1, RowColumns: cf[0].RowColumns}, cf[0], cmpopts.IgnoreUnexported(ComputedField{})); d != "" || len(cf[0].RowColumns) == 0 {
+		t.Errorf("computed field (-want +got):\n%s", d)
 	}
 
 	sel := authors.SelectPermission("user")

@@ -15,6 +15,8 @@ type Metadata struct {
 	Source string
 	// Tables are the tracked tables, sorted by schema then name.
 	Tables []*Table
+	// Functions are the tracked SQL functions, sorted by schema then name.
+	Functions []*Function
 	// APILimits is the metadata's api_limits.yaml, or nil.
 	APILimits *APILimits
 	// InheritedRoles are the metadata's inherited roles, parents first;
@@ -76,7 +78,7 @@ type Table struct {
 	// Relationships are the object relationships then the array
 	// relationships, each in file order.
 	Relationships []*Relationship
-	// ComputedFields are parsed and kept; hasgen does not serve them yet.
+	// ComputedFields are the computed fields, in file order.
 	ComputedFields []*ComputedField
 
 	// The permissions, at most one per role and kind, in file order.
@@ -253,6 +255,17 @@ type ComputedField struct {
 	SessionArgument string
 	// Comment is the field's description.
 	Comment string
+	// Def is the function as introspected; TableArgIndex and
+	// SessionArgIndex are the positions of its arguments that receive
+	// the row and the session (-1: none).
+	Def             *introspect.Function
+	TableArgIndex   int
+	SessionArgIndex int
+	// RowColumns are the table's columns in order: the row passed to the
+	// function is built from them.
+	RowColumns []string
+
+	checked bool // the function was looked up (functions.go)
 }
 
 // RootFieldSet says which root fields a select permission exposes, as

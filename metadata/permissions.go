@@ -133,9 +133,6 @@ func (v *validator) selectPermission(t *Table, x ynode, ctx string) *SelectPermi
 				}
 				p.ComputedFields = append(p.ComputedFields, name)
 			}
-			if len(p.ComputedFields) > 0 {
-				v.unsupportedf(f.keyPos, ctx, "computed_fields")
-			}
 		case "query_root_fields":
 			p.QueryRootFields = v.rootFieldSet(f.val, ctx, f.key, false)
 		case "subscription_root_fields":

@@ -112,7 +112,7 @@ func TestExport(t *testing.T) {
             "insertion_order": null,
             "column_mapping": {"org_id": "id"}}}}]}
       ],
-      "functions": [{"function": {"schema": "public", "name": "search"}}],
+      "functions": [{"function": {"schema": "public", "name": "one_org"}}],
       "configuration": {"connection_info": {
         "database_url": {"from_env": "PG_URL"},
         "isolation_level": "repeatable-read",
@@ -132,6 +132,9 @@ func TestExport(t *testing.T) {
 	if len(m.Tables) != 2 || m.Source != "default" {
 		t.Errorf("v3: source %q, %d tables", m.Source, len(m.Tables))
 	}
+	if len(m.Functions) != 1 || m.Functions[0].Name != "one_org" {
+		t.Errorf("v3: functions %+v", m.Functions)
+	}
 	if m.APILimits == nil || m.APILimits.DepthLimit == nil || *m.APILimits.DepthLimit.Global != 4 {
 		t.Errorf("v3: api_limits %+v", m.APILimits)
 	}
@@ -145,7 +148,6 @@ func TestExport(t *testing.T) {
 		got = append(got, e.Error())
 	}
 	want := []string{
-		`metadata.json:15:21: database source "default": functions "public.search" is not supported by hasgen`,
 		`metadata.json:20:98: database source "default" configuration.connection_info.pool_settings: total_max_connections is not supported by hasgen`,
 	}
 	// inherited_roles is served: editor gets the union of a and b.
@@ -157,13 +159,17 @@ func TestExport(t *testing.T) {
 	}
 
 	v2 := `{"version": 2, "tables": [{"table": "orgs", "select_permissions": [{"role": "user", "permission": {"columns": ["id"], "filter": {}}}]}],
- "functions": [], "remote_schemas": [], "query_collections": [], "allowlist": [], "actions": [], "custom_types": {}, "cron_triggers": []}`
+ "functions": [{"schema": "public", "name": "one_org"}], "remote_schemas": [], "query_collections": [], "allowlist": [], "actions": [], "custom_types": {}, "cron_triggers": []}`
 	m, err = loadString(t, "metadata.json", v2)
 	if err != nil {
 		t.Fatalf("v2: %v", err)
 	}
 	if len(m.Tables) != 1 || len(m.Tables[0].SelectPermissions) != 1 || len(m.Unsupported) != 0 {
 		t.Errorf("v2: %d tables, unsupported %v", len(m.Tables), m.Unsupported)
+	}
+	// Version 1's function entries name the function itself.
+	if len(m.Functions) != 1 || m.Functions[0].Name != "one_org" {
+		t.Errorf("v2: functions %+v", m.Functions)
 	}
 
 	for _, bad := range []struct{ src, want string }{

@@ -177,7 +177,6 @@ func (v *validator) tableBody(e *entry) {
 			v.configuration(t, f.val)
 		case "computed_fields":
 			v.computedFields(t, f.val)
-			v.unsupportedItems(ctx, "computed_fields", f.keyPos, f.val)
 		case "object_relationships":
 			objs = append(objs, f)
 		case "array_relationships":

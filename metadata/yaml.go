@@ -103,6 +103,9 @@ type loader struct {
 	errs    ErrorList
 	warns   ErrorList
 	unsup   ErrorList
+	// functions is the chosen database source's functions key, or nil
+	// (functions.go reads it).
+	functions *ynode
 }
 
 func (l *loader) errorf(p Pos, ctx, format string, args ...any) {

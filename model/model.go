@@ -23,6 +23,8 @@ import (
 type Project struct {
 	// Tables are the tracked tables, sorted by schema then name.
 	Tables []*Table
+	// Functions are the tracked SQL functions, sorted by root field name.
+	Functions []*Function
 	// Roles are the roles with at least one permission, sorted; admin is
 	// implicit and never listed.
 	Roles []string
@@ -68,6 +70,11 @@ type Table struct {
 	// EnumValues are the values of an enum table (is_enum), sorted by
 	// name; nil for other tables. See enum.go.
 	EnumValues []EnumValue
+
+	// ComputedFields are the computed fields, in metadata order;
+	// Functions the tracked functions that return this table's rows.
+	ComputedFields []*ComputedField
+	Functions      []*Function
 }
 
 // Constraint is a PK or unique constraint: an on_conflict target.
@@ -263,6 +270,7 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 			t.Relationships = append(t.Relationships, r)
 		}
 	}
+	p.buildFunctions(&problems)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}

@@ -31,6 +31,10 @@ type Config struct {
 	// DisableIntrospection refuses introspection to non-admin roles
 	// (HASGEN_DISABLE_INTROSPECTION).
 	DisableIntrospection bool
+	// InferFunctionPermissions lets every role that may select from a
+	// query function's table call the function; false asks for a function
+	// permission (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS, default true).
+	InferFunctionPermissions bool
 	// Pool limits: HASURA_GRAPHQL_PG_CONNECTIONS (max, default 50),
 	// HASGEN_PG_MIN_CONNECTIONS, HASURA_GRAPHQL_PG_CONN_LIFETIME (seconds,
 	// default 600) and HASURA_GRAPHQL_PG_TIMEOUT (idle seconds, default 180).
@@ -106,7 +110,8 @@ func ProjectConfig(p Project, args []string, getenv func(string) string) (Config
 
 func configFrom(src Source, args []string, getenv func(string) string) (Config, error) {
 	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info",
-		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second}
+		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second,
+		InferFunctionPermissions: true}
 	if src.MaxConnections > 0 {
 		cfg.MaxConns = src.MaxConnections
 	}
@@ -134,6 +139,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.boolean(&cfg.StringifyNumeric, "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES")
 	env.boolean(&cfg.EnableConsole, "HASURA_GRAPHQL_ENABLE_CONSOLE")
 	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
+	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
@@ -179,6 +185,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	fl.StringVar(&cfg.Auth.UnauthorizedRole, "unauthorized-role", cfg.Auth.UnauthorizedRole, "role for unauthenticated requests (HASURA_GRAPHQL_UNAUTHORIZED_ROLE)")
 	fl.BoolVar(&cfg.StringifyNumeric, "stringify-numeric-types", cfg.StringifyNumeric, "bigint, numeric, float8 and money as JSON strings")
 	fl.BoolVar(&cfg.EnableConsole, "enable-console", cfg.EnableConsole, "serve GraphiQL at /console")
+	fl.BoolVar(&cfg.InferFunctionPermissions, "infer-function-permissions", cfg.InferFunctionPermissions, "let every role that may select from a query function's table call it (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS)")
 	fl.IntVar(&cfg.MaxConns, "pg-connections", cfg.MaxConns, "maximum database connections (HASURA_GRAPHQL_PG_CONNECTIONS)")
 	var usage strings.Builder
 	fl.SetOutput(&usage)

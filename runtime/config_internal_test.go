@@ -88,3 +88,30 @@ func TestUnservedEnv(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestConfigInferFunctionPermissions: true by default, as in Hasura;
+// false from the variable or the flag.
+func TestConfigInferFunctionPermissions(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want bool
+	}{
+		{nil, nil, true},
+		{map[string]string{"HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS": "false"}, nil, false},
+		{nil, []string{"--infer-function-permissions=false"}, false},
+	} {
+		cfg, err := ConfigFromEnv(c.args, func(k string) string {
+			if k == "HASURA_GRAPHQL_DATABASE_URL" {
+				return "postgres://x/y"
+			}
+			return c.env[k]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.InferFunctionPermissions != c.want {
+			t.Errorf("env %v args %v: InferFunctionPermissions = %v, want %v", c.env, c.args, cfg.InferFunctionPermissions, c.want)
+		}
+	}
+}

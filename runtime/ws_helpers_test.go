@@ -54,7 +54,8 @@ type rtOptions struct {
 	initTimeout  time.Duration
 	hints        live.HintsMode // HintsAuto only with autoHints; else off
 	autoHints    bool
-	jwt          bool // HS256 JWT mode (with the admin secret)
+	jwt          bool   // HS256 JWT mode (with the admin secret)
+	config       string // the permissions file; default rtConfig
 }
 
 // rt is a server in process over a fresh database of the fixture.
@@ -87,7 +88,11 @@ func newRTOn(t *testing.T, url string, o rtOptions) *rt {
 	if o.hints == live.HintsAuto && !o.autoHints {
 		o.hints = live.HintsOff
 	}
-	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), rtConfig)})
+	config := rtConfig
+	if o.config != "" {
+		config = o.config
+	}
+	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), config)})
 	if err != nil {
 		t.Fatal(err)
 	}

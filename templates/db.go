@@ -345,6 +345,11 @@ type part struct {
 	session string // a session variable, with
 	typ     string // its SQL type
 	array   bool   // held as a Postgres array literal
+	// sessionObject is the whole session as JSON, of type typ.
+	sessionObject bool
+	// reads names what the statement reads without writing it: a
+	// function, which may read any table (w.Table's result discarded).
+	reads string
 }
 
 func (fw *filterWriter) text(s string)  { fw.parts = append(fw.parts, part{text: s}) }
@@ -452,6 +457,10 @@ var valueOps = map[metadata.Op]string{
 func (fw *filterWriter) compare(x string, e *metadata.Compare) {
 	typ := model.SQLType(e.Type)
 	col := func() {
+		if e.Computed != nil {
+			fw.computed(x, e.Computed, e.Cast)
+			return
+		}
 		if e.Cast != "" {
 			fw.text("(")
 			fw.alias(x)
@@ -598,6 +607,12 @@ func (fw *filterWriter) code() []jen.Code {
 	}
 	for _, p := range fw.parts {
 		switch {
+		case p.sessionObject:
+			flush()
+			out = append(out, jen.Id("w").Dot("SessionObject").Call(jen.Lit(p.typ)))
+		case p.reads != "":
+			flush()
+			out = append(out, jen.Id("w").Dot("Table").Call(sqlString(p.reads)))
 		case p.session != "":
 			flush()
 			method := "Session"

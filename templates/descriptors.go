@@ -110,6 +110,7 @@ func describe(t *model.Table) *description {
 			rt.Delete[role] = perm
 		}
 	}
+	describeFunctions(t, rt)
 	return d
 }
 
@@ -200,6 +201,10 @@ func filterOf(table string, e metadata.BoolExp) catalog.Filter {
 		}
 		for _, p := range parts {
 			switch {
+			case p.sessionObject:
+				w.SessionObject(p.typ)
+			case p.reads != "":
+				w.Table(p.reads)
 			case p.session != "" && p.array:
 				w.SessionArray(p.session, p.typ)
 			case p.session != "":

@@ -34,9 +34,9 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 	b := newSDLBuilder(p, role)
 	b.tables()
 	// The roots in schema order: query, mutation, subscription.
-	b.root("query", "query_root", b.selectRootFields(false))
-	b.root("mutation", "mutation_root", b.mutationRootFields())
-	b.root("subscription", "subscription_root", append(b.selectRootFields(true), b.streamRootFields()...))
+	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...))
+	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...))
+	b.root("subscription", "subscription_root", append(append(b.selectRootFields(true), b.streamRootFields()...), b.functionRootFields()...))
 	return b.document()
 }
 
@@ -335,6 +335,7 @@ func (b *sdlBuilder) object(v *model.View) {
 		d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate!", args: b.selectArgs(b.countable[r.Remote]),
 			description: "An aggregate relationship"})
 	}
+	b.computedFields(v, d)
 	b.relayNode(d, v)
 	b.define(d)
 }
@@ -364,6 +365,7 @@ func (b *sdlBuilder) boolExp(v *model.View) {
 			&sdlField{name: r.Name, typ: r.Remote.Type + "_bool_exp"},
 			&sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_bool_exp"})
 	}
+	b.computedFieldFilters(v, d)
 	b.define(d)
 }
 
@@ -391,6 +393,7 @@ func (b *sdlBuilder) orderBy(v *model.View) {
 	for _, r := range b.countRelationships(v) {
 		d.fields = append(d.fields, &sdlField{name: r.Name + "_aggregate", typ: r.Remote.Type + "_aggregate_order_by"})
 	}
+	b.computedFieldOrders(v, d)
 	b.define(d)
 }
 
@@ -465,7 +468,8 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 		fields: []*sdlField{{name: "count", typ: "order_by"}}}
 	for _, op := range sdlAggregateOps {
 		cols := sdlAggregateColumns(v, op)
-		if len(cols) == 0 {
+		computed := b.aggregateComputedFields(v, op)
+		if len(cols) == 0 && len(computed) == 0 {
 			continue
 		}
 		opFields := &sdlType{kind: sdlObject, name: tn + "_" + op + "_fields", description: "aggregate " + op + " on columns"}
@@ -475,10 +479,13 @@ func (b *sdlBuilder) aggregate(v *model.View) {
 			opFields.fields = append(opFields.fields, &sdlField{name: c.Field, typ: sdlAggregateType(op, c)})
 			opOrder.fields = append(opOrder.fields, &sdlField{name: c.Field, typ: "order_by"})
 		}
+		opFields.fields = append(opFields.fields, computed...)
 		b.define(opFields)
-		b.define(opOrder)
 		fields.fields = append(fields.fields, &sdlField{name: op, typ: opFields.name})
-		orderBy.fields = append(orderBy.fields, &sdlField{name: op, typ: opOrder.name})
+		if len(cols) > 0 {
+			b.define(opOrder)
+			orderBy.fields = append(orderBy.fields, &sdlField{name: op, typ: opOrder.name})
+		}
 	}
 	b.define(fields)
 	b.define(orderBy)

@@ -10,7 +10,8 @@ package templates
 //     use, <t>_connection(after, before, distinct_on, first, last,
 //     order_by, where): <t>Connection!; no <t>, <t>_by_pk, <t>_aggregate
 //     or <t>_stream;
-//   - mutation_root is /v1/graphql's;
+//   - mutation_root is /v1/graphql's (tracked functions exposed as
+//     mutations included); no <fn>_connection for the query functions;
 //   - the object type of a table with a primary key implements Node: its
 //     field id: ID! is the global id, and a column named id is not in the
 //     type (it stays in the table's inputs);
@@ -33,7 +34,7 @@ func RelaySDL(p *model.Project, role string) ([]byte, error) {
 	b.relay = true
 	b.tables()
 	b.root("query", "query_root", b.relayRootFields(false))
-	b.root("mutation", "mutation_root", b.mutationRootFields())
+	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...))
 	b.root("subscription", "subscription_root", b.relayRootFields(true))
 	return b.document()
 }

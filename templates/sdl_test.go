@@ -129,7 +129,7 @@ func sdlTestFile(role string) string {
 func sdlTestRoles(p *model.Project) []string { return append([]string{model.AdminRole}, p.Roles...) }
 
 func TestSDLGolden(t *testing.T) {
-	for _, name := range []string{"store", "enums"} {
+	for _, name := range []string{"store", "enums", "functions"} {
 		p := sdlTestCase(t, name)
 		for _, role := range sdlTestRoles(p) {
 			t.Run(name+"/"+role, func(t *testing.T) {
@@ -492,7 +492,7 @@ func TestSDLDescription(t *testing.T) {
 // over from a renamed case or role.
 func TestSDLGoldenFilesAreUsed(t *testing.T) {
 	want := map[string]bool{}
-	for _, name := range []string{"store", "enums"} {
+	for _, name := range []string{"store", "enums", "functions"} {
 		p := sdlTestCase(t, name)
 		for _, role := range sdlTestRoles(p) {
 			want[filepath.Join(name, sdlTestFile(role))] = true

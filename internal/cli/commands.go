@@ -20,8 +20,10 @@ func newIntrospectCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "introspect --database-url URL [--schema NAME]... [--config FILE] [-o FILE]",
 		Short: "Write a snapshot of the database schema (tables, columns, keys, types) as JSON",
-		Long: `introspect reads the tables, views, columns, keys, enums, domains and SETOF
-functions of the chosen Postgres schemas and writes them as a JSON snapshot.
+		Long: `introspect reads the tables, views, columns, keys, enums, domains and the
+functions that can be tracked (returning a table's rows) or serve as computed
+fields (of a table's row) of the chosen Postgres schemas and writes them as a
+JSON snapshot.
 The snapshot is deterministic: commit it, and generate offline with --snapshot.
 With --config, it also holds the rows of the permissions file's enum tables
 (is_enum), whose values become GraphQL enums.`,

@@ -30,6 +30,10 @@ type Table struct {
 	Relationships []Relationship
 	// Roots names the table's root fields.
 	Roots RootFields
+	// Functions are the tracked SQL functions that return rows of this
+	// table; ComputedFields its computed fields (function.go).
+	Functions      []Function
+	ComputedFields []ComputedField
 
 	// Select, Insert, Update and Delete hold each role's permissions. A role
 	// that is absent has none; admin is never listed and may do anything.
@@ -163,9 +167,12 @@ type SelectPermission struct {
 	// Filter holds for, and is NULL in the other rows the role sees.
 	// Columns not listed are shown in every row.
 	Cells []CellFilter
+	// ComputedFields are the scalar computed fields the role may select.
+	ComputedFields []string
 
 	columns map[string]bool
 	cells   map[string]Filter
+	all     bool // admin's: every computed field
 }
 
 // CellFilter is the condition under which an inherited role sees a
@@ -267,6 +274,9 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 			if r.Array {
 				t.relFields[r.Name+"_aggregate"] = RelField{Rel: r, Aggregate: true}
 			}
+		}
+		if err := s.linkFunctions(t); err != nil {
+			return nil, err
 		}
 		perms := append([]*SelectPermission{t.admin}, mapValues(t.Select)...)
 		for _, p := range perms {

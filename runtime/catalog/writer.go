@@ -36,6 +36,9 @@ type Param struct {
 	// keys as strings, list indexes as ints).
 	Var  string
 	Path []any
+	// SessionJSON, when set, makes the value the whole session as a JSON
+	// object (a function's session argument).
+	SessionJSON bool
 	// Const is the value when neither Session nor Var is set.
 	Const any
 	// Literal, with EncodeJSON, is an input literal of the query whose
@@ -124,6 +127,12 @@ func (w *Writer) Session(name, typ string) {
 // _has_keys_* in permissions.
 func (w *Writer) SessionArray(name, typ string) {
 	w.Param(Param{Session: name, Encoding: EncodeArrayLit}, typ+"[]")
+}
+
+// SessionObject writes the session variables, as one JSON object, as a
+// parameter cast to typ (json or jsonb): a function's session argument.
+func (w *Writer) SessionObject(typ string) {
+	w.Param(Param{SessionJSON: true}, typ)
 }
 
 // Param writes a parameter with the given source, cast to typ.

@@ -10,8 +10,8 @@
 //
 // Files: select.go (queries and aggregates), where.go (boolean
 // expressions), orderby.go, mutation.go, stream.go (the poll statement of
-// streams), value.go (input values); the poll statement of live queries is
-// here.
+// streams), function.go (tracked functions and computed fields), value.go
+// (input values); the poll statement of live queries is here.
 package compile
 
 import (
@@ -68,6 +68,7 @@ func New(s *catalog.Schema, opts Options) *Compiler {
 				c.mutations[m.name] = mutRef{table: t, kind: m.kind}
 			}
 		}
+		c.addFunctions(t)
 	}
 	return c
 }
@@ -203,7 +204,7 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 			cc.compileRoot(ref, f)
 			pf.Kind, pf.Statement = FieldQuery, Statement{cc.w.String(), cc.w.Params()}
 			pf.Tables = cc.w.Tables()
-			pf.Nullable = ref.kind == rootByPk || ref.kind == rootNode
+			pf.Nullable = ref.kind == rootByPk || ref.kind == rootNode || (ref.kind == rootFunction && ref.fn.Single)
 		default:
 			pf.Kind = FieldCustom
 			// A copy carrying the merged selections of every field under
@@ -249,6 +250,9 @@ type compiler struct {
 	// redacted maps the aliases of rows read through an inherited role's
 	// redacting source to its permission (inherited.go).
 	redacted map[string]*catalog.SelectPermission
+	// from, when set, writes the row source of the next select instead of
+	// its table: a function call (function.go).
+	from func()
 }
 
 func (c *compiler) fail(path, code, format string, args ...any) {
@@ -265,6 +269,8 @@ const (
 	rootByPk
 	rootAggregate
 	rootStream
+	rootFunction
+	rootFunctionAggregate
 	rootConnection // <t>_connection (relay.go)
 	rootNode       // node(id:) (relay.go)
 )
@@ -272,6 +278,7 @@ const (
 type rootRef struct {
 	table *catalog.Table
 	kind  rootKind
+	fn    *catalog.Function // rootFunction*
 }
 
 // Subscriptions compile to poll statements that serve many subscribers at

@@ -23,9 +23,16 @@ import "github.com/hasgen/hasgen/runtime/catalog"
 // applies the role's filter itself. rowFilter writes the filter that
 // remains to apply over x.
 func (c *compiler) source(t *catalog.Table, perm *catalog.SelectPermission, from, x string) {
+	c.sourceWith(t, perm, func() { c.w.WriteString(from) }, x)
+}
+
+// sourceWith is source with the row source written by from: a function
+// call (function.go).
+func (c *compiler) sourceWith(t *catalog.Table, perm *catalog.SelectPermission, from func(), x string) {
 	w := c.w
 	if !perm.HasCells() {
-		w.Write(from, " AS ", x)
+		from()
+		w.Write(" AS ", x)
 		return
 	}
 	z := w.Alias()
@@ -46,7 +53,9 @@ func (c *compiler) source(t *catalog.Table, perm *catalog.SelectPermission, from
 		cell(w, z)
 		w.Write(") THEN ", z, ".", col.SQL(), " END AS ", col.SQL(), ", ", z, ".", col.SQL(), " AS ", rawColumn(col.Name))
 	}
-	w.Write(" FROM ", from, " AS ", z, " WHERE ")
+	w.WriteString(" FROM ")
+	from()
+	w.Write(" AS ", z, " WHERE ")
 	c.permFilter(perm, z)
 	w.Write(") AS ", x)
 	c.markRedacted(perm, x)

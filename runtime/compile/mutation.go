@@ -37,11 +37,13 @@ const (
 	mutUpdateMany
 	mutDelete
 	mutDeleteByPk
+	mutFunction
 )
 
 type mutRef struct {
 	table *catalog.Table
 	kind  mutKind
+	fn    *catalog.Function // mutFunction
 }
 
 // checkVerdict ends a statement's checks: when they do not hold, the
@@ -103,6 +105,8 @@ func (c *compiler) compileMutation(ref mutRef, f *collected) []Statement {
 			return notFound()
 		}
 		one(func() { c.delete(t, perm, f, ref.kind == mutDeleteByPk, path) })
+	case mutFunction:
+		one(func() { c.functionMutation(ref, f, path) })
 	}
 	return out
 }
@@ -1064,6 +1068,8 @@ func backendOnly(t *catalog.Table, role string, kind mutKind) bool {
 	case mutUpdate, mutUpdateByPk, mutUpdateMany:
 		p := t.UpdateFor(role)
 		return p != nil && p.BackendOnly
+	case mutFunction:
+		return false
 	default:
 		p := t.DeleteFor(role)
 		return p != nil && p.BackendOnly

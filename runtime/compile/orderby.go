@@ -61,6 +61,14 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 			out = append(out, item)
 			continue
 		}
+		if cf := t.ComputedField(f.name); cf != nil {
+			item, ok := c.computedOrder(t, cf, f.v, fpath, wrap)
+			if !ok {
+				return out
+			}
+			out = append(out, item)
+			continue
+		}
 		rf, ok := t.RelField(f.name)
 		if !ok {
 			c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s_order_by'", f.name, t.Type)

@@ -125,6 +125,8 @@ func (c *compiler) compileRoot(ref rootRef, f *collected) {
 		c.w.WriteString(`) AS "_r"`)
 	case rootAggregate:
 		c.aggregate(t, perm, f, nil, path)
+	case rootFunction, rootFunctionAggregate:
+		c.functionRoot(ref, perm, f, path)
 	}
 }
 
@@ -165,8 +167,10 @@ type selectArgs struct {
 	// the WHERE, and ties limits with FETCH FIRST ... WITH TIES.
 	cond func(x string)
 	ties bool
-	// source, when set, is read instead of the table: a mutation's rows.
+	// source, when set, is read instead of the table: a mutation's rows;
+	// from, when set, writes what is read (a function call).
 	source string
+	from   func()
 }
 
 func (c *compiler) selectArgs(t *catalog.Table, perm *catalog.SelectPermission, f *ast.Field, path string) selectArgs {
@@ -174,7 +178,9 @@ func (c *compiler) selectArgs(t *catalog.Table, perm *catalog.SelectPermission, 
 		where:  c.arg(f, "where"),
 		limit:  c.arg(f, "limit"),
 		offset: c.arg(f, "offset"),
+		from:   c.from,
 	}
+	c.from = nil
 	c.orderRoot = t
 	a.order = c.orderBy(t, perm, c.arg(f, "order_by"), path+".args.order_by")
 	for _, d := range c.items(c.arg(f, "distinct_on")) {
@@ -313,6 +319,9 @@ func (c *compiler) rowJSON(t *catalog.Table, perm *catalog.SelectPermission, b s
 		}
 		col := t.Column(f.field.Name)
 		fpath := path + ".selectionSet." + f.alias
+		if cf := t.ComputedField(f.field.Name); col == nil && cf != nil {
+			return c.computedValue(t, perm, cf, b, f, fpath)
+		}
 		if col == nil || !perm.Allows(col.Name) {
 			c.fail(fpath, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", f.field.Name, t.Type)
 			return nil
@@ -435,11 +444,15 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 		w.Write(` AS "__o`, strconv.Itoa(i), `"`)
 	}
 	from := args.source
-	if from == "" {
+	if from == "" && args.from == nil {
 		from = w.Table(t.SQL())
 	}
 	w.WriteString(" FROM ")
-	c.source(t, perm, from, x)
+	if args.from != nil {
+		c.sourceWith(t, perm, args.from, x)
+	} else {
+		c.source(t, perm, from, x)
+	}
 	w.WriteString(" WHERE ")
 	c.rowFilter(perm, x)
 	if j != nil {
@@ -618,6 +631,9 @@ func (c *compiler) aggregateField(t *catalog.Table, perm *catalog.SelectPermissi
 	opType := af.field.Definition.Type.Name()
 	return c.eagerObject(c.collect(af.sels, opType), func(cf *collected) func() {
 		column := t.Column(cf.field.Name)
+		if computed := t.ComputedField(cf.field.Name); column == nil && computed != nil {
+			return c.aggregateComputed(t, perm, b, fn, computed, cf, ref, path)
+		}
 		if column == nil || !perm.Allows(column.Name) || !aggregateFuncs[fn] {
 			c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", cf.field.Name, opType)
 			return nil

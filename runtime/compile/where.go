@@ -67,6 +67,10 @@ func (c *compiler) boolField(t *catalog.Table, x string, f field, path string) {
 		c.comparisons(func() { w.Write(x, ".", col.SQL()) }, col.Type, col, f.v, path)
 		return
 	}
+	if cf := t.ComputedField(f.name); cf != nil {
+		c.computedFilter(t, x, cf, f, path)
+		return
+	}
 	rf, ok := t.RelField(f.name)
 	if !ok {
 		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: '%s_bool_exp'", f.name, t.Type)

@@ -59,6 +59,10 @@ type Config struct {
 	StringifyNumeric bool
 	// DisableIntrospection refuses __schema and __type for non-admin roles.
 	DisableIntrospection bool
+	// ExplicitFunctionPermissions shows a query function only to the roles
+	// with a function permission on it
+	// (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false; functions.go).
+	ExplicitFunctionPermissions bool
 	// Limits are the api_limits; nil is DefaultLimits() for every role but
 	// admin.
 	Limits *LimitSet
@@ -109,6 +113,9 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	s, err := catalog.NewSchema(cfg.Tables...)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ExplicitFunctionPermissions {
+		s.ExplicitFunctionPermissions()
 	}
 	docs, err := newDocCache(maxCachedDocuments, maxCachedDocumentBytes)
 	if err != nil {
@@ -206,6 +213,9 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 		return nil, fmt.Errorf("schema of role %s: %w", role, gerr)
 	}
 	sortEnumValues(sch)
+	if cfg.ExplicitFunctionPermissions {
+		hideFunctions(sch, e.compiler.Schema(), role)
+	}
 	r := &roleExec{name: role, schema: sch}
 	if cfg.Custom != nil {
 		ex := executor.New(cfg.Custom(sch, e.pool))

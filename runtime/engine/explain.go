@@ -61,6 +61,8 @@ func (e *Engine) Explain(ctx context.Context, s *session.Session, req *wire.Requ
 
 func describeParam(n int, prm catalog.Param, p *Prepared) string {
 	switch {
+	case prm.SessionJSON:
+		return fmt.Sprintf("$%d = %s (the session)", n, HasuraUser(p.Session))
 	case prm.Session != "":
 		if v, ok := p.Session.Var(prm.Session); ok {
 			return fmt.Sprintf("$%d = %q (session variable %s)", n, v, prm.Session)

@@ -41,6 +41,9 @@ func (p *Prepared) Bind(params []catalog.Param) ([]any, error) {
 	for i, prm := range params {
 		var v any
 		switch {
+		case prm.SessionJSON:
+			args[i] = HasuraUser(p.Session)
+			continue
 		case prm.Session != "":
 			sv, ok := p.Session.Var(prm.Session)
 			if !ok {
