@@ -108,7 +108,7 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{}
+	res := &Result{Warnings: out.warnings}
 	if replace == "" {
 		if v, ok := hasgenVersion(); !ok {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("this hasgen is a development build: go.mod requires %s %s, which only resolves with --runtime-replace pointing at a hasgen checkout", hasgenModule, v))

@@ -192,7 +192,7 @@ func TestRegenerateKeepsUserFilesDeletesStale(t *testing.T) {
 		"\n- table: {schema: public, name: genres}\n  select_permissions:\n    - role: user\n      permission:\n        columns: [id, name]\n        filter: {}\n", ""))
 	res := p.generate()
 
-	if diff := cmp.Diff([]string{"db/old.go", "db/public_genres.go", "schema/roles/guest.graphqls"}, res.Deleted); diff != "" {
+	if diff := cmp.Diff([]string{"db/old.go", "db/public_genres.go", "schema/relay/roles/guest.graphqls", "schema/roles/guest.graphqls"}, res.Deleted); diff != "" {
 		t.Errorf("deleted (-want +got):\n%s", diff)
 	}
 	if len(res.Created) > 0 {
@@ -224,12 +224,12 @@ func TestNoRolesEmbedsFullSchemaOnly(t *testing.T) {
 	if p.exists("schema/roles") {
 		t.Error("schema/roles exists without roles")
 	}
-	if got := p.read("schema/schema.go"); !strings.Contains(got, "//go:embed full.graphqls api_limits.jsonc source.jsonc\n") {
+	if got := p.read("schema/schema.go"); !strings.Contains(got, "//go:embed full.graphqls api_limits.jsonc source.jsonc relay\n") {
 		t.Errorf("schema.go without roles:\n%s", got)
 	}
 	p.setConfig(chinook(t))
 	p.generate()
-	if got := p.read("schema/schema.go"); !strings.Contains(got, "//go:embed full.graphqls roles api_limits.jsonc source.jsonc\n") {
+	if got := p.read("schema/schema.go"); !strings.Contains(got, "//go:embed full.graphqls roles api_limits.jsonc source.jsonc relay\n") {
 		t.Errorf("schema.go with roles:\n%s", got)
 	}
 }

@@ -86,6 +86,8 @@ type files struct {
 	generated map[string][]byte
 	// user are written only when absent: the user owns them.
 	user map[string][]byte
+	// warnings are what the user should know of what was not generated.
+	warnings []string
 }
 
 // roleSchemas renders the schema file of each role of p, in p.Roles's
@@ -139,7 +141,11 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	for i, role := range p.Roles {
 		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roleFiles[i])
 	}
-	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0})
+	if err := relayFiles(p, src, fs); err != nil {
+		return nil, err
+	}
+	_, relay := fs.generated["schema/relay/full.graphqls"]
+	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0, "Relay": relay})
 	if err != nil {
 		return nil, err
 	}
@@ -352,10 +358,11 @@ package schema
 
 import "embed"
 
-// FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc and
-// source.jsonc (the metadata's connection settings).
+// FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc,
+// source.jsonc (the metadata's connection settings) and relay/ (the same
+// schemas for the Relay API).
 //
-{{if .Roles}}//go:embed full.graphqls roles api_limits.jsonc source.jsonc{{else}}//go:embed full.graphqls api_limits.jsonc source.jsonc{{end}}
+//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}
 var FS embed.FS
 `
 

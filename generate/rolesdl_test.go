@@ -100,3 +100,34 @@ func firstDiff(a, b string) string {
 	}
 	return "whole is longer"
 }
+
+// TestRelayNotGeneratedUnderNaming: a source with a naming convention gets
+// no Relay API, and generate says so; the default gets it.
+func TestRelayNotGeneratedUnderNaming(t *testing.T) {
+	s, err := introspect.LoadSnapshotFile(chinookSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Options{Config: "testdata/chinook.yaml", Module: "server"}
+	md, err := metadata.Load(o.Config, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, graphqlCase := range []bool{false, true} {
+		p, err := model.Build(s, md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Naming.GraphQLCase = graphqlCase
+		fs, err := projectFiles(p, o, "../..")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, relay := fs.generated["schema/relay/full.graphqls"]
+		embedsRelay := strings.Contains(string(fs.generated["schema/schema.go"]), " relay\n")
+		warned := len(fs.warnings) == 1 && strings.Contains(fs.warnings[0], "Relay API (/v1beta1/relay) is not generated")
+		if relay == graphqlCase || embedsRelay == graphqlCase || warned != graphqlCase {
+			t.Errorf("graphql-default %v: relay files %v, embedded %v, warned %v (%q)", graphqlCase, relay, embedsRelay, warned, fs.warnings)
+		}
+	}
+}

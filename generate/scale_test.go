@@ -161,6 +161,7 @@ func benchGenerate(b *testing.B, tables, roles int, serve bool) {
 		b.ReportMetric(time.Since(start).Seconds(), "generate+build-s")
 		b.ReportMetric(float64(dirSize(filepath.Join(out, "db"))), "db-bytes")
 		b.ReportMetric(float64(dirSize(filepath.Join(out, "schema"))), "schema-bytes")
+		b.ReportMetric(float64(dirSize(filepath.Join(out, "schema", "relay"))), "relay-schema-bytes")
 		if serve && i == 0 {
 			benchServe(b, out, roles)
 		}

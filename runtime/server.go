@@ -142,12 +142,13 @@ type Server struct {
 	health  *pgxpool.Pool
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
+	relay   *relayServer // nil without schema/relay/
 }
 
 // NewServer connects to the database and builds the HTTP handler:
 // /v1/graphql (HTTP POST and websockets), /v1alpha1/graphql (the same,
-// with Hasura's old error statuses), /healthz, /metrics and, when
-// enabled, /console.
+// with Hasura's old error statuses), /v1beta1/relay (relay.go),
+// /healthz, /metrics and, when enabled, /console.
 func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
@@ -178,12 +179,13 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if cfg.RLS || cfg.RLSRole != "" {
 		rls = &engine.RLS{Role: cfg.RLSRole}
 	}
-	e, err := engine.New(engine.Config{
+	ecfg := engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions,
-	}, pool)
+	}
+	e, err := engine.New(ecfg, pool)
 	if err != nil {
 		pool.Close()
 		health.Close()
@@ -193,8 +195,18 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
 	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout}
+	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
+	if err != nil {
+		poller.Close()
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/graphql", transport.Endpoint(m.InstrumentHTTP(gql), wsh))
+	if relay != nil {
+		mux.Handle(RelayPath, relay.handler)
+	}
 	alpha := *gql
 	alpha.Alpha = true
 	mux.Handle("/v1alpha1/graphql", transport.Endpoint(m.InstrumentHTTP(&alpha), wsh))
@@ -211,7 +223,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if cfg.EnableConsole {
 		mux.Handle("/console", playground.Handler("hasgen", "/v1/graphql"))
 	}
-	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, health: health, poller: poller, ws: wsh}, nil
+	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -237,12 +249,17 @@ func projectLimits(p Project, defaults engine.Limits) (*engine.LimitSet, error) 
 // closed (1001) once their queries are done and their messages written.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.poller.Close()
-	return s.ws.Shutdown(ctx)
+	rerr := s.relay.shutdown(ctx)
+	if err := s.ws.Shutdown(ctx); err != nil {
+		return err
+	}
+	return rerr
 }
 
 // Close stops the subscriptions and releases the database pools.
 func (s *Server) Close() {
 	s.poller.Close()
+	s.relay.close()
 	s.pool.Close()
 	s.health.Close()
 }

@@ -33,6 +33,17 @@ import (
 // true, false or null that cannot be an enum value).
 func SDL(p *model.Project, role string) ([]byte, error) {
 	b := newSDLBuilder(p, role)
+	b.tables()
+	// The roots in schema order: query, mutation, subscription.
+	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...))
+	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...))
+	b.root("subscription", "subscription_root", append(append(b.selectRootFields(true), b.streamRootFields()...), b.functionRootFields()...))
+	return b.document()
+}
+
+// tables defines the types of the tables in the role's schema, and the
+// aggregate types of those it may only aggregate.
+func (b *sdlBuilder) tables() {
 	for _, v := range b.list {
 		b.table(v)
 	}
@@ -40,11 +51,6 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 		b.boolExp(v)
 		b.aggregate(v)
 	}
-	// The roots in schema order: query, mutation, subscription.
-	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...))
-	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...))
-	b.root("subscription", "subscription_root", append(append(b.selectRootFields(true), b.streamRootFields()...), b.functionRootFields()...))
-	return b.document()
 }
 
 // sdlBuilder collects the definitions of one role's schema.
@@ -73,6 +79,8 @@ type sdlBuilder struct {
 	inserting map[string]bool
 	// names are the fixed names of the naming convention.
 	names catalog.Names
+	// relay builds the Relay schema (sdl_relay.go).
+	relay bool
 }
 
 // sdlRoot is an operation type of the schema: query_root, ...
@@ -299,6 +307,9 @@ func (b *sdlBuilder) object(v *model.View) {
 	d := &sdlType{kind: sdlObject, name: t.TypeName(""),
 		description: sdlOr(t.Description, "columns and relationships of "+sdlQualified(t))}
 	for _, c := range v.Columns() {
+		if b.relayHidesColumn(v, c) {
+			continue
+		}
 		b.scalar(c)
 		f := &sdlField{name: c.Field, typ: v.FieldType(c), description: c.Description}
 		if c.JSON() != "" {
@@ -327,12 +338,14 @@ func (b *sdlBuilder) object(v *model.View) {
 			d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate") + "!", args: b.selectArgs(remote),
 				description: "An aggregate relationship"})
 		}
+		b.relayConnectionField(d, r, remote)
 	}
 	for _, r := range b.countRelationships(v) {
 		d.fields = append(d.fields, &sdlField{name: r.AggregateField, typ: r.Remote.TypeName("_aggregate") + "!", args: b.selectArgs(b.countable[r.Remote]),
 			description: "An aggregate relationship"})
 	}
 	b.computedFields(v, d)
+	b.relayNode(d, v)
 	b.define(d)
 }
 
@@ -701,6 +714,9 @@ func (b *sdlBuilder) document() ([]byte, error) {
 	for _, r := range b.roots {
 		walk(r.name)
 	}
+	for _, name := range b.relayImplementations() {
+		walk(name)
+	}
 	names := make([]string, 0, len(reachable))
 	for name := range reachable {
 		if d := b.defs[name]; d != nil {
@@ -752,6 +768,8 @@ const (
 	sdlObject sdlKind = "type"
 	sdlInput  sdlKind = "input"
 	sdlEnum   sdlKind = "enum"
+	// sdlInterface is the Relay schema's Node.
+	sdlInterface sdlKind = "interface"
 )
 
 // sdlType is a named type of the schema.
@@ -761,6 +779,8 @@ type sdlType struct {
 	description string
 	fields      []*sdlField // object and input object fields
 	values      []sdlValue
+	// interfaces are the interfaces an object type implements.
+	interfaces []string
 }
 
 // sdlField is a field of an object or input object type; typ is a type
@@ -820,6 +840,9 @@ func (d *sdlType) String() string {
 func (d *sdlType) print(w *strings.Builder) {
 	sdlWriteDescription(w, d.description, "", true)
 	w.WriteString(string(d.kind) + " " + d.name)
+	if len(d.interfaces) > 0 {
+		w.WriteString(" implements " + strings.Join(d.interfaces, " & "))
+	}
 	if d.kind == sdlScalar {
 		w.WriteString("\n")
 		return

@@ -498,6 +498,9 @@ func TestSDLGoldenFilesAreUsed(t *testing.T) {
 			want[filepath.Join(name, sdlTestFile(role))] = true
 		}
 	}
+	for _, role := range sdlTestRoles(sdlTestCase(t, "store")) {
+		want[filepath.Join("store", "relay", sdlTestFile(role))] = true // TestRelaySDLGolden
+	}
 	root := filepath.Join(golden.Dir(t), "sdl")
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".graphqls") {

@@ -29,6 +29,8 @@ type Options struct {
 	// StringifyNumeric returns bigint, numeric, float8 and money values as
 	// JSON strings (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
 	StringifyNumeric bool
+	// Relay compiles operations of the Relay schema (relay.go).
+	Relay bool
 }
 
 // Compiler compiles operations over one schema. It is immutable and safe
@@ -45,6 +47,10 @@ func New(s *catalog.Schema, opts Options) *Compiler {
 	c := &Compiler{schema: s, opts: opts, roots: map[string]rootRef{}, mutations: map[string]mutRef{}}
 	for _, t := range s.Tables {
 		r := t.Roots
+		if opts.Relay {
+			relayRoots(c.roots, t)
+			r.Select, r.SelectByPk, r.SelectAggregate, r.SelectStream = "", "", "", ""
+		}
 		for _, q := range []struct {
 			name string
 			kind rootKind
@@ -75,6 +81,10 @@ type Plan struct {
 	Fields []Field
 	// Custom is set when some field is executed by gqlgen.
 	Custom bool
+	// Checks validate the values of a request's variables that its
+	// statements read but cannot check themselves (Relay cursors): the
+	// engine runs them on every request the plan serves.
+	Checks []func(vars map[string]any) error
 }
 
 // FieldKind is how a root field is answered.
@@ -152,7 +162,7 @@ const msgOneRootField = "subscriptions must select one top level field"
 // parameters. A subscription compiles to its poll statement. Errors are
 // *wire.Error values.
 func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (*Plan, error) {
-	cc := &compiler{s: c.schema, names: c.schema.Names, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric}
+	cc := &compiler{s: c.schema, names: c.schema.Names, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric, relay: c.opts.Relay}
 	p := &Plan{}
 	rootType := "query_root"
 	switch op.Operation {
@@ -199,7 +209,7 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 			cc.compileRoot(ref, f)
 			pf.Kind, pf.Statement = FieldQuery, Statement{cc.w.String(), cc.w.Params()}
 			pf.Tables = cc.w.Tables()
-			pf.Nullable = ref.kind == rootByPk || (ref.kind == rootFunction && ref.fn.Single)
+			pf.Nullable = ref.kind == rootByPk || ref.kind == rootNode || (ref.kind == rootFunction && ref.fn.Single)
 		default:
 			pf.Kind = FieldCustom
 			// A copy carrying the merged selections of every field under
@@ -214,6 +224,7 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 		}
 		p.Fields = append(p.Fields, pf)
 	}
+	p.Checks = cc.checks
 	return p, nil
 }
 
@@ -242,6 +253,11 @@ type compiler struct {
 	// orderRoot is the table whose plain columns an order_by key may name
 	// for distinct_on matching.
 	orderRoot *catalog.Table
+	// relay compiles the Relay schema's fields (relay.go); nodeType is
+	// the table type of the node(id:) field being compiled.
+	relay    bool
+	nodeType string
+	checks   []func(vars map[string]any) error
 	// redacted maps the aliases of rows read through an inherited role's
 	// redacting source to its permission (inherited.go).
 	redacted map[string]*catalog.SelectPermission
@@ -266,6 +282,8 @@ const (
 	rootStream
 	rootFunction
 	rootFunctionAggregate
+	rootConnection // <t>_connection (relay.go)
+	rootNode       // node(id:) (relay.go)
 )
 
 type rootRef struct {

@@ -11,6 +11,11 @@ type orderItem struct {
 	expr func(x string)
 	dir  string
 	col  string // the column (Postgres name) when expr is a plain column
+	// key is where a Relay cursor holds the item's value ("title";
+	// "artist", "name"; "tracks_aggregate", "max", "ms") and typ the SQL
+	// type the value is cast to (relay.go).
+	key []string
+	typ string
 }
 
 var orderDirections = map[string]string{
@@ -28,7 +33,7 @@ var orderDirections = map[string]string{
 func (c *compiler) orderBy(t *catalog.Table, perm *catalog.SelectPermission, v val, path string) []orderItem {
 	var out []orderItem
 	for _, item := range c.items(v) {
-		out = c.orderObject(t, perm, item, path, func(inner func(y string)) func(x string) { return inner }, out)
+		out = c.orderObject(t, perm, item, path, nil, func(inner func(y string)) func(x string) { return inner }, out)
 	}
 	return out
 }
@@ -36,7 +41,7 @@ func (c *compiler) orderBy(t *catalog.Table, perm *catalog.SelectPermission, v v
 // orderObject appends the keys of one <t>_order_by object. wrap turns an
 // expression over t's row into one over the outermost row (through object
 // relationship subqueries).
-func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission, v val, path string, wrap func(func(string)) func(string), out []orderItem) []orderItem {
+func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission, v val, path string, key []string, wrap func(func(string)) func(string), out []orderItem) []orderItem {
 	w := c.w
 	for _, f := range c.fields(v) {
 		if f.v.isNull() {
@@ -49,7 +54,7 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 				c.fail(fpath, wire.CodeValidationFailed, "unexpected value %q for enum: 'order_by'", f.v.enum())
 				return out
 			}
-			item := orderItem{dir: dir, expr: wrap(func(y string) { w.Write(y, ".", col.SQL()) })}
+			item := orderItem{dir: dir, expr: wrap(func(y string) { w.Write(y, ".", col.SQL()) }), key: appendKeyPath(key, col.Name), typ: col.Type}
 			if t == c.orderRoot {
 				item.col = col.Name
 			}
@@ -98,7 +103,7 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 		if !rf.Aggregate {
 			saved := c.orderRoot
 			c.orderRoot = nil
-			out = c.orderObject(remote, rperm, f.v, fpath, func(inner func(string)) func(string) { return sub(false, inner) }, out)
+			out = c.orderObject(remote, rperm, f.v, fpath, appendKeyPath(key, rel.Name), func(inner func(string)) func(string) { return sub(false, inner) }, out)
 			c.orderRoot = saved
 			continue
 		}
@@ -117,7 +122,8 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 					c.fail(fpath+".count", wire.CodeValidationFailed, "unexpected value %q for enum: 'order_by'", af.v.enum())
 					return out
 				}
-				out = append(out, orderItem{dir: dir, expr: sub(true, func(z string) { w.WriteString("count(*)") })})
+				out = append(out, orderItem{dir: dir, expr: sub(true, func(z string) { w.WriteString("count(*)") }),
+					key: appendKeyPath(key, f.name, "count"), typ: "int8"})
 				continue
 			}
 			if !aggregateFuncs[an] {
@@ -135,7 +141,8 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 					c.fail(fpath+"."+af.name+"."+cf.name, wire.CodeValidationFailed, "field '%s' not found in type: '%s_%s_order_by'", cf.name, remote.Type, fn)
 					return out
 				}
-				out = append(out, orderItem{dir: dir, expr: sub(true, func(z string) { w.Write(fn, "(", aggregateArg(fn, col, z), ")") })})
+				out = append(out, orderItem{dir: dir, expr: sub(true, func(z string) { w.Write(fn, "(", aggregateArg(fn, col, z), ")") }),
+					key: appendKeyPath(key, f.name, fn, col.Name), typ: aggregateType(fn, col)})
 			}
 		}
 	}

@@ -57,7 +57,7 @@ func (c *compiler) collect(set ast.SelectionSet, typeName string) []*collected {
 				seen[key] = col
 				out = append(out, col)
 			case *ast.InlineFragment:
-				if !c.include(s.Directives) || (s.TypeCondition != "" && s.TypeCondition != typeName) {
+				if !c.include(s.Directives) || (s.TypeCondition != "" && !c.typeMatches(s.TypeCondition, typeName)) {
 					continue
 				}
 				walk(s.SelectionSet)
@@ -67,7 +67,7 @@ func (c *compiler) collect(set ast.SelectionSet, typeName string) []*collected {
 				}
 				visited[s.Name] = true
 				frag := c.doc.Fragments.ForName(s.Name)
-				if frag == nil || (frag.TypeCondition != "" && frag.TypeCondition != typeName) {
+				if frag == nil || (frag.TypeCondition != "" && !c.typeMatches(frag.TypeCondition, typeName)) {
 					continue
 				}
 				walk(frag.SelectionSet)
@@ -98,13 +98,19 @@ func (c *compiler) include(ds ast.DirectiveList) bool {
 // compileRoot writes the statement of a query or subscription root field.
 func (c *compiler) compileRoot(ref rootRef, f *collected) {
 	t := ref.table
-	perm := t.SelectFor(c.role)
 	path := c.rootPath(f.alias)
+	if ref.kind == rootNode {
+		c.node(f, path)
+		return
+	}
+	perm := t.SelectFor(c.role)
 	if perm == nil {
 		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: 'query_root'", f.field.Name)
 		return
 	}
 	switch ref.kind {
+	case rootConnection:
+		c.connection(t, perm, f, nil, path)
 	case rootSelect:
 		c.list(t, perm, f, nil, path)
 	case rootByPk:
@@ -248,7 +254,7 @@ func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels a
 	fields := c.collect(sels, typeName)
 	laterals := make([]string, len(fields))
 	for i, f := range fields {
-		if isRel(t, f.field.Name) {
+		if c.isRel(t, f.field.Name) {
 			laterals[i] = w.Alias()
 		}
 	}
@@ -271,6 +277,9 @@ func (c *compiler) laterals(t *catalog.Table, b string, fields []*collected, lat
 	w := c.w
 	for i, f := range fields {
 		if laterals[i] == "" {
+			continue
+		}
+		if c.connectionLateral(t, b, f, laterals[i], path) {
 			continue
 		}
 		rf, _ := t.RelField(f.field.Name)
@@ -305,6 +314,9 @@ func (c *compiler) rowJSON(t *catalog.Table, perm *catalog.SelectPermission, b s
 		if laterals[i] != "" {
 			return func() { c.w.Write(laterals[i], `."root"`) }
 		}
+		if c.isNodeID(t, f.field.Name) {
+			return func() { c.nodeID(t, b) }
+		}
 		col := t.Column(f.field.Name)
 		fpath := path + ".selectionSet." + f.alias
 		if cf := t.ComputedField(f.field.Name); col == nil && cf != nil {
@@ -327,7 +339,7 @@ func (c *compiler) object(fields []*collected, value func(i int, f *collected) f
 	for i, f := range fields {
 		keys[i] = f.alias
 		if f.field.Name == "__typename" {
-			name := f.field.ObjectDefinition.Name
+			name := c.typename(f.field)
 			vals[i] = func() { c.w.Write(catalog.QuoteLiteral(name), "::text") }
 		} else if vals[i] = value(i, f); vals[i] == nil {
 			vals[i] = func() { c.w.WriteString("NULL") }
@@ -562,7 +574,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 			fields := c.collect(tf.sels, t.Type)
 			lats := make([]string, len(fields))
 			for i, nf := range fields {
-				if isRel(t, nf.field.Name) {
+				if c.isRel(t, nf.field.Name) {
 					lats[i] = w.Alias()
 				}
 			}

@@ -72,6 +72,9 @@ type Config struct {
 	// MaxSQLSize bounds the SQL text of one compiled statement, in bytes:
 	// the cost of planning it; 0 is none.
 	MaxSQLSize int
+	// Relay serves the Relay schema (Schemas holds relay/'s files, SDL
+	// the Relay schemas): connections, node and global ids.
+	Relay bool
 	// RLS, when not nil, runs every request's statements with the
 	// session in hasura.user (and, with RLS.Role, as that database role),
 	// so that the database's own row-level security checks them too.
@@ -123,7 +126,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		limits = &LimitSet{Global: DefaultLimits()}
 	}
 	e := &Engine{
-		compiler: compile.New(s, compile.Options{StringifyNumeric: cfg.StringifyNumeric}),
+		compiler: compile.New(s, compile.Options{StringifyNumeric: cfg.StringifyNumeric, Relay: cfg.Relay}),
 		roles:    map[string]*lazyRole{},
 		pool:     pool,
 		limits:   limits,

@@ -167,6 +167,11 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 		}
 		d.plans.Add(key, plan)
 	}
+	for _, check := range plan.Checks {
+		if err := check(vars.Values); err != nil {
+			return nil, err
+		}
+	}
 	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r}, nil
 }
 
@@ -575,6 +580,9 @@ func shapeValue(b *strings.Builder, schema *ast.Schema, t *ast.Type, v any, path
 			return nil
 		}
 		b.WriteByte('v')
+		if def.Name == "ID" {
+			writeNodeShape(b, v)
+		}
 	}
 	return nil
 }

@@ -8,8 +8,9 @@ package schema
 
 import "embed"
 
-// FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc and
-// source.jsonc (the metadata's connection settings).
+// FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc,
+// source.jsonc (the metadata's connection settings) and relay/ (the same
+// schemas for the Relay API).
 //
-//go:embed full.graphqls roles api_limits.jsonc source.jsonc
+//go:embed full.graphqls roles api_limits.jsonc source.jsonc relay
 var FS embed.FS
