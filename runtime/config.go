@@ -91,6 +91,12 @@ type Config struct {
 	// and HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT (seconds,
 	// default 3).
 	Websocket transport.WebsocketConfig
+	// CORS is HASURA_GRAPHQL_CORS_DOMAIN (default: every origin) and
+	// HASURA_GRAPHQL_DISABLE_CORS (transport/cors.go).
+	CORS transport.CORSConfig
+	// MetricsSecret, when set, is the bearer token /metrics asks for
+	// (HASURA_GRAPHQL_METRICS_SECRET).
+	MetricsSecret string
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -166,6 +172,12 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.duration(&cfg.Live.StreamInterval, "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)
 	env.num(&cfg.Live.StreamBatchSize, "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_BATCH_SIZE", 1)
 	env.num(&cfg.Live.Workers, "HASGEN_SUBSCRIPTION_WORKERS", 1)
+	env.str(&cfg.CORS.Domains, "HASURA_GRAPHQL_CORS_DOMAIN")
+	env.boolean(&cfg.CORS.Disabled, "HASURA_GRAPHQL_DISABLE_CORS")
+	if _, err := transport.NewCORS(cfg.CORS); err != nil {
+		env.errs = append(env.errs, err.Error())
+	}
+	env.str(&cfg.MetricsSecret, "HASURA_GRAPHQL_METRICS_SECRET")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":
 		cfg.Live.Hints = live.HintsAuto

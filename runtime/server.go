@@ -146,9 +146,10 @@ type Server struct {
 }
 
 // NewServer connects to the database and builds the HTTP handler:
-// /v1/graphql (HTTP POST and websockets), /v1alpha1/graphql (the same,
-// with Hasura's old error statuses), /v1beta1/relay (relay.go),
-// /healthz, /metrics and, when enabled, /console.
+// /v1/graphql (HTTP GET and POST, websockets), /v1alpha1/graphql (the
+// same, with Hasura's old error statuses), /v1beta1/relay (relay.go),
+// /healthz, /v1/version, /metrics and, when enabled, /console; behind
+// Hasura's CORS policy, GraphQL responses gzipped when the client asks.
 func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
@@ -202,15 +203,24 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
+	cors, err := transport.NewCORS(cfg.CORS)
+	if err != nil {
+		poller.Close()
+		relay.close()
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/graphql", transport.Endpoint(m.InstrumentHTTP(gql), wsh))
+	mux.Handle("/v1/graphql", transport.Endpoint(transport.Gzip(m.InstrumentHTTP(gql)), wsh))
 	if relay != nil {
-		mux.Handle(RelayPath, relay.handler)
+		mux.Handle(RelayPath, transport.Gzip(relay.handler))
 	}
 	alpha := *gql
 	alpha.Alpha = true
-	mux.Handle("/v1alpha1/graphql", transport.Endpoint(m.InstrumentHTTP(&alpha), wsh))
-	mux.Handle("/metrics", m.Handler())
+	mux.Handle("/v1alpha1/graphql", transport.Endpoint(transport.Gzip(m.InstrumentHTTP(&alpha)), wsh))
+	mux.Handle("/metrics", transport.MetricsAuth(cfg.MetricsSecret, m.Handler()))
+	mux.Handle("GET /v1/version", transport.VersionHandler(transport.Version()))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
@@ -223,7 +233,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if cfg.EnableConsole {
 		mux.Handle("/console", playground.Handler("hasgen", "/v1/graphql"))
 	}
-	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
