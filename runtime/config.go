@@ -97,6 +97,10 @@ type Config struct {
 	// MetricsSecret, when set, is the bearer token /metrics asks for
 	// (HASURA_GRAPHQL_METRICS_SECRET).
 	MetricsSecret string
+	// StrictGraphQLHTTP follows the GraphQL-over-HTTP spec under
+	// application/json too (HASGEN_STRICT_GRAPHQL_HTTP): 400 for a request
+	// that is not well-formed, 415 for a POST that is not JSON.
+	StrictGraphQLHTTP bool
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -178,6 +182,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 		env.errs = append(env.errs, err.Error())
 	}
 	env.str(&cfg.MetricsSecret, "HASURA_GRAPHQL_METRICS_SECRET")
+	env.boolean(&cfg.StrictGraphQLHTTP, "HASGEN_STRICT_GRAPHQL_HTTP")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":
 		cfg.Live.Hints = live.HintsAuto

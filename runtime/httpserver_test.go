@@ -325,6 +325,39 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	}
 }
 
+// HASGEN_STRICT_GRAPHQL_HTTP: the spec's 400 and 415 under application/json
+// for requests that are not well-formed; the rest as Hasura.
+func TestGraphQLOverHTTPStrict(t *testing.T) {
+	db := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), rtFixture))
+	for _, strict := range []bool{false, true} {
+		env := map[string]string{}
+		if strict {
+			env["HASGEN_STRICT_GRAPHQL_HTTP"] = "true"
+		}
+		srv := fullServer(t, db, env)
+		for _, c := range []struct {
+			name, ctype, body    string
+			status, strictStatus int
+		}{
+			{"invalid JSON", "application/json", `{ "not a JSON`, 200, 400},
+			{"query not a string", "application/json", `{"query": 7}`, 200, 400},
+			{"no query", "application/json", `{"qeury": "{ __typename }"}`, 200, 400},
+			{"text/plain body", "text/plain;charset=UTF-8", `{"query":"{ __typename }"}`, 200, 415},
+			{"validation error stays 200", "application/json", `{"query":"{ nope }"}`, 200, 200},
+			{"ok", "application/json; charset=utf-8", `{"query":"{ __typename }"}`, 200, 200},
+		} {
+			want := c.status
+			if strict {
+				want = c.strictStatus
+			}
+			resp, body := do(t, "POST", srv.URL+"/v1/graphql", c.body, map[string]string{"Content-Type": c.ctype, "Accept": "application/json"})
+			if resp.StatusCode != want || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("strict=%v %s: %d %q, want %d; %s", strict, c.name, resp.StatusCode, resp.Header.Get("Content-Type"), want, body)
+			}
+		}
+	}
+}
+
 func TestGzip(t *testing.T) {
 	db := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), rtFixture))
 	srv := fullServer(t, db, nil)

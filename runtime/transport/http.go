@@ -44,6 +44,10 @@ type Handler struct {
 	// Alpha answers as Hasura's /v1alpha1/graphql does: a request that
 	// fails gets its error's HTTP status (alpha.go) instead of 200.
 	Alpha bool
+	// Strict follows the GraphQL-over-HTTP spec under application/json
+	// too (graphqlhttp.go): 400 for a request that is not well-formed, 415
+	// for a POST that is not application/json.
+	Strict bool
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -71,6 +75,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONStatus(w, http.StatusMethodNotAllowed, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeBadRequest, Path: "$", Message: "only GET and POST are supported on this endpoint"}))
 		return
 	}
+	if h.Strict && !isJSON(r.Header.Get("Content-Type")) {
+		m.write(w, http.StatusUnsupportedMediaType, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeBadRequest, Path: "$",
+			Message: "the request body must be application/json"}))
+		return
+	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bodyPool.Put(buf)
@@ -82,14 +91,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1)); err != nil {
 		w.Header().Set("Connection", "close")
-		h.writeErrorAs(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err})
+		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err})
 		return
 	}
 	if h.BodyTimeout > 0 {
 		rc.SetReadDeadline(time.Time{}) // for the connection's next request
 	}
 	if buf.Len() > maxBody {
-		h.writeErrorAs(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"})
+		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"})
 		return
 	}
 	body := bytes.TrimLeft(buf.Bytes(), " \t\r\n")
@@ -102,7 +111,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(body) > 0 && body[0] == '[' {
 		reqs, err := wire.DecodeBatch(body)
 		if err != nil {
-			h.writeErrorAs(w, m, err)
+			h.writeBadRequest(w, m, err)
 			return
 		}
 		if max := h.Engine.Limits(s.Role).Batch; max > 0 && len(reqs) > max {
@@ -128,7 +137,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := wire.DecodeRequest(body)
 	if err != nil {
-		h.writeErrorAs(w, m, err)
+		h.writeBadRequest(w, m, err)
 		return
 	}
 	out := respPool.Get().(*[]byte)
