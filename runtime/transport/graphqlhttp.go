@@ -22,6 +22,7 @@ package transport
 // request) then fail, which is why it is not the default.
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -116,6 +117,29 @@ func (h *Handler) writeBadRequest(w http.ResponseWriter, m media, err error) {
 		status = http.StatusBadRequest
 	}
 	m.write(w, status, wire.AppendErrors(nil, err))
+}
+
+// checkParams checks the types of a request's optional parameters, as a
+// well-formed GraphQL-over-HTTP request has them (Strict only: Hasura
+// ignores them): operationName a string, variables and extensions
+// objects, each possibly null.
+func checkParams(body []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return wire.InvalidJSON(err)
+	}
+	for key, want := range map[string]byte{"operationName": '"', "variables": '{', "extensions": '{'} {
+		v := bytes.TrimSpace(m[key])
+		if len(v) == 0 || string(v) == "null" || v[0] == want {
+			continue
+		}
+		kind := "a string"
+		if want == '{' {
+			kind = "an object"
+		}
+		return &wire.Error{Code: wire.CodeParseFailed, Path: "$." + key, Message: key + " must be " + kind}
+	}
+	return nil
 }
 
 // isJSON reports whether a Content-Type is application/json.

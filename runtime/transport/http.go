@@ -136,6 +136,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := wire.DecodeRequest(body)
+	if err == nil && h.Strict {
+		err = checkParams(body)
+	}
 	if err != nil {
 		h.writeBadRequest(w, m, err)
 		return
