@@ -22,6 +22,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/generate"
+	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime"
 	"github.com/hasgen/hasgen/templates"
@@ -433,5 +434,51 @@ func TestVersionAndMetricsSecret(t *testing.T) {
 	open := fullServer(t, db, nil)
 	if resp, body := do(t, "GET", open.URL+"/metrics", "", nil); resp.StatusCode != 200 || !strings.Contains(body, "hasgen_") {
 		t.Errorf("open /metrics: %d", resp.StatusCode)
+	}
+}
+
+// The generated and built server reads the variables and serves the
+// same: CORS from HASURA_GRAPHQL_CORS_DOMAIN (preflight, an origin
+// refused), gzip, GET, /v1/version, the metrics secret.
+func TestHTTPFeaturesGeneratedServer(t *testing.T) {
+	db := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), rtFixture))
+	srv := e2e.StartT(t, e2e.Project{DatabaseURL: db, Config: filepath.Join(repoRoot(t), rtConfig)}, map[string]string{
+		"HASURA_GRAPHQL_CORS_DOMAIN":    "https://app.example.com, https://*.foo.com",
+		"HASURA_GRAPHQL_METRICS_SECRET": "m3",
+	})
+	resp, _ := do(t, "OPTIONS", srv.URL+"/v1/graphql", "", map[string]string{"Origin": "https://x.foo.com",
+		"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://x.foo.com" || resp.Header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, _ = do(t, "POST", srv.URL+"/v1/graphql", `{"query":"{ __typename }"}`, map[string]string{"Origin": "https://evil.com", "Content-Type": "application/json"})
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("evil.com allowed: %v", resp.Header)
+	}
+	resp, body := do(t, "GET", srv.URL+"/v1/graphql?query="+url.QueryEscape("{ owners(where: {id: {_eq: 1}}) { name } }"), "",
+		map[string]string{"Accept-Encoding": "gzip", "Accept": "application/graphql-response+json"})
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/graphql-response+json") {
+		t.Fatalf("GET: %d %v", resp.StatusCode, resp.Header)
+	}
+	zr, err := gzip.NewReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(zr); string(b) != `{"data":{"owners":[{"name":"ann"}]}}` {
+		t.Errorf("GET body %s", b)
+	}
+	resp, body = do(t, "GET", srv.URL+"/v1/version", "", nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(body, `{"version":"`) {
+		t.Errorf("/v1/version: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := do(t, "GET", srv.URL+"/metrics", "", nil); resp.StatusCode != 401 {
+		t.Errorf("/metrics without the secret: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, "GET", srv.URL+"/metrics", "", map[string]string{"Authorization": "Bearer m3"}); resp.StatusCode != 200 {
+		t.Errorf("/metrics with the secret: %d", resp.StatusCode)
+	}
+	// Both variables are read: no "not supported" warning for them.
+	if logs := srv.Logs(); strings.Contains(logs, "HASURA_GRAPHQL_CORS_DOMAIN") || strings.Contains(logs, "HASURA_GRAPHQL_METRICS_SECRET") {
+		t.Errorf("a variable reported unread:\n%s", logs)
 	}
 }
