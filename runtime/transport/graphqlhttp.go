@@ -51,6 +51,14 @@ const (
 // on a tie; application/json when neither is named (no Accept, */*,
 // application/*).
 func negotiate(accept []string) media {
+	// The common case, on every request: the media type is not named.
+	named := false
+	for _, v := range accept {
+		named = named || strings.Contains(v, graphQLRespType)
+	}
+	if !named {
+		return mediaJSON
+	}
 	bestQ, best := -1.0, mediaJSON
 	for _, v := range accept {
 		for _, part := range strings.Split(v, ",") {
