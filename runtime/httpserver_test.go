@@ -422,12 +422,14 @@ func TestVersionAndMetricsSecret(t *testing.T) {
 		if c.auth != "" {
 			h["Authorization"] = c.auth
 		}
-		resp, body := do(t, "GET", srv.URL+"/metrics", "", h)
-		if resp.StatusCode != c.status {
-			t.Errorf("/metrics with %q: %d, want %d", c.auth, resp.StatusCode, c.status)
-		}
-		if hasMetrics := strings.Contains(body, "hasgen_"); hasMetrics != (c.status == 200) {
-			t.Errorf("/metrics with %q: metrics served=%v: %.200s", c.auth, hasMetrics, body)
+		for _, path := range []string{"/metrics", "/v1/metrics"} {
+			resp, body := do(t, "GET", srv.URL+path, "", h)
+			if resp.StatusCode != c.status {
+				t.Errorf("%s with %q: %d, want %d", path, c.auth, resp.StatusCode, c.status)
+			}
+			if hasMetrics := strings.Contains(body, "hasgen_"); hasMetrics != (c.status == 200) {
+				t.Errorf("%s with %q: metrics served=%v: %.200s", path, c.auth, hasMetrics, body)
+			}
 		}
 	}
 	// Without the secret /metrics stays open.

@@ -148,7 +148,7 @@ type Server struct {
 // NewServer connects to the database and builds the HTTP handler:
 // /v1/graphql (HTTP GET and POST, websockets), /v1alpha1/graphql (the
 // same, with Hasura's old error statuses), /v1beta1/relay (relay.go),
-// /healthz, /v1/version, /metrics and, when enabled, /console; behind
+// /healthz, /v1/version, /metrics (and /v1/metrics) and, when enabled, /console; behind
 // Hasura's CORS policy, GraphQL responses gzipped when the client asks.
 func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*Server, error) {
 	if log == nil {
@@ -219,7 +219,11 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	alpha := *gql
 	alpha.Alpha = true
 	mux.Handle("/v1alpha1/graphql", transport.Endpoint(transport.Gzip(m.InstrumentHTTP(&alpha)), wsh))
-	mux.Handle("/metrics", transport.MetricsAuth(cfg.MetricsSecret, m.Handler()))
+	// /v1/metrics is where Hasura EE serves them; /metrics hasgen's first
+	// path.
+	metricsHandler := transport.MetricsAuth(cfg.MetricsSecret, m.Handler())
+	mux.Handle("/metrics", metricsHandler)
+	mux.Handle("/v1/metrics", metricsHandler)
 	mux.Handle("GET /v1/version", transport.VersionHandler(transport.Version()))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
