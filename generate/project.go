@@ -155,7 +155,7 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	fs.generated["schema/api_limits.jsonc"] = limits
-	source, err := jsoncFile(src, p.Metadata.Connection)
+	source, err := jsoncFile(src, sourceSettings(p.Metadata))
 	if err != nil {
 		return nil, err
 	}

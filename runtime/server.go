@@ -179,11 +179,17 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if cfg.RLS || cfg.RLSRole != "" {
 		rls = &engine.RLS{Role: cfg.RLSRole}
 	}
+	noIntrospection, err := introspectionDisabledFor(p)
+	if err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	ecfg := engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
-		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions,
+		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
 	}
 	e, err := engine.New(ecfg, pool)
 	if err != nil {
