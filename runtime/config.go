@@ -87,6 +87,10 @@ type Config struct {
 	// database role they run as.
 	RLS     bool
 	RLSRole string
+	// SchemaCheck is what the server does at start when the database does
+	// not match the generated catalog (HASGEN_SCHEMA_CHECK, schemacheck.go):
+	// fail (the default), warn or off.
+	SchemaCheck string
 	// Websocket: HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE (seconds, default 5)
 	// and HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT (seconds,
 	// default 3).
@@ -115,7 +119,7 @@ func ProjectConfig(p Project, args []string, getenv func(string) string) (Config
 func configFrom(src Source, args []string, getenv func(string) string) (Config, error) {
 	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info",
 		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second,
-		InferFunctionPermissions: true}
+		InferFunctionPermissions: true, SchemaCheck: SchemaCheckFail}
 	if src.MaxConnections > 0 {
 		cfg.MaxConns = src.MaxConnections
 	}
@@ -159,6 +163,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.duration(&cfg.BodyTimeout, "HASGEN_BODY_READ_TIMEOUT", time.Second, 0)
 	env.boolean(&cfg.RLS, "HASGEN_RLS")
 	env.str(&cfg.RLSRole, "HASGEN_RLS_ROLE")
+	env.str(&cfg.SchemaCheck, "HASGEN_SCHEMA_CHECK")
 	env.duration(&cfg.Websocket.KeepAlive, "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE", time.Second, 1)
 	env.duration(&cfg.Websocket.InitTimeout, "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT", time.Second, 1)
 	env.duration(&cfg.Live.LiveInterval, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)
@@ -175,6 +180,9 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 		cfg.Live.Hints = live.HintsOff
 	default:
 		env.errs = append(env.errs, fmt.Sprintf("HASGEN_CHANGE_HINTS=%q: want true or false (unset: use them when installed)", v))
+	}
+	if err := checkSchemaCheckMode(cfg.SchemaCheck); err != nil {
+		env.errs = append(env.errs, err.Error())
 	}
 	if err := checkNaming(cfg.DefaultNamingConvention); err != nil {
 		env.errs = append(env.errs, err.Error())
@@ -194,6 +202,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	fl.BoolVar(&cfg.StringifyNumeric, "stringify-numeric-types", cfg.StringifyNumeric, "bigint, numeric, float8 and money as JSON strings")
 	fl.BoolVar(&cfg.EnableConsole, "enable-console", cfg.EnableConsole, "serve GraphiQL at /console")
 	fl.BoolVar(&cfg.InferFunctionPermissions, "infer-function-permissions", cfg.InferFunctionPermissions, "let every role that may select from a query function's table call it (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS)")
+	fl.StringVar(&cfg.SchemaCheck, "schema-check", cfg.SchemaCheck, "when the database does not match the generated catalog: fail, warn or off (HASGEN_SCHEMA_CHECK)")
 	fl.IntVar(&cfg.MaxConns, "pg-connections", cfg.MaxConns, "maximum database connections (HASURA_GRAPHQL_PG_CONNECTIONS)")
 	var usage strings.Builder
 	fl.SetOutput(&usage)
@@ -209,6 +218,9 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 			return cfg, fmt.Errorf("no database: set %s (the metadata's database_url.from_env) or pass --database-url", src.DatabaseURLFromEnv)
 		}
 		return cfg, errors.New("no database: set HASURA_GRAPHQL_DATABASE_URL or pass --database-url")
+	}
+	if err := checkSchemaCheckMode(cfg.SchemaCheck); err != nil {
+		return cfg, err
 	}
 	if _, err := isolation(cfg.IsolationLevel); err != nil {
 		return cfg, err

@@ -175,6 +175,11 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		pool.Close()
 		return nil, err
 	}
+	if err := startSchemaCheck(ctx, cfg, health, p.Tables, log); err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	var rls *engine.RLS
 	if cfg.RLS || cfg.RLSRole != "" {
 		rls = &engine.RLS{Role: cfg.RLSRole}
@@ -220,6 +225,11 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
+		if r.URL.Query().Has("strict") {
+			// Readiness: the database also matches the generated catalog.
+			strictHealth(w, r.WithContext(ctx), health, p.Tables)
+			return
+		}
 		if err := health.Ping(ctx); err != nil {
 			http.Error(w, "ERROR: database unreachable", http.StatusServiceUnavailable)
 			return
@@ -294,6 +304,7 @@ func Main(p Project) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Serve(ctx, cfg, p, log); err != nil {
+		printMismatch(os.Stderr, err)
 		log.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
