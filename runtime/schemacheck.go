@@ -3,8 +3,8 @@ package runtime
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sort"
