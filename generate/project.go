@@ -190,6 +190,11 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	}
 	fs.user[pathResolver] = resolver
 	fs.user[pathCustomSDL] = []byte(customGraphQLS)
+	docker, err := dockerfile()
+	if err != nil {
+		return nil, err
+	}
+	fs.user[pathDockerfile] = docker
 	return fs, nil
 }
 

@@ -91,6 +91,10 @@ type Config struct {
 	// not match the generated catalog (HASGEN_SCHEMA_CHECK, schemacheck.go):
 	// fail (the default), warn or off.
 	SchemaCheck string
+	// Healthcheck (the --healthcheck flag) asks a running server for
+	// /healthz instead of serving, for a container's HEALTHCHECK
+	// (healthcheck.go); no database URL is needed.
+	Healthcheck bool
 	// Websocket: HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE (seconds, default 5)
 	// and HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT (seconds,
 	// default 3).
@@ -202,6 +206,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	fl.BoolVar(&cfg.StringifyNumeric, "stringify-numeric-types", cfg.StringifyNumeric, "bigint, numeric, float8 and money as JSON strings")
 	fl.BoolVar(&cfg.EnableConsole, "enable-console", cfg.EnableConsole, "serve GraphiQL at /console")
 	fl.BoolVar(&cfg.InferFunctionPermissions, "infer-function-permissions", cfg.InferFunctionPermissions, "let every role that may select from a query function's table call it (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS)")
+	fl.BoolVar(&cfg.Healthcheck, "healthcheck", false, "check the health of the server running with this configuration (GET /healthz) and exit 0 or 1")
 	fl.StringVar(&cfg.SchemaCheck, "schema-check", cfg.SchemaCheck, "when the database does not match the generated catalog: fail, warn or off (HASGEN_SCHEMA_CHECK)")
 	fl.IntVar(&cfg.MaxConns, "pg-connections", cfg.MaxConns, "maximum database connections (HASURA_GRAPHQL_PG_CONNECTIONS)")
 	var usage strings.Builder
@@ -213,7 +218,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 		}
 		return cfg, err
 	}
-	if cfg.DatabaseURL == "" {
+	if cfg.DatabaseURL == "" && !cfg.Healthcheck {
 		if src.DatabaseURLFromEnv != "" {
 			return cfg, fmt.Errorf("no database: set %s (the metadata's database_url.from_env) or pass --database-url", src.DatabaseURLFromEnv)
 		}

@@ -290,6 +290,9 @@ func Main(p Project) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if cfg.Healthcheck {
+		os.Exit(Healthcheck(context.Background(), cfg, os.Stdout))
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		level = slog.LevelInfo
