@@ -48,4 +48,3 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("a removed Dockerfile was not created again: %+v", res)
 	}
 }
-
