@@ -121,6 +121,12 @@ func ProjectConfig(p Project, args []string, getenv func(string) string) (Config
 }
 
 func configFrom(src Source, args []string, getenv func(string) string) (Config, error) {
+	return configRecording(src, args, getenv, nil)
+}
+
+// configRecording is configFrom that tells record each variable it reads,
+// with its default (envvars.go).
+func configRecording(src Source, args []string, getenv func(string) string, record func(EnvVar)) (Config, error) {
 	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info",
 		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second,
 		InferFunctionPermissions: true, SchemaCheck: SchemaCheckFail}
@@ -140,7 +146,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 		urlVars = []string{src.DatabaseURLFromEnv}
 	}
 	cfg.DatabaseURL = src.DatabaseURL
-	env := envReader{getenv: getenv}
+	env := envReader{getenv: getenv, record: record}
 	env.str(&cfg.DatabaseURL, urlVars...)
 	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
 	env.num(&cfg.Port, "HASURA_GRAPHQL_SERVER_PORT", 0)
@@ -175,6 +181,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.duration(&cfg.Live.StreamInterval, "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)
 	env.num(&cfg.Live.StreamBatchSize, "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_BATCH_SIZE", 1)
 	env.num(&cfg.Live.Workers, "HASGEN_SUBSCRIPTION_WORKERS", 1)
+	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":
 		cfg.Live.Hints = live.HintsAuto
@@ -238,10 +245,22 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 type envReader struct {
 	getenv func(string) string
 	errs   []string
+	// record, when set, is told each variable read and its default.
+	record func(EnvVar)
+}
+
+// note records a variable read, with its default in unit.
+func (r *envReader) note(name, def, unit string) {
+	if r.record != nil {
+		r.record(EnvVar{Name: name, Default: def, Unit: unit})
+	}
 }
 
 // str sets dst from the first of names that is set.
 func (r *envReader) str(dst *string, names ...string) {
+	for _, n := range names {
+		r.note(n, *dst, "")
+	}
 	for _, n := range names {
 		if v := r.getenv(n); v != "" {
 			*dst = v
@@ -252,6 +271,7 @@ func (r *envReader) str(dst *string, names ...string) {
 
 // num sets dst from name, an integer of at least min.
 func (r *envReader) num(dst *int, name string, min int) {
+	r.note(name, strconv.Itoa(*dst), "")
 	v := r.getenv(name)
 	if v == "" {
 		return
@@ -270,14 +290,19 @@ func (r *envReader) num(dst *int, name string, min int) {
 
 // duration sets dst from name, a number of units of at least min.
 func (r *envReader) duration(dst *time.Duration, name string, unit time.Duration, min int) {
+	r.note(name, strconv.FormatInt(int64(*dst/unit), 10), unitName(unit))
 	n := -1
-	r.num(&n, name, min)
+	quiet := *r
+	quiet.record = nil
+	quiet.num(&n, name, min)
+	r.errs = quiet.errs
 	if n >= 0 {
 		*dst = time.Duration(n) * unit
 	}
 }
 
 func (r *envReader) boolean(dst *bool, name string) {
+	r.note(name, strconv.FormatBool(*dst), "")
 	if v := r.getenv(name); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
