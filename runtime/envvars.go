@@ -1,6 +1,9 @@
 package runtime
 
 import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -30,10 +33,13 @@ var downstreamDefaults = map[string]string{
 // order configFrom reads them, with its default when the project's
 // metadata sets nothing (ConfigFromEnv): the list a deployment's
 // documentation gives (docs/deployment.md is checked against it).
-func EnvVars() []EnvVar {
+func EnvVars() []EnvVar { return envVars(Source{}) }
+
+// envVars is EnvVars over the defaults of a project's source.
+func envVars(src Source) []EnvVar {
 	var out []EnvVar
 	seen := map[string]bool{}
-	configRecording(Source{}, nil, func(string) string { return "" }, func(v EnvVar) {
+	configRecording(src, nil, func(string) string { return "" }, func(v EnvVar) {
 		if seen[v.Name] {
 			return
 		}
@@ -55,4 +61,23 @@ func unitName(unit time.Duration) string {
 		return "ms"
 	}
 	return unit.String()
+}
+
+// envHelp is the list of variables --help prints after the flags.
+func envHelp(src Source) string {
+	var b strings.Builder
+	b.WriteString("\nEnvironment variables (flags override them):\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, v := range envVars(src) {
+		def := "(unset)"
+		if v.Default != "" {
+			def = v.Default
+			if v.Unit != "" {
+				def += " " + v.Unit
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, def)
+	}
+	tw.Flush()
+	return b.String()
 }
