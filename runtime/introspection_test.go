@@ -25,6 +25,7 @@ func TestIntrospectionDisabledForRoles(t *testing.T) {
 	refused := []string{
 		`{ __schema { queryType { name } } }`,
 		`{ __type(name: "notes") { name } }`,
+		`{ s: __schema { queryType { name } } }`,
 		`{ notes { id } __type(name: "notes") { name } }`,
 		`query { ...F } fragment F on query_root { __schema { types { name } } }`,
 	}
