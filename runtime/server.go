@@ -176,15 +176,26 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		pool.Close()
 		return nil, err
 	}
+	if err := startSchemaCheck(ctx, cfg, health, p.Tables, log); err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	var rls *engine.RLS
 	if cfg.RLS || cfg.RLSRole != "" {
 		rls = &engine.RLS{Role: cfg.RLSRole}
+	}
+	noIntrospection, err := introspectionDisabledFor(p)
+	if err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
 	}
 	ecfg := engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
-		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions,
+		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
 	}
 	e, err := engine.New(ecfg, pool)
 	if err != nil {
@@ -228,6 +239,11 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
+		if r.URL.Query().Has("strict") {
+			// Readiness: the database also matches the generated catalog.
+			strictHealth(w, r.WithContext(ctx), health, p.Tables)
+			return
+		}
 		if err := health.Ping(ctx); err != nil {
 			http.Error(w, "ERROR: database unreachable", http.StatusServiceUnavailable)
 			return
@@ -288,6 +304,9 @@ func Main(p Project) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if cfg.Healthcheck {
+		os.Exit(Healthcheck(context.Background(), cfg, os.Stdout))
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		level = slog.LevelInfo
@@ -302,6 +321,7 @@ func Main(p Project) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Serve(ctx, cfg, p, log); err != nil {
+		printMismatch(os.Stderr, err)
 		log.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
