@@ -38,6 +38,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/transport"
@@ -143,6 +144,8 @@ type Server struct {
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
 	relay   *relayServer // nil without schema/relay/
+	// Logs writes the Hasura-shaped logs (runtime/logs).
+	Logs *logs.Logger
 }
 
 // NewServer connects to the database and builds the HTTP handler:
@@ -157,6 +160,11 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	hlogs, err := newLogs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.hlogs = hlogs
 	limits, err := projectLimits(p, cfg.Limits)
 	if err != nil {
 		return nil, err
@@ -194,7 +202,8 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	m := metrics.New(pool)
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout}
+	wsh.Logs = hlogs
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Logs: hlogs}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -223,7 +232,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if cfg.EnableConsole {
 		mux.Handle("/console", playground.Handler("hasgen", "/v1/graphql"))
 	}
-	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay}, nil
+	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, Logs: hlogs}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -306,6 +315,7 @@ func Serve(ctx context.Context, cfg Config, p Project, log *slog.Logger) error {
 		return err
 	}
 	hs := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	logStartup(srv.Logs, cfg, ln.Addr().String())
 	log.Info("serving", "addr", ln.Addr().String(), "graphql", "/v1/graphql")
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
