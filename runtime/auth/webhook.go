@@ -143,11 +143,22 @@ func hookSession(e hookEntry) *session.Session {
 	return &session.Session{Role: e.role, Vars: vars, Expires: e.expires}
 }
 
+// perRequestHeaders differ on every request without saying who sends
+// it: they are sent to the webhook but not part of the cache key, or
+// nothing would be cached.
+var perRequestHeaders = map[string]bool{
+	"X-Request-Id": true, "Traceparent": true, "Tracestate": true,
+	"X-B3-Traceid": true, "X-B3-Spanid": true, "X-B3-Parentspanid": true, "X-B3-Sampled": true,
+}
+
 // cacheKey is what the webhook sees of a request: its headers (forwarded
-// ones for GET, all for POST), sorted.
+// ones for GET, all for POST; not the request of a POST), sorted.
 func (w *webhook) cacheKey(h http.Header) string {
 	keys := make([]string, 0, len(h))
 	for k := range h {
+		if perRequestHeaders[k] {
+			continue
+		}
 		if w.post || !ignoredClientHeaders[k] {
 			keys = append(keys, k)
 		}

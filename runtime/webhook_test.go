@@ -1,0 +1,200 @@
+package runtime_test
+
+// The auth webhook (HASURA_GRAPHQL_AUTH_HOOK) against a real webhook
+// server: Hasura's GET and POST contracts, roles and session variables
+// applied to permissions, 401, caching by Cache-Control and Expires, and
+// websocket connection_init.
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// hookCall is one request the webhook received.
+type hookCall struct {
+	method string
+	header http.Header
+	body   map[string]any
+}
+
+// authHook is a webhook server. Tokens ("Authorization: Bearer <token>")
+// say what it answers:
+//
+//	user-N...       200, role user with X-Hasura-User-Id N; cached by a
+//	                "Cache-Control" key of the body (Hasura's contract)
+//	user-N-header   the same, cached by the Cache-Control response header
+//	user-N-expires  the same, cached by the Expires response header
+//	user-N-nocache  the same, not cacheable
+//	reader          200, role reader, no cache
+//	bad             401
+//	broken          500
+type authHook struct {
+	url   string
+	mu    sync.Mutex
+	calls map[string][]hookCall // by token
+}
+
+func newAuthHook(t *testing.T) *authHook {
+	t.Helper()
+	h := &authHook{calls: map[string][]hookCall{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		call := hookCall{method: r.Method, header: r.Header.Clone()}
+		authz := r.Header.Get("Authorization")
+		if r.Method == http.MethodPost {
+			b, _ := io.ReadAll(r.Body)
+			if err := json.Unmarshal(b, &call.body); err != nil {
+				http.Error(w, "bad body", 400)
+				return
+			}
+			hs, _ := call.body["headers"].(map[string]any)
+			authz, _ = hs["Authorization"].(string)
+		}
+		token := strings.TrimPrefix(authz, "Bearer ")
+		h.mu.Lock()
+		h.calls[token] = append(h.calls[token], call)
+		h.mu.Unlock()
+		answer := map[string]string{}
+		switch {
+		case token == "bad":
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		case token == "broken":
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		case token == "reader":
+			answer["X-Hasura-Role"] = "reader"
+		case strings.HasPrefix(token, "user-"):
+			id, policy, _ := strings.Cut(strings.TrimPrefix(token, "user-"), "-")
+			answer["X-Hasura-Role"] = "user"
+			answer["X-Hasura-User-Id"] = id
+			switch policy {
+			case "header":
+				w.Header().Set("Cache-Control", "max-age=600")
+			case "expires":
+				w.Header().Set("Expires", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
+			case "nocache":
+			default:
+				answer["Cache-Control"] = "max-age=600"
+			}
+		default:
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(answer)
+	}))
+	t.Cleanup(srv.Close)
+	h.url = srv.URL
+	return h
+}
+
+func (h *authHook) callsOf(token string) []hookCall {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]hookCall(nil), h.calls[token]...)
+}
+
+const ownersQuery = `{"query":"{ owners(order_by: {id: asc}) { id name } }"}`
+
+// bearer is the headers of a request with a token.
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token, "X-Custom": "c1", "Origin": "http://example.test"}
+}
+
+func TestAuthWebhook(t *testing.T) {
+	for _, mode := range []string{"GET", "POST"} {
+		t.Run(mode, func(t *testing.T) {
+			hook := newAuthHook(t)
+			r := newRT(t, rtOptions{authHook: hook.url, authHookMode: mode})
+			url := r.url + "/v1/graphql"
+			cases := []struct {
+				name    string
+				headers map[string]string
+				want    string
+				calls   int // webhook calls for the token after two requests
+			}{
+				// Role user sees its own owner row only: 1 and 3 must not come back.
+				{"body cache-control", bearer("user-2"), `{"data":{"owners":[{"id":2,"name":"bob"}]}}`, 1},
+				{"header cache-control", bearer("user-3-header"), `{"data":{"owners":[{"id":3,"name":"cyd"}]}}`, 1},
+				{"expires header", bearer("user-1-expires"), `{"data":{"owners":[{"id":1,"name":"ann"}]}}`, 1},
+				{"no cache", bearer("user-1-nocache"), `{"data":{"owners":[{"id":1,"name":"ann"}]}}`, 2},
+				// Role reader has no permission on owners.
+				{"other role", bearer("reader"), `{"errors":[{"message":"field 'owners' not found in type: 'query_root'","extensions":{"path":"$.selectionSet.owners","code":"validation-failed"}}]}`, 2},
+				{"401", bearer("bad"), `{"errors":[{"message":"Authentication hook unauthorized this request","extensions":{"path":"$","code":"access-denied"}}]}`, 2},
+				{"500", bearer("broken"), `{"errors":[{"message":"Invalid response from authorization hook","extensions":{"path":"$","code":"unexpected"}}]}`, 2},
+				// The admin secret wins: the webhook is not called.
+				{"admin secret", map[string]string{"X-Hasura-Admin-Secret": rtSecret, "Authorization": "Bearer admin-token"},
+					`{"data":{"owners":[{"id":1,"name":"ann"}, {"id":2,"name":"bob"}, {"id":3,"name":"cyd"}]}}`, 0},
+			}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					for i := 0; i < 2; i++ {
+						status, body := post(t, url, ownersQuery, c.headers)
+						if status != 200 || body != c.want {
+							t.Fatalf("request %d: %d %s\nwant %s", i, status, body, c.want)
+						}
+					}
+					token := strings.TrimPrefix(c.headers["Authorization"], "Bearer ")
+					if n := len(hook.callsOf(token)); n != c.calls {
+						t.Errorf("webhook called %d times, want %d", n, c.calls)
+					}
+				})
+			}
+
+			// The contract of the mode.
+			call := hook.callsOf("user-2")[0]
+			if call.method != mode {
+				t.Fatalf("webhook method %s, want %s", call.method, mode)
+			}
+			if mode == "GET" {
+				if call.header.Get("Authorization") != "Bearer user-2" || call.header.Get("X-Custom") != "c1" {
+					t.Errorf("GET webhook did not get the client's headers: %v", call.header)
+				}
+				// Hasura's commonClientHeadersIgnored are not forwarded.
+				for _, k := range []string{"Origin", "Content-Type"} {
+					if v := call.header.Get(k); v != "" {
+						t.Errorf("GET webhook got %s: %q", k, v)
+					}
+				}
+			} else {
+				hs, _ := call.body["headers"].(map[string]any)
+				if hs["Authorization"] != "Bearer user-2" || hs["X-Custom"] != "c1" {
+					t.Errorf("POST webhook body headers: %v", call.body)
+				}
+				req, _ := call.body["request"].(map[string]any)
+				if q, _ := req["query"].(string); !strings.Contains(q, "owners") {
+					t.Errorf("POST webhook body request: %v", call.body)
+				}
+				if ct := call.header.Get("Content-Type"); ct != "application/json" {
+					t.Errorf("POST webhook Content-Type %q", ct)
+				}
+			}
+
+			// Websockets: the connection_init payload's headers go to the
+			// webhook.
+			for _, proto := range []string{protoNew, protoOld} {
+				c := dial(t, r.url, proto, nil)
+				c.init(map[string]any{"headers": map[string]any{"Authorization": "Bearer user-3-nocache"}})
+				c.subscribe("1", `{ owners { id name } }`, nil)
+				if got := jsonOf(c.data("1")); got != `{"owners":[{"id":3,"name":"cyd"}]}` {
+					t.Errorf("%s: websocket as user 3: %s", proto, got)
+				}
+			}
+			if n := len(hook.callsOf("user-3-nocache")); n != 2 {
+				t.Errorf("websocket inits called the webhook %d times, want 2", n)
+			}
+			c := dial(t, r.url, protoOld, nil)
+			c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]any{"Authorization": "Bearer bad"}}})
+			m := c.next()
+			if m.Type != "connection_error" || !strings.Contains(string(m.Payload), "Authentication hook unauthorized this request") {
+				t.Errorf("websocket with a refused token: %+v %s", m, m.Payload)
+			}
+		})
+	}
+}
