@@ -118,9 +118,9 @@ type operationLog struct {
 	RequestSize        int               `json:"request_size"`
 	RequestReadTime    float64           `json:"request_read_time"`
 	RequestMode        string            `json:"request_mode"`
-	Error              *errorLog         `json:"error,omitempty"`
+	Error              *errorLog         `json:"error"`
 	// Query is the GraphQL request, only on error (Hasura logs it then).
-	Query *wire.Request `json:"query,omitempty"`
+	Query *wire.Request `json:"query"`
 }
 
 // errorLog is Hasura's QErr JSON.
