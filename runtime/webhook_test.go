@@ -204,3 +204,76 @@ func TestAuthWebhook(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthWebhookAndLogsGenerated runs the generated server with the
+// webhook (both modes) and Hasura's logs from its environment: the
+// webhook's roles and variables are applied, its answers cached, a 401
+// refused, and the server's output carries the startup, http-log,
+// websocket-log and (enabled) query-log lines with the request's id.
+func TestAuthWebhookAndLogsGenerated(t *testing.T) {
+	r := newRT(t, rtOptions{})
+	for _, mode := range []string{"GET", "POST"} {
+		t.Run(mode, func(t *testing.T) {
+			hook := newAuthHook(t)
+			env := map[string]string{"HASURA_GRAPHQL_AUTH_HOOK": hook.url, "HASURA_GRAPHQL_AUTH_HOOK_MODE": mode}
+			if mode == "POST" {
+				env["HASURA_GRAPHQL_ENABLED_LOG_TYPES"] = "startup,http-log,websocket-log,query-log"
+				env["HASURA_GRAPHQL_LOG_LEVEL"] = "debug"
+			}
+			srv := r.generated(t, env)
+			url := srv.URL + "/v1/graphql"
+			for i := 0; i < 2; i++ {
+				h := bearer("user-2")
+				h["X-Request-Id"] = fmt.Sprint("gen-", mode, i)
+				_, body, rh := postH(t, url, ownersQuery, h)
+				if want := `{"data":{"owners":[{"id":2,"name":"bob"}]}}`; body != want {
+					t.Fatalf("as user 2: %s, want %s", body, want)
+				}
+				if got := rh.Get("X-Request-Id"); got != h["X-Request-Id"] {
+					t.Errorf("x-request-id %q, want %q", got, h["X-Request-Id"])
+				}
+			}
+			if n := len(hook.callsOf("user-2")); n != 1 {
+				t.Errorf("webhook called %d times within max-age, want 1", n)
+			}
+			if c := hook.callsOf("user-2"); len(c) > 0 && c[0].method != mode {
+				t.Errorf("webhook method %s, want %s", c[0].method, mode)
+			}
+			if _, body, _ := postH(t, url, ownersQuery, bearer("bad")); !strings.Contains(body, `"Authentication hook unauthorized this request"`) || strings.Contains(body, `"data"`) {
+				t.Errorf("refused token: %s", body)
+			}
+			c := dial(t, srv.URL, protoNew, nil)
+			c.init(map[string]any{"headers": map[string]any{"Authorization": "Bearer user-3-nocache"}})
+			c.subscribe("1", `{ owners { id } }`, nil)
+			if got := jsonOf(c.data("1")); got != `{"owners":[{"id":3}]}` {
+				t.Errorf("websocket as user 3: %s", got)
+			}
+			c.c.Close()
+
+			var types map[string]int
+			eventually(t, "the logs", func() bool {
+				types = map[string]int{}
+				for _, l := range linesOf(t, srv.Logs(), "") {
+					types[l.Type]++
+				}
+				return types["websocket-log"] >= 3 // accepted, started, closed
+			})
+			if types["startup"] < 2 || types["http-log"] != 3 {
+				t.Errorf("log lines by type: %v\n%s", types, srv.Logs())
+			}
+			wantQueryLog := 0
+			if mode == "POST" {
+				wantQueryLog = 2
+			}
+			if types["query-log"] != wantQueryLog {
+				t.Errorf("%d query-log lines, want %d", types["query-log"], wantQueryLog)
+			}
+			logs := srv.Logs()
+			for _, want := range []string{`"request_id":"gen-` + mode + `0"`, `"x-hasura-user-id":"2"`, `"kind":"server_configuration"`, `"auth_mode":"webhook"`} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("logs lack %s:\n%s", want, logs)
+				}
+			}
+		})
+	}
+}
