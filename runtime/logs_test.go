@@ -6,15 +6,20 @@ package runtime_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/logs"
+	"github.com/hasgen/hasgen/runtime/transport"
 )
 
 // logBuffer collects log lines; safe for the server's goroutines.
@@ -313,5 +318,33 @@ func TestLogConfig(t *testing.T) {
 	}
 	if un := runtime.UnservedEnv(runtime.Project{}, environ); len(un) != 0 {
 		t.Errorf("unserved: %v", un)
+	}
+}
+
+// BenchmarkHandlerByPKLogged is BenchmarkHandlerByPK with Hasura's
+// default log types on (an http-log line a request, to io.Discard): the
+// cost of the access log.
+func BenchmarkHandlerByPKLogged(b *testing.B) {
+	e := newTestEngine(b, "chinook-bench", chinookConfig, false)
+	authn, err := auth.New(context.Background(), auth.Config{AdminSecret: "s"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := logs.New(io.Discard, "", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &transport.Handler{Engine: e.Engine, Auth: authn, DB: e.pool, Logs: l}
+	body := `{"query":"query AlbumByPK { albums_by_pk(id: 1) { id title } }"}`
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest(http.MethodPost, "/v1/graphql", strings.NewReader(body))
+		req.Header.Set("X-Hasura-Admin-Secret", "s")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
 	}
 }

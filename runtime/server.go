@@ -156,15 +156,16 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.Default()
 	}
-	authn, err := auth.New(ctx, cfg.Auth)
-	if err != nil {
-		return nil, err
-	}
 	hlogs, err := newLogs(cfg)
 	if err != nil {
 		return nil, err
 	}
 	cfg.hlogs = hlogs
+	cfg.Auth.Logs = hlogs
+	authn, err := auth.New(ctx, cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
 	limits, err := projectLimits(p, cfg.Limits)
 	if err != nil {
 		return nil, err

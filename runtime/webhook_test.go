@@ -217,7 +217,7 @@ func TestAuthWebhookAndLogsGenerated(t *testing.T) {
 			hook := newAuthHook(t)
 			env := map[string]string{"HASURA_GRAPHQL_AUTH_HOOK": hook.url, "HASURA_GRAPHQL_AUTH_HOOK_MODE": mode}
 			if mode == "POST" {
-				env["HASURA_GRAPHQL_ENABLED_LOG_TYPES"] = "startup,http-log,websocket-log,query-log"
+				env["HASURA_GRAPHQL_ENABLED_LOG_TYPES"] = "startup,http-log,webhook-log,websocket-log,query-log"
 				env["HASURA_GRAPHQL_LOG_LEVEL"] = "debug"
 			}
 			srv := r.generated(t, env)
@@ -258,7 +258,9 @@ func TestAuthWebhookAndLogsGenerated(t *testing.T) {
 				}
 				return types["websocket-log"] >= 3 // accepted, started, closed
 			})
-			if types["startup"] < 2 || types["http-log"] != 3 {
+			// webhook-log: one line a webhook call (user 2 once, cached; the
+			// refused token; user 3's websocket).
+			if types["startup"] < 2 || types["http-log"] != 3 || types["webhook-log"] != 3 {
 				t.Errorf("log lines by type: %v\n%s", types, srv.Logs())
 			}
 			wantQueryLog := 0
@@ -269,7 +271,7 @@ func TestAuthWebhookAndLogsGenerated(t *testing.T) {
 				t.Errorf("%d query-log lines, want %d", types["query-log"], wantQueryLog)
 			}
 			logs := srv.Logs()
-			for _, want := range []string{`"request_id":"gen-` + mode + `0"`, `"x-hasura-user-id":"2"`, `"kind":"server_configuration"`, `"auth_mode":"webhook"`} {
+			for _, want := range []string{`"request_id":"gen-` + mode + `0"`, `"x-hasura-user-id":"2"`, `"kind":"server_configuration"`, `"auth_mode":"webhook"`, `"status_code":401`} {
 				if !strings.Contains(logs, want) {
 					t.Errorf("logs lack %s:\n%s", want, logs)
 				}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	// AuthHookMode (HASURA_GRAPHQL_AUTH_HOOK_MODE) GET (default) or POST.
 	AuthHook     string
 	AuthHookMode string
+	// Logs receives the webhook's webhook-log lines; nil writes none.
+	// Not read from the environment.
+	Logs *logs.Logger
 }
 
 // Authenticator turns request headers into a Session. It is immutable
@@ -94,6 +98,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		if err != nil {
 			return nil, err
 		}
+		hook.logs = cfg.Logs
 		a.hook = hook
 	}
 	if cfg.AdminSecret != "" {

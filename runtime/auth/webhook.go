@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
@@ -63,6 +64,7 @@ type webhook struct {
 	post   bool
 	client *http.Client
 	now    func() time.Time
+	logs   *logs.Logger
 
 	mu    sync.Mutex
 	cache map[string]hookEntry
@@ -176,8 +178,57 @@ func (w *webhook) cacheKey(h http.Header) string {
 	return b.String()
 }
 
-// call asks the webhook.
+// webhookLog is the detail of a webhook-log line (Hasura's WebHookLog).
+type webhookLog struct {
+	URL        string  `json:"url"`
+	Method     string  `json:"method"`
+	HTTPError  *string `json:"http_error"`
+	StatusCode *int    `json:"status_code"`
+	Response   *string `json:"response"`
+	Message    *string `json:"message"`
+}
+
+// call asks the webhook and logs the call (webhook-log): info on success,
+// error otherwise, with the answer's body then.
 func (w *webhook) call(ctx context.Context, h http.Header) (hookEntry, error) {
+	status := 0
+	var body []byte
+	e, err := w.do(ctx, h, &status, &body)
+	lv := logs.Info
+	if err != nil {
+		lv = logs.Error
+	}
+	if w.logs.Enabled(logs.Webhook, lv) {
+		method := http.MethodGet
+		if w.post {
+			method = http.MethodPost
+		}
+		l := &webhookLog{URL: w.url, Method: method}
+		if status != 0 {
+			l.StatusCode = &status
+		}
+		if err != nil {
+			var we *wire.Error
+			if errors.As(err, &we) && we.Err != nil {
+				msg := we.Err.Error()
+				if status == 0 {
+					l.HTTPError = &msg
+				} else {
+					l.Message = &msg
+				}
+			}
+			if len(body) > 0 {
+				resp := string(body)
+				l.Response = &resp
+			}
+		}
+		w.logs.Log(logs.Webhook, lv, l)
+	}
+	return e, err
+}
+
+// do makes the webhook request; status and body are the answer's.
+func (w *webhook) do(ctx context.Context, h http.Header, status *int, rbody *[]byte) (hookEntry, error) {
 	var req *http.Request
 	var err error
 	if w.post {
@@ -218,14 +269,17 @@ func (w *webhook) call(ctx context.Context, h http.Header) (hookEntry, error) {
 		return hookEntry{}, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: msgHookFailed, Err: err}
 	}
 	defer resp.Body.Close()
+	*status = resp.StatusCode
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	*rbody = body
 	if err != nil {
 		return hookEntry{}, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: msgHookFailed, Err: err}
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusUnauthorized:
-		return hookEntry{}, wire.NewError(wire.CodeAccessDenied, msgHookUnauthorized)
+		return hookEntry{}, &wire.Error{Code: wire.CodeAccessDenied, Path: "$", Message: msgHookUnauthorized,
+			Err: errors.New("auth webhook answered 401")}
 	default:
 		return hookEntry{}, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: msgHookInvalid,
 			Err: fmt.Errorf("auth webhook answered %s", resp.Status)}
