@@ -284,11 +284,7 @@ func Main(p Project) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slogLevel(cfg.LogLevel)}))
 	for _, name := range UnservedEnv(p, os.Environ()) {
 		log.Warn("environment variable not supported by hasgen: it has no effect", "name", name)
 	}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"log/slog"
 	"os"
 
 	"github.com/hasgen/hasgen/runtime/logs"
@@ -57,4 +58,18 @@ func hookMode(cfg Config) any {
 		return "GET"
 	}
 	return cfg.Auth.AuthHookMode
+}
+
+// slogLevel is the level of the server's other logs: the same setting.
+func slogLevel(s string) slog.Level {
+	lv, _ := logs.ParseLevel(s)
+	switch lv {
+	case logs.Debug:
+		return slog.LevelDebug
+	case logs.Warn:
+		return slog.LevelWarn
+	case logs.Error:
+		return slog.LevelError
+	}
+	return slog.LevelInfo
 }
