@@ -151,24 +151,47 @@ func (l *Logger) Log(t Type, lv Level, detail any) {
 	if err != nil {
 		d, _ = json.Marshal(map[string]string{"error": "unloggable detail: " + err.Error()})
 	}
-	b := make([]byte, 0, len(d)+96)
-	b = append(b, `{"type":`...)
-	b = appendString(b, string(t))
+	l.LogJSON(t, lv, d)
+}
+
+var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// LogJSON is Log with the detail already encoded as JSON, for the lines
+// written on every request (http-log), encoded without reflection.
+func (l *Logger) LogJSON(t Type, lv Level, detail []byte) {
+	if !l.Enabled(t, lv) {
+		return
+	}
+	bp := linePool.Get().(*[]byte)
+	b := append((*bp)[:0], `{"type":`...)
+	b = AppendString(b, string(t))
 	b = append(b, `,"timestamp":"`...)
 	b = l.now().AppendFormat(b, timeLayout)
 	b = append(b, `","level":"`...)
 	b = append(b, lv.String()...)
 	b = append(b, `","detail":`...)
-	b = append(b, d...)
+	b = append(b, detail...)
 	b = append(b, "}\n"...)
 	l.mu.Lock()
 	l.w.Write(b)
 	l.mu.Unlock()
+	if cap(b) <= 64<<10 {
+		*bp = b
+		linePool.Put(bp)
+	}
 }
 
-func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
+// AppendString appends s as a JSON string, as encoding/json writes it.
+func AppendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // RequestIDHeader is the header a request id travels in, both ways.
