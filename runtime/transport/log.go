@@ -87,8 +87,15 @@ func noteBody(w http.ResponseWriter, size int, read time.Duration) {
 // ServeHTTP implements http.Handler: the request id, then the request
 // (serveHTTP), then its http-log line.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := logs.RequestID(r.Header)
-	w.Header()[logs.RequestIDHeader] = []string{id}
+	var id string
+	if vs := r.Header[logs.RequestIDHeader]; len(vs) > 0 && vs[0] != "" {
+		// The client's id, sent back without allocating.
+		id = vs[0]
+		w.Header()[logs.RequestIDHeader] = vs[:1:1]
+	} else {
+		id = logs.NewID()
+		w.Header()[logs.RequestIDHeader] = []string{id}
+	}
 	httpLog := h.Logs.Enabled(logs.HTTP, logs.Info)
 	if h.Logs.Enabled(logs.Query, logs.Info) {
 		r = r.WithContext(logs.WithRequestID(r.Context(), id))
