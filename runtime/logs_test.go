@@ -246,6 +246,20 @@ func TestHasuraLogs(t *testing.T) {
 	if q.RequestID != "req-user-2" || !strings.Contains(q.Query.Query, "owners") || !strings.Contains(sql.Query, `"owners"`) || !strings.Contains(jsonOf(sql.Args), `2`) {
 		t.Errorf("query-log: %s", qlines[0].Detail)
 	}
+	// A query over a websocket has its query-log line too.
+	wc := dial(t, rq.url, protoNew, nil)
+	wc.init(userInit(2))
+	wc.subscribe("q", `{ owners { id } }`, nil)
+	wc.data("q")
+	qlines = qlBuf.lines(t, "query-log")
+	if len(qlines) != 2 {
+		t.Fatalf("%d query-log lines after a websocket query, want 2", len(qlines))
+	}
+	q.RequestID, q.GeneratedSQL = "", nil
+	json.Unmarshal(qlines[1].Detail, &q)
+	if !uuidRE.MatchString(q.RequestID) || !strings.Contains(q.GeneratedSQL["owners"].Query, `"owners"`) {
+		t.Errorf("websocket query-log: %s", qlines[1].Detail)
+	}
 	if n := len(qlBuf.lines(t, "websocket-log")); n != 0 {
 		t.Errorf("websocket-log is not enabled, got %d lines", n)
 	}

@@ -623,7 +623,7 @@ func (c *wsConn) stopOp(id string) {
 	}
 	c.mu.Unlock()
 	if stop != nil {
-		c.logOp(id, nil, "stopped", nil)
+		c.logOp(id, "", nil, "stopped", nil)
 		stop()
 	}
 }
@@ -639,13 +639,17 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 	c.mu.Lock()
 	s := c.session
 	c.mu.Unlock()
+	rid := c.opRequestID()
 	p, err := c.h.engine.Prepare(ctx, s, &req)
 	if err != nil {
-		c.logOp(op.id, &req, "query_err", err)
+		c.logOp(op.id, rid, &req, "query_err", err)
 		c.proto.startFailed(c, op, err)
 		return
 	}
-	c.logOp(op.id, &req, "started", nil)
+	c.logOp(op.id, rid, &req, "started", nil)
+	if rid != "" {
+		LogQuery(logs.WithRequestID(ctx, rid), c.h.Logs, p)
+	}
 	if p.Operation == ast.Subscription {
 		stop, err := c.h.poller.Subscribe(p, op)
 		if err != nil {
@@ -666,11 +670,11 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 			return // stopped by the client
 		}
 		if err != nil {
-			c.logOp(op.id, &req, "query_err", err)
+			c.logOp(op.id, rid, &req, "query_err", err)
 			c.proto.queryFailed(c, op, err)
 			return
 		}
-		c.logOp(op.id, nil, "completed", nil)
+		c.logOp(op.id, "", nil, "completed", nil)
 		c.send(frame(c.proto.dataType(), op.idJSON, res))
 		c.send(frame("complete", op.idJSON, nil))
 	}()

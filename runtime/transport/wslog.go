@@ -59,15 +59,24 @@ func (c *wsConn) logEvent(lv logs.Level, ev wsEvent) {
 	c.h.Logs.Log(logs.Websocket, lv, l)
 }
 
+// opRequestID is the request id of an operation's log lines, "" when
+// neither websocket-log nor query-log is written.
+func (c *wsConn) opRequestID() string {
+	if c.logging() || c.h.Logs.Enabled(logs.Query, logs.Info) {
+		return logs.NewID()
+	}
+	return ""
+}
+
 // logOp writes an operation event: typ is started, query_err (with the
-// error), stopped or completed.
-func (c *wsConn) logOp(id string, req *wire.Request, typ string, err error) {
+// error), stopped or completed; rid and req are those of the operation's
+// start.
+func (c *wsConn) logOp(id, rid string, req *wire.Request, typ string, err error) {
 	if !c.logging() {
 		return
 	}
 	d := &wsOpDetail{OperationID: id, Query: req, OperationType: wsEvent{Type: typ}}
 	if req != nil {
-		rid := logs.NewID()
 		d.RequestID = &rid
 		if req.OperationName != "" {
 			name := req.OperationName
