@@ -265,7 +265,7 @@ func TestAuthWebhookAndLogsGenerated(t *testing.T) {
 			}
 			wantQueryLog := 0
 			if mode == "POST" {
-				wantQueryLog = 2
+				wantQueryLog = 3 // two over HTTP, one over the websocket
 			}
 			if types["query-log"] != wantQueryLog {
 				t.Errorf("%d query-log lines, want %d", types["query-log"], wantQueryLog)
