@@ -32,6 +32,7 @@ type hookCall struct {
 //	user-N-header   the same, cached by the Cache-Control response header
 //	user-N-expires  the same, cached by the Expires response header
 //	user-N-nocache  the same, not cacheable
+//	user-N-short    the same, cached for a second
 //	reader          200, role reader, no cache
 //	bad             401
 //	broken          500
@@ -80,6 +81,8 @@ func newAuthHook(t *testing.T) *authHook {
 			case "expires":
 				w.Header().Set("Expires", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
 			case "nocache":
+			case "short":
+				answer["Cache-Control"] = "max-age=1"
 			default:
 				answer["Cache-Control"] = "max-age=600"
 			}
@@ -195,7 +198,14 @@ func TestAuthWebhook(t *testing.T) {
 			if n := len(hook.callsOf("user-3-nocache")); n != 2 {
 				t.Errorf("websocket inits called the webhook %d times, want 2", n)
 			}
-			c := dial(t, r.url, protoOld, nil)
+			// The answer's max-age is the session's end: the connection
+			// is closed then, as when a JWT expires.
+			c := dial(t, r.url, protoNew, nil)
+			c.init(map[string]any{"headers": map[string]any{"Authorization": "Bearer user-2-short"}})
+			if code, _ := c.expectClose(); code != 4403 {
+				t.Errorf("websocket past the webhook's max-age: close %d, want 4403", code)
+			}
+			c = dial(t, r.url, protoOld, nil)
 			c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]any{"Authorization": "Bearer bad"}}})
 			m := c.next()
 			if m.Type != "connection_error" || !strings.Contains(string(m.Payload), "Authentication hook unauthorized this request") {
