@@ -12,6 +12,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5"
 )
@@ -24,7 +25,8 @@ type Config struct {
 	Host        string // HASURA_GRAPHQL_SERVER_HOST, default all interfaces
 	Port        int    // HASURA_GRAPHQL_SERVER_PORT, default 8080
 	// Auth: HASURA_GRAPHQL_ADMIN_SECRET, HASURA_GRAPHQL_JWT_SECRET,
-	// HASURA_GRAPHQL_JWT_SECRETS, HASURA_GRAPHQL_UNAUTHORIZED_ROLE.
+	// HASURA_GRAPHQL_JWT_SECRETS, HASURA_GRAPHQL_UNAUTHORIZED_ROLE,
+	// HASURA_GRAPHQL_AUTH_HOOK, HASURA_GRAPHQL_AUTH_HOOK_MODE.
 	Auth             auth.Config
 	StringifyNumeric bool // HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES
 	EnableConsole    bool // HASURA_GRAPHQL_ENABLE_CONSOLE: GraphiQL at /console
@@ -53,8 +55,19 @@ type Config struct {
 	// NoPreparedStatements runs statements without named prepared
 	// statements (connection_info.use_prepared_statements: false).
 	NoPreparedStatements bool
-	// LogLevel is debug, info, warn or error (HASGEN_LOG_LEVEL).
+	// LogLevel is debug, info, warn or error: HASGEN_LOG_LEVEL, else
+	// HASURA_GRAPHQL_LOG_LEVEL (hasgen's own name wins when both are
+	// set). It applies to the Hasura-shaped logs and the others alike.
 	LogLevel string
+	// EnabledLogTypes is HASURA_GRAPHQL_ENABLED_LOG_TYPES: the Hasura
+	// log types written (runtime/logs), comma-separated; empty is
+	// Hasura's default, startup, http-log, webhook-log and websocket-log.
+	EnabledLogTypes string
+	// LogOutput receives the Hasura-shaped log lines; nil is standard
+	// error, where the other logs go. Not read from the environment.
+	LogOutput io.Writer
+	// hlogs is the server's logger, for the parts NewServer builds.
+	hlogs *logs.Logger
 	// Tracer, when set, sees every statement the pool runs (OpenTelemetry
 	// instrumentation, tests that count statements). Not read from the
 	// environment.
@@ -173,7 +186,16 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
 	env.duration(&cfg.ConnIdleTimeout, "HASURA_GRAPHQL_PG_TIMEOUT", time.Second, 0)
-	env.str(&cfg.LogLevel, "HASGEN_LOG_LEVEL")
+	env.str(&cfg.LogLevel, "HASGEN_LOG_LEVEL", "HASURA_GRAPHQL_LOG_LEVEL")
+	env.str(&cfg.EnabledLogTypes, "HASURA_GRAPHQL_ENABLED_LOG_TYPES")
+	env.str(&cfg.Auth.AuthHook, "HASURA_GRAPHQL_AUTH_HOOK")
+	env.str(&cfg.Auth.AuthHookMode, "HASURA_GRAPHQL_AUTH_HOOK_MODE")
+	if _, err := logs.ParseLevel(cfg.LogLevel); err != nil {
+		env.errs = append(env.errs, "HASGEN_LOG_LEVEL/HASURA_GRAPHQL_LOG_LEVEL: "+err.Error())
+	}
+	if _, err := logs.ParseTypes(cfg.EnabledLogTypes); err != nil {
+		env.errs = append(env.errs, "HASURA_GRAPHQL_ENABLED_LOG_TYPES: "+err.Error())
+	}
 	env.num(&cfg.Limits.Depth, "HASGEN_DEPTH_LIMIT", 0)
 	env.num(&cfg.Limits.Nodes, "HASGEN_NODE_LIMIT", 0)
 	env.num(&cfg.Limits.Batch, "HASGEN_BATCH_LIMIT", 0)

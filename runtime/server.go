@@ -38,6 +38,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/transport"
@@ -143,6 +144,8 @@ type Server struct {
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
 	relay   *relayServer // nil without schema/relay/
+	// Logs writes the Hasura-shaped logs (runtime/logs).
+	Logs *logs.Logger
 }
 
 // NewServer connects to the database and builds the HTTP handler:
@@ -154,6 +157,12 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.Default()
 	}
+	hlogs, err := newLogs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.hlogs = hlogs
+	cfg.Auth.Logs = hlogs
 	authn, err := auth.New(ctx, cfg.Auth)
 	if err != nil {
 		return nil, err
@@ -206,7 +215,8 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	m := metrics.New(pool)
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP}
+	wsh.Logs = hlogs
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -253,7 +263,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	if cfg.EnableConsole {
 		mux.Handle("/console", playground.Handler("hasgen", "/v1/graphql"))
 	}
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, Logs: hlogs}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -307,11 +317,7 @@ func Main(p Project) {
 	if cfg.Healthcheck {
 		os.Exit(Healthcheck(context.Background(), cfg, os.Stdout))
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slogLevel(cfg.LogLevel)}))
 	for _, name := range UnservedEnv(p, os.Environ()) {
 		log.Warn("environment variable not supported by hasgen: it has no effect", "name", name)
 	}
@@ -340,6 +346,7 @@ func Serve(ctx context.Context, cfg Config, p Project, log *slog.Logger) error {
 		return err
 	}
 	hs := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	logStartup(srv.Logs, cfg, ln.Addr().String())
 	log.Info("serving", "addr", ln.Addr().String(), "graphql", "/v1/graphql")
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

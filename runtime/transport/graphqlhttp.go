@@ -181,6 +181,7 @@ func (h *Handler) serveGET(w http.ResponseWriter, r *http.Request, m media) {
 	}
 	ctx := session.With(r.Context(), s)
 	out, err := h.serve(ctx, s, &req, make([]byte, 0, 1024), true)
+	noteError(w, err)
 	var gm getMutationError
 	if errors.As(err, &gm) {
 		w.Header().Set("Allow", "POST")

@@ -24,6 +24,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -48,6 +49,9 @@ type Handler struct {
 	// too (graphqlhttp.go): 400 for a request that is not well-formed, 415
 	// for a POST that is not application/json.
 	Strict bool
+	// Logs receives the http-log and query-log lines (log.go); nil
+	// writes none.
+	Logs *logs.Logger
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -57,8 +61,8 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // results wants.
 var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serveHTTP answers a request (ServeHTTP, in log.go, logs it).
+func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.logger().Error("panic serving request", "panic", p, "stack", string(debug.Stack()))
@@ -83,6 +87,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bodyPool.Put(buf)
+	readStart := time.Now()
 	rc := http.NewResponseController(w)
 	if h.BodyTimeout > 0 {
 		// A client sending its body a byte at a time holds a connection
@@ -101,15 +106,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"})
 		return
 	}
+	noteBody(w, buf.Len(), time.Since(readStart))
 	body := bytes.TrimLeft(buf.Bytes(), " \t\r\n")
-	s, err := h.Auth.Authenticate(r.Context(), r.Header)
+	actx := r.Context()
+	if h.Auth.HookWantsRequest() {
+		actx = auth.WithRequestBody(actx, body)
+	}
+	s, err := h.Auth.Authenticate(actx, r.Header)
 	if err != nil {
 		h.writeErrorAs(w, m, err)
 		return
 	}
+	noteSession(w, s)
 	ctx := session.With(r.Context(), s)
 	if len(body) > 0 && body[0] == '[' {
 		reqs, err := wire.DecodeBatch(body)
+		noteRequest(w, nil, true)
 		if err != nil {
 			h.writeBadRequest(w, m, err)
 			return
@@ -143,8 +155,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeBadRequest(w, m, err)
 		return
 	}
+	noteRequest(w, &req, false)
 	out := respPool.Get().(*[]byte)
 	*out, err = h.serve(ctx, s, &req, (*out)[:0], false)
+	noteError(w, err)
 	m.write(w, h.statusAs(m, err), *out)
 	if cap(*out) <= 16<<20 {
 		respPool.Put(out)
@@ -165,6 +179,7 @@ func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Reque
 		err = errGETMutation(p.Operation)
 	}
 	if err == nil {
+		LogQuery(ctx, h.Logs, p)
 		dst, err = h.Engine.Run(ctx, h.DB, p, dst)
 	}
 	if err != nil {
