@@ -172,7 +172,9 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	fs.generated[pathGoMod] = mod
-	fs.generated[pathGoSum] = hasgen.GoSum()
+	if fs.generated[pathGoSum], err = goSum(ThisBuild(), hasgen.GoSum(), hasgen.GoMod()); err != nil {
+		return nil, err
+	}
 	fs.generated[pathGqlgenConfig] = []byte(hashHeader(src) + gqlgenYAML)
 	fs.generated[pathSqlcConfig] = []byte(hashHeader(src) + sqlcYAML)
 	fs.generated[pathSchemaSQL] = schemaSQL(p, src)

@@ -2,12 +2,17 @@ package generate
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"sort"
+	"strings"
 
 	"golang.org/x/mod/semver"
+	"golang.org/x/mod/sumdb/dirhash"
 )
 
 // Build describes the hasgen that is running, from the module build
@@ -29,6 +34,9 @@ type Build struct {
 	// when Go recorded one.
 	Revision string
 	Modified bool
+	// Sum is the h1: hash of hasgen's module zip, recorded for a build
+	// from the module cache (go install ...@version), else "".
+	Sum string
 }
 
 // ThisBuild returns the running hasgen's Build.
@@ -52,6 +60,7 @@ func ThisBuild() Build {
 			if m.Version != "" {
 				b.Version = m.Version
 			}
+			b.Sum = m.Sum
 			// A version stamped from a working tree (vcs.*) names a commit
 			// that need not be published; a replaced module is not the
 			// version it claims.
@@ -79,4 +88,51 @@ func sourceCheckout() string {
 		return ""
 	}
 	return dir
+}
+
+// goSum is the emitted go.sum: hasgen's own, plus, for a release build
+// whose module hash Go recorded, hasgen's lines (the zip's hash, and its
+// go.mod's, which is the go.mod hasgen embeds), so that the emitted
+// module's requirement of hasgen verifies without a go.sum update.
+func goSum(b Build, own, ownGoMod []byte) ([]byte, error) {
+	if !b.Release || b.Sum == "" {
+		return own, nil
+	}
+	modHash, err := goModHash(ownGoMod)
+	if err != nil {
+		return nil, fmt.Errorf("hash of hasgen's go.mod: %w", err)
+	}
+	add := []string{
+		hasgenModule + " " + b.Version + " " + b.Sum,
+		hasgenModule + " " + b.Version + "/go.mod " + modHash,
+	}
+	lines := strings.SplitAfter(string(own), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	// go.sum is sorted by module path: hasgen's lines go before the first
+	// module that sorts after it.
+	at := sort.Search(len(lines), func(i int) bool {
+		path, _, _ := strings.Cut(lines[i], " ")
+		return path > hasgenModule
+	})
+	var out strings.Builder
+	for _, l := range lines[:at] {
+		out.WriteString(l)
+	}
+	for _, l := range add {
+		out.WriteString(l + "\n")
+	}
+	for _, l := range lines[at:] {
+		out.WriteString(l)
+	}
+	return []byte(out.String()), nil
+}
+
+// goModHash is the go.sum hash of a module version's go.mod file (the
+// "<module> <version>/go.mod h1:..." line).
+func goModHash(goMod []byte) (string, error) {
+	return dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(goMod)), nil
+	})
 }
