@@ -151,7 +151,10 @@ func TestReadmeOnYourDatabase(t *testing.T) {
 	var waitErr error
 	go func() { waitErr = serve.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		syscall.Kill(-serve.Process.Pid, syscall.SIGTERM) // go run and the server it started
+		// Ctrl-C, as the reader would: go run ignores it and waits for the
+		// server to drain, then removes its build directory (a SIGTERM
+		// would kill go run first and leave that behind).
+		syscall.Kill(-serve.Process.Pid, syscall.SIGINT)
 		select {
 		case <-exited:
 		case <-time.After(20 * time.Second):
