@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"go/format"
 	goruntime "runtime"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -21,7 +20,6 @@ import (
 	"github.com/hasgen/hasgen/templates"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 )
 
 // hasgenModule is the module path of hasgen, which every emitted project
@@ -174,7 +172,9 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	fs.generated[pathGoMod] = mod
-	fs.generated[pathGoSum] = hasgen.GoSum()
+	if fs.generated[pathGoSum], err = goSum(ThisBuild(), hasgen.GoSum(), hasgen.GoMod()); err != nil {
+		return nil, err
+	}
 	fs.generated[pathGqlgenConfig] = []byte(hashHeader(src) + gqlgenYAML)
 	fs.generated[pathSqlcConfig] = []byte(hashHeader(src) + sqlcYAML)
 	fs.generated[pathSchemaSQL] = schemaSQL(p, src)
@@ -336,22 +336,12 @@ func goMod(source, modulePath, replace string) ([]byte, error) {
 
 // hasgenVersion is the version of hasgen that this program was built with,
 // as a module version the emitted go.mod can require: a release or
-// pseudo-version from the build information, else v0.0.0 (a development
-// build, which only resolves with --runtime-replace). ok is false in the
-// latter case.
+// pseudo-version from the build information (ThisBuild), else v0.0.0 (a
+// development build, which resolves only through a replace of hasgen by a
+// checkout). ok is false in the latter case.
 func hasgenVersion() (version string, ok bool) {
-	bi, found := debug.ReadBuildInfo()
-	if !found {
-		return "v0.0.0", false
-	}
-	mods := append([]*debug.Module{&bi.Main}, bi.Deps...)
-	for _, m := range mods {
-		if m.Path != hasgenModule {
-			continue
-		}
-		if m.Replace == nil && semver.IsValid(m.Version) && semver.Build(m.Version) == "" {
-			return m.Version, true
-		}
+	if b := ThisBuild(); b.Release {
+		return b.Version, true
 	}
 	return "v0.0.0", false
 }

@@ -260,7 +260,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			// The flag set has written its usage (once) to usage.
-			return cfg, fmt.Errorf("%s%s", usage.String(), envHelp(src))
+			return cfg, helpError{usage.String() + envHelp(src)}
 		}
 		return cfg, err
 	}

@@ -310,6 +310,9 @@ func (s *Server) Close() {
 // error.
 func Main(p Project) {
 	cfg, err := ProjectConfig(p, os.Args[1:], os.Getenv)
+	if printHelp(os.Stdout, err) {
+		os.Exit(0)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hasgen/hasgen/generate"
+
 	"github.com/spf13/cobra"
 )
 
@@ -58,7 +60,9 @@ format and writes a Go GraphQL server that serves Hasura's API, with each
 role's permissions compiled into the SQL.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionLine(generate.ThisBuild()),
 	}
+	root.SetVersionTemplate("hasgen {{.Version}}\n")
 	root.AddCommand(
 		newIntrospectCmd(stdout),
 		newInitCmd(stdout, stderr),
@@ -68,6 +72,7 @@ role's permissions compiled into the SQL.`,
 		newExplainCmd(stdout, stderr),
 		newDevCmd(stdout, stderr),
 		newHintsCmd(stdout, stderr),
+		newVersionCmd(stdout),
 	)
 	return root
 }

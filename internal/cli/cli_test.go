@@ -179,6 +179,8 @@ func TestCommandErrorsExit2WithOneLine(t *testing.T) {
 		{"no source", []string{"validate", "--config", "x.yaml"}, "--database-url or --snapshot is required"},
 		{"snapshot missing", []string{"validate", "--config", "x.yaml", "--snapshot", "/nonexistent.json"}, "no such file"},
 		{"unknown flag", []string{"introspect", "--nope"}, "unknown flag"},
+		{"config missing", []string{"validate", "--config", "/nonexistent/hasgen.yaml", "--database-url", url}, "--config: stat /nonexistent/hasgen.yaml: no such file"},
+		{"config missing, generate", []string{"generate", "--config", "/nonexistent/hasgen.yaml", "--database-url", url, "--out", "/nonexistent/out"}, "no such file"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

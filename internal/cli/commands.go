@@ -162,6 +162,11 @@ func addIgnoreUnsupported(cmd *cobra.Command, ignore *bool) {
 // keys hasgen does not serve, unless ignore is set, when they print as
 // warnings like the file's other warnings.
 func loadConfig(path string, s *introspect.Schema, stderr io.Writer, ignore bool) (*metadata.Metadata, error) {
+	// A permissions file hasgen cannot read is hasgen not running (exit
+	// 2), not a problem in the input (exit 1).
+	if err := readable(path); err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
 	md, err := metadata.Load(path, s)
 	var list metadata.ErrorList
 	if errors.As(err, &list) {
@@ -210,4 +215,22 @@ func writeOutput(path string, stdout io.Writer, b []byte) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// readable reports why the permissions file (or metadata directory) at
+// path cannot be read, or nil.
+func readable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		_, err = os.ReadDir(path)
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hasgen/hasgen/generate"
@@ -49,14 +51,24 @@ Ctrl-C stops the server and removes the database and the copy.`,
 }
 
 func runDev(ctx context.Context, stdout, stderr io.Writer, databaseURL, example string, port int) error {
+	// Before anything else: a server of ours that cannot listen dies at
+	// once, while whatever holds the port answers in its place.
+	if err := portFree(port); err != nil {
+		return err
+	}
 	for _, f := range []string{"schema.sql", "hasgen.yaml", "server"} {
 		if _, err := os.Stat(filepath.Join(example, f)); err != nil {
 			return fmt.Errorf("--example %s: %w (run dev from the hasgen checkout, or point --example at the example directory)", example, err)
 		}
 	}
-	root, err := e2e.RepoRoot()
-	if err != nil {
-		return fmt.Errorf("dev builds the example against this hasgen checkout: %w", err)
+	// The checkout this hasgen was built from, else the one around the
+	// working directory.
+	root := generate.ThisBuild().Checkout
+	var err error
+	if root == "" {
+		if root, err = e2e.RepoRoot(); err != nil {
+			return fmt.Errorf("dev builds the example against this hasgen checkout: %w", err)
+		}
 	}
 	step := func(format string, args ...any) { fmt.Fprintf(stderr, "• "+format+"\n", args...) }
 
@@ -101,12 +113,19 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, databaseURL, example 
 	if err != nil {
 		return err
 	}
-	step("%d files written; building", len(res.Written))
-	build, err := e2e.BuildDir(ctx, out)
+	step("%d files written; building (the first build compiles every dependency: a minute or more)", len(res.Written))
+	var build *e2e.Build
+	err = withProgress(ctx, stderr, 5*time.Second, "still building", func() error {
+		var err error
+		build, err = e2e.BuildDir(ctx, out)
+		return err
+	})
+	if build != nil {
+		defer os.RemoveAll(filepath.Dir(build.Binary))
+	}
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(filepath.Dir(build.Binary))
 
 	jwtKey := randomSuffix() + randomSuffix() + randomSuffix()
 	adminSecret := "dev-" + randomSuffix()
@@ -121,6 +140,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, databaseURL, example 
 		return err
 	}
 	defer server.Stop()
+	step("serving (server pid %d)", server.PID())
 
 	fmt.Fprintf(stdout, `
 hasgen example server: %[1]s/v1/graphql   (GraphiQL: %[1]s/console)
@@ -137,9 +157,52 @@ Try:
 Ctrl-C stops the server and removes the database.
 `, server.URL, adminSecret, devToken(jwtKey, "user", "1"), devToken(jwtKey, "agent", "3"), devToken(jwtKey, "analyst", "9"))
 
-	<-ctx.Done()
-	step("stopping")
-	return nil
+	select {
+	case <-ctx.Done():
+		step("stopping")
+		return nil
+	case <-server.Exited():
+		fmt.Fprintf(stderr, "the server's output:\n%s", server.Logs())
+		return fmt.Errorf("the server (pid %d) exited unexpectedly (%v): dev stops", server.PID(), server.ExitErr())
+	}
+}
+
+// portFree returns an error saying so when port cannot be listened on
+// (127.0.0.1, where dev's server listens).
+func portFree(port int) error {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("port %d is taken (%v): stop what listens there or pick another with --port", port, err)
+	}
+	return l.Close()
+}
+
+// withProgress runs f, printing "• <what> (Ns)" to w every interval
+// until it returns, so that a long first build is not silent.
+func withProgress(ctx context.Context, w io.Writer, every time.Duration, what string, f func() error) error {
+	done := make(chan struct{})
+	start := time.Now()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fmt.Fprintf(w, "• %s (%ds)\n", what, int(time.Since(start).Seconds()))
+			}
+		}
+	}()
+	err := f()
+	close(done)
+	wg.Wait() // no progress line after f's
+	return err
 }
 
 // devToken signs an HS256 JWT with Hasura's claims, valid for a day.

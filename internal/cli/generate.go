@@ -29,7 +29,7 @@ func (f *generateFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.out, "out", "", "the project directory to write (created if needed)")
 	cmd.Flags().StringVar(&f.module, "module", "server", "Go module path of the emitted project")
 	addIgnoreUnsupported(cmd, &f.ignore)
-	cmd.Flags().StringVar(&f.runtimeReplace, "runtime-replace", "", "a hasgen checkout to use instead of the released module (a replace in the emitted go.mod)")
+	cmd.Flags().StringVar(&f.runtimeReplace, "runtime-replace", "", "a hasgen checkout to use instead of the released module (a replace in the emitted go.mod; a development build uses its own checkout)")
 }
 
 // options loads the database model and the permissions file (problems in
@@ -50,10 +50,20 @@ func (f *generateFlags) options(ctx context.Context, stderr io.Writer) (generate
 	if err != nil {
 		return generate.Options{}, err
 	}
+	replace := f.runtimeReplace
+	if replace == "" {
+		b := generate.ThisBuild()
+		if replace, err = devReplace(b, f.out); err != nil {
+			return generate.Options{}, err
+		}
+		if replace != "" {
+			fmt.Fprintf(stderr, "warning: this hasgen is a development build: %s/go.mod replaces %s with its checkout %s (--runtime-replace overrides)\n", f.out, "github.com/hasgen/hasgen", b.Checkout)
+		}
+	}
 	return generate.Options{
 		DB: s, Schemas: f.src.schemas, DatabaseURL: f.src.databaseURL, IgnoreUnsupported: f.ignore,
 		Config: f.config, Metadata: md,
-		Out: f.out, Module: f.module, RuntimeReplace: f.runtimeReplace,
+		Out: f.out, Module: f.module, RuntimeReplace: replace,
 	}, nil
 }
 

@@ -187,6 +187,7 @@ func BuildDir(ctx context.Context, dir string) (*Build, error) {
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Run(); err != nil {
+		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("e2e: go build in %s: %w\n%s", dir, err, stderr.String())
 	}
 	return &Build{Dir: dir, Binary: bin}, nil
@@ -199,6 +200,10 @@ type Server struct {
 	cmd  *exec.Cmd
 	logs *bytes.Buffer
 	mu   sync.Mutex
+	// exited is closed when the process has exited; waitErr is then its
+	// exit status.
+	exited  chan struct{}
+	waitErr error
 }
 
 // Start starts the built server with env (HASURA_GRAPHQL_* variables) on a
@@ -219,30 +224,58 @@ func (b *Build) Start(ctx context.Context, env map[string]string) (*Server, erro
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	s := &Server{URL: "http://127.0.0.1:" + port, cmd: cmd, logs: &bytes.Buffer{}}
+	s := &Server{URL: "http://127.0.0.1:" + port, cmd: cmd, logs: &bytes.Buffer{}, exited: make(chan struct{})}
 	cmd.Stdout = &lockedWriter{s: s}
 	cmd.Stderr = &lockedWriter{s: s}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(s.exited)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
+		// A server that exited (a taken port, a bad configuration) is
+		// not the one answering: check before asking /healthz.
+		select {
+		case <-s.exited:
+			return nil, fmt.Errorf("e2e: server exited (%v): %s", s.waitErr, s.Logs())
+		default:
+		}
 		resp, err := http.Get(s.URL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return s, nil
+				select {
+				case <-s.exited:
+					return nil, fmt.Errorf("e2e: server exited (%v): %s", s.waitErr, s.Logs())
+				default:
+					return s, nil
+				}
 			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			s.Stop()
 			return nil, fmt.Errorf("e2e: server did not become healthy: %v\n%s", err, s.Logs())
 		}
-		if cmd.ProcessState != nil {
-			return nil, fmt.Errorf("e2e: server exited: %s", s.Logs())
-		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Exited is closed when the server process has exited, for whatever
+// reason; ExitErr then says how.
+func (s *Server) Exited() <-chan struct{} { return s.exited }
+
+// ExitErr is the server's exit status once Exited is closed (nil for a
+// zero exit), else nil.
+func (s *Server) ExitErr() error {
+	select {
+	case <-s.exited:
+		return s.waitErr
+	default:
+		return nil
 	}
 }
 
@@ -270,15 +303,13 @@ func (s *Server) Stop() error {
 		return nil
 	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
 	select {
-	case err := <-done:
-		return err
+	case <-s.exited:
 	case <-time.After(30 * time.Second):
 		s.cmd.Process.Kill()
-		return <-done
+		<-s.exited
 	}
+	return s.waitErr
 }
 
 // StartT builds and starts a server for a test, stopping it at cleanup.
