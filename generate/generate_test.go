@@ -117,7 +117,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	b := &project{t: t, config: a.config, out: a.out + "-elsewhere"}
 	res := a.generate()
 	b.generate()
-	want := []string{"graph/custom.graphqls", "graph/resolver.go", "main.go"}
+	want := []string{"Dockerfile", "graph/custom.graphqls", "graph/resolver.go", "main.go"}
 	if diff := cmp.Diff(want, res.Created); diff != "" {
 		t.Errorf("created (-want +got):\n%s", diff)
 	}
@@ -150,7 +150,7 @@ func TestGeneratedFilesAreMarked(t *testing.T) {
 	goGenerated := regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.\n`)
 	for rel, content := range readTree(t, p.out) {
 		switch rel {
-		case "main.go", "graph/resolver.go", "graph/custom.graphqls":
+		case "main.go", "graph/resolver.go", "graph/custom.graphqls", "Dockerfile":
 			if isGenerated([]byte(content)) {
 				t.Errorf("%s is the user's but carries the generated header", rel)
 			}
@@ -180,6 +180,8 @@ func TestRegenerateKeepsUserFilesDeletesStale(t *testing.T) {
 
 	mainGo := p.read("main.go") + "\n// edited\n"
 	p.write("main.go", mainGo)
+	dockerfile := p.read("Dockerfile") + "\n# edited\n"
+	p.write("Dockerfile", dockerfile)
 	custom := p.read("graph/custom.graphqls") + "\nextend type query_root {\n  version: String!\n}\n"
 	p.write("graph/custom.graphqls", custom)
 	p.write("db/extra.go", "package db\n\n// Extra is the user's own file in a generated folder.\nconst Extra = 1\n")
@@ -206,6 +208,9 @@ func TestRegenerateKeepsUserFilesDeletesStale(t *testing.T) {
 	}
 	if got := p.read("graph/custom.graphqls"); got != custom {
 		t.Errorf("custom.graphqls was rewritten:\n%s", got)
+	}
+	if got := p.read("Dockerfile"); got != dockerfile {
+		t.Errorf("Dockerfile was rewritten:\n%s", got)
 	}
 	if !p.exists("db/extra.go") {
 		t.Error("db/extra.go (not generated) was deleted")

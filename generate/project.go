@@ -155,7 +155,7 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	fs.generated["schema/api_limits.jsonc"] = limits
-	source, err := jsoncFile(src, p.Metadata.Connection)
+	source, err := jsoncFile(src, sourceSettings(p.Metadata))
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +190,11 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	}
 	fs.user[pathResolver] = resolver
 	fs.user[pathCustomSDL] = []byte(customGraphQLS)
+	docker, err := dockerfile()
+	if err != nil {
+		return nil, err
+	}
+	fs.user[pathDockerfile] = docker
 	return fs, nil
 }
 

@@ -22,6 +22,9 @@ type Metadata struct {
 	// InheritedRoles are the metadata's inherited roles, parents first;
 	// their derived permissions are in Tables (inheritedroles.go).
 	InheritedRoles []*InheritedRole
+	// IntrospectionDisabledForRoles are the roles refused introspection
+	// (graphql_schema_introspection.yaml's disabled_for_roles), sorted.
+	IntrospectionDisabledForRoles []string
 	// Connection is the source's connection settings (its
 	// configuration.connection_info), or nil for a plain table list.
 	Connection *Connection

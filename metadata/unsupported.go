@@ -142,7 +142,8 @@ var projectKeys = []struct{ key, file string }{
 }
 
 // projectFiles reads the files of a metadata directory beside databases/:
-// api_limits.yaml is served, the others are reported when they say
+// api_limits.yaml, inherited_roles.yaml and
+// graphql_schema_introspection.yaml are served, the others are reported when they say
 // anything. A file that does not exist says nothing.
 func (l *loader) projectFiles(m *Metadata, dir string, join func(...string) string) {
 	for _, pk := range projectKeys {
@@ -215,7 +216,9 @@ func (l *loader) projectKey(m *Metadata, key string, keyPos Pos, x ynode) {
 		if len(fields) == 0 && !l.empty(x) {
 			l.unsupportedf(keyPos, "", key)
 		}
-	case "graphql_schema_introspection", "network", "metrics_config", "opentelemetry", "backend_configs":
+	case "graphql_schema_introspection":
+		l.introspectionOptions(m, x)
+	case "network", "metrics_config", "opentelemetry", "backend_configs":
 		// Mappings of settings: each setting that says something.
 		fields, ok := l.mappingQuiet(x)
 		if !ok {

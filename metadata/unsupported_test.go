@@ -77,7 +77,6 @@ func TestUnsupportedProjectFiles(t *testing.T) {
 		"metadata/actions.yaml", "actions:\n  - name: login\n    definition: {handler: http://a}\ncustom_types:\n  objects:\n    - name: Token\n",
 		"metadata/allow_list.yaml", "- collection: allowed\n",
 		"metadata/cron_triggers.yaml", "- name: nightly\n  schedule: '0 0 * * *'\n",
-		"metadata/graphql_schema_introspection.yaml", "disabled_for_roles: [user]\n",
 		"metadata/network.yaml", "tls_allowlist: [{host: x}]\n",
 		"metadata/remote_schemas.yaml", "- name: countries\n  definition: {url: http://c}\n",
 	}
@@ -86,7 +85,6 @@ func TestUnsupportedProjectFiles(t *testing.T) {
 		`metadata/actions.yaml:6:7: custom_types.objects "Token" is not supported by hasgen`,
 		`metadata/allow_list.yaml:1:3: allowlist "allowed" is not supported by hasgen`,
 		`metadata/cron_triggers.yaml:1:3: cron_triggers "nightly" is not supported by hasgen`,
-		`metadata/graphql_schema_introspection.yaml:1:1: graphql_schema_introspection.disabled_for_roles is not supported by hasgen`,
 		`metadata/network.yaml:1:1: network.tls_allowlist is not supported by hasgen`,
 		`metadata/remote_schemas.yaml:1:3: remote_schemas "countries" is not supported by hasgen`,
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/console"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5"
 )
@@ -25,7 +26,8 @@ type Config struct {
 	Host        string // HASURA_GRAPHQL_SERVER_HOST, default all interfaces
 	Port        int    // HASURA_GRAPHQL_SERVER_PORT, default 8080
 	// Auth: HASURA_GRAPHQL_ADMIN_SECRET, HASURA_GRAPHQL_JWT_SECRET,
-	// HASURA_GRAPHQL_JWT_SECRETS, HASURA_GRAPHQL_UNAUTHORIZED_ROLE.
+	// HASURA_GRAPHQL_JWT_SECRETS, HASURA_GRAPHQL_UNAUTHORIZED_ROLE,
+	// HASURA_GRAPHQL_AUTH_HOOK, HASURA_GRAPHQL_AUTH_HOOK_MODE.
 	Auth             auth.Config
 	StringifyNumeric bool // HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES
 	EnableConsole    bool // HASURA_GRAPHQL_ENABLE_CONSOLE: GraphiQL at /console
@@ -58,8 +60,19 @@ type Config struct {
 	// NoPreparedStatements runs statements without named prepared
 	// statements (connection_info.use_prepared_statements: false).
 	NoPreparedStatements bool
-	// LogLevel is debug, info, warn or error (HASGEN_LOG_LEVEL).
+	// LogLevel is debug, info, warn or error: HASGEN_LOG_LEVEL, else
+	// HASURA_GRAPHQL_LOG_LEVEL (hasgen's own name wins when both are
+	// set). It applies to the Hasura-shaped logs and the others alike.
 	LogLevel string
+	// EnabledLogTypes is HASURA_GRAPHQL_ENABLED_LOG_TYPES: the Hasura
+	// log types written (runtime/logs), comma-separated; empty is
+	// Hasura's default, startup, http-log, webhook-log and websocket-log.
+	EnabledLogTypes string
+	// LogOutput receives the Hasura-shaped log lines; nil is standard
+	// error, where the other logs go. Not read from the environment.
+	LogOutput io.Writer
+	// hlogs is the server's logger, for the parts NewServer builds.
+	hlogs *logs.Logger
 	// Tracer, when set, sees every statement the pool runs (OpenTelemetry
 	// instrumentation, tests that count statements). Not read from the
 	// environment.
@@ -92,10 +105,28 @@ type Config struct {
 	// database role they run as.
 	RLS     bool
 	RLSRole string
+	// SchemaCheck is what the server does at start when the database does
+	// not match the generated catalog (HASGEN_SCHEMA_CHECK, schemacheck.go):
+	// fail (the default), warn or off.
+	SchemaCheck string
+	// Healthcheck (the --healthcheck flag) asks a running server for
+	// /healthz instead of serving, for a container's HEALTHCHECK
+	// (healthcheck.go); no database URL is needed.
+	Healthcheck bool
 	// Websocket: HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE (seconds, default 5)
 	// and HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT (seconds,
 	// default 3).
 	Websocket transport.WebsocketConfig
+	// CORS is HASURA_GRAPHQL_CORS_DOMAIN (default: every origin) and
+	// HASURA_GRAPHQL_DISABLE_CORS (transport/cors.go).
+	CORS transport.CORSConfig
+	// MetricsSecret, when set, is the bearer token /metrics asks for
+	// (HASURA_GRAPHQL_METRICS_SECRET).
+	MetricsSecret string
+	// StrictGraphQLHTTP follows the GraphQL-over-HTTP spec under
+	// application/json too (HASGEN_STRICT_GRAPHQL_HTTP): 400 for a request
+	// that is not well-formed, 415 for a POST that is not JSON.
+	StrictGraphQLHTTP bool
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -118,9 +149,15 @@ func ProjectConfig(p Project, args []string, getenv func(string) string) (Config
 }
 
 func configFrom(src Source, args []string, getenv func(string) string) (Config, error) {
+	return configRecording(src, args, getenv, nil)
+}
+
+// configRecording is configFrom that tells record each variable it reads,
+// with its default (envvars.go).
+func configRecording(src Source, args []string, getenv func(string) string, record func(EnvVar)) (Config, error) {
 	cfg := Config{Port: 8080, MaxConns: 50, ConnLifetime: 600 * time.Second, ConnIdleTimeout: 180 * time.Second, LogLevel: "info",
 		Limits: engine.DefaultLimits(), MaxResponseSize: 64 << 20, MaxSQLSize: 1 << 20, BodyTimeout: 30 * time.Second,
-		InferFunctionPermissions: true}
+		InferFunctionPermissions: true, SchemaCheck: SchemaCheckFail}
 	if src.MaxConnections > 0 {
 		cfg.MaxConns = src.MaxConnections
 	}
@@ -137,7 +174,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 		urlVars = []string{src.DatabaseURLFromEnv}
 	}
 	cfg.DatabaseURL = src.DatabaseURL
-	env := envReader{getenv: getenv}
+	env := envReader{getenv: getenv, record: record}
 	env.str(&cfg.DatabaseURL, urlVars...)
 	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
 	env.num(&cfg.Port, "HASURA_GRAPHQL_SERVER_PORT", 0)
@@ -147,7 +184,9 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.str(&cfg.Auth.UnauthorizedRole, "HASURA_GRAPHQL_UNAUTHORIZED_ROLE")
 	env.boolean(&cfg.StringifyNumeric, "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES")
 	env.boolean(&cfg.EnableConsole, "HASURA_GRAPHQL_ENABLE_CONSOLE")
-	if h, err := console.ParseHeaders(getenv("HASGEN_CONSOLE_HEADERS")); err != nil {
+	var consoleHeaders string
+	env.str(&consoleHeaders, "HASGEN_CONSOLE_HEADERS")
+	if h, err := console.ParseHeaders(consoleHeaders); err != nil {
 		env.errs = append(env.errs, "HASGEN_CONSOLE_HEADERS: "+err.Error())
 	} else {
 		cfg.ConsoleHeaders = h
@@ -159,7 +198,16 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
 	env.duration(&cfg.ConnIdleTimeout, "HASURA_GRAPHQL_PG_TIMEOUT", time.Second, 0)
-	env.str(&cfg.LogLevel, "HASGEN_LOG_LEVEL")
+	env.str(&cfg.LogLevel, "HASGEN_LOG_LEVEL", "HASURA_GRAPHQL_LOG_LEVEL")
+	env.str(&cfg.EnabledLogTypes, "HASURA_GRAPHQL_ENABLED_LOG_TYPES")
+	env.str(&cfg.Auth.AuthHook, "HASURA_GRAPHQL_AUTH_HOOK")
+	env.str(&cfg.Auth.AuthHookMode, "HASURA_GRAPHQL_AUTH_HOOK_MODE")
+	if _, err := logs.ParseLevel(cfg.LogLevel); err != nil {
+		env.errs = append(env.errs, "HASGEN_LOG_LEVEL/HASURA_GRAPHQL_LOG_LEVEL: "+err.Error())
+	}
+	if _, err := logs.ParseTypes(cfg.EnabledLogTypes); err != nil {
+		env.errs = append(env.errs, "HASURA_GRAPHQL_ENABLED_LOG_TYPES: "+err.Error())
+	}
 	env.num(&cfg.Limits.Depth, "HASGEN_DEPTH_LIMIT", 0)
 	env.num(&cfg.Limits.Nodes, "HASGEN_NODE_LIMIT", 0)
 	env.num(&cfg.Limits.Batch, "HASGEN_BATCH_LIMIT", 0)
@@ -169,6 +217,7 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.duration(&cfg.BodyTimeout, "HASGEN_BODY_READ_TIMEOUT", time.Second, 0)
 	env.boolean(&cfg.RLS, "HASGEN_RLS")
 	env.str(&cfg.RLSRole, "HASGEN_RLS_ROLE")
+	env.str(&cfg.SchemaCheck, "HASGEN_SCHEMA_CHECK")
 	env.duration(&cfg.Websocket.KeepAlive, "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE", time.Second, 1)
 	env.duration(&cfg.Websocket.InitTimeout, "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT", time.Second, 1)
 	env.duration(&cfg.Live.LiveInterval, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)
@@ -176,6 +225,14 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	env.duration(&cfg.Live.StreamInterval, "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", time.Millisecond, 1)
 	env.num(&cfg.Live.StreamBatchSize, "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_BATCH_SIZE", 1)
 	env.num(&cfg.Live.Workers, "HASGEN_SUBSCRIPTION_WORKERS", 1)
+	env.str(&cfg.CORS.Domains, "HASURA_GRAPHQL_CORS_DOMAIN")
+	env.boolean(&cfg.CORS.Disabled, "HASURA_GRAPHQL_DISABLE_CORS")
+	if _, err := transport.NewCORS(cfg.CORS); err != nil {
+		env.errs = append(env.errs, err.Error())
+	}
+	env.str(&cfg.MetricsSecret, "HASURA_GRAPHQL_METRICS_SECRET")
+	env.boolean(&cfg.StrictGraphQLHTTP, "HASGEN_STRICT_GRAPHQL_HTTP")
+	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":
 		cfg.Live.Hints = live.HintsAuto
@@ -185,6 +242,9 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 		cfg.Live.Hints = live.HintsOff
 	default:
 		env.errs = append(env.errs, fmt.Sprintf("HASGEN_CHANGE_HINTS=%q: want true or false (unset: use them when installed)", v))
+	}
+	if err := checkSchemaCheckMode(cfg.SchemaCheck); err != nil {
+		env.errs = append(env.errs, err.Error())
 	}
 	if err := checkNaming(cfg.DefaultNamingConvention); err != nil {
 		env.errs = append(env.errs, err.Error())
@@ -204,21 +264,26 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 	fl.BoolVar(&cfg.StringifyNumeric, "stringify-numeric-types", cfg.StringifyNumeric, "bigint, numeric, float8 and money as JSON strings")
 	fl.BoolVar(&cfg.EnableConsole, "enable-console", cfg.EnableConsole, "serve GraphiQL at /console")
 	fl.BoolVar(&cfg.InferFunctionPermissions, "infer-function-permissions", cfg.InferFunctionPermissions, "let every role that may select from a query function's table call it (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS)")
+	fl.BoolVar(&cfg.Healthcheck, "healthcheck", false, "check the health of the server running with this configuration (GET /healthz) and exit 0 or 1")
+	fl.StringVar(&cfg.SchemaCheck, "schema-check", cfg.SchemaCheck, "when the database does not match the generated catalog: fail, warn or off (HASGEN_SCHEMA_CHECK)")
 	fl.IntVar(&cfg.MaxConns, "pg-connections", cfg.MaxConns, "maximum database connections (HASURA_GRAPHQL_PG_CONNECTIONS)")
 	var usage strings.Builder
 	fl.SetOutput(&usage)
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			// The flag set has written its usage (once) to usage.
-			return cfg, fmt.Errorf("%s", usage.String())
+			return cfg, fmt.Errorf("%s%s", usage.String(), envHelp(src))
 		}
 		return cfg, err
 	}
-	if cfg.DatabaseURL == "" {
+	if cfg.DatabaseURL == "" && !cfg.Healthcheck {
 		if src.DatabaseURLFromEnv != "" {
 			return cfg, fmt.Errorf("no database: set %s (the metadata's database_url.from_env) or pass --database-url", src.DatabaseURLFromEnv)
 		}
 		return cfg, errors.New("no database: set HASURA_GRAPHQL_DATABASE_URL or pass --database-url")
+	}
+	if err := checkSchemaCheckMode(cfg.SchemaCheck); err != nil {
+		return cfg, err
 	}
 	if _, err := isolation(cfg.IsolationLevel); err != nil {
 		return cfg, err
@@ -231,10 +296,22 @@ func configFrom(src Source, args []string, getenv func(string) string) (Config, 
 type envReader struct {
 	getenv func(string) string
 	errs   []string
+	// record, when set, is told each variable read and its default.
+	record func(EnvVar)
+}
+
+// note records a variable read, with its default in unit.
+func (r *envReader) note(name, def, unit string) {
+	if r.record != nil {
+		r.record(EnvVar{Name: name, Default: def, Unit: unit})
+	}
 }
 
 // str sets dst from the first of names that is set.
 func (r *envReader) str(dst *string, names ...string) {
+	for _, n := range names {
+		r.note(n, *dst, "")
+	}
 	for _, n := range names {
 		if v := r.getenv(n); v != "" {
 			*dst = v
@@ -245,6 +322,7 @@ func (r *envReader) str(dst *string, names ...string) {
 
 // num sets dst from name, an integer of at least min.
 func (r *envReader) num(dst *int, name string, min int) {
+	r.note(name, strconv.Itoa(*dst), "")
 	v := r.getenv(name)
 	if v == "" {
 		return
@@ -263,14 +341,19 @@ func (r *envReader) num(dst *int, name string, min int) {
 
 // duration sets dst from name, a number of units of at least min.
 func (r *envReader) duration(dst *time.Duration, name string, unit time.Duration, min int) {
+	r.note(name, strconv.FormatInt(int64(*dst/unit), 10), unitName(unit))
 	n := -1
-	r.num(&n, name, min)
+	quiet := *r
+	quiet.record = nil
+	quiet.num(&n, name, min)
+	r.errs = quiet.errs
 	if n >= 0 {
 		*dst = time.Duration(n) * unit
 	}
 }
 
 func (r *envReader) boolean(dst *bool, name string) {
+	r.note(name, strconv.FormatBool(*dst), "")
 	if v := r.getenv(name); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -81,9 +81,9 @@ func TestUnservedEnv(t *testing.T) {
 	p := Project{Schemas: fstest.MapFS{"source.jsonc": {Data: []byte(src)}}}
 	got := UnservedEnv(p, []string{
 		"HASURA_GRAPHQL_ADMIN_SECRET=x", "HASURA_GRAPHQL_ENABLED_LOG_TYPES=startup", "HGE_DATABASE_URL=postgres://",
-		"HASGEN_NODE_LIMIT=5", "HASGEN_NOPE=1", "PATH=/bin", "HASURA_GRAPHQL_CORS_DOMAIN=*", "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL=1000",
+		"HASGEN_NODE_LIMIT=5", "HASGEN_NOPE=1", "PATH=/bin", "HASURA_GRAPHQL_CORS_DOMAIN=*", "HASURA_GRAPHQL_METRICS_SECRET=m", "HASURA_GRAPHQL_ENABLE_TELEMETRY=false", "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL=1000",
 	})
-	want := []string{"HASGEN_NOPE", "HASURA_GRAPHQL_CORS_DOMAIN", "HASURA_GRAPHQL_ENABLED_LOG_TYPES"}
+	want := []string{"HASGEN_NOPE", "HASURA_GRAPHQL_ENABLE_TELEMETRY"} // CORS_DOMAIN and ENABLED_LOG_TYPES are read
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got %q, want %q", got, want)
 	}

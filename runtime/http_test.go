@@ -98,8 +98,9 @@ func TestHTTPWireFormat(t *testing.T) {
 			t.Fatalf("validation error carries data: %s", body)
 		}
 	})
-	t.Run("GET is refused", func(t *testing.T) {
-		resp, err := http.Get(srv.URL + "/")
+	t.Run("DELETE is refused", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/", nil)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,6 +38,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/console"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/transport"
@@ -143,16 +144,25 @@ type Server struct {
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
 	relay   *relayServer // nil without schema/relay/
+	// Logs writes the Hasura-shaped logs (runtime/logs).
+	Logs *logs.Logger
 }
 
 // NewServer connects to the database and builds the HTTP handler:
-// /v1/graphql (HTTP POST and websockets), /v1alpha1/graphql (the same,
-// with Hasura's old error statuses), /v1beta1/relay (relay.go),
-// /healthz, /metrics and, when enabled, /console.
+// /v1/graphql (HTTP GET and POST, websockets), /v1alpha1/graphql (the
+// same, with Hasura's old error statuses), /v1beta1/relay (relay.go),
+// /healthz, /v1/version, /metrics (and /v1/metrics) and, when enabled, /console; behind
+// Hasura's CORS policy, GraphQL responses gzipped when the client asks.
 func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	hlogs, err := newLogs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.hlogs = hlogs
+	cfg.Auth.Logs = hlogs
 	authn, err := auth.New(ctx, cfg.Auth)
 	if err != nil {
 		return nil, err
@@ -182,15 +192,26 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		pool.Close()
 		return nil, err
 	}
+	if err := startSchemaCheck(ctx, cfg, health, p.Tables, log); err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	var rls *engine.RLS
 	if cfg.RLS || cfg.RLSRole != "" {
 		rls = &engine.RLS{Role: cfg.RLSRole}
+	}
+	noIntrospection, err := introspectionDisabledFor(p)
+	if err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
 	}
 	ecfg := engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
-		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions,
+		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
 	}
 	e, err := engine.New(ecfg, pool)
 	if err != nil {
@@ -201,7 +222,8 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	m := metrics.New(pool)
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout}
+	wsh.Logs = hlogs
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -209,18 +231,36 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
+	cors, err := transport.NewCORS(cfg.CORS)
+	if err != nil {
+		poller.Close()
+		relay.close()
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/graphql", transport.Endpoint(m.InstrumentHTTP(gql), wsh))
+	mux.Handle("/v1/graphql", transport.Endpoint(transport.Gzip(m.InstrumentHTTP(gql)), wsh))
 	if relay != nil {
-		mux.Handle(RelayPath, relay.handler)
+		mux.Handle(RelayPath, transport.Gzip(relay.handler))
 	}
 	alpha := *gql
 	alpha.Alpha = true
-	mux.Handle("/v1alpha1/graphql", transport.Endpoint(m.InstrumentHTTP(&alpha), wsh))
-	mux.Handle("/metrics", m.Handler())
+	mux.Handle("/v1alpha1/graphql", transport.Endpoint(transport.Gzip(m.InstrumentHTTP(&alpha)), wsh))
+	// /v1/metrics is where Hasura EE serves them; /metrics hasgen's first
+	// path.
+	metricsHandler := transport.MetricsAuth(cfg.MetricsSecret, m.Handler())
+	mux.Handle("/metrics", metricsHandler)
+	mux.Handle("/v1/metrics", metricsHandler)
+	mux.Handle("GET /v1/version", transport.VersionHandler(transport.Version()))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
+		if r.URL.Query().Has("strict") {
+			// Readiness: the database also matches the generated catalog.
+			strictHealth(w, r.WithContext(ctx), health, p.Tables)
+			return
+		}
 		if err := health.Ping(ctx); err != nil {
 			http.Error(w, "ERROR: database unreachable", http.StatusServiceUnavailable)
 			return
@@ -231,7 +271,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path, ch)
 		mux.Handle(console.Path+"/", ch)
 	}
-	return &Server{Engine: e, Handler: mux, Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, Logs: hlogs}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -282,11 +322,10 @@ func Main(p Project) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
+	if cfg.Healthcheck {
+		os.Exit(Healthcheck(context.Background(), cfg, os.Stdout))
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slogLevel(cfg.LogLevel)}))
 	for _, name := range UnservedEnv(p, os.Environ()) {
 		log.Warn("environment variable not supported by hasgen: it has no effect", "name", name)
 	}
@@ -296,6 +335,7 @@ func Main(p Project) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Serve(ctx, cfg, p, log); err != nil {
+		printMismatch(os.Stderr, err)
 		log.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
@@ -314,6 +354,7 @@ func Serve(ctx context.Context, cfg Config, p Project, log *slog.Logger) error {
 		return err
 	}
 	hs := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	logStartup(srv.Logs, cfg, ln.Addr().String())
 	log.Info("serving", "addr", ln.Addr().String(), "graphql", "/v1/graphql")
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -30,6 +30,14 @@ type Source struct {
 	MaxConnections     int `json:"max_connections,omitempty"`
 	IdleTimeout        int `json:"idle_timeout,omitempty"`
 	ConnectionLifetime int `json:"connection_lifetime,omitempty"`
+	// Introspection is the metadata's graphql_schema_introspection: the
+	// roles refused __schema and __type.
+	Introspection *IntrospectionOptions `json:"graphql_schema_introspection,omitempty"`
+}
+
+// IntrospectionOptions are Hasura's graphql_schema_introspection options.
+type IntrospectionOptions struct {
+	DisabledForRoles []string `json:"disabled_for_roles"`
 }
 
 // projectSource reads schema/source.jsonc: JSON after // comment lines.

@@ -28,6 +28,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/hasgen/hasgen/templates"
@@ -56,6 +57,9 @@ type rtOptions struct {
 	autoHints    bool
 	jwt          bool   // HS256 JWT mode (with the admin secret)
 	config       string // the permissions file; default rtConfig
+	authHook     string // HASURA_GRAPHQL_AUTH_HOOK (with the admin secret)
+	authHookMode string
+	logs         *logs.Logger // the Hasura-shaped logs; nil: none
 }
 
 // rt is a server in process over a fresh database of the fixture.
@@ -106,7 +110,7 @@ func newRTOn(t *testing.T, url string, o rtOptions) *rt {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac := auth.Config{AdminSecret: rtSecret}
+	ac := auth.Config{AdminSecret: rtSecret, AuthHook: o.authHook, AuthHookMode: o.authHookMode}
 	if o.jwt {
 		ac.JWTSecret = `{"type":"HS256","key":"` + rtJWTKey + `"}`
 	}
@@ -121,7 +125,8 @@ func newRTOn(t *testing.T, url string, o rtOptions) *rt {
 	}, m, nil)
 	wsh := transport.NewWebsocketHandler(e, pool, auth, subs, transport.WebsocketConfig{KeepAlive: o.keepAlive, InitTimeout: o.initTimeout}, m, nil)
 	mux := http.NewServeMux()
-	mux.Handle("/v1/graphql", transport.Endpoint(&transport.Handler{Engine: e, Auth: auth, DB: pool}, wsh))
+	wsh.Logs = o.logs
+	mux.Handle("/v1/graphql", transport.Endpoint(&transport.Handler{Engine: e, Auth: auth, DB: pool, Logs: o.logs}, wsh))
 	mux.Handle("/metrics", m.Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {

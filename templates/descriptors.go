@@ -154,7 +154,7 @@ func EngineConfig(p *model.Project) (engine.Config, error) {
 		}
 		sdl[role] = b
 	}
-	return engine.Config{Tables: Descriptors(p), SDL: sdl}, nil
+	return engine.Config{Tables: Descriptors(p), SDL: sdl, IntrospectionDisabledFor: p.Metadata.IntrospectionDisabledForRoles}, nil
 }
 
 // roots returns the root field names DB writes.

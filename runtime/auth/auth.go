@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
@@ -37,6 +38,14 @@ type Config struct {
 	// UnauthorizedRole is HASURA_GRAPHQL_UNAUTHORIZED_ROLE: the role of
 	// requests that send neither the admin secret nor a JWT.
 	UnauthorizedRole string
+	// AuthHook is HASURA_GRAPHQL_AUTH_HOOK: the URL of the webhook that
+	// authenticates requests without the admin secret (webhook.go), and
+	// AuthHookMode (HASURA_GRAPHQL_AUTH_HOOK_MODE) GET (default) or POST.
+	AuthHook     string
+	AuthHookMode string
+	// Logs receives the webhook's webhook-log lines; nil writes none.
+	// Not read from the environment.
+	Logs *logs.Logger
 }
 
 // Authenticator turns request headers into a Session. It is immutable
@@ -49,6 +58,7 @@ type Authenticator struct {
 	adminSecretSum [sha512.Size]byte
 	unauthRole     string
 	jwts           []*jwtVerifier
+	hook           *webhook
 	now            func() time.Time
 }
 
@@ -72,7 +82,25 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 			return nil, errors.New("HASURA_GRAPHQL_UNAUTHORIZED_ROLE requires HASURA_GRAPHQL_ADMIN_SECRET to be set")
 		}
 	}
+	if cfg.AuthHook != "" {
+		switch {
+		case cfg.AdminSecret == "":
+			return nil, errors.New("HASURA_GRAPHQL_AUTH_HOOK requires HASURA_GRAPHQL_ADMIN_SECRET to be set")
+		case hasJWT:
+			return nil, errors.New("HASURA_GRAPHQL_AUTH_HOOK and HASURA_GRAPHQL_JWT_SECRET cannot both be set")
+		case cfg.UnauthorizedRole != "":
+			return nil, errors.New("HASURA_GRAPHQL_UNAUTHORIZED_ROLE is not allowed when HASURA_GRAPHQL_AUTH_HOOK is set")
+		}
+	}
 	a := &Authenticator{unauthRole: cfg.UnauthorizedRole, now: time.Now}
+	if cfg.AuthHook != "" {
+		hook, err := newWebhook(cfg.AuthHook, cfg.AuthHookMode)
+		if err != nil {
+			return nil, err
+		}
+		hook.logs = cfg.Logs
+		a.hook = hook
+	}
 	if cfg.AdminSecret != "" {
 		a.hasAdminSecret = true
 		a.adminSecretSum = sha512.Sum512([]byte(cfg.AdminSecret))
@@ -133,6 +161,7 @@ const (
 //     if wrong, access-denied "invalid x-hasura-admin-secret/x-hasura-access-key";
 //     if right, as trusted above, with AdminSecret set. The secret wins
 //     over any JWT.
+//   - Webhook configured: the webhook's answer (webhook.go).
 //   - JWT configured: the token from the configured header or cookie is
 //     verified and the role and session variables come from its claims
 //     only (errors: invalid-jwt, jwt-invalid-claims,
@@ -159,6 +188,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, h http.Header) (*sessi
 			return nil, wire.NewError(wire.CodeAccessDenied, msgInvalidAdminSecret)
 		}
 		return trustedSession(h, true)
+	}
+	if a.hook != nil {
+		return a.hook.session(ctx, h)
 	}
 	if len(a.jwts) > 0 {
 		return a.jwtSession(ctx, h)

@@ -59,6 +59,9 @@ type Config struct {
 	StringifyNumeric bool
 	// DisableIntrospection refuses __schema and __type for non-admin roles.
 	DisableIntrospection bool
+	// IntrospectionDisabledFor are the roles refused __schema and __type
+	// (the metadata's graphql_schema_introspection; introspection.go).
+	IntrospectionDisabledFor []string
 	// ExplicitFunctionPermissions shows a query function only to the roles
 	// with a function permission on it
 	// (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false; functions.go).
@@ -93,6 +96,8 @@ type Engine struct {
 	rls      *RLS
 	maxResp  int
 	maxSQL   int
+	// noIntrospection refuses __schema and __type to a role.
+	noIntrospection func(role string) bool
 	// docs caches parsed and validated documents; each holds the plans
 	// compiled for it.
 	docs *docCache
@@ -135,6 +140,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		maxSQL:   cfg.MaxSQLSize,
 		docs:     docs,
 	}
+	e.noIntrospection = introspectionPolicy(cfg)
 	admin, err := e.loadRole(cfg, session.AdminRole, "full.graphqls")
 	if err != nil {
 		return nil, err

@@ -167,6 +167,9 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 		}
 		d.plans.Add(key, plan)
 	}
+	if err := e.checkIntrospection(s.Role, plan); err != nil {
+		return nil, err
+	}
 	for _, check := range plan.Checks {
 		if err := check(vars.Values); err != nil {
 			return nil, err

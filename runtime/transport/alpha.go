@@ -16,6 +16,7 @@ import (
 
 // writeError answers err as the request's whole response.
 func (h *Handler) writeError(w http.ResponseWriter, err error) {
+	noteError(w, err)
 	writeJSONStatus(w, h.status(err), wire.AppendErrors(nil, err))
 }
 

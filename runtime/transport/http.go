@@ -2,8 +2,10 @@ package transport
 
 // The HTTP transport of /v1/graphql: Hasura's wire format. A request is a
 // JSON object {query, variables, operationName}, or an array of them (a
-// batch, answered with an array). Every answer is HTTP 200 (but on
-// /v1alpha1/graphql: alpha.go); errors are {"errors": [...]} without a
+// batch, answered with an array); or a GET with the same parameters in
+// the URL (graphqlhttp.go). Every application/json answer is HTTP 200
+// (but on /v1alpha1/graphql: alpha.go; and with the GraphQL-over-HTTP
+// media type: graphqlhttp.go); errors are {"errors": [...]} without a
 // "data" key. The session comes from the
 // authenticator; the engine prepares and runs the request.
 
@@ -22,8 +24,10 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // maxBody is the largest request body (and websocket message) accepted.
@@ -41,6 +45,13 @@ type Handler struct {
 	// Alpha answers as Hasura's /v1alpha1/graphql does: a request that
 	// fails gets its error's HTTP status (alpha.go) instead of 200.
 	Alpha bool
+	// Strict follows the GraphQL-over-HTTP spec under application/json
+	// too (graphqlhttp.go): 400 for a request that is not well-formed, 415
+	// for a POST that is not application/json.
+	Strict bool
+	// Logs receives the http-log and query-log lines (log.go); nil
+	// writes none.
+	Logs *logs.Logger
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -50,22 +61,33 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // results wants.
 var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serveHTTP answers a request (ServeHTTP, in log.go, logs it).
+func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.logger().Error("panic serving request", "panic", p, "stack", string(debug.Stack()))
 			h.writeError(w, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "internal error"})
 		}
 	}()
+	m := negotiate(r.Header.Values("Accept"))
+	if r.Method == http.MethodGet {
+		h.serveGET(w, r, m)
+		return
+	}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		writeJSONStatus(w, http.StatusMethodNotAllowed, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeBadRequest, Path: "$", Message: "only POST is supported on this endpoint"}))
+		w.Header().Set("Allow", "GET, POST")
+		writeJSONStatus(w, http.StatusMethodNotAllowed, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeBadRequest, Path: "$", Message: "only GET and POST are supported on this endpoint"}))
+		return
+	}
+	if h.Strict && !isJSON(r.Header.Get("Content-Type")) {
+		m.write(w, http.StatusUnsupportedMediaType, wire.AppendErrors(nil, &wire.Error{Code: wire.CodeBadRequest, Path: "$",
+			Message: "the request body must be application/json"}))
 		return
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bodyPool.Put(buf)
+	readStart := time.Now()
 	rc := http.NewResponseController(w)
 	if h.BodyTimeout > 0 {
 		// A client sending its body a byte at a time holds a connection
@@ -74,31 +96,38 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1)); err != nil {
 		w.Header().Set("Connection", "close")
-		h.writeError(w, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err})
+		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err})
 		return
 	}
 	if h.BodyTimeout > 0 {
 		rc.SetReadDeadline(time.Time{}) // for the connection's next request
 	}
 	if buf.Len() > maxBody {
-		h.writeError(w, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"})
+		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"})
 		return
 	}
+	noteBody(w, buf.Len(), time.Since(readStart))
 	body := bytes.TrimLeft(buf.Bytes(), " \t\r\n")
-	s, err := h.Auth.Authenticate(r.Context(), r.Header)
+	actx := r.Context()
+	if h.Auth.HookWantsRequest() {
+		actx = auth.WithRequestBody(actx, body)
+	}
+	s, err := h.Auth.Authenticate(actx, r.Header)
 	if err != nil {
-		h.writeError(w, err)
+		h.writeErrorAs(w, m, err)
 		return
 	}
+	noteSession(w, s)
 	ctx := session.With(r.Context(), s)
 	if len(body) > 0 && body[0] == '[' {
 		reqs, err := wire.DecodeBatch(body)
+		noteRequest(w, nil, true)
 		if err != nil {
-			h.writeError(w, err)
+			h.writeBadRequest(w, m, err)
 			return
 		}
 		if max := h.Engine.Limits(s.Role).Batch; max > 0 && len(reqs) > max {
-			h.writeError(w, &wire.Error{Code: wire.CodeValidationFailed, Path: "$",
+			h.writeErrorAs(w, m, &wire.Error{Code: wire.CodeValidationFailed, Path: "$",
 				Message: fmt.Sprintf("the batch has %d operations, over the batch limit of %d", len(reqs), max)})
 			return
 		}
@@ -108,24 +137,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if i > 0 {
 				out = append(out, ',')
 			}
-			out, _ = h.serve(ctx, s, &reqs[i], out)
+			out, _ = h.serve(ctx, s, &reqs[i], out, false)
 			if max := h.Engine.MaxResponseSize(); max > 0 && len(out) > max {
-				h.writeError(w, &wire.Error{Code: wire.CodeUnexpected, Path: "$",
+				h.writeErrorAs(w, m, &wire.Error{Code: wire.CodeUnexpected, Path: "$",
 					Message: fmt.Sprintf("the batch's response is larger than the limit of %d bytes", max)})
 				return
 			}
 		}
-		writeJSON(w, append(out, ']'))
+		m.write(w, http.StatusOK, append(out, ']'))
 		return
 	}
 	req, err := wire.DecodeRequest(body)
+	if err == nil && h.Strict {
+		err = checkParams(body)
+	}
 	if err != nil {
-		h.writeError(w, err)
+		h.writeBadRequest(w, m, err)
 		return
 	}
+	noteRequest(w, &req, false)
 	out := respPool.Get().(*[]byte)
-	*out, err = h.serve(ctx, s, &req, (*out)[:0])
-	writeJSONStatus(w, h.status(err), *out)
+	*out, err = h.serve(ctx, s, &req, (*out)[:0], false)
+	noteError(w, err)
+	m.write(w, h.statusAs(m, err), *out)
 	if cap(*out) <= 16<<20 {
 		respPool.Put(out)
 	}
@@ -134,14 +168,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve prepares and runs one request, appending its response to dst,
 // and returns the error it answered with, if any. The role's time limit
 // runs from here, preparing included.
-func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte) ([]byte, error) {
+func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte, get bool) ([]byte, error) {
 	if t := h.Engine.Limits(s.Role).Time; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
 	p, err := h.Engine.Prepare(ctx, s, req)
+	if err == nil && get && p.Operation != ast.Query {
+		err = errGETMutation(p.Operation)
+	}
 	if err == nil {
+		LogQuery(ctx, h.Logs, p)
 		dst, err = h.Engine.Run(ctx, h.DB, p, dst)
 	}
 	if err != nil {
@@ -161,8 +199,6 @@ func (h *Handler) logger() *slog.Logger {
 	}
 	return slog.Default()
 }
-
-func writeJSON(w http.ResponseWriter, b []byte) { writeJSONStatus(w, http.StatusOK, b) }
 
 func writeJSONStatus(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()

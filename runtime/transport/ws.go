@@ -34,6 +34,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
+	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
@@ -100,6 +101,8 @@ type WebsocketHandler struct {
 	m        *metrics.Metrics
 	log      *slog.Logger
 	upgrader websocket.Upgrader
+	// Logs receives the websocket-log lines (wslog.go); nil writes none.
+	Logs *logs.Logger
 
 	mu      sync.Mutex
 	closing bool
@@ -162,6 +165,10 @@ func (h *WebsocketHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		proto = graphQLTransportWS{}
 	}
 	c := &wsConn{h: h, ws: ws, proto: proto, header: upgradeHeaders(r.Header), ops: map[string]*wsOp{}}
+	if c.logging() {
+		c.id = logs.NewID()
+		c.logEvent(logs.Info, wsEvent{Type: "accepted"})
+	}
 	h.mu.Lock()
 	h.conns[c] = struct{}{}
 	h.mu.Unlock()
@@ -231,6 +238,7 @@ type wsConn struct {
 	proto  subprotocol
 	header http.Header
 	cancel context.CancelFunc
+	id     string // websocket_id of the logs, when logging
 
 	mu sync.Mutex
 	// out is the queue of messages for the writer goroutine, which runs
@@ -336,6 +344,7 @@ func (c *wsConn) teardown() {
 		}
 	}
 	c.ws.Close()
+	c.logEvent(logs.Info, wsEvent{Type: "closed"})
 	h := c.h
 	h.mu.Lock()
 	delete(h.conns, c)
@@ -452,6 +461,7 @@ func (c *wsConn) init(ctx context.Context, payload json.RawMessage, once bool) (
 	}
 	s, err := c.connectionInit(ctx, payload)
 	if err != nil {
+		c.logEvent(logs.Error, wsEvent{Type: "rejected", Detail: qerr(err)})
 		c.h.m.Errors.WithLabelValues(metrics.KindWebsocket).Inc()
 		return again, err
 	}
@@ -613,6 +623,7 @@ func (c *wsConn) stopOp(id string) {
 	}
 	c.mu.Unlock()
 	if stop != nil {
+		c.logOp(id, "", nil, "stopped", nil)
 		stop()
 	}
 }
@@ -628,10 +639,16 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 	c.mu.Lock()
 	s := c.session
 	c.mu.Unlock()
+	rid := c.opRequestID()
 	p, err := c.h.engine.Prepare(ctx, s, &req)
 	if err != nil {
+		c.logOp(op.id, rid, &req, "query_err", err)
 		c.proto.startFailed(c, op, err)
 		return
+	}
+	c.logOp(op.id, rid, &req, "started", nil)
+	if rid != "" {
+		LogQuery(logs.WithRequestID(ctx, rid), c.h.Logs, p)
 	}
 	if p.Operation == ast.Subscription {
 		stop, err := c.h.poller.Subscribe(p, op)
@@ -653,9 +670,11 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 			return // stopped by the client
 		}
 		if err != nil {
+			c.logOp(op.id, rid, &req, "query_err", err)
 			c.proto.queryFailed(c, op, err)
 			return
 		}
+		c.logOp(op.id, "", nil, "completed", nil)
 		c.send(frame(c.proto.dataType(), op.idJSON, res))
 		c.send(frame("complete", op.idJSON, nil))
 	}()
