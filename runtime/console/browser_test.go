@@ -277,6 +277,11 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Errorf("schema fetched after the headers changed to role user: status %d, %.300s", run.RefetchStatus, run.RefetchBody)
 	}
 
+	// The secret the page carried is in none of the server's logs.
+	if logs := srv.Logs(); strings.Contains(logs, secret) || !strings.Contains(logs, "/v1/graphql") {
+		t.Errorf("server logs hold the admin secret, or no request at all:\n%s", logs)
+	}
+
 	b, err := os.ReadFile(png)
 	if err != nil {
 		t.Fatal(err)
