@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/console"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
@@ -30,6 +31,10 @@ type Config struct {
 	Auth             auth.Config
 	StringifyNumeric bool // HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES
 	EnableConsole    bool // HASURA_GRAPHQL_ENABLE_CONSOLE: GraphiQL at /console
+	// ConsoleHeaders pre-fill the console's header editor
+	// (HASGEN_CONSOLE_HEADERS, a JSON object; hasgen dev sets the admin
+	// secret): whoever opens /console gets them, so only for local use.
+	ConsoleHeaders map[string]string
 	// DefaultNamingConvention is HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION:
 	// checked against the generated names (naming.go), which it cannot
 	// change.
@@ -179,6 +184,13 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.str(&cfg.Auth.UnauthorizedRole, "HASURA_GRAPHQL_UNAUTHORIZED_ROLE")
 	env.boolean(&cfg.StringifyNumeric, "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES")
 	env.boolean(&cfg.EnableConsole, "HASURA_GRAPHQL_ENABLE_CONSOLE")
+	var consoleHeaders string
+	env.str(&consoleHeaders, "HASGEN_CONSOLE_HEADERS")
+	if h, err := console.ParseHeaders(consoleHeaders); err != nil {
+		env.errs = append(env.errs, "HASGEN_CONSOLE_HEADERS: "+err.Error())
+	} else {
+		cfg.ConsoleHeaders = h
+	}
 	env.str(&cfg.DefaultNamingConvention, "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION")
 	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
 	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")

@@ -33,9 +33,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/catalog"
+	"github.com/hasgen/hasgen/runtime/console"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
@@ -172,6 +172,13 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		return nil, err
 	}
 	cfg.Limits = limits.Global
+	var ch *console.Handler
+	if cfg.EnableConsole {
+		// GraphiQL from files in the binary (runtime/console).
+		if ch, err = console.New(cfg.ConsoleHeaders); err != nil {
+			return nil, err
+		}
+	}
 	pool, err := NewPool(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -260,8 +267,9 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		}
 		w.Write([]byte("OK"))
 	})
-	if cfg.EnableConsole {
-		mux.Handle("/console", playground.Handler("hasgen", "/v1/graphql"))
+	if ch != nil {
+		mux.Handle(console.Path, ch)
+		mux.Handle(console.Path+"/", ch)
 	}
 	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, Logs: hlogs}, nil
 }

@@ -135,6 +135,9 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, databaseURL, example 
 		"HASURA_GRAPHQL_ADMIN_SECRET":   adminSecret,
 		"HASURA_GRAPHQL_JWT_SECRET":     `{"type":"HS256","key":"` + jwtKey + `"}`,
 		"HASURA_GRAPHQL_ENABLE_CONSOLE": "true",
+		// The console's header editor starts with the admin secret (the
+		// server listens on 127.0.0.1 only).
+		"HASGEN_CONSOLE_HEADERS": `{"X-Hasura-Admin-Secret":"` + adminSecret + `"}`,
 	})
 	if err != nil {
 		return err
@@ -143,7 +146,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, databaseURL, example 
 	step("serving (server pid %d)", server.PID())
 
 	fmt.Fprintf(stdout, `
-hasgen example server: %[1]s/v1/graphql   (GraphiQL: %[1]s/console)
+hasgen example server: %[1]s/v1/graphql   (console: %[1]s/console, as admin)
 
   admin secret   X-Hasura-Admin-Secret: %[2]s
   user Ada       Authorization: Bearer %[3]s
