@@ -88,10 +88,11 @@ type files struct {
 	warnings []string
 }
 
-// roleSchemas renders the schema file of each role of p, in p.Roles's
-// order, on every CPU: with many roles over many tables it is most of
-// generate's time.
-func roleSchemas(p *model.Project, full []byte) ([][]byte, error) {
+// roleFiles renders each role's schema of p with render, on every CPU,
+// and keeps what differs from full (newDeltas), in p.Roles's order: with
+// many roles over many tables it is most of generate's time. what names
+// the schema in errors.
+func roleFiles(p *model.Project, full []byte, what string, render func(*model.Project, string) ([]byte, error)) ([][]byte, error) {
 	deltas := newDeltas(full)
 	out := make([][]byte, len(p.Roles))
 	errs := make([]error, len(p.Roles))
@@ -102,9 +103,9 @@ func roleSchemas(p *model.Project, full []byte) ([][]byte, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				b, err := templates.SDL(p, p.Roles[i])
+				b, err := render(p, p.Roles[i])
 				if err != nil {
-					errs[i] = fmt.Errorf("schema of role %s: %w", p.Roles[i], err)
+					errs[i] = fmt.Errorf("%s of role %s: %w", what, p.Roles[i], err)
 					continue
 				}
 				out[i] = deltas(b)
@@ -132,12 +133,12 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, fmt.Errorf("schema of role admin: %w", err)
 	}
 	fs.generated["schema/full.graphqls"] = withHeader(hashHeader(src)+"\n", full)
-	roleFiles, err := roleSchemas(p, full)
+	roles, err := roleFiles(p, full, "schema", templates.SDL)
 	if err != nil {
 		return nil, err
 	}
 	for i, role := range p.Roles {
-		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roleFiles[i])
+		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roles[i])
 	}
 	if err := relayFiles(p, src, fs); err != nil {
 		return nil, err

@@ -2,8 +2,6 @@ package generate
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/templates"
@@ -12,8 +10,7 @@ import (
 // relayFiles adds the Relay API's schemas (served on /v1beta1/relay):
 // schema/relay/full.graphqls and schema/relay/roles/<role>.graphqls,
 // each role file holding what differs from relay/full.graphqls, as the
-// /v1/graphql ones do. The roles' schemas are built in parallel: with
-// hundreds of tables and roles they are most of generate's time.
+// /v1/graphql ones do (roleFiles).
 //
 // A source with a naming convention or customization gets no Relay API:
 // its Relay names are not implemented, and generate says so.
@@ -27,35 +24,12 @@ func relayFiles(p *model.Project, src string, fs *files) error {
 		return fmt.Errorf("relay schema of role admin: %w", err)
 	}
 	fs.generated["schema/relay/full.graphqls"] = withHeader(hashHeader(src)+"\n", full)
-	deltas := newDeltas(full)
-	out := make([][]byte, len(p.Roles))
-	errs := make([]error, len(p.Roles))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(p.Roles)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				b, err := templates.RelaySDL(p, p.Roles[i])
-				if err != nil {
-					errs[i] = fmt.Errorf("relay schema of role %s: %w", p.Roles[i], err)
-					continue
-				}
-				out[i] = withHeader(hashHeader(src)+"\n"+relayRoleFileNote, deltas(b))
-			}
-		}()
+	roles, err := roleFiles(p, full, "relay schema", templates.RelaySDL)
+	if err != nil {
+		return err
 	}
-	for i := range p.Roles {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	for i, role := range p.Roles {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		fs.generated["schema/relay/roles/"+role+".graphqls"] = out[i]
+		fs.generated["schema/relay/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+relayRoleFileNote, roles[i])
 	}
 	return nil
 }

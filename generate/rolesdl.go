@@ -19,17 +19,13 @@ const roleFileNote = "# The definitions of this role's schema that differ from f
 // (runtime/engine's baseSchema): "#   <type>: <field> <field>...".
 const subsetNote = "# As in full.graphqls, without the fields listed:\n"
 
-// roleDelta returns role's SDL without the definitions that full has
-// with the same text; a definition that is full's without some fields
-// (or enum values) is listed in a comment block as the type and the
-// fields it lacks. The schema definition is always written. If either text does not split into definitions as
-// generated SDL does, role is returned whole.
-func roleDelta(full, role []byte) []byte {
-	return newDeltas(full)(role)
-}
-
-// newDeltas returns roleDelta over full, splitting full once for every
-// role.
+// newDeltas returns the function that writes a role's SDL as its file:
+// without the definitions that full has with the same text; a definition
+// that is full's without some fields (or enum values) is listed in a
+// comment block as the type and the fields it lacks; the schema
+// definition always written. full is split once, for every role. If
+// either text does not split into definitions as generated SDL does, the
+// role's SDL is returned whole.
 func newDeltas(full []byte) func(role []byte) []byte {
 	fb, ok := sdlBlocks(string(full))
 	same := make(map[string]sdlBlock, len(fb))
@@ -44,7 +40,7 @@ func newDeltas(full []byte) func(role []byte) []byte {
 	}
 }
 
-// delta is roleDelta over the blocks of full by name.
+// delta is newDeltas's function over the blocks of full by name.
 func delta(same map[string]sdlBlock, role []byte) []byte {
 	rb, ok := sdlBlocks(string(role))
 	if !ok {

@@ -44,6 +44,7 @@ func TestRoleDelta(t *testing.T) {
 		}
 		fsys := fstest.MapFS{"full.graphqls": {Data: full}}
 		whole := map[string][]byte{model.AdminRole: full}
+		deltas := newDeltas(full)
 		var before, after int
 		for _, role := range p.Roles {
 			b, err := templates.SDL(p, role)
@@ -51,7 +52,7 @@ func TestRoleDelta(t *testing.T) {
 				t.Fatal(err)
 			}
 			whole[role] = b
-			d := roleDelta(full, b)
+			d := deltas(b)
 			fsys["roles/"+role+".graphqls"] = &fstest.MapFile{Data: d}
 			before, after = before+len(b), after+len(d)
 		}

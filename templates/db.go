@@ -130,37 +130,11 @@ func tableFile(f *jen.File, t *model.Table) {
 		kind = "foreign table"
 	}
 	f.Commentf("%s is the %s %s.", t.GoName, kind, t.Qualified())
-	f.Var().Id(t.GoName).Op("=").Op("&").Qual(catalogPkg, "Table").Values(literal(reflect.ValueOf(byRole(d.table)).Elem(), true, names)...)
+	f.Var().Id(t.GoName).Op("=").Op("&").Qual(catalogPkg, "Table").Values(literal(reflect.ValueOf(d.table).Elem(), true, names)...)
 	for _, s := range funcs {
 		f.Line()
 		f.Add(filterCode(t, s.fn, s.fw, s.also))
 	}
-}
-
-// byRole returns a copy of t whose permissions are listed role by role
-// (Permissions) instead of in maps, which Go initializes at run time in
-// code the compiler is slow to build: a slice of literals is static data.
-func byRole(t *catalog.Table) *catalog.Table {
-	c := *t
-	roles := map[string]bool{}
-	for r := range t.Select {
-		roles[r] = true
-	}
-	for r := range t.Insert {
-		roles[r] = true
-	}
-	for r := range t.Update {
-		roles[r] = true
-	}
-	for r := range t.Delete {
-		roles[r] = true
-	}
-	for _, r := range sortedKeys(roles) {
-		c.Permissions = append(c.Permissions, catalog.RolePermissions{Role: r,
-			Select: t.Select[r], Insert: t.Insert[r], Update: t.Update[r], Delete: t.Delete[r]})
-	}
-	c.Select, c.Insert, c.Update, c.Delete = nil, nil, nil, nil
-	return &c
 }
 
 // literal writes the fields of a descriptor struct that are not zero, in

@@ -70,8 +70,16 @@ func describe(t *model.Table) *description {
 		}
 		d.filters = append(d.filters, &filterFunc{name: lower + kind + model.GoName(role), what: what, role: role, expr: e, field: field})
 	}
+	// Filled kind by kind (the order of the filter functions), listed
+	// role by role.
+	perms := map[string]*catalog.RolePermissions{}
+	of := func(role string) *catalog.RolePermissions {
+		if perms[role] == nil {
+			perms[role] = &catalog.RolePermissions{Role: role}
+		}
+		return perms[role]
+	}
 	if len(t.Select) > 0 {
-		rt.Select = map[string]*catalog.SelectPermission{}
 		for _, role := range sortedKeys(t.Select) {
 			sp := t.Select[role]
 			perm := &catalog.SelectPermission{Columns: []string{}, Limit: sp.Limit, Aggregations: sp.Aggregations}
@@ -82,36 +90,36 @@ func describe(t *model.Table) *description {
 			cellFilters(t, sp, perm, func(field *catalog.Filter, col string, e metadata.BoolExp) {
 				filter(field, "Select"+model.GoName(col)+"Cell", "condition on column "+col+" (inherited role)", role, e)
 			})
-			rt.Select[role] = perm
+			of(role).Select = perm
 		}
 	}
 	if len(t.Insert) > 0 {
-		rt.Insert = map[string]*catalog.InsertPermission{}
 		for _, role := range sortedKeys(t.Insert) {
 			ip := t.Insert[role]
 			perm := &catalog.InsertPermission{Columns: nonNil(ip.Columns), Set: presetValues(ip.Set), BackendOnly: ip.BackendOnly}
 			filter(&perm.Check, "InsertCheck", "insert check", role, ip.Check)
-			rt.Insert[role] = perm
+			of(role).Insert = perm
 		}
 	}
 	if len(t.Update) > 0 {
-		rt.Update = map[string]*catalog.UpdatePermission{}
 		for _, role := range sortedKeys(t.Update) {
 			up := t.Update[role]
 			perm := &catalog.UpdatePermission{Columns: nonNil(up.Columns), Set: presetValues(up.Set), BackendOnly: up.BackendOnly}
 			filter(&perm.Filter, "UpdateFilter", "update filter", role, up.Filter)
 			filter(&perm.Check, "UpdateCheck", "update check", role, up.Check)
-			rt.Update[role] = perm
+			of(role).Update = perm
 		}
 	}
 	if len(t.Delete) > 0 {
-		rt.Delete = map[string]*catalog.DeletePermission{}
 		for _, role := range sortedKeys(t.Delete) {
 			dp := t.Delete[role]
 			perm := &catalog.DeletePermission{BackendOnly: dp.BackendOnly}
 			filter(&perm.Filter, "DeleteFilter", "delete filter", role, dp.Filter)
-			rt.Delete[role] = perm
+			of(role).Delete = perm
 		}
+	}
+	for _, role := range sortedKeys(perms) {
+		rt.Permissions = append(rt.Permissions, *perms[role])
 	}
 	describeFunctions(t, rt)
 	return d

@@ -26,8 +26,12 @@ func describeFunctions(t *model.Table, rt *catalog.Table) {
 		}
 		rt.ComputedFields = append(rt.ComputedFields, rc)
 	}
-	for role, perm := range rt.Select {
-		sp := t.Select[role]
+	for _, rp := range rt.Permissions {
+		perm := rp.Select
+		if perm == nil {
+			continue
+		}
+		sp := t.Select[rp.Role]
 		for _, cf := range t.ComputedFields {
 			if cf.Scalar == nil {
 				continue

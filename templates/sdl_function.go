@@ -29,12 +29,7 @@ func (b *sdlBuilder) functionRootFields() []*sdlField {
 		if f.Mutation || v == nil || !b.p.FunctionVisible(f, b.role) {
 			continue
 		}
-		args := b.functionArgs(f.ArgsType, f.Args, "input parameters for function \""+f.Field+"\"")
-		field := &sdlField{name: f.Field, typ: "[" + f.Returns.TypeName("") + "!]!", args: append(args, b.selectArgs(v)...), description: f.Description}
-		if f.Single {
-			field.typ = f.Returns.TypeName("")
-		}
-		out = append(out, field)
+		out = append(out, b.functionField(f, v))
 		if v.Aggregations() {
 			aargs := b.functionArgs(f.ArgsType, f.Args, "input parameters for function \""+f.AggregateField+"\"")
 			out = append(out, &sdlField{name: f.AggregateField, typ: f.Returns.TypeName("_aggregate") + "!",
@@ -42,6 +37,16 @@ func (b *sdlBuilder) functionRootFields() []*sdlField {
 		}
 	}
 	return out
+}
+
+// functionField is the root field of f, which returns v's rows.
+func (b *sdlBuilder) functionField(f *model.Function, v *model.View) *sdlField {
+	args := b.functionArgs(f.ArgsType, f.Args, "input parameters for function \""+f.Field+"\"")
+	field := &sdlField{name: f.Field, typ: "[" + f.Returns.TypeName("") + "!]!", args: append(args, b.selectArgs(v)...), description: f.Description}
+	if f.Single {
+		field.typ = f.Returns.TypeName("")
+	}
+	return field
 }
 
 // functionMutationFields returns the mutation_root fields of the
@@ -53,12 +58,7 @@ func (b *sdlBuilder) functionMutationFields() []*sdlField {
 		if !f.Mutation || v == nil || !b.p.FunctionVisible(f, b.role) {
 			continue
 		}
-		args := b.functionArgs(f.ArgsType, f.Args, "input parameters for function \""+f.Field+"\"")
-		field := &sdlField{name: f.Field, typ: "[" + f.Returns.TypeName("") + "!]!", args: append(args, b.selectArgs(v)...), description: f.Description}
-		if f.Single {
-			field.typ = f.Returns.TypeName("")
-		}
-		out = append(out, field)
+		out = append(out, b.functionField(f, v))
 	}
 	return out
 }

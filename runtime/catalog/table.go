@@ -40,18 +40,19 @@ type Table struct {
 	Functions      []Function
 	ComputedFields []ComputedField
 
-	// Select, Insert, Update and Delete hold each role's permissions. A role
-	// that is absent has none; admin is never listed and may do anything.
-	Select map[string]*SelectPermission
-	Insert map[string]*InsertPermission
-	Update map[string]*UpdatePermission
-	Delete map[string]*DeletePermission
-	// Permissions lists the same role by role: how generated code declares
-	// them. A slice is static data, where map literals compile to an init
-	// function that takes the Go compiler minutes and gigabytes for a
-	// project of hundreds of tables and roles. NewSchema's copies have the
-	// maps filled from it.
+	// Permissions hold each role's permissions, role by role. A role that
+	// is absent has none; admin is never listed and may do anything. A
+	// slice, not a map: generated code declares it as static data, where
+	// map literals compile to an init function that takes the Go compiler
+	// minutes and gigabytes for hundreds of tables and roles. NewSchema's
+	// copies index it by role.
 	Permissions []RolePermissions
+
+	// sel, ins, upd and del index Permissions by role.
+	sel map[string]*SelectPermission
+	ins map[string]*InsertPermission
+	upd map[string]*UpdatePermission
+	del map[string]*DeletePermission
 
 	sql     string // "schema"."name"
 	columns map[string]*Column
@@ -261,17 +262,8 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 		t := linkedCopy(orig)
 		s.Tables = append(s.Tables, t)
 		s.byName[t.Schema+"."+t.Name] = t
-		for role := range t.Select {
-			roles[role] = true
-		}
-		for role := range t.Insert {
-			roles[role] = true
-		}
-		for role := range t.Update {
-			roles[role] = true
-		}
-		for role := range t.Delete {
-			roles[role] = true
+		for _, p := range t.Permissions {
+			roles[p.Role] = true
 		}
 	}
 	for _, t := range s.Tables {
@@ -302,7 +294,7 @@ func NewSchema(tables ...*Table) (*Schema, error) {
 		if err := s.linkFunctions(t); err != nil {
 			return nil, err
 		}
-		perms := append([]*SelectPermission{t.admin}, mapValues(t.Select)...)
+		perms := append([]*SelectPermission{t.admin}, mapValues(t.sel)...)
 		for _, p := range perms {
 			p.columns = map[string]bool{}
 			for _, c := range p.Columns {
@@ -337,32 +329,21 @@ func linkedCopy(orig *Table) *Table {
 	t := *orig
 	t.Columns = append([]Column(nil), orig.Columns...)
 	t.Relationships = append([]Relationship(nil), orig.Relationships...)
-	if orig.Select != nil {
-		t.Select = make(map[string]*SelectPermission, len(orig.Select))
-		for role, p := range orig.Select {
-			cp := *p
-			t.Select[role] = &cp
+	t.sel, t.ins = map[string]*SelectPermission{}, map[string]*InsertPermission{}
+	t.upd, t.del = map[string]*UpdatePermission{}, map[string]*DeletePermission{}
+	for _, p := range orig.Permissions {
+		if p.Select != nil {
+			cp := *p.Select // it gets private lookups
+			t.sel[p.Role] = &cp
 		}
-	}
-	if len(orig.Permissions) > 0 {
-		t.Insert, t.Update, t.Delete = copyMap(orig.Insert), copyMap(orig.Update), copyMap(orig.Delete)
-		if t.Select == nil {
-			t.Select = map[string]*SelectPermission{}
+		if p.Insert != nil {
+			t.ins[p.Role] = p.Insert
 		}
-		for _, p := range orig.Permissions {
-			if p.Select != nil {
-				cp := *p.Select
-				t.Select[p.Role] = &cp
-			}
-			if p.Insert != nil {
-				t.Insert[p.Role] = p.Insert
-			}
-			if p.Update != nil {
-				t.Update[p.Role] = p.Update
-			}
-			if p.Delete != nil {
-				t.Delete[p.Role] = p.Delete
-			}
+		if p.Update != nil {
+			t.upd[p.Role] = p.Update
+		}
+		if p.Delete != nil {
+			t.del[p.Role] = p.Delete
 		}
 	}
 	t.sql = QuoteIdent(t.Schema) + "." + QuoteIdent(t.Name)
@@ -420,24 +401,24 @@ func (t *Table) Relationship(name string) *Relationship { return t.rels[name] }
 
 // SelectFor returns role's select permission, the unrestricted one for
 // admin, or nil.
-func (t *Table) SelectFor(role string) *SelectPermission { return permFor(t.Select, t.admin, role) }
+func (t *Table) SelectFor(role string) *SelectPermission { return permFor(t.sel, t.admin, role) }
 
 // InsertFor returns role's insert permission, every insertable column for
 // admin, or nil.
 func (t *Table) InsertFor(role string) *InsertPermission {
-	return permFor(t.Insert, t.adminInsert, role)
+	return permFor(t.ins, t.adminInsert, role)
 }
 
 // UpdateFor returns role's update permission, every updatable column for
 // admin, or nil.
 func (t *Table) UpdateFor(role string) *UpdatePermission {
-	return permFor(t.Update, t.adminUpdate, role)
+	return permFor(t.upd, t.adminUpdate, role)
 }
 
 // DeleteFor returns role's delete permission, an unrestricted one for
 // admin, or nil.
 func (t *Table) DeleteFor(role string) *DeletePermission {
-	return permFor(t.Delete, t.adminDelete, role)
+	return permFor(t.del, t.adminDelete, role)
 }
 
 // permFor is role's permission among perms, admin's for admin.

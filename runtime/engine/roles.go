@@ -179,7 +179,7 @@ func (b *baseSchema) roleSchema(sources []*ast.Source) (*ast.Schema, error) {
 }
 
 // subsetNote heads, in a role's file, the list of its types that are
-// full.graphqls's without some fields (hasgen generate's roleDelta).
+// full.graphqls's without some fields (hasgen generate's newDeltas).
 const subsetNote = "# As in full.graphqls, without the fields listed:"
 
 // subset is a type of full.graphqls without some fields.

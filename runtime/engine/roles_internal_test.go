@@ -19,10 +19,10 @@ func TestRolesLoadOnFirstUse(t *testing.T) {
 		Columns:    []catalog.Column{{Name: "id", Field: "id", Type: "int4"}},
 		PrimaryKey: []string{"id"},
 		Roots:      catalog.RootFields{Select: "notes"},
-		Select: map[string]*catalog.SelectPermission{
-			"ok":     {Columns: []string{"id"}, Limit: -1},
-			"broken": {Columns: []string{"id"}, Limit: -1},
-			"same":   {Columns: []string{"id"}, Limit: -1},
+		Permissions: []catalog.RolePermissions{
+			{Role: "broken", Select: &catalog.SelectPermission{Columns: []string{"id"}, Limit: -1}},
+			{Role: "ok", Select: &catalog.SelectPermission{Columns: []string{"id"}, Limit: -1}},
+			{Role: "same", Select: &catalog.SelectPermission{Columns: []string{"id"}, Limit: -1}},
 		},
 	}
 	full := "schema { query: query_root }\ntype query_root {\n  notes: [notes!]!\n}\ntype notes {\n  id: Int!\n}\n"
