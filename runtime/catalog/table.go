@@ -370,15 +370,6 @@ func linkedCopy(orig *Table) *Table {
 	return &t
 }
 
-// copyMap returns a copy of m, never nil.
-func copyMap[V any](m map[string]V) map[string]V {
-	out := make(map[string]V, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 func mapValues[V any](m map[string]V) []V {
 	out := make([]V, 0, len(m))
 	for _, v := range m {
