@@ -37,6 +37,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/console"
 	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
@@ -57,6 +58,10 @@ type Project struct {
 	// CustomSDL is graph/custom.graphqls; Custom executes it.
 	CustomSDL string
 	Custom    CustomSchema
+	// EventHandlers handle event triggers in Go, by trigger name
+	// (events/handlers.go of the emitted project); a trigger without one
+	// is delivered to its webhook.
+	EventHandlers map[string]events.Handler
 }
 
 // CustomSchema builds the executable schema of the custom fields over a

@@ -92,3 +92,10 @@ func decodeRow[Row any](b json.RawMessage) (*Row, error) {
 	}
 	return r, nil
 }
+
+// Op is one operation of Hasura's /v1/metadata API that the server serves
+// at run time (pg_invoke_event_trigger, redeliver_event,
+// create_scheduled_event, …): args is the request's "args"; the result is
+// written as the response's JSON. A *wire.Error gives Hasura's error
+// shape and code; any other error is an unexpected one.
+type Op func(ctx context.Context, args json.RawMessage) (any, error)
