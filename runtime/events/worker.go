@@ -1,0 +1,503 @@
+package events
+
+// The delivery loop: claim a batch of due events (FOR UPDATE SKIP LOCKED,
+// with a lease), deliver each on its own goroutine within PoolSize, then
+// record the try (invocation log and the event's new state) in one
+// statement. The next file to read is runtime/delivery/delivery.go.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hasgen/hasgen/runtime/delivery"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Defaults of Options, Hasura's (HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE,
+// HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL, HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE).
+const (
+	DefaultPoolSize       = 100
+	DefaultFetchInterval  = time.Second
+	DefaultFetchBatchSize = 100
+	// DefaultLeaseMargin is added to the longest timeout of the triggers
+	// to make the lease: the time a claimed event stays with the instance
+	// that claimed it before another one may take it.
+	DefaultLeaseMargin = 30 * time.Second
+)
+
+// TransformFunc applies a trigger's request_transform to a request that
+// carries the event's payload (the body Hasura would send); it changes
+// req in place. runtime/transform provides it; an error fails the event
+// without retry, as in Hasura.
+type TransformFunc func(t *Trigger, req *delivery.Request, payload []byte) error
+
+// Options configure a Service; the zero value of a field is its default.
+type Options struct {
+	// PoolSize bounds the deliveries in flight (default 100).
+	PoolSize int
+	// FetchInterval is the wait after a fetch that found fewer events
+	// than it asked for (default 1 s).
+	FetchInterval time.Duration
+	// FetchBatchSize bounds the events claimed by one fetch (default 100).
+	FetchBatchSize int
+	// LeaseMargin is added to the longest trigger timeout to make the
+	// lease (default 30 s): an event claimed by an instance that died is
+	// claimed again once the lease has passed.
+	LeaseMargin time.Duration
+	// Handlers deliver a trigger's events to Go code instead of its
+	// webhook, by trigger name.
+	Handlers map[string]Handler
+	// LookupEnv resolves webhook_from_env and value_from_env (default
+	// os.LookupEnv is not assumed: nil means no variable is set).
+	LookupEnv func(string) (string, bool)
+	// Logger receives delivery failures; nil discards them.
+	Logger *slog.Logger
+	// Client sends the webhook requests (default: a new http.Client).
+	Client *http.Client
+	// Transform applies request transforms; New refuses a trigger that
+	// has one while it is nil.
+	Transform TransformFunc
+	// UserAgent is the User-Agent header of webhook requests
+	// (default "hasgen").
+	UserAgent string
+}
+
+// Service delivers the events of a project's triggers from
+// hdb_catalog.event_log. Any number of Services (in as many server
+// instances) may share one database: each event is claimed by one of
+// them at a time. Delivery is at least once: an event whose instance died
+// mid-delivery is delivered again once its lease has passed.
+type Service struct {
+	pool     *pgxpool.Pool
+	opts     Options
+	triggers map[string]*target
+	names    []string
+	lease    time.Duration
+	slots    chan struct{}
+	inflight sync.WaitGroup
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// target is a trigger resolved for delivery.
+type target struct {
+	cfg     *Trigger
+	url     string
+	headers http.Header
+	// secret holds the names of headers whose value came from the
+	// environment: they are left out of the invocation logs.
+	secret  map[string]bool
+	handler Handler
+	timeout time.Duration
+}
+
+// New resolves cfg's triggers (webhooks and header values from the
+// environment, Go handlers) and returns a Service that is not yet
+// running. The pool's transactions must be read committed (Postgres's
+// default): claiming relies on it. The error names the trigger and the
+// variable that is missing.
+func New(pool *pgxpool.Pool, cfg *Config, o Options) (*Service, error) {
+	if o.PoolSize <= 0 {
+		o.PoolSize = DefaultPoolSize
+	}
+	if o.FetchInterval <= 0 {
+		o.FetchInterval = DefaultFetchInterval
+	}
+	if o.FetchBatchSize <= 0 {
+		o.FetchBatchSize = DefaultFetchBatchSize
+	}
+	if o.LeaseMargin <= 0 {
+		o.LeaseMargin = DefaultLeaseMargin
+	}
+	if o.LookupEnv == nil {
+		o.LookupEnv = func(string) (string, bool) { return "", false }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{}
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "hasgen"
+	}
+	s := &Service{pool: pool, opts: o, triggers: map[string]*target{}, slots: make(chan struct{}, o.PoolSize)}
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	var errs []error
+	maxTimeout := time.Duration(0)
+	for i := range cfg.Triggers {
+		t, err := s.resolve(&cfg.Triggers[i])
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if t.timeout > maxTimeout {
+			maxTimeout = t.timeout
+		}
+		s.triggers[t.cfg.Name] = t
+		s.names = append(s.names, t.cfg.Name)
+	}
+	for name := range o.Handlers {
+		if s.triggers[name] == nil && !hasTrigger(cfg, name) {
+			errs = append(errs, fmt.Errorf("event handler %q: no event trigger has that name", name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	sort.Strings(s.names)
+	s.lease = maxTimeout + o.LeaseMargin
+	return s, nil
+}
+
+func hasTrigger(cfg *Config, name string) bool {
+	for _, t := range cfg.Triggers {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve prepares one trigger for delivery.
+func (s *Service) resolve(tc *Trigger) (*target, error) {
+	if s.triggers[tc.Name] != nil {
+		return nil, fmt.Errorf("event trigger %q: declared twice", tc.Name)
+	}
+	t := &target{cfg: tc, handler: s.opts.Handlers[tc.Name], timeout: time.Duration(tc.Retry.TimeoutSec) * time.Second}
+	if t.timeout <= 0 {
+		t.timeout = 60 * time.Second
+	}
+	if t.handler != nil {
+		// A Go handler replaces the webhook, its headers and transform.
+		return t, nil
+	}
+	t.url = tc.Webhook
+	if tc.WebhookFromEnv != "" {
+		v, ok := s.opts.LookupEnv(tc.WebhookFromEnv)
+		if !ok || v == "" {
+			return nil, fmt.Errorf("event trigger %q: webhook_from_env: environment variable %s is not set", tc.Name, tc.WebhookFromEnv)
+		}
+		t.url = v
+	}
+	if t.url == "" {
+		return nil, fmt.Errorf("event trigger %q: no webhook and no Go handler", tc.Name)
+	}
+	if len(tc.RequestTransform) > 0 && string(tc.RequestTransform) != "null" && s.opts.Transform == nil {
+		return nil, fmt.Errorf("event trigger %q: request_transform is not supported by this server", tc.Name)
+	}
+	t.headers = http.Header{}
+	t.secret = map[string]bool{}
+	for _, h := range tc.Headers {
+		v := h.Value
+		if h.ValueFromEnv != "" {
+			var ok bool
+			if v, ok = s.opts.LookupEnv(h.ValueFromEnv); !ok {
+				return nil, fmt.Errorf("event trigger %q: header %s: environment variable %s is not set", tc.Name, h.Name, h.ValueFromEnv)
+			}
+			t.secret[http.CanonicalHeaderKey(h.Name)] = true
+		}
+		t.headers.Add(h.Name, v)
+	}
+	return t, nil
+}
+
+// Triggers returns the names of the triggers the Service delivers, sorted.
+func (s *Service) Triggers() []string { return s.names }
+
+// Lease is how long a claimed event stays with its instance.
+func (s *Service) Lease() time.Duration { return s.lease }
+
+// Start runs the Service in the background until Close.
+func (s *Service) Start(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done != nil {
+		return
+	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.Run(ctx)
+	}()
+}
+
+// Close stops claiming events and waits for the deliveries in flight to
+// be recorded (each is bounded by its trigger's timeout). It is safe to
+// call more than once, and without Start.
+func (s *Service) Close() {
+	s.mu.Lock()
+	cancel, done := s.cancel, s.done
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	s.inflight.Wait()
+}
+
+// Run claims and delivers events until ctx is done, then waits for the
+// deliveries in flight; they are not cancelled with ctx, so that each
+// try is recorded. Errors of the database are logged and retried after
+// FetchInterval.
+func (s *Service) Run(ctx context.Context) {
+	defer s.inflight.Wait()
+	if len(s.names) == 0 {
+		<-ctx.Done()
+		return
+	}
+	work := context.WithoutCancel(ctx)
+	for {
+		// One free slot at least, then as many more as are free now, up to
+		// a batch: events are claimed only when they can start at once, so
+		// that the lease runs during their delivery only.
+		select {
+		case s.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		n := 1
+	more:
+		for n < s.opts.FetchBatchSize {
+			select {
+			case s.slots <- struct{}{}:
+				n++
+			default:
+				break more
+			}
+		}
+		evs, err := s.claim(ctx, n)
+		if err != nil && ctx.Err() == nil {
+			s.opts.Logger.Error("event triggers: fetching events", "error", err)
+		}
+		for range n - len(evs) {
+			<-s.slots
+		}
+		for _, e := range evs {
+			s.inflight.Add(1)
+			go func() {
+				defer s.inflight.Done()
+				defer func() { <-s.slots }()
+				s.deliver(work, e)
+			}()
+		}
+		if len(evs) < n {
+			select {
+			case <-time.After(s.opts.FetchInterval):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// claimed is an event this instance holds.
+type claimed struct {
+	id, schema, table, trigger string
+	payload                    []byte
+	tries                      int
+	createdAt                  time.Time
+	locked                     time.Time
+}
+
+// claimSQL takes up to $2 due events of the triggers $1: not delivered,
+// not dead, not archived, not held by a live lease ($3 seconds), due for
+// retry. SKIP LOCKED lets concurrent instances take disjoint batches.
+const claimSQL = `UPDATE hdb_catalog.event_log SET locked = now()
+WHERE id IN (
+  SELECT id FROM hdb_catalog.event_log
+  WHERE delivered = 'f' AND error = 'f' AND archived = 'f'
+    AND (locked IS NULL OR locked < now() - make_interval(secs => $3))
+    AND (next_retry_at IS NULL OR next_retry_at <= now())
+    AND trigger_name = ANY($1)
+  ORDER BY created_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED)
+RETURNING id, schema_name, table_name, trigger_name, payload::text, tries, created_at, locked`
+
+func (s *Service) claim(ctx context.Context, n int) ([]*claimed, error) {
+	rows, err := s.pool.Query(ctx, claimSQL, s.names, n, s.lease.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("claim events: %w", err)
+	}
+	evs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*claimed, error) {
+		var c claimed
+		var payload string
+		var created *time.Time
+		err := r.Scan(&c.id, &c.schema, &c.table, &c.trigger, &payload, &c.tries, &created, &c.locked)
+		c.payload = []byte(payload)
+		if created != nil {
+			c.createdAt = *created
+		}
+		return &c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim events: %w", err)
+	}
+	// The batch may come back in any order; deliver the oldest first.
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].createdAt.Before(evs[j].createdAt) })
+	return evs, nil
+}
+
+// webhookPayload is Hasura's event payload, its keys in Hasura's order.
+type webhookPayload struct {
+	ID           string          `json:"id"`
+	Table        TableRef        `json:"table"`
+	Trigger      TriggerRef      `json:"trigger"`
+	Event        json.RawMessage `json:"event"`
+	DeliveryInfo struct {
+		CurrentRetry int `json:"current_retry"`
+		MaxRetries   int `json:"max_retries"`
+	} `json:"delivery_info"`
+	CreatedAt string `json:"created_at"`
+}
+
+// Payload returns the body a webhook receives for the event: Hasura's
+// shape, with event (op, data, session_variables, trace_context) as the
+// trigger stored it.
+func payload(c *claimed, t *Trigger) []byte {
+	p := webhookPayload{ID: c.id, Table: TableRef{Schema: c.schema, Name: c.table}, Trigger: TriggerRef{Name: c.trigger}, Event: c.payload, CreatedAt: localTime(c.createdAt)}
+	p.DeliveryInfo.CurrentRetry = c.tries
+	p.DeliveryInfo.MaxRetries = t.Retry.NumRetries
+	b, _ := json.Marshal(p)
+	return b
+}
+
+// localTime formats a timestamp (without time zone) as Hasura's JSON
+// encoder does: no zone, and the fraction of a second in groups of three
+// digits, none when it is zero.
+func localTime(t time.Time) string {
+	s := t.Format("2006-01-02T15:04:05")
+	us := t.Nanosecond() / 1000
+	switch {
+	case us == 0:
+	case us%1000 == 0:
+		s += fmt.Sprintf(".%03d", us/1000)
+	default:
+		s += fmt.Sprintf(".%06d", us)
+	}
+	return s
+}
+
+// deliver makes one try of an event and records it.
+func (s *Service) deliver(ctx context.Context, c *claimed) {
+	t := s.triggers[c.trigger]
+	body := payload(c, t.cfg)
+	var req delivery.Request
+	var res *delivery.Result
+	if t.handler != nil {
+		req = delivery.Request{Body: body}
+		res = s.runHandler(ctx, t, body)
+	} else {
+		req = delivery.Request{URL: t.url, Headers: t.headers.Clone(), Body: body, Timeout: t.timeout}
+		req.Headers.Set("Content-Type", "application/json")
+		req.Headers.Set("User-Agent", s.opts.UserAgent)
+		if len(t.cfg.RequestTransform) > 0 && string(t.cfg.RequestTransform) != "null" {
+			if err := s.opts.Transform(t.cfg, &req, body); err != nil {
+				// As Hasura: a transform that fails will fail again; the
+				// event is dead, with no invocation.
+				s.opts.Logger.Error("event trigger: request transform failed", "trigger", c.trigger, "event_id", c.id, "error", err)
+				s.fail(ctx, c)
+				return
+			}
+		}
+		res = delivery.Send(ctx, s.opts.Client, req)
+	}
+	if !res.OK() {
+		s.opts.Logger.Warn("event trigger: delivery failed", "trigger", c.trigger, "event_id", c.id, "status", res.Status, "error", res.Err, "try", c.tries+1)
+	}
+	if err := s.record(ctx, c, t, req, res); err != nil {
+		s.opts.Logger.Error("event trigger: recording a delivery", "trigger", c.trigger, "event_id", c.id, "error", err)
+	}
+}
+
+// runHandler calls a Go handler as one try: an error or a panic fails it.
+func (s *Service) runHandler(ctx context.Context, t *target, body []byte) (res *delivery.Result) {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			res = &delivery.Result{Err: fmt.Errorf("event handler panicked: %v", p)}
+		}
+	}()
+	e := &Event{}
+	if err := json.Unmarshal(body, e); err != nil {
+		return &delivery.Result{Err: fmt.Errorf("decode event: %w", err)}
+	}
+	e.Payload = body
+	if err := t.handler(ctx, e); err != nil {
+		return &delivery.Result{Err: err}
+	}
+	return &delivery.Result{Status: http.StatusOK}
+}
+
+// recordSQL logs one try ($1 event, $2 trigger, $3 status, $4 request,
+// $5 response) and sets the event's state: delivered ($6), dead ($7), or
+// due again in $8 seconds. The lease is checked ($9, the claim's time):
+// an event that another instance took after the lease passed is left to
+// it.
+const recordSQL = `WITH invocation AS (
+  INSERT INTO hdb_catalog.event_invocation_logs (event_id, trigger_name, status, request, response)
+  VALUES ($1, $2, $3, $4, $5))
+UPDATE hdb_catalog.event_log SET
+  tries = tries + 1, locked = NULL, delivered = $6, error = $7,
+  next_retry_at = CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8::float8) END
+WHERE id = $1 AND locked = $9`
+
+// record stores one try and its outcome, by Hasura's rules: a 2xx is
+// delivered; else the event is retried after interval_sec (or the
+// webhook's Retry-After) while tries remain — or, as Hasura does, as long
+// as the webhook sends Retry-After — and is dead otherwise.
+func (s *Service) record(ctx context.Context, c *claimed, t *target, req delivery.Request, res *delivery.Result) error {
+	logged := req
+	if len(t.secret) > 0 {
+		logged.Headers = req.Headers.Clone()
+		for name := range t.secret {
+			logged.Headers.Del(name)
+		}
+	}
+	var status *int
+	if res.Status != 0 {
+		status = &res.Status
+	}
+	delivered, dead := res.OK(), false
+	var retryIn *float64
+	if !delivered {
+		if c.tries >= t.cfg.Retry.NumRetries && res.RetryAfter == 0 {
+			dead = true
+		} else {
+			d := time.Duration(t.cfg.Retry.IntervalSec) * time.Second
+			if res.RetryAfter > 0 {
+				d = res.RetryAfter
+			}
+			secs := d.Seconds()
+			retryIn = &secs
+		}
+	}
+	_, err := s.pool.Exec(ctx, recordSQL, c.id, c.trigger, status, delivery.RequestLog(logged), delivery.ResponseLog(res), delivered, dead, retryIn, c.locked)
+	if err != nil {
+		return fmt.Errorf("record event %s: %w", c.id, err)
+	}
+	return nil
+}
+
+// fail marks an event dead without a try.
+func (s *Service) fail(ctx context.Context, c *claimed) {
+	_, err := s.pool.Exec(ctx, `UPDATE hdb_catalog.event_log SET error = 't', locked = NULL, next_retry_at = NULL WHERE id = $1 AND locked = $2`, c.id, c.locked)
+	if err != nil {
+		s.opts.Logger.Error("event trigger: recording a failed event", "trigger", c.trigger, "event_id", c.id, "error", err)
+	}
+}
