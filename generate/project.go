@@ -17,7 +17,8 @@ import (
 	"github.com/hasgen/hasgen"
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
-	"github.com/hasgen/hasgen/runtime/events"
+	runtimeevents "github.com/hasgen/hasgen/runtime/events"
+	"github.com/hasgen/hasgen/runtime/schedule"
 	"github.com/hasgen/hasgen/templates"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -147,7 +148,7 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	_, relay := fs.generated["schema/relay/full.graphqls"]
-	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0, "Relay": relay})
+	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0, "Relay": relay, "Events": hasTriggers(p.Metadata)})
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +163,13 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	fs.generated["schema/source.jsonc"] = source
+	events, err := eventsFile(src, p.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	if events != nil {
+		fs.generated["schema/"+runtimeevents.File] = events
+	}
 
 	dbFiles, err := templates.DB(p, src)
 	if err != nil {
@@ -173,10 +181,14 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 
 	// Package events is emitted with or without triggers, so that main.go,
 	// written once, compiles when triggers come or go.
-	if fs.generated[pathEventsGo], err = templates.Events(p, eventTriggers(p), src); err != nil {
+	var triggers []runtimeevents.Trigger
+	if p.Metadata != nil {
+		triggers = p.Metadata.EventTriggers
+	}
+	if fs.generated[pathEventsGo], err = templates.Events(p, triggers, src); err != nil {
 		return nil, err
 	}
-	if fs.user[pathEventHandlers], err = templates.EventHandlers(p, eventTriggers(p)); err != nil {
+	if fs.user[pathEventHandlers], err = templates.EventHandlers(p, triggers); err != nil {
 		return nil, err
 	}
 
@@ -209,11 +221,6 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	}
 	fs.user[pathDockerfile] = docker
 	return fs, nil
-}
-
-// eventTriggers are the metadata's event triggers.
-func eventTriggers(p *model.Project) []events.Trigger {
-	return nil
 }
 
 // withHeader prefixes b with header unless b already starts with hasgen's
@@ -373,9 +380,10 @@ import "embed"
 
 // FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc,
 // source.jsonc (the metadata's connection settings) and relay/ (the same
-// schemas for the Relay API).
+// schemas for the Relay API).{{if .Events}} events.jsonc declares the
+// event and cron triggers.{{end}}
 //
-//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}
+//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}{{if .Events}} events.jsonc{{end}}
 var FS embed.FS
 `
 
@@ -387,6 +395,25 @@ func apiLimitsFile(source string, l *metadata.APILimits) ([]byte, error) {
 		l = &metadata.APILimits{}
 	}
 	return jsoncFile(source, l)
+}
+
+// eventsFile is schema/events.jsonc: the metadata's event triggers and
+// cron triggers, as runtime/events and runtime/schedule read them, after
+// hasgen's header; nil when the metadata has none.
+func eventsFile(source string, m *metadata.Metadata) ([]byte, error) {
+	if !hasTriggers(m) {
+		return nil, nil
+	}
+	v := struct {
+		Events []runtimeevents.Trigger `json:"event_triggers,omitempty"`
+		Crons  []schedule.Cron         `json:"cron_triggers,omitempty"`
+	}{m.EventTriggers, m.CronTriggers}
+	return jsoncFile(source, &v)
+}
+
+// hasTriggers reports whether m declares event or cron triggers.
+func hasTriggers(m *metadata.Metadata) bool {
+	return m != nil && len(m.EventTriggers)+len(m.CronTriggers) > 0
 }
 
 // jsoncFile is v as indented JSON after hasgen's header as // comments,
