@@ -37,6 +37,8 @@ type hasuraProject struct {
 	migration string // the up.sql glob, relative to dir
 	// unsupported are the keys reported, as "file:line: message".
 	unsupported []string
+	// triggers are the event triggers then the cron triggers read, by name.
+	triggers []string
 }
 
 func projectsDir(t *testing.T) string {
@@ -79,20 +81,15 @@ func TestHasuraProjectsValidate(t *testing.T) {
 	base := projectsDir(t)
 	projects := []hasuraProject{
 		{dir: "observability-chinook", migration: "migrations/default/*/up.sql", unsupported: []string{
-			"cron_triggers.yaml:1: cron_triggers \"album_insert\" is not supported by hasgen",
-			"cron_triggers.yaml:21: cron_triggers \"cron_failure\" is not supported by hasgen",
-			"cron_triggers.yaml:27: cron_triggers \"cron_success\" is not supported by hasgen",
 			"databases.yaml:11: database source \"default\" configuration.connection_info.pool_settings: retries is not supported by hasgen",
 			"databases.yaml:13: database source \"default\" configuration: read_replicas is not supported by hasgen",
 			"databases.yaml:18: database source \"default\": health_check is not supported by hasgen",
 			"databases.yaml:26: database source \"failed\" is not supported by hasgen: it serves one source, \"default\"",
-			"public_Album.yaml:33: table public.Album: event_triggers \"Album_insert\" is not supported by hasgen",
-			"public_Album.yaml:61: table public.Album: event_triggers \"Album_insert_failed\" is not supported by hasgen",
 			"opentelemetry.yaml:1: opentelemetry.status is not supported by hasgen",
 			"opentelemetry.yaml:2: opentelemetry.data_types is not supported by hasgen",
 			"opentelemetry.yaml:5: opentelemetry.exporter_otlp is not supported by hasgen",
 			"opentelemetry.yaml:12: opentelemetry.batch_span_processor is not supported by hasgen",
-		}},
+		}, triggers: []string{"Album_insert", "Album_insert_failed", "album_insert", "cron_failure", "cron_success"}},
 		{dir: "cli-v3-chinook", migration: "migrations/pg/*/up.sql", unsupported: []string{
 			"actions.yaml:2: actions \"actionName\" is not supported by hasgen",
 			"actions.yaml:28: custom_types.input_objects \"SampleInput\" is not supported by hasgen",
@@ -127,6 +124,16 @@ func TestHasuraProjectsValidate(t *testing.T) {
 			sortByFile(want)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("unsupported keys (-want +got):\n%s", diff)
+			}
+			var triggers []string
+			for _, tr := range md.EventTriggers {
+				triggers = append(triggers, tr.Name)
+			}
+			for _, c := range md.CronTriggers {
+				triggers = append(triggers, c.Name)
+			}
+			if diff := cmp.Diff(p.triggers, triggers); diff != "" {
+				t.Errorf("triggers (-want +got):\n%s", diff)
 			}
 			if len(md.Tables) != 11 && p.dir == "observability-chinook" || len(md.Tables) != 7 && p.dir == "cli-v3-chinook" {
 				t.Errorf("%d tables tracked", len(md.Tables))
