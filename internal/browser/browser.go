@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -60,16 +61,25 @@ func Path(getenv func(string) string) (string, error) {
 type Browser struct {
 	ctx       context.Context // the browser's chromedp context
 	cancel    context.CancelFunc
+	dir       string // the profile and the browser's TMPDIR
 	closeOnce sync.Once
 }
 
-// Start launches the Chromium at path, headless, with a fresh temporary
-// profile that Close removes, and the command-line flags given
-// ("--name=value" or "--name"). It returns once the browser answers.
-// Running as root (CI, containers) needs --no-sandbox, which is set.
+// Start launches the Chromium at path, headless, with the command-line
+// flags given ("--name=value" or "--name"). It returns once the browser
+// answers. Its profile and temporary files (its shared memory, kept out
+// of a container's small /dev/shm) are in a hasgen-chromium-* directory
+// that Close removes. Running as root (CI, containers) needs
+// --no-sandbox, which is set.
 func Start(ctx context.Context, path string, flags ...string) (*Browser, error) {
+	dir, err := os.MkdirTemp("", "hasgen-chromium-")
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.Env("TMPDIR="+dir),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 900),
@@ -84,7 +94,7 @@ func Start(ctx context.Context, path string, flags ...string) (*Browser, error) 
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	b := &Browser{ctx: bctx, cancel: func() { cancelBrowser(); cancelAlloc() }}
+	b := &Browser{ctx: bctx, cancel: func() { cancelBrowser(); cancelAlloc() }, dir: dir}
 	// The first action starts the browser (and opens its first tab).
 	if err := chromedp.Do(bctx); err != nil {
 		b.Close()
@@ -115,10 +125,20 @@ func StartT(t testing.TB, flags ...string) *Browser {
 	return b
 }
 
-// Close ends the browser, waits for it to exit and removes its profile.
-// It is safe to call more than once.
+// Close ends the browser, waits for it to exit and removes its
+// directory. It is safe to call more than once.
 func (b *Browser) Close() {
-	b.closeOnce.Do(b.cancel)
+	b.closeOnce.Do(func() {
+		b.cancel()
+		// Chromium's helpers may still be writing as the browser exits:
+		// try again for a moment.
+		for range 50 {
+			if os.RemoveAll(b.dir) == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }
 
 // NewTab opens a tab; cancel closes it. Every action run on the tab's
