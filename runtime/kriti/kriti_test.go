@@ -1,6 +1,7 @@
 package kriti_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func TestEval(t *testing.T) {
 	tests := []struct {
 		name, tmpl, want string
 	}{
-		{"literal object", `{"a": [1, 2.5, -3e2], "b": "x", "c": true, "d": null}`, `{"a":[1,2.5,-3e2],"b":"x","c":true,"d":null}`},
+		{"literal object", `{"a": [1, 2.5, -3e2], "b": "x", "c": true, "d": null}`, `{"a":[1,2.5,-300],"b":"x","c":true,"d":null}`},
 		{"path", `{{ $body.event.data.new.AlbumId }}`, `348`},
 		{"path in object", `{"id": {{$body.event.data.new.AlbumId}}, "t": {{$body.table.name}}}`, `{"id":348,"t":"Album"}`},
 		{"objects close without spaces", `{"a":{"b":{{$body.table.name}}}}`, `{"a":{"b":"Album"}}`},
@@ -94,6 +95,15 @@ func TestEval(t *testing.T) {
 		{"escapeUri juxtaposed", `"{{$base_url}}/{{escapeUri $session_variables['x-hasura-user-id']}}"`, `"http://example.com/hook/42"`},
 		{"getSessionVariable", `{{ getSessionVariable("X-Hasura-User-Id") }}`, `"42"`},
 		{"function of path", `{{ toUpper($body.table.name) }}`, `"ALBUM"`},
+		{"conditional", `[{{ $body.event.op == "INSERT" ? "ins" : "other" }}, {{ false ? 1 : true ? 2 : 3 }}]`, `["ins",2]`},
+		{"conditional after optional chain", `{{ $body?.nope.x ?? 0 == 0 ? "none" : "some" }}`, `"none"`},
+		{"keyword field names", `[{{ {"in": 1, "end": 2}.in }}, {{ {"end": 2}?.end }}]`, `[1,2]`},
+		{"juxtaposed calls", `{"a": {{ size $body.items }}, "b": {{ toUpper (head $body.table.name) }}, "c": {{ not (empty $body.items) }}, "d": {{ toPairs {"k": 1} }}, "e": {{ concat [[1], [2]] }}}`, `{"a":3,"b":"A","c":true,"d":[["k",1]],"e":[1,2]}`},
+		{"juxtaposed over a range", `{{ concat {{ range i, x := $body.items }} [{{ i }}, {{ x.id }}] {{ end }} }}`, `[0,1,1,2,2,3]`},
+		{"juxtaposed removeNulls of if", `{{ removeNulls {{ range i, x := $body.items }} {{ if i > 0 }} {{ fromPairs [["id", {{ x.id }}]] }} {{ else }} null {{ end }} {{ end }} }}`, `[{"id":2},{"id":3}]`},
+		{"comments", "# the album\n{\"id\": {{ $body.event.data.new.AlbumId }} # its id\n}", `{"id":348}`},
+		{"hash inside a string is text", `"a # b"`, `"a # b"`},
+		{"identifier starting with a keyword", `{{ range _, notes := [1] }} {{ notes }} {{ end }}`, `[1]`},
 		{"parenthesised", `{{ ($body.table).name }}`, `"Album"`},
 		{"bare expression", `$body.table.schema`, `"public"`},
 		{"duplicate key keeps first", `{"a": 1, "a": 2}`, `{"a":1}`},
@@ -123,6 +133,29 @@ func TestEval(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestNumbers pins how numbers are written: as Aeson writes Haskell's
+// Scientific, so that bodies match Hasura's byte for byte.
+func TestNumbers(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"0", "0"}, {"-0", "0"}, {"7", "7"}, {"-12", "-12"}, {"100", "100"},
+		{"1e3", "1000"}, {"1.5e3", "1500"}, {"2.50e1", "25.0"}, {"12345678901234567890", "12345678901234567890"},
+		{"1.0", "1.0"}, {"2.50", "2.5"}, {"9.99", "9.99"}, {"0.25", "0.25"}, {"0.1", "0.1"}, {"-0.5", "-0.5"},
+		{"0.0", "0.0"}, {"1234567.5", "1234567.5"}, {"12345678.9", "1.23456789e7"},
+		{"0.05", "5.0e-2"}, {"1.5e-10", "1.5e-10"}, {"-3E-2", "-3.0e-2"}, {"1e2000", "1.0e2000"}, {"120.0", "120.0"},
+	}
+	for _, tc := range tests {
+		got, err := kriti.Marshal(json.Number(tc.in))
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: got %s (%v), want %s", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "01", "1.", ".5", "1e", "1x", "--1", "NaN"} {
+		if got, err := kriti.Marshal(json.Number(bad)); err == nil {
+			t.Errorf("%q: got %s, want an error", bad, got)
+		}
 	}
 }
 
@@ -187,12 +220,14 @@ func TestParseErrors(t *testing.T) {
 		{"bad range binder", `{{ range i, _ := [1] }} 1 {{ end }}`, 1, 13, `"_" cannot name a range binder`},
 		{"trailing garbage", `{"a": 1} 2`, 1, 10, "after the template's value"},
 		{"interpolated key", `{"{{ $body.k }}": 1}`, 1, 2, "an object key cannot hold {{ }}"},
-		{"bad character", `{"a": 1 # 2}`, 1, 9, "unexpected character '#'"},
+		{"bad character", `{"a": 1 @ 2}`, 1, 9, "unexpected character '@'"},
+		{"backquoted string", "`id_${$.id}`", 1, 1, "backquoted strings are not Kriti"},
 		{"malformed number", `{"a": 1.}`, 1, 7, "malformed number"},
 		{"bad escape", `"a\qb"`, 1, 3, `unknown escape \q`},
 		{"keyword as variable", `{{ end }}`, 1, 1, "without an open"},
 		{"missing colon", `{"a" 1}`, 1, 6, `expected ":" after object key`},
-		{"lone question", `{{ $body? }}`, 1, 9, `expected "." or "[" after "?"`},
+		{"lone question", `{{ $body? }}`, 1, 11, `unexpected "}"`},
+		{"conditional without colon", `{{ true ? 1 2 }}`, 1, 13, `expected ":" of c ? a : b`},
 		{"column counts characters", `"é{{ $x`, 1, 8, "expected }} to close"},
 	}
 	for _, tc := range tests {

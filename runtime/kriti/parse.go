@@ -202,8 +202,19 @@ func (p *parser) expectClose(what string) {
 // lex reads one token in expression mode.
 func (p *parser) lex() token {
 	s := p.src
-	for p.pos < len(s) && (s[p.pos] == ' ' || s[p.pos] == '\t' || s[p.pos] == '\n' || s[p.pos] == '\r') {
-		p.pos++
+	for p.pos < len(s) {
+		switch s[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+			continue
+		case '#':
+			// A comment runs to the end of the line.
+			for p.pos < len(s) && s[p.pos] != '\n' {
+				p.pos++
+			}
+			continue
+		}
+		break
 	}
 	start := p.pos
 	if start >= len(s) {
@@ -267,6 +278,8 @@ func (p *parser) lex() token {
 		return mk(tQuote, 1)
 	case '\'':
 		return p.lexSingleQuoted(start)
+	case '`':
+		p.errorAt(start, "backquoted strings are not Kriti; write \"…{{ e }}…\"")
 	}
 	if c == '-' || (c >= '0' && c <= '9') {
 		return p.lexNumber(start)
@@ -421,6 +434,14 @@ func (p *parser) parseExpr(minPrec int) *node {
 	lhs := p.parseUnary()
 	for {
 		tk := p.peek()
+		if tk.kind == tQuest && minPrec == 0 {
+			// c ? a : b binds loosest and groups to the right.
+			p.next()
+			then := p.parseExpr(0)
+			p.expect(tColon, `":" of c ? a : b`)
+			els := p.parseExpr(0)
+			return &node{kind: kIf, pos: lhs.pos, kids: []*node{lhs, then, els}}
+		}
 		prec, ok := precedence[tk.kind]
 		if !ok || prec < minPrec {
 			return lhs
@@ -497,9 +518,10 @@ func (p *parser) parsePrimary() *node {
 		if nx.kind == tLParen && nx.pos == tk.end {
 			return p.parseCall(tk)
 		}
-		if knownFunction(tk.text) && !p.bound(tk.text) && (nx.kind == tIdent && !keywords[nx.text] || nx.kind == tQuote || nx.kind == tNumber || nx.kind == tSQuote || nx.kind == tLParen) {
-			// Older Kriti and Hasura's docs call by juxtaposition:
-			// {{ escapeUri $session_variables['x-hasura-user-id'] }}.
+		if knownFunction(tk.text) && !p.bound(tk.text) && startsOperand(nx) {
+			// Kriti also applies a function by juxtaposition, as Hasura's
+			// docs do: {{ escapeUri $session_variables['x-hasura-user-id'] }},
+			// {{ concat {{ range … }} … {{ end }} }}, {{ toPairs {…} }}.
 			return p.parseCall(tk)
 		}
 		if tk.text != "_" && !p.bound(tk.text) {
@@ -510,6 +532,17 @@ func (p *parser) parsePrimary() *node {
 	}
 	p.errorAt(tk.pos, "unexpected %s", tk.describe())
 	return nil
+}
+
+// startsOperand reports whether tk can begin a function's operand.
+func startsOperand(tk token) bool {
+	switch tk.kind {
+	case tIdent:
+		return !keywords[tk.text] || tk.text == "true" || tk.text == "false" || tk.text == "null" || tk.text == "not"
+	case tQuote, tSQuote, tNumber, tLParen, tLBrack, tLBrace, tOpen2:
+		return true
+	}
+	return false
 }
 
 // bound reports whether a range binds name here.
@@ -642,7 +675,7 @@ func (p *parser) parsePostfix(base *node) *node {
 		switch tk.kind {
 		case tDot:
 			p.next()
-			key := p.expect(tIdent, "a field name after \".\"")
+			key := p.fieldName()
 			base = &node{kind: kField, pos: key.pos, str: key.text, kids: []*node{base}}
 		case tLBrack:
 			p.next()
@@ -650,6 +683,9 @@ func (p *parser) parsePostfix(base *node) *node {
 			p.expect(tRBrack, `"]"`)
 			base = &node{kind: kField, pos: tk.pos, kids: []*node{base, idx}}
 		case tQuest:
+			if !p.optionalAfter(tk) {
+				return base // c ? a : b
+			}
 			p.next()
 			opt := &node{kind: kOptional, pos: tk.pos, kids: []*node{base}}
 			for {
@@ -669,11 +705,36 @@ func (p *parser) parsePostfix(base *node) *node {
 	}
 }
 
+// fieldName reads the name after a dot (keywords are names there).
+func (p *parser) fieldName() token {
+	tk := p.next()
+	if tk.kind == tIn {
+		tk.kind, tk.text = tIdent, "in"
+	}
+	if tk.kind != tIdent {
+		p.errorAt(tk.pos, "expected a field name after \".\", found %s", tk.describe())
+	}
+	return tk
+}
+
+// optionalAfter reports whether the ? token q starts an optional access
+// (?. or ?[) rather than a conditional c ? a : b.
+func (p *parser) optionalAfter(q token) bool {
+	i := q.end
+	for i < len(p.src) && (p.src[i] == ' ' || p.src[i] == '\t' || p.src[i] == '\n' || p.src[i] == '\r') {
+		i++
+	}
+	return i < len(p.src) && (p.src[i] == '.' || p.src[i] == '[')
+}
+
 // chainStep parses one access of an optional chain, with or without its
 // own ?.
 func (p *parser) chainStep() (step, bool) {
 	tk := p.peek()
 	if tk.kind == tQuest {
+		if !p.optionalAfter(tk) {
+			return step{}, false
+		}
 		p.next()
 		tk = p.peek()
 		if tk.kind != tDot && tk.kind != tLBrack {
@@ -683,7 +744,7 @@ func (p *parser) chainStep() (step, bool) {
 	switch tk.kind {
 	case tDot:
 		p.next()
-		key := p.expect(tIdent, "a field name after \".\"")
+		key := p.fieldName()
 		return step{key: key.text, pos: key.pos}, true
 	case tLBrack:
 		p.next()
