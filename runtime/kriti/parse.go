@@ -202,8 +202,19 @@ func (p *parser) expectClose(what string) {
 // lex reads one token in expression mode.
 func (p *parser) lex() token {
 	s := p.src
-	for p.pos < len(s) && (s[p.pos] == ' ' || s[p.pos] == '\t' || s[p.pos] == '\n' || s[p.pos] == '\r') {
-		p.pos++
+	for p.pos < len(s) {
+		switch s[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+			continue
+		case '#':
+			// A comment runs to the end of the line.
+			for p.pos < len(s) && s[p.pos] != '\n' {
+				p.pos++
+			}
+			continue
+		}
+		break
 	}
 	start := p.pos
 	if start >= len(s) {
@@ -267,6 +278,8 @@ func (p *parser) lex() token {
 		return mk(tQuote, 1)
 	case '\'':
 		return p.lexSingleQuoted(start)
+	case '`':
+		p.errorAt(start, "backquoted strings are not Kriti; write \"…{{ e }}…\"")
 	}
 	if c == '-' || (c >= '0' && c <= '9') {
 		return p.lexNumber(start)
@@ -505,9 +518,10 @@ func (p *parser) parsePrimary() *node {
 		if nx.kind == tLParen && nx.pos == tk.end {
 			return p.parseCall(tk)
 		}
-		if knownFunction(tk.text) && !p.bound(tk.text) && (nx.kind == tIdent && !keywords[nx.text] || nx.kind == tQuote || nx.kind == tNumber || nx.kind == tSQuote || nx.kind == tLParen) {
-			// Older Kriti and Hasura's docs call by juxtaposition:
-			// {{ escapeUri $session_variables['x-hasura-user-id'] }}.
+		if knownFunction(tk.text) && !p.bound(tk.text) && startsOperand(nx) {
+			// Kriti also applies a function by juxtaposition, as Hasura's
+			// docs do: {{ escapeUri $session_variables['x-hasura-user-id'] }},
+			// {{ concat {{ range … }} … {{ end }} }}, {{ toPairs {…} }}.
 			return p.parseCall(tk)
 		}
 		if tk.text != "_" && !p.bound(tk.text) {
@@ -518,6 +532,17 @@ func (p *parser) parsePrimary() *node {
 	}
 	p.errorAt(tk.pos, "unexpected %s", tk.describe())
 	return nil
+}
+
+// startsOperand reports whether tk can begin a function's operand.
+func startsOperand(tk token) bool {
+	switch tk.kind {
+	case tIdent:
+		return !keywords[tk.text] || tk.text == "true" || tk.text == "false" || tk.text == "null" || tk.text == "not"
+	case tQuote, tSQuote, tNumber, tLParen, tLBrack, tLBrace, tOpen2:
+		return true
+	}
+	return false
 }
 
 // bound reports whether a range binds name here.
