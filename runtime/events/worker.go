@@ -13,12 +13,14 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/hasgen/hasgen/runtime/delivery"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/robfig/cron/v3"
 )
 
 // Defaults of Options, Hasura's (HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE,
@@ -100,6 +102,8 @@ type target struct {
 	secret  map[string]bool
 	handler Handler
 	timeout time.Duration
+	// cleanup is when cleanup_config runs; nil without one, or paused.
+	cleanup cron.Schedule
 }
 
 // New resolves cfg's triggers (webhooks and header values from the
@@ -184,6 +188,20 @@ func (s *Service) resolve(tc *Trigger) (*target, error) {
 	t := &target{cfg: tc, handler: s.opts.Handlers[tc.Name], timeout: time.Duration(tc.Retry.TimeoutSec) * time.Second}
 	if t.timeout <= 0 {
 		t.timeout = 60 * time.Second
+	}
+	if c := tc.Cleanup; c != nil && !c.Paused {
+		// Hasura's defaults, for a config written without them.
+		if c.BatchSize <= 0 {
+			c.BatchSize = 10000
+		}
+		if c.Timeout <= 0 {
+			c.Timeout = 60
+		}
+		sched, err := cron.ParseStandard(c.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("event trigger %q: cleanup_config.schedule %q: %w", tc.Name, c.Schedule, err)
+		}
+		t.cleanup = sched
 	}
 	if t.handler != nil {
 		// A Go handler replaces the webhook, its headers and transform.
@@ -270,7 +288,13 @@ func (s *Service) Run(ctx context.Context) {
 		defer close(recorded)
 		s.recordLoop(work, records)
 	}()
+	cleaned := make(chan struct{})
+	go func() {
+		defer close(cleaned)
+		s.cleanupLoop(ctx)
+	}()
 	defer func() {
+		<-cleaned
 		s.inflight.Wait()
 		close(records)
 		<-recorded
@@ -571,4 +595,112 @@ func (s *Service) fail(ctx context.Context, c *claimed) {
 	if err != nil {
 		s.opts.Logger.Error("event trigger: recording a failed event", "trigger", c.trigger, "event_id", c.id, "error", err)
 	}
+}
+
+// cleanupLoop runs the triggers' cleanup_config on their schedules until
+// ctx is done. Occurrences missed while no instance ran are not made up:
+// the next one deletes everything old enough.
+func (s *Service) cleanupLoop(ctx context.Context) {
+	next := map[string]time.Time{}
+	now := time.Now()
+	for _, name := range s.names {
+		if t := s.triggers[name]; t.cleanup != nil {
+			next[name] = t.cleanup.Next(now)
+		}
+	}
+	if len(next) == 0 {
+		return
+	}
+	for {
+		var first time.Time
+		for _, at := range next {
+			if first.IsZero() || at.Before(first) {
+				first = at
+			}
+		}
+		select {
+		case <-time.After(time.Until(first)):
+		case <-ctx.Done():
+			return
+		}
+		for _, name := range s.names {
+			at, ok := next[name]
+			if !ok || time.Now().Before(at) {
+				continue
+			}
+			if _, err := s.cleanup(ctx, name, at); err != nil && ctx.Err() == nil {
+				s.opts.Logger.Error("event trigger: cleanup failed", "trigger", name, "scheduled_at", at, "error", err)
+			}
+			next[name] = s.triggers[name].cleanup.Next(at)
+		}
+	}
+}
+
+// CleanupStats counts what one cleanup deleted.
+type CleanupStats struct {
+	EventLogs, InvocationLogs int
+}
+
+// cleanupBatchSQL deletes one batch ($3) of a trigger's ($1) delivered
+// and dead events older than $2 hours and not held, and their invocation
+// logs when $4: Hasura's cleanup, in one statement.
+const cleanupBatchSQL = `WITH dead AS (
+  SELECT id FROM hdb_catalog.event_log
+  WHERE (delivered OR error) AND trigger_name = $1
+    AND created_at < now() - make_interval(hours => $2) AND locked IS NULL
+  LIMIT $3
+  FOR UPDATE SKIP LOCKED),
+invocations AS (
+  DELETE FROM hdb_catalog.event_invocation_logs WHERE $4 AND event_id IN (SELECT id FROM dead) RETURNING 1),
+events AS (
+  DELETE FROM hdb_catalog.event_log WHERE id IN (SELECT id FROM dead) RETURNING 1)
+SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM invocations)`
+
+// cleanup runs a trigger's cleanup_config for the occurrence at, once
+// across instances: the instance that records the occurrence in
+// hdb_catalog.hdb_event_log_cleanups (unique by trigger and time) runs
+// it, batch after batch, each under the configured timeout, and marks it
+// completed with its counts (or dead on an error). Another instance
+// finds the row and returns nil stats.
+func (s *Service) cleanup(ctx context.Context, name string, at time.Time) (*CleanupStats, error) {
+	c := s.triggers[name].cfg.Cleanup
+	var id string
+	err := s.pool.QueryRow(ctx, `INSERT INTO hdb_catalog.hdb_event_log_cleanups (trigger_name, scheduled_at, status)
+		VALUES ($1, $2, 'scheduled') ON CONFLICT (trigger_name, scheduled_at) DO NOTHING RETURNING id`, name, at.UTC()).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("schedule cleanup: %w", err)
+	}
+	stats := &CleanupStats{}
+	for {
+		var events, invocations int
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('statement_timeout', $1, true)", strconv.Itoa(c.Timeout*1000)); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, cleanupBatchSQL, name, c.ClearOlderThan, c.BatchSize, c.CleanInvocationLogs).Scan(&events, &invocations)
+		})
+		if err != nil {
+			break
+		}
+		stats.EventLogs += events
+		stats.InvocationLogs += invocations
+		if events < c.BatchSize {
+			break
+		}
+	}
+	status := "completed"
+	if err != nil {
+		status = "dead"
+	}
+	if _, uerr := s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_event_log_cleanups SET status = $2,
+		deleted_event_logs = $3, deleted_event_invocation_logs = $4 WHERE id = $1`, id, status, stats.EventLogs, stats.InvocationLogs); uerr != nil && err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return stats, fmt.Errorf("cleanup of %q: %w", name, err)
+	}
+	return stats, nil
 }
