@@ -65,12 +65,15 @@ func (e *evaluator) eval(n *node, depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			n0 := len(b)
 			if s, ok := v.(string); ok {
 				b = append(b, s...)
-				continue
-			}
-			if b, err = appendJSON(b, v); err != nil {
+			} else if b, err = appendJSON(b, v); err != nil {
 				return nil, e.fail(k.pos, "%v", err)
+			}
+			// Text costs steps, so that a range cannot build unbounded strings.
+			if err := e.charge(k.pos, (len(b)-n0)/64); err != nil {
+				return nil, err
 			}
 		}
 		return string(b), nil

@@ -318,6 +318,25 @@ func TestLimits(t *testing.T) {
 	if !errors.As(err, &ke) || !strings.Contains(ke.Msg, "evaluation steps") {
 		t.Errorf("costly template: got %v", err)
 	}
+	// A range may repeat a large value: the output is bounded.
+	big := strings.Repeat("x", 1<<20)
+	rep, err := kriti.Parse(`{{ range _, x := $xs }} {{ $big }} {{ end }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = kriti.EvalJSON(rep, map[string]any{"$xs": xs[:100], "$big": big}, nil)
+	if !errors.As(err, &ke) || !strings.Contains(ke.Msg, "exceeds 67108864 bytes") {
+		t.Errorf("large output: got %v", err)
+	}
+	// So are the strings a template builds.
+	str, err := kriti.Parse(`{{ range _, x := $xs }} "{{ $big }}" {{ end }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = kriti.Eval(str, map[string]any{"$xs": xs, "$big": big}, nil)
+	if !errors.As(err, &ke) || !strings.Contains(ke.Msg, "evaluation steps") {
+		t.Errorf("large strings: got %v", err)
+	}
 	// Within budget it runs.
 	if _, err := kriti.Eval(tmpl, map[string]any{"$xs": xs[:20]}, nil); err != nil {
 		t.Errorf("20^3 template: %v", err)

@@ -3,9 +3,11 @@ package transform_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -384,5 +386,40 @@ func TestApplyErrors(t *testing.T) {
 				t.Fatalf("got %v\nwant …%s…", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestApplyConcurrent applies one Spec from several goroutines, errors
+// included (run with -race).
+func TestApplyConcurrent(t *testing.T) {
+	spec, err := transform.Parse(json.RawMessage(`{"version": 2, "url": "{{$base_url}}/{{ $body.id }}", "body": {"action": "transform", "template": "{\"id\": {{ $body.id }}}"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for i := 0; i < 50; i++ {
+				body := `{"id": ` + strconv.Itoa(g*100+i) + `}`
+				if i%5 == 0 {
+					body = `{}` // a missing key: an error with its position
+				}
+				out, err := spec.Apply(transform.Input{Method: "POST", URL: "http://h/x", Body: []byte(body)})
+				switch {
+				case i%5 == 0 && err == nil:
+					done <- errors.New("want an error for a missing key")
+					return
+				case i%5 != 0 && (err != nil || string(out.Body) != body[:1]+`"id":`+body[7:]):
+					done <- fmt.Errorf("body %s: got %s, %v", body, out.Body, err)
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
