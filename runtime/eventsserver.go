@@ -14,6 +14,7 @@ import (
 
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/events"
+	"github.com/hasgen/hasgen/runtime/transform"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -90,16 +91,19 @@ func startEvents(ctx context.Context, cfg Config, p Project, log *slog.Logger) (
 	svc, err := events.New(pool, ecfg, events.Options{
 		PoolSize: cfg.Events.PoolSize, FetchInterval: cfg.Events.FetchInterval, FetchBatchSize: cfg.Events.FetchBatchSize,
 		LeaseMargin: cfg.Events.LeaseMargin, Handlers: p.EventHandlers, LookupEnv: lookup, Logger: log,
-		UserAgent: "hasgen/" + transport.Version(),
+		UserAgent: "hasgen/" + transport.Version(), Transform: transform.ForEventTriggers(),
 	})
+	if err == nil {
+		err = checkTransforms(ecfg, p.EventHandlers)
+	}
+	if err == nil {
+		// The installed capture triggers must be the metadata's: else
+		// events are missing or carry another payload.
+		err = events.Check(ctx, pool, ecfg)
+	}
 	if err != nil {
 		pool.Close()
 		log.Error("event triggers are not delivered: "+err.Error(), "error", err)
-		return nil, nil
-	}
-	if err := checkEventCatalog(ctx, pool); err != nil {
-		pool.Close()
-		log.Error("event triggers are not delivered: "+err.Error()+"; run `hasgen triggers install`", "error", err)
 		return nil, nil
 	}
 	svc.Start(context.WithoutCancel(ctx))
@@ -107,20 +111,20 @@ func startEvents(ctx context.Context, cfg Config, p Project, log *slog.Logger) (
 	return &eventsServer{pool: pool, svc: svc}, nil
 }
 
-// errNoEventCatalog is the error of a database without Hasura's event
-// catalog.
-var errNoEventCatalog = errors.New("the database has no hdb_catalog.event_log")
-
-// checkEventCatalog checks that the event catalog is installed.
-func checkEventCatalog(ctx context.Context, pool *pgxpool.Pool) error {
-	var ok bool
-	if err := pool.QueryRow(ctx, "SELECT to_regclass('hdb_catalog.event_log') IS NOT NULL AND to_regclass('hdb_catalog.event_invocation_logs') IS NOT NULL").Scan(&ok); err != nil {
-		return fmt.Errorf("check the event catalog: %w", err)
+// checkTransforms parses the request transforms of the triggers
+// delivered to webhooks, so that one that cannot be applied is found at
+// start rather than failing its events.
+func checkTransforms(cfg *events.Config, handlers map[string]events.Handler) error {
+	var errs []error
+	for _, t := range cfg.Triggers {
+		if len(t.RequestTransform) == 0 || string(t.RequestTransform) == "null" || handlers[t.Name] != nil {
+			continue
+		}
+		if _, err := transform.Parse(t.RequestTransform); err != nil {
+			errs = append(errs, fmt.Errorf("event trigger %q: %w", t.Name, err))
+		}
 	}
-	if !ok {
-		return errNoEventCatalog
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ops returns the /v1/metadata operations of event triggers; none when

@@ -120,22 +120,71 @@ func TestMetadataAPIEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if _, err := pool.Exec(ctx, events.CatalogSQL); err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var got [][]byte
+	var transformed []string // method path body of the transformed requests
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/transformed" {
+			transformed = append(transformed, r.Method+" "+r.URL.Path+" "+string(b))
+			return
+		}
 		got = append(got, b)
-		mu.Unlock()
 	}))
 	defer hook.Close()
 	eventsJSON := `{"event_triggers":[{"name":"owner_manual","schema":"public","table":"owners","enable_manual":true,
-		"webhook_from_env":"OWNER_HOOK","retry_conf":{"num_retries":0,"interval_sec":1,"timeout_sec":5}}]}`
-	srv, _ := eventsServer(t, db, map[string]string{"OWNER_HOOK": hook.URL}, eventsJSON, nil)
+		"webhook_from_env":"OWNER_HOOK","retry_conf":{"num_retries":0,"interval_sec":1,"timeout_sec":5}},
+		{"name":"owner_insert","schema":"public","table":"owners","insert":{"columns":null},
+		"webhook_from_env":"OWNER_HOOK","retry_conf":{"num_retries":0,"interval_sec":1,"timeout_sec":5},
+		"request_transform":{"version":2,"template_engine":"Kriti","method":"PUT","url":"{{$base_url}}/transformed",
+		  "body":{"action":"transform","template":"{\"name\": {{$body.event.data.new.name}}, \"by\": {{$session_variables['x-hasura-user-id']}}}"}}}]}`
+	var ecfg events.Config
+	if err := json.Unmarshal([]byte(eventsJSON), &ecfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, events.InstallSQL(&ecfg)); err != nil {
+		t.Fatal(err)
+	}
+	srv, logs := eventsServer(t, db, map[string]string{"OWNER_HOOK": hook.URL}, eventsJSON, nil)
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("log:\n%s", logs)
+	}
 	admin := map[string]string{"X-Hasura-Admin-Secret": rtSecret}
+
+	// An insert through GraphQL, delivered through the request transform
+	// with the mutation's session variables.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/graphql", strings.NewReader(`{"query":"mutation { insert_owners_one(object: {id: 99, name: \"Zoe\"}) { id } }"}`))
+	req.Header.Set("X-Hasura-Admin-Secret", rtSecret)
+	req.Header.Set("X-Hasura-User-Id", "7")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != `{"data":{"insert_owners_one":{"id":99}}}` {
+		t.Fatalf("insert: %s", b)
+	}
+	deadline := time.Now().Add(rtTimeout)
+	for {
+		mu.Lock()
+		n := len(transformed)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the insert's event was not delivered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	if want := `PUT /transformed {"by":"7","name":"Zoe"}`; len(transformed) != 1 || transformed[0] != want {
+		t.Errorf("transformed requests %q, want [%s]", transformed, want)
+	}
+	mu.Unlock()
 
 	status, body := metadata(t, srv.URL, `{"type":"pg_invoke_event_trigger","args":{"name":"owner_manual","source":"default","payload":{"new":{"id":1},"old":null}}}`, admin)
 	var inv struct {
@@ -144,7 +193,7 @@ func TestMetadataAPIEvents(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &inv); status != 200 || err != nil || inv.EventID == "" {
 		t.Fatalf("invoke: %d %s", status, body)
 	}
-	deadline := time.Now().Add(rtTimeout)
+	deadline = time.Now().Add(rtTimeout)
 	for {
 		var delivered bool
 		if err := pool.QueryRow(ctx, "SELECT delivered FROM hdb_catalog.event_log WHERE id = $1", inv.EventID).Scan(&delivered); err != nil {
@@ -208,7 +257,7 @@ func TestMetadataAPIEvents(t *testing.T) {
 // TestEventsNotDelivered: a configuration that cannot be delivered is
 // logged, naming what to fix, and the rest of the server serves.
 func TestEventsNotDelivered(t *testing.T) {
-	trigger := `{"event_triggers":[{"name":"owner_hook","schema":"public","table":"owners","webhook_from_env":"OWNER_HOOK","retry_conf":{"num_retries":0,"interval_sec":1,"timeout_sec":5}}]}`
+	trigger := `{"event_triggers":[{"name":"owner_hook","schema":"public","table":"owners","insert":{"columns":null},"webhook_from_env":"OWNER_HOOK","retry_conf":{"num_retries":0,"interval_sec":1,"timeout_sec":5}TRANSFORM}]}`
 	cases := []struct {
 		name    string
 		env     map[string]string
@@ -216,7 +265,9 @@ func TestEventsNotDelivered(t *testing.T) {
 		want    string
 	}{
 		{"variable not set", nil, true, `event trigger \"owner_hook\": webhook_from_env: environment variable OWNER_HOOK is not set`},
-		{"no catalog", map[string]string{"OWNER_HOOK": "http://127.0.0.1:1"}, false, "the database has no hdb_catalog.event_log; run `hasgen triggers install`"},
+		{"no catalog", map[string]string{"OWNER_HOOK": "http://127.0.0.1:1"}, false, "missing: the event catalog"},
+		{"triggers not installed", map[string]string{"OWNER_HOOK": "http://127.0.0.1:1"}, true, "hasgen triggers install"},
+		{"bad transform", map[string]string{"OWNER_HOOK": "http://127.0.0.1:1", "TRANSFORM": `,"request_transform":{"version":2,"body":{"action":"transform","template":"{{$nope}}"}}`}, true, `event trigger \"owner_hook\": request_transform.body.template:1:3: variable $nope is not defined`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -232,7 +283,7 @@ func TestEventsNotDelivered(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			srv, logs := eventsServer(t, db, c.env, trigger, nil)
+			srv, logs := eventsServer(t, db, c.env, strings.Replace(trigger, "TRANSFORM", c.env["TRANSFORM"], 1), nil)
 			if !strings.Contains(logs.String(), "level=ERROR msg=\"event triggers are not delivered: ") || !strings.Contains(logs.String(), c.want) {
 				t.Errorf("log:\n%s\nwant an error with %s", logs, c.want)
 			}
