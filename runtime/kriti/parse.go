@@ -14,9 +14,9 @@ type kind uint8
 
 const (
 	kNull      kind = iota
-	kBool           // b
-	kNumber         // num
-	kString         // str
+	kBool           // lit
+	kNumber         // lit
+	kString         // str, lit
 	kStringTem      // kids: parts, concatenated
 	kArray          // kids
 	kObject         // keys, kids
@@ -36,8 +36,6 @@ type node struct {
 	pos   int // byte offset in the source
 	lit   any // a literal's value, boxed once
 	op    tokKind
-	b     bool
-	num   json.Number
 	str   string
 	idx   string
 	kids  []*node
@@ -492,7 +490,7 @@ func (p *parser) parsePrimary() *node {
 		p.expectClose("{{")
 		return e
 	case tNumber:
-		return &node{kind: kNumber, pos: tk.pos, num: json.Number(tk.text), lit: json.Number(tk.text)}
+		return &node{kind: kNumber, pos: tk.pos, lit: json.Number(tk.text)}
 	case tQuote:
 		return p.parseString(tk.pos)
 	case tSQuote:
@@ -508,7 +506,7 @@ func (p *parser) parsePrimary() *node {
 	case tIdent:
 		switch tk.text {
 		case "true", "false":
-			return &node{kind: kBool, pos: tk.pos, b: tk.text == "true", lit: tk.text == "true"}
+			return &node{kind: kBool, pos: tk.pos, lit: tk.text == "true"}
 		case "null":
 			return &node{kind: kNull, pos: tk.pos}
 		}
