@@ -1,13 +1,20 @@
 package generate
 
 import (
+	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/hasgen/hasgen/internal/golden"
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/runtime/events"
+	"github.com/hasgen/hasgen/runtime/schedule"
 )
 
 // TestSchemaSQL compares sql/schema.sql of every table of each snapshot
@@ -66,5 +73,79 @@ func TestProjectFiles(t *testing.T) {
 	dir := filepath.Join(golden.Dir(t), "generate", "chinook")
 	for rel, b := range all {
 		golden.Compare(t, filepath.Join(dir, filepath.FromSlash(rel)), b)
+	}
+}
+
+// TestEventsFile compares schema/events.jsonc and schema/schema.go (which
+// embeds it) for the metadata directory of
+// testdata/golden/generate/events/ with the files beside it, and checks
+// that a project without triggers has no events.jsonc.
+func TestEventsFile(t *testing.T) {
+	s, err := introspect.LoadSnapshotFile(chinookSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(golden.Dir(t), "generate", "events")
+	o := &Options{Config: filepath.Join(dir, "metadata"), Module: "server"}
+	md, err := metadata.Load(o.Config, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := md.UnsupportedError(); err != nil {
+		t.Fatalf("unsupported: %v", err)
+	}
+	p, err := model.Build(s, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Config = "metadata" // the source line of the headers, not a path of this machine
+	fs, err := projectFiles(p, o, "../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"schema/events.jsonc", "schema/schema.go"} {
+		golden.Compare(t, filepath.Join(dir, filepath.FromSlash(rel)), fs.generated[rel])
+	}
+	// What the runtime reads back is what the metadata says.
+	cfg, err := events.Load(fstest.MapFS{events.File: {Data: fs.generated["schema/events.jsonc"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact := cmp.Transformer("compact", func(r json.RawMessage) string {
+		var b bytes.Buffer
+		if err := json.Compact(&b, r); err != nil {
+			return "invalid JSON: " + string(r)
+		}
+		return b.String()
+	})
+	if diff := cmp.Diff(md.EventTriggers, cfg.Triggers, compact); diff != "" {
+		t.Errorf("events.Load (-metadata +read):\n%s", diff)
+	}
+	crons, err := schedule.Load(fstest.MapFS{events.File: {Data: fs.generated["schema/events.jsonc"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(md.CronTriggers, crons.Crons, compact); diff != "" {
+		t.Errorf("schedule.Load (-metadata +read):\n%s", diff)
+	}
+
+	// Without triggers: no file, and schema.go does not embed one.
+	plain, err := metadata.Load("testdata/chinook.yaml", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp, err := model.Build(s, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err = projectFiles(pp, &Options{Config: "testdata/chinook.yaml", Module: "server"}, "../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := fs.generated["schema/events.jsonc"]; ok {
+		t.Errorf("schema/events.jsonc written without triggers:\n%s", b)
+	}
+	if bytes.Contains(fs.generated["schema/schema.go"], []byte("events.jsonc")) {
+		t.Errorf("schema.go embeds events.jsonc without triggers")
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/pgtest"
+	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -37,6 +38,8 @@ type hasuraProject struct {
 	migration string // the up.sql glob, relative to dir
 	// unsupported are the keys reported, as "file:line: message".
 	unsupported []string
+	// triggers are the event triggers then the cron triggers read, by name.
+	triggers []string
 }
 
 func projectsDir(t *testing.T) string {
@@ -79,20 +82,15 @@ func TestHasuraProjectsValidate(t *testing.T) {
 	base := projectsDir(t)
 	projects := []hasuraProject{
 		{dir: "observability-chinook", migration: "migrations/default/*/up.sql", unsupported: []string{
-			"cron_triggers.yaml:1: cron_triggers \"album_insert\" is not supported by hasgen",
-			"cron_triggers.yaml:21: cron_triggers \"cron_failure\" is not supported by hasgen",
-			"cron_triggers.yaml:27: cron_triggers \"cron_success\" is not supported by hasgen",
 			"databases.yaml:11: database source \"default\" configuration.connection_info.pool_settings: retries is not supported by hasgen",
 			"databases.yaml:13: database source \"default\" configuration: read_replicas is not supported by hasgen",
 			"databases.yaml:18: database source \"default\": health_check is not supported by hasgen",
 			"databases.yaml:26: database source \"failed\" is not supported by hasgen: it serves one source, \"default\"",
-			"public_Album.yaml:33: table public.Album: event_triggers \"Album_insert\" is not supported by hasgen",
-			"public_Album.yaml:61: table public.Album: event_triggers \"Album_insert_failed\" is not supported by hasgen",
 			"opentelemetry.yaml:1: opentelemetry.status is not supported by hasgen",
 			"opentelemetry.yaml:2: opentelemetry.data_types is not supported by hasgen",
 			"opentelemetry.yaml:5: opentelemetry.exporter_otlp is not supported by hasgen",
 			"opentelemetry.yaml:12: opentelemetry.batch_span_processor is not supported by hasgen",
-		}},
+		}, triggers: []string{"Album_insert", "Album_insert_failed", "album_insert", "cron_failure", "cron_success"}},
 		{dir: "cli-v3-chinook", migration: "migrations/pg/*/up.sql", unsupported: []string{
 			"actions.yaml:2: actions \"actionName\" is not supported by hasgen",
 			"actions.yaml:28: custom_types.input_objects \"SampleInput\" is not supported by hasgen",
@@ -103,10 +101,13 @@ func TestHasuraProjectsValidate(t *testing.T) {
 		t.Run(p.dir, func(t *testing.T) {
 			dir := filepath.Join(base, p.dir)
 			meta := filepath.Join(dir, "metadata")
-			_, s := projectDB(t, dir, p.migration, meta)
+			url, s := projectDB(t, dir, p.migration, meta)
 			md, err := metadata.Load(meta, s)
 			if err != nil {
 				t.Fatalf("the metadata does not load unchanged:\n%v", err)
+			}
+			if len(md.EventTriggers) > 0 {
+				captureProjectEvents(t, url, md)
 			}
 			var got []string
 			for _, e := range md.Unsupported {
@@ -128,10 +129,93 @@ func TestHasuraProjectsValidate(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("unsupported keys (-want +got):\n%s", diff)
 			}
+			var triggers []string
+			for _, tr := range md.EventTriggers {
+				triggers = append(triggers, tr.Name)
+			}
+			for _, c := range md.CronTriggers {
+				triggers = append(triggers, c.Name)
+			}
+			if diff := cmp.Diff(p.triggers, triggers); diff != "" {
+				t.Errorf("triggers (-want +got):\n%s", diff)
+			}
 			if len(md.Tables) != 11 && p.dir == "observability-chinook" || len(md.Tables) != 7 && p.dir == "cli-v3-chinook" {
 				t.Errorf("%d tables tracked", len(md.Tables))
 			}
 		})
+	}
+}
+
+// captureProjectEvents installs the project's event triggers on its
+// database and checks that an insert into a table is captured once by
+// each of its triggers that fires on inserts.
+func captureProjectEvents(t *testing.T, url string, md *metadata.Metadata) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	cfg := &events.Config{Triggers: md.EventTriggers}
+	if _, err := conn.Exec(ctx, events.InstallSQL(cfg)); err != nil {
+		t.Fatalf("install the event triggers: %v", err)
+	}
+	if err := events.Check(ctx, conn, cfg); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	want := map[string]int{}
+	inserted := map[string]bool{}
+	for _, tr := range md.EventTriggers {
+		if tr.Insert == nil {
+			continue
+		}
+		want[tr.Name] = 1 // one row per table, captured by each trigger of it
+		if inserted[tr.Schema+"."+tr.Table] {
+			continue
+		}
+		inserted[tr.Schema+"."+tr.Table] = true
+		// A row of defaults may break a constraint: copy an existing row
+		// instead, without its key.
+		var cols []string
+		rows, err := conn.Query(ctx, `SELECT quote_ident(attname) FROM pg_attribute
+			WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
+			  AND attnum <> ALL (SELECT unnest(conkey) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p')`,
+			pgx.Identifier{tr.Schema, tr.Table}.Sanitize())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, c)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		table := pgx.Identifier{tr.Schema, tr.Table}.Sanitize()
+		list := strings.Join(cols, ", ")
+		if _, err := conn.Exec(ctx, "INSERT INTO "+table+" ("+list+") SELECT "+list+" FROM "+table+" LIMIT 1"); err != nil {
+			t.Fatalf("insert into %s: %v", table, err)
+		}
+	}
+	got := map[string]int{}
+	rows, err := conn.Query(ctx, `SELECT trigger_name, count(*) FROM hdb_catalog.event_log WHERE payload->>'op' = 'INSERT' GROUP BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[name] += n
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("insert events captured by trigger (-want +got):\n%s", diff)
 	}
 }
 

@@ -122,6 +122,7 @@ func load(fsys fileSystem, root string, s *introspect.Schema) (*Metadata, error)
 	l.unsup.sort()
 	m.Warnings = l.warns
 	m.Unsupported = l.unsup
+	m.EventTriggers = l.trig.sortedEvents()
 	return m, nil
 }
 

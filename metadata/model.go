@@ -4,6 +4,8 @@ import (
 	"sort"
 
 	"github.com/hasgen/hasgen/introspect"
+	"github.com/hasgen/hasgen/runtime/events"
+	"github.com/hasgen/hasgen/runtime/schedule"
 )
 
 // Metadata is a validated permissions file: the tracked tables, their
@@ -35,11 +37,17 @@ type Metadata struct {
 	// applies when the source's customization sets none: the CLI reads it
 	// from HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION, as Hasura does.
 	DefaultNamingConvention string
+	// EventTriggers are the event triggers of the tables, sorted by name
+	// (unique across tables), with Hasura's defaults applied (triggers.go).
+	EventTriggers []events.Trigger
+	// CronTriggers are cron_triggers.yaml's triggers, sorted by name, with
+	// Hasura's defaults applied.
+	CronTriggers []schedule.Cron
 	// Warnings are things that were accepted but are worth saying. They
 	// print like errors.
 	Warnings []*Error
 	// Unsupported are the keys the metadata sets that hasgen does not
-	// serve (event triggers, actions, another source...), one per item,
+	// serve (actions, another source...), one per item,
 	// each as "file:line:col: <key> is not supported by hasgen". The
 	// commands refuse them unless told to accept the loss; see
 	// UnsupportedError.

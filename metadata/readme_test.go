@@ -42,7 +42,7 @@ func TestReadmeListsUnsupported(t *testing.T) {
   stored_procedures: [{stored_procedure: p}]
   tables:
     - table: orgs
-      event_triggers: [{name: e}]
+      event_triggers: [{name: e, webhook: http://e, definition: {enable_manual: true}, response_transform: {version: 2}, trigger_on_replication: true}]
       remote_relationships: [{name: r}]
       apollo_federation_config: {enable: v1}
       insert_permissions:
@@ -59,7 +59,7 @@ func TestReadmeListsUnsupported(t *testing.T) {
 		{"allow_list.yaml", "- collection: c\n"},
 		{"api_limits.yaml", "rate_limit: {global: {max_reqs_per_min: 1}}\n"},
 		{"backend_configs.yaml", "dataconnector: {x: {uri: http://d}}\n"},
-		{"cron_triggers.yaml", "- name: c\n"},
+		{"cron_triggers.yaml", "- {name: c, webhook: http://c, schedule: '* * * * *', response_transform: {version: 2}}\n"},
 		{"graphql_schema_introspection.yaml", "disabled_for_roles: [user]\n"},
 		{"metrics_config.yaml", "analyze_query_variables: true\n"},
 		{"network.yaml", "tls_allowlist: [{host: h}]\n"},

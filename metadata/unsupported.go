@@ -142,7 +142,7 @@ var projectKeys = []struct{ key, file string }{
 }
 
 // projectFiles reads the files of a metadata directory beside databases/:
-// api_limits.yaml, inherited_roles.yaml and
+// api_limits.yaml, inherited_roles.yaml, cron_triggers.yaml and
 // graphql_schema_introspection.yaml are served, the others are reported when they say
 // anything. A file that does not exist says nothing.
 func (l *loader) projectFiles(m *Metadata, dir string, join func(...string) string) {
@@ -218,6 +218,8 @@ func (l *loader) projectKey(m *Metadata, key string, keyPos Pos, x ynode) {
 		}
 	case "graphql_schema_introspection":
 		l.introspectionOptions(m, x)
+	case "cron_triggers":
+		l.cronTriggers(m, x)
 	case "network", "metrics_config", "opentelemetry", "backend_configs":
 		// Mappings of settings: each setting that says something.
 		fields, ok := l.mappingQuiet(x)

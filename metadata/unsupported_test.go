@@ -30,9 +30,9 @@ func TestUnsupportedTableKeys(t *testing.T) {
 		want       []string
 	}{
 		{"nothing", "- table: orgs\n  event_triggers: []\n  remote_relationships: null\n", nil},
-		{"event triggers", "- table: orgs\n  event_triggers:\n    - name: a\n      webhook: http://x\n    - name: b\n      webhook: http://y\n",
-			[]string{`t.yaml:3:7: table public.orgs: event_triggers "a" is not supported by hasgen`,
-				`t.yaml:5:7: table public.orgs: event_triggers "b" is not supported by hasgen`}},
+		{"event triggers", "- table: orgs\n  event_triggers:\n    - name: a\n      webhook: http://x\n      definition: {insert: {columns: '*'}}\n      trigger_on_replication: false\n    - name: b\n      webhook: http://y\n      definition: {delete: {columns: '*'}}\n      response_transform: {version: 2}\n      trigger_on_replication: true\n",
+			[]string{`t.yaml:10:7: table public.orgs: event trigger "b": response_transform is not supported by hasgen`,
+				`t.yaml:11:7: table public.orgs: event trigger "b": trigger_on_replication (true: firing on writes a logical replication applies) is not supported by hasgen`}},
 		{"remote relationship", "- table: orgs\n  remote_relationships:\n    - name: r\n      definition: {}\n",
 			[]string{`t.yaml:3:7: table public.orgs: remote_relationships "r" is not supported by hasgen`}},
 		{"apollo federation", "- table: orgs\n  apollo_federation_config: {enable: v1}\n",
@@ -76,7 +76,7 @@ func TestUnsupportedProjectFiles(t *testing.T) {
 		"metadata/databases/databases.yaml", databases,
 		"metadata/actions.yaml", "actions:\n  - name: login\n    definition: {handler: http://a}\ncustom_types:\n  objects:\n    - name: Token\n",
 		"metadata/allow_list.yaml", "- collection: allowed\n",
-		"metadata/cron_triggers.yaml", "- name: nightly\n  schedule: '0 0 * * *'\n",
+		"metadata/cron_triggers.yaml", "- name: nightly\n  webhook: http://n\n  schedule: '0 0 * * *'\n  response_transform: {version: 2, body: {action: remove}}\n",
 		"metadata/network.yaml", "tls_allowlist: [{host: x}]\n",
 		"metadata/remote_schemas.yaml", "- name: countries\n  definition: {url: http://c}\n",
 	}
@@ -84,7 +84,7 @@ func TestUnsupportedProjectFiles(t *testing.T) {
 		`metadata/actions.yaml:2:5: actions "login" is not supported by hasgen`,
 		`metadata/actions.yaml:6:7: custom_types.objects "Token" is not supported by hasgen`,
 		`metadata/allow_list.yaml:1:3: allowlist "allowed" is not supported by hasgen`,
-		`metadata/cron_triggers.yaml:1:3: cron_triggers "nightly" is not supported by hasgen`,
+		`metadata/cron_triggers.yaml:4:3: cron trigger "nightly": response_transform is not supported by hasgen`,
 		`metadata/network.yaml:1:1: network.tls_allowlist is not supported by hasgen`,
 		`metadata/remote_schemas.yaml:1:3: remote_schemas "countries" is not supported by hasgen`,
 	}

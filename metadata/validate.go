@@ -181,7 +181,9 @@ func (v *validator) tableBody(e *entry) {
 			objs = append(objs, f)
 		case "array_relationships":
 			arrs = append(arrs, f)
-		case "event_triggers", "remote_relationships":
+		case "event_triggers":
+			v.eventTriggerList(t, f.val)
+		case "remote_relationships":
 			v.unsupportedItems(ctx, f.key, f.keyPos, f.val)
 		case "apollo_federation_config":
 			if !v.empty(f.val) {

@@ -106,6 +106,8 @@ type loader struct {
 	// functions is the chosen database source's functions key, or nil
 	// (functions.go reads it).
 	functions *ynode
+	// trig holds the triggers read so far (triggers.go).
+	trig triggerState
 }
 
 func (l *loader) errorf(p Pos, ctx, format string, args ...any) {

@@ -127,6 +127,10 @@ type Config struct {
 	// application/json too (HASGEN_STRICT_GRAPHQL_HTTP): 400 for a request
 	// that is not well-formed, 415 for a POST that is not JSON.
 	StrictGraphQLHTTP bool
+	// Events configures the delivery of event triggers (eventsserver.go):
+	// HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE, HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL
+	// and HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE.
+	Events EventsConfig
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -227,11 +231,15 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.num(&cfg.Live.Workers, "HASGEN_SUBSCRIPTION_WORKERS", 1)
 	env.str(&cfg.CORS.Domains, "HASURA_GRAPHQL_CORS_DOMAIN")
 	env.boolean(&cfg.CORS.Disabled, "HASURA_GRAPHQL_DISABLE_CORS")
+	var readCookie bool
+	env.boolean(&readCookie, "HASURA_GRAPHQL_WS_READ_COOKIE")
+	cfg.Websocket.IgnoreCookie = cfg.CORS.Disabled && !readCookie
 	if _, err := transport.NewCORS(cfg.CORS); err != nil {
 		env.errs = append(env.errs, err.Error())
 	}
 	env.str(&cfg.MetricsSecret, "HASURA_GRAPHQL_METRICS_SECRET")
 	env.boolean(&cfg.StrictGraphQLHTTP, "HASGEN_STRICT_GRAPHQL_HTTP")
+	readEventsEnv(&env, &cfg.Events)
 	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":
