@@ -184,8 +184,8 @@ func InstallSQL(cfg *Config) string {
 	var b strings.Builder
 	b.WriteString(`-- hasgen event triggers: each change of a table with event triggers is
 -- written to hdb_catalog.event_log in the same transaction (Hasura's
--- catalog and trigger names). Generated from schema/events.jsonc by
--- hasgen triggers sql; idempotent.
+-- catalog and trigger names). Written by hasgen from the metadata's
+-- event_triggers; running it again changes nothing.
 BEGIN;
 
 `)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/hasgen/hasgen/internal/golden"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/events"
 )
@@ -437,6 +439,14 @@ CREATE TRIGGER "notify_hasura_gone_DELETE" AFTER DELETE ON items FOR EACH ROW EX
 			t.Errorf("Hasura's trigger no longer in the metadata is left: %s", name)
 		}
 	}
+}
+
+// TestInstallSQLGolden compares the migrations of captureConfig with
+// testdata/golden/events/capture/, where a reviewer reads them.
+func TestInstallSQLGolden(t *testing.T) {
+	dir := filepath.Join(golden.Dir(t), "events", "capture")
+	golden.Compare(t, filepath.Join(dir, "install.sql"), []byte(events.InstallSQL(captureConfig())))
+	golden.Compare(t, filepath.Join(dir, "uninstall.sql"), []byte(events.UninstallSQL(captureConfig())))
 }
 
 // TestInstallSQLDeterministic: the migration depends on the config only,

@@ -50,14 +50,8 @@ func (e *evaluator) eval(n *node, depth int) (any, error) {
 	}
 	d := depth + 1
 	switch n.kind {
-	case kNull:
-		return nil, nil
-	case kBool:
-		return n.b, nil
-	case kNumber:
-		return n.num, nil
-	case kString:
-		return n.str, nil
+	case kNull, kBool, kNumber, kString:
+		return n.lit, nil
 	case kStringTem:
 		var b []byte
 		for _, k := range n.kids {
@@ -151,6 +145,16 @@ func (e *evaluator) field(n *node, d int) (any, error) {
 	base, err := e.eval(n.kids[0], d)
 	if err != nil {
 		return nil, err
+	}
+	if len(n.kids) == 1 {
+		// .key: no boxing of the key on the common path.
+		if m, ok := base.(map[string]any); ok {
+			v, ok := m[n.str]
+			if !ok {
+				return nil, e.fail(n.pos, "key %q not found (use ?. or ?[ ] for an optional key)", n.str)
+			}
+			return v, nil
+		}
 	}
 	var key any = n.str
 	if len(n.kids) == 2 {

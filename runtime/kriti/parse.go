@@ -14,9 +14,9 @@ type kind uint8
 
 const (
 	kNull      kind = iota
-	kBool           // b
-	kNumber         // num
-	kString         // str
+	kBool           // lit
+	kNumber         // lit
+	kString         // str, lit
 	kStringTem      // kids: parts, concatenated
 	kArray          // kids
 	kObject         // keys, kids
@@ -34,9 +34,8 @@ const (
 type node struct {
 	kind  kind
 	pos   int // byte offset in the source
+	lit   any // a literal's value, boxed once
 	op    tokKind
-	b     bool
-	num   json.Number
 	str   string
 	idx   string
 	kids  []*node
@@ -491,11 +490,11 @@ func (p *parser) parsePrimary() *node {
 		p.expectClose("{{")
 		return e
 	case tNumber:
-		return &node{kind: kNumber, pos: tk.pos, num: json.Number(tk.text)}
+		return &node{kind: kNumber, pos: tk.pos, lit: json.Number(tk.text)}
 	case tQuote:
 		return p.parseString(tk.pos)
 	case tSQuote:
-		return &node{kind: kString, pos: tk.pos, str: tk.text}
+		return &node{kind: kString, pos: tk.pos, str: tk.text, lit: tk.text}
 	case tLBrack:
 		return p.parseArray(tk.pos)
 	case tLBrace:
@@ -507,7 +506,7 @@ func (p *parser) parsePrimary() *node {
 	case tIdent:
 		switch tk.text {
 		case "true", "false":
-			return &node{kind: kBool, pos: tk.pos, b: tk.text == "true"}
+			return &node{kind: kBool, pos: tk.pos, lit: tk.text == "true"}
 		case "null":
 			return &node{kind: kNull, pos: tk.pos}
 		}
@@ -574,7 +573,8 @@ func (p *parser) parseString(start int) *node {
 	litStart := i
 	flush := func() {
 		if b.Len() > 0 {
-			parts = append(parts, &node{kind: kString, pos: litStart, str: b.String()})
+			str := b.String()
+			parts = append(parts, &node{kind: kString, pos: litStart, str: str, lit: str})
 			b.Reset()
 		}
 	}
@@ -588,7 +588,7 @@ func (p *parser) parseString(start int) *node {
 			p.pos = i + 1
 			flush()
 			if len(parts) == 0 {
-				return &node{kind: kString, pos: start}
+				return &node{kind: kString, pos: start, lit: ""}
 			}
 			if len(parts) == 1 && parts[0].kind == kString {
 				parts[0].pos = start

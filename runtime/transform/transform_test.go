@@ -270,8 +270,8 @@ func TestApply(t *testing.T) {
 			body:    `name=Ada%20Lovelace&note=a%26b%3D1.5`,
 		},
 		{
-			name:   "remove body",
-			spec:   `{"version": 2, "method": "GET", "body": {"action": "remove"}}`,
+			name:   "remove body, method in lower case",
+			spec:   `{"version": 2, "method": "get", "body": {"action": "remove"}}`,
 			in:     transform.Input{Method: "POST", URL: "http://h/x", Body: []byte(`{"a": 1}`)},
 			method: "GET", url: "http://h/x", body: "-",
 		},
@@ -421,5 +421,23 @@ func TestApplyConcurrent(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestApplyUnparsedSpec applies a Spec built in Go rather than by Parse:
+// its templates are parsed on the call, and a bad one fails by key.
+func TestApplyUnparsedSpec(t *testing.T) {
+	spec := &transform.Spec{Version: 2, Method: "GET", URL: "{{$base_url}}/v2", Body: &transform.Body{Action: "remove"},
+		RequestHeaders: &transform.Headers{RemoveHeaders: []string{"content-type"}}}
+	out, err := spec.Apply(transform.Input{Method: "POST", URL: "http://h/x", Headers: jsonHeaders(), Body: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Method != "GET" || out.URL != "http://h/x/v2" || out.Body != nil || out.Headers.Get("Content-Type") != "" {
+		t.Errorf("got %+v", out)
+	}
+	bad := &transform.Spec{Version: 2, Body: &transform.Body{Action: "transform", Template: "{{ $x"}}
+	if _, err := bad.Apply(transform.Input{URL: "http://h/x"}); err == nil || !strings.HasPrefix(err.Error(), "request_transform.body.template:1:6:") {
+		t.Errorf("got %v", err)
 	}
 }
