@@ -131,6 +131,10 @@ type Config struct {
 	// HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE, HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL
 	// and HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE.
 	Events EventsConfig
+	// Schedule configures scheduled triggers (scheduling.go):
+	// HASGEN_SCHEDULED_EVENTS_FETCH_INTERVAL and
+	// HASGEN_SCHEDULED_EVENTS_FETCH_BATCH_SIZE.
+	Schedule ScheduleConfig
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -240,6 +244,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.str(&cfg.MetricsSecret, "HASURA_GRAPHQL_METRICS_SECRET")
 	env.boolean(&cfg.StrictGraphQLHTTP, "HASGEN_STRICT_GRAPHQL_HTTP")
 	readEventsEnv(&env, &cfg.Events)
+	readScheduleEnv(&env, &cfg.Schedule)
 	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":

@@ -147,13 +147,14 @@ func (e *eventsServer) close() {
 }
 
 // startMetadataAPI starts the delivery of event triggers and returns the
-// /v1/metadata handler over the operations of the server's parts.
-func startMetadataAPI(ctx context.Context, cfg Config, p Project, authn *auth.Authenticator, log *slog.Logger) (*eventsServer, http.Handler, error) {
+// /v1/metadata handler over the operations of the server's parts (those
+// of event triggers, and others: scheduled events).
+func startMetadataAPI(ctx context.Context, cfg Config, p Project, authn *auth.Authenticator, log *slog.Logger, others ...map[string]events.Op) (*eventsServer, http.Handler, error) {
 	evs, err := startEvents(ctx, cfg, p, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	ops, err := metadataOps(evs.ops())
+	ops, err := metadataOps(append([]map[string]events.Op{evs.ops()}, others...)...)
 	if err != nil {
 		evs.close()
 		return nil, nil, err

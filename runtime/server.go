@@ -148,8 +148,9 @@ type Server struct {
 	health  *pgxpool.Pool
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
-	relay   *relayServer  // nil without schema/relay/
-	events  *eventsServer // nil when no event trigger is delivered
+	relay   *relayServer    // nil without schema/relay/
+	events  *eventsServer   // nil when no event trigger is delivered
+	sched   *scheduleServer // nil when nothing is scheduled
 	// Logs writes the Hasura-shaped logs (runtime/logs).
 	Logs *logs.Logger
 }
@@ -245,8 +246,17 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
-	evs, metadataAPI, err := startMetadataAPI(ctx, cfg, p, authn, log)
+	sched, err := startScheduling(ctx, cfg, p, log)
 	if err != nil {
+		poller.Close()
+		relay.close()
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
+	evs, metadataAPI, err := startMetadataAPI(ctx, cfg, p, authn, log, sched.ops())
+	if err != nil {
+		sched.close()
 		poller.Close()
 		relay.close()
 		pool.Close()
@@ -286,7 +296,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path, ch)
 		mux.Handle(console.Path+"/", ch)
 	}
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, Logs: hlogs}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, Logs: hlogs}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -312,6 +322,7 @@ func projectLimits(p Project, defaults engine.Limits) (*engine.LimitSet, error) 
 // closed (1001) once their queries are done and their messages written.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.events.close()
+	s.sched.close()
 	s.poller.Close()
 	rerr := s.relay.shutdown(ctx)
 	if err := s.ws.Shutdown(ctx); err != nil {
@@ -323,6 +334,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close stops the subscriptions and releases the database pools.
 func (s *Server) Close() {
 	s.events.close()
+	s.sched.close()
 	s.poller.Close()
 	s.relay.close()
 	s.pool.Close()

@@ -88,16 +88,29 @@ CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_scheduled_event_invocation_logs (
 // that creates hdb_catalog objects.
 const InstallLockKey = "hasgen hdb_catalog"
 
-// Install runs CatalogSQL in one transaction under InstallLockKey. It is
-// safe to call from any number of instances at once, and again later.
+// Install runs CatalogSQL in one transaction under InstallLockKey,
+// unless its four tables exist already: a role that may not create
+// schemas (CREATE SCHEMA IF NOT EXISTS needs the privilege even when the
+// schema exists) then uses a catalog installed for it. It is safe to call
+// from any number of instances at once, and again later.
 func Install(ctx context.Context, pool *pgxpool.Pool) error {
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, InstallLockKey); err != nil {
+	var installed bool
+	err := pool.QueryRow(ctx, `SELECT to_regclass('hdb_catalog.hdb_cron_events') IS NOT NULL
+  AND to_regclass('hdb_catalog.hdb_cron_event_invocation_logs') IS NOT NULL
+  AND to_regclass('hdb_catalog.hdb_scheduled_events') IS NOT NULL
+  AND to_regclass('hdb_catalog.hdb_scheduled_event_invocation_logs') IS NOT NULL`).Scan(&installed)
+	if err == nil && installed {
+		return nil
+	}
+	if err == nil {
+		err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, InstallLockKey); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, CatalogSQL)
 			return err
-		}
-		_, err := tx.Exec(ctx, CatalogSQL)
-		return err
-	})
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("install the scheduled triggers' catalog (hdb_catalog.hdb_cron_events, hdb_scheduled_events): %w", err)
 	}

@@ -191,15 +191,20 @@ func (s *Scheduler) resolveCron(c Cron) (*cronTrigger, error) {
 	return ct, nil
 }
 
-// Run calls Tick every FetchInterval until ctx ends or Close is called.
-// A failed Tick is logged, and the next one tries again.
+// Run calls Tick every FetchInterval until ctx ends or Close is called
+// (before or during Run). A failed Tick is logged, and the next one tries
+// again.
 func (s *Scheduler) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.mu.Lock()
-	if s.closed || s.done != nil {
+	if s.closed {
 		s.mu.Unlock()
-		return errors.New("schedule: Run called on a closed or running scheduler")
+		return nil
+	}
+	if s.done != nil {
+		s.mu.Unlock()
+		return errors.New("schedule: Run called twice")
 	}
 	s.cancel, s.done = cancel, make(chan struct{})
 	done := s.done
