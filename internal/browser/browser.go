@@ -19,15 +19,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // EnvChromium names the Chromium binary to use instead of the one on PATH.
@@ -58,22 +61,40 @@ func Path(getenv func(string) string) (string, error) {
 type Browser struct {
 	ctx       context.Context // the browser's chromedp context
 	cancel    context.CancelFunc
+	dir       string // the profile and the browser's TMPDIR
 	closeOnce sync.Once
 }
 
-// Start launches the Chromium at path, headless, with a fresh temporary
-// profile that Close removes. It returns once the browser answers.
-// Running as root (CI, containers) needs --no-sandbox, which is set.
-func Start(ctx context.Context, path string) (*Browser, error) {
+// Start launches the Chromium at path, headless, with the command-line
+// flags given ("--name=value" or "--name"). It returns once the browser
+// answers. Its profile and temporary files (its shared memory, kept out
+// of a container's small /dev/shm) are in a hasgen-chromium-* directory
+// that Close removes. Running as root (CI, containers) needs
+// --no-sandbox, which is set.
+func Start(ctx context.Context, path string, flags ...string) (*Browser, error) {
+	dir, err := os.MkdirTemp("", "hasgen-chromium-")
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.Env("TMPDIR="+dir),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 900),
 	)
+	for _, f := range flags {
+		name, value, ok := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+		if !ok {
+			opts = append(opts, chromedp.Flag(name, true))
+			continue
+		}
+		opts = append(opts, chromedp.Flag(name, value))
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	b := &Browser{ctx: bctx, cancel: func() { cancelBrowser(); cancelAlloc() }}
+	b := &Browser{ctx: bctx, cancel: func() { cancelBrowser(); cancelAlloc() }, dir: dir}
 	// The first action starts the browser (and opens its first tab).
 	if err := chromedp.Do(bctx); err != nil {
 		b.Close()
@@ -82,16 +103,17 @@ func Start(ctx context.Context, path string) (*Browser, error) {
 	return b, nil
 }
 
-// StartT starts Chromium for a test (found by Path) and closes it when
-// the test ends. A missing or broken browser fails the test.
-func StartT(t testing.TB) *Browser {
+// StartT starts Chromium for a test (found by Path, with Start's flags)
+// and closes it when the test ends. A missing or broken browser fails the
+// test.
+func StartT(t testing.TB, flags ...string) *Browser {
 	t.Helper()
 	path, err := Path(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := Start(ctx, path)
+	b, err := Start(ctx, path, flags...)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -103,10 +125,20 @@ func StartT(t testing.TB) *Browser {
 	return b
 }
 
-// Close ends the browser, waits for it to exit and removes its profile.
-// It is safe to call more than once.
+// Close ends the browser, waits for it to exit and removes its
+// directory. It is safe to call more than once.
 func (b *Browser) Close() {
-	b.closeOnce.Do(b.cancel)
+	b.closeOnce.Do(func() {
+		b.cancel()
+		// Chromium's helpers may still be writing as the browser exits:
+		// try again for a moment.
+		for range 50 {
+			if os.RemoveAll(b.dir) == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }
 
 // NewTab opens a tab; cancel closes it. Every action run on the tab's
@@ -157,19 +189,26 @@ type Log struct {
 	mu         sync.Mutex
 	errors     []string
 	requests   []Request
-	urls       map[network.RequestID]string
+	byID       map[network.RequestID]int // index in requests
 	failures   []Failure
 	websockets []Websocket
 	wsIndex    map[network.RequestID]int
 }
 
 // Request is one request the page sent (preflights are not among them:
-// Chromium sends those itself).
+// Chromium sends those itself; nor data: URLs, which need no request) and, once answered, the response's status.
 type Request struct {
+	// ID names the request for ResponseBody.
+	ID          string
 	URL, Method string
-	// Headers has the names as the page set them (fetch lower-cases them).
+	// Headers are the request's headers, names in lower case.
 	Headers map[string]string
 	Body    string
+	// Status is the response's status, 0 until it arrives.
+	Status int
+	// Done is set once the response's body is loaded, or the request
+	// failed.
+	Done bool
 }
 
 // Failure is a request that failed; CORSError is Chromium's reason when
@@ -189,7 +228,7 @@ type Websocket struct {
 // Listen starts recording the tab into a Log. Call it before the
 // navigation whose events it must see.
 func Listen(ctx context.Context) (*Log, error) {
-	l := &Log{urls: map[network.RequestID]string{}, wsIndex: map[network.RequestID]int{}}
+	l := &Log{byID: map[network.RequestID]int{}, wsIndex: map[network.RequestID]int{}}
 	err := chromedp.Listen(ctx, func(ev any) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -206,17 +245,33 @@ func Listen(ctx context.Context) (*Log, error) {
 			}
 			l.errors = append(l.errors, "console.error: "+strings.Join(parts, " "))
 		case *network.EventRequestWillBeSent:
-			r := Request{URL: ev.Request.URL, Method: ev.Request.Method, Headers: map[string]string{}}
+			if strings.HasPrefix(ev.Request.URL, "data:") {
+				return // no request: the page holds the data
+			}
+			r := Request{ID: string(ev.RequestID), URL: ev.Request.URL, Method: ev.Request.Method, Headers: map[string]string{}}
 			for k, v := range ev.Request.Headers {
-				r.Headers[k] = fmt.Sprint(v)
+				r.Headers[strings.ToLower(k)] = fmt.Sprint(v)
 			}
 			for _, e := range ev.Request.PostDataEntries {
 				r.Body += string(e.Bytes)
 			}
+			l.byID[ev.RequestID] = len(l.requests)
 			l.requests = append(l.requests, r)
-			l.urls[ev.RequestID] = r.URL
+		case *network.EventResponseReceived:
+			if i, ok := l.byID[ev.RequestID]; ok && ev.Response != nil {
+				l.requests[i].Status = int(ev.Response.Status)
+			}
+		case *network.EventLoadingFinished:
+			if i, ok := l.byID[ev.RequestID]; ok {
+				l.requests[i].Done = true
+			}
 		case *network.EventLoadingFailed:
-			f := Failure{URL: l.urls[ev.RequestID], Error: ev.ErrorText}
+			var f Failure
+			if i, ok := l.byID[ev.RequestID]; ok {
+				l.requests[i].Done = true
+				f.URL = l.requests[i].URL
+			}
+			f.Error = ev.ErrorText
 			if ev.CorsErrorStatus != nil {
 				f.CORSError = string(ev.CorsErrorStatus.CorsError)
 			}
@@ -248,6 +303,25 @@ func (l *Log) Requests() []Request {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.requests)
+}
+
+// WaitRequest waits until a request that match accepts is done and
+// returns it; what names it in the error when ctx ends first.
+func (l *Log) WaitRequest(ctx context.Context, what string, match func(Request) bool) (Request, error) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for _, r := range l.Requests() {
+			if r.Done && match(r) {
+				return r, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return Request{}, fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // Failures returns the requests that failed so far, in order.
@@ -291,4 +365,70 @@ func argText(a *cdpruntime.RemoteObject) string {
 		return string(a.Value)
 	}
 	return a.Description
+}
+
+// ResponseBody returns the body of the response to the request (by its
+// Request.ID) that the tab loaded.
+func ResponseBody(ctx context.Context, id string) (string, error) {
+	r, err := chromedp.Call(ctx, network.GetResponseBody, network.GetResponseBodyParams{RequestID: network.RequestID(id)})
+	if err != nil {
+		return "", fmt.Errorf("body of request %s: %w", id, err)
+	}
+	return string(r.Body), nil
+}
+
+// WaitFor evaluates the JavaScript expression in the page until its value
+// is truthy, then returns that value as a T. what names it in the error
+// when ctx ends first.
+func WaitFor[T any](ctx context.Context, what, expr string) (T, error) {
+	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(0)))
+	if err != nil {
+		return v, fmt.Errorf("waiting for %s: %w", what, err)
+	}
+	return v, nil
+}
+
+// Click clicks the first element the CSS selector matches, once it is
+// visible.
+func Click(ctx context.Context, selector string) error {
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(selector))); err != nil {
+		return fmt.Errorf("click %s: %w", selector, err)
+	}
+	return nil
+}
+
+// ReplaceText clicks the element the CSS selector matches (an editor),
+// selects all its text with Ctrl+A, deletes it and inserts text, as one
+// pasting would: inserted, not typed key by key, so that an editor's
+// auto-closing of brackets does not add to it.
+func ReplaceText(ctx context.Context, selector, text string) error {
+	err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(selector)),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent(kb.Delete),
+	)
+	if err == nil {
+		_, err = chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text})
+	}
+	if err != nil {
+		return fmt.Errorf("replace the text of %s: %w", selector, err)
+	}
+	return nil
+}
+
+// Screenshot captures the tab's viewport as a PNG.
+func Screenshot(ctx context.Context) ([]byte, error) {
+	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return nil, fmt.Errorf("screenshot: %w", err)
+	}
+	return b, nil
+}
+
+// SetViewport sets the size of the tab's viewport, in CSS pixels.
+func SetViewport(ctx context.Context, width, height int64) error {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		return fmt.Errorf("viewport %dx%d: %w", width, height, err)
+	}
+	return nil
 }

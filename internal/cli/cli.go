@@ -72,6 +72,7 @@ role's permissions compiled into the SQL.`,
 		newExplainCmd(stdout, stderr),
 		newDevCmd(stdout, stderr),
 		newHintsCmd(stdout, stderr),
+		newTriggersCmd(stdout, stderr),
 		newVersionCmd(stdout),
 	)
 	return root

@@ -4,8 +4,8 @@
 // A template is JSON with expressions in {{ }}: paths ($body.a.b,
 // $body['x'], $body[0], optional $body?.a and $body?['a']), literals,
 // string interpolation ("id-{{ $body.id }}"), {{ if }} {{ elif }}
-// {{ else }} {{ end }}, {{ range i, x := … }} {{ end }}, the operators
-// == != > < >= <= && || in ?? and functions (empty, size, inverse, head,
+// {{ else }} {{ end }}, {{ range i, x := … }} {{ end }}, c ? a : b, the
+// operators == != > < >= <= && || in ?? and functions (empty, size, inverse, head,
 // tail, toCaseFold, toLower, toUpper, toTitle, fromPairs, toPairs,
 // removeNulls, concat, escapeUri, not, and Hasura's getSessionVariable).
 //
@@ -14,6 +14,9 @@
 //
 // Values are JSON values as encoding/json decodes them with UseNumber:
 // nil, bool, json.Number, string, []any and map[string]any (DecodeJSON).
+// Marshal writes them as Hasura (Aeson) does: keys sorted, no HTML
+// escaping, numbers in Haskell's Scientific forms (1e3 is 1000, 0.05 is
+// 5.0e-2).
 //
 // Errors carry a position: *Error{Line, Col, Msg}. What the package does
 // not serve is refused by name at parse time. Evaluation is bounded

@@ -1,6 +1,7 @@
 package kriti_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func TestEval(t *testing.T) {
 	tests := []struct {
 		name, tmpl, want string
 	}{
-		{"literal object", `{"a": [1, 2.5, -3e2], "b": "x", "c": true, "d": null}`, `{"a":[1,2.5,-3e2],"b":"x","c":true,"d":null}`},
+		{"literal object", `{"a": [1, 2.5, -3e2], "b": "x", "c": true, "d": null}`, `{"a":[1,2.5,-300],"b":"x","c":true,"d":null}`},
 		{"path", `{{ $body.event.data.new.AlbumId }}`, `348`},
 		{"path in object", `{"id": {{$body.event.data.new.AlbumId}}, "t": {{$body.table.name}}}`, `{"id":348,"t":"Album"}`},
 		{"objects close without spaces", `{"a":{"b":{{$body.table.name}}}}`, `{"a":{"b":"Album"}}`},
@@ -94,6 +95,9 @@ func TestEval(t *testing.T) {
 		{"escapeUri juxtaposed", `"{{$base_url}}/{{escapeUri $session_variables['x-hasura-user-id']}}"`, `"http://example.com/hook/42"`},
 		{"getSessionVariable", `{{ getSessionVariable("X-Hasura-User-Id") }}`, `"42"`},
 		{"function of path", `{{ toUpper($body.table.name) }}`, `"ALBUM"`},
+		{"conditional", `[{{ $body.event.op == "INSERT" ? "ins" : "other" }}, {{ false ? 1 : true ? 2 : 3 }}]`, `["ins",2]`},
+		{"conditional after optional chain", `{{ $body?.nope.x ?? 0 == 0 ? "none" : "some" }}`, `"none"`},
+		{"keyword field names", `[{{ {"in": 1, "end": 2}.in }}, {{ {"end": 2}?.end }}]`, `[1,2]`},
 		{"parenthesised", `{{ ($body.table).name }}`, `"Album"`},
 		{"bare expression", `$body.table.schema`, `"public"`},
 		{"duplicate key keeps first", `{"a": 1, "a": 2}`, `{"a":1}`},
@@ -123,6 +127,29 @@ func TestEval(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestNumbers pins how numbers are written: as Aeson writes Haskell's
+// Scientific, so that bodies match Hasura's byte for byte.
+func TestNumbers(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"0", "0"}, {"-0", "0"}, {"7", "7"}, {"-12", "-12"}, {"100", "100"},
+		{"1e3", "1000"}, {"1.5e3", "1500"}, {"2.50e1", "25.0"}, {"12345678901234567890", "12345678901234567890"},
+		{"1.0", "1.0"}, {"2.50", "2.5"}, {"9.99", "9.99"}, {"0.25", "0.25"}, {"0.1", "0.1"}, {"-0.5", "-0.5"},
+		{"0.0", "0.0"}, {"1234567.5", "1234567.5"}, {"12345678.9", "1.23456789e7"},
+		{"0.05", "5.0e-2"}, {"1.5e-10", "1.5e-10"}, {"-3E-2", "-3.0e-2"}, {"1e2000", "1.0e2000"}, {"120.0", "120.0"},
+	}
+	for _, tc := range tests {
+		got, err := kriti.Marshal(json.Number(tc.in))
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: got %s (%v), want %s", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "01", "1.", ".5", "1e", "1x", "--1", "NaN"} {
+		if got, err := kriti.Marshal(json.Number(bad)); err == nil {
+			t.Errorf("%q: got %s, want an error", bad, got)
+		}
 	}
 }
 
@@ -192,7 +219,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad escape", `"a\qb"`, 1, 3, `unknown escape \q`},
 		{"keyword as variable", `{{ end }}`, 1, 1, "without an open"},
 		{"missing colon", `{"a" 1}`, 1, 6, `expected ":" after object key`},
-		{"lone question", `{{ $body? }}`, 1, 9, `expected "." or "[" after "?"`},
+		{"lone question", `{{ $body? }}`, 1, 11, `unexpected "}"`},
+		{"conditional without colon", `{{ true ? 1 2 }}`, 1, 13, `expected ":" of c ? a : b`},
 		{"column counts characters", `"é{{ $x`, 1, 8, "expected }} to close"},
 	}
 	for _, tc := range tests {

@@ -421,6 +421,14 @@ func (p *parser) parseExpr(minPrec int) *node {
 	lhs := p.parseUnary()
 	for {
 		tk := p.peek()
+		if tk.kind == tQuest && minPrec == 0 {
+			// c ? a : b binds loosest and groups to the right.
+			p.next()
+			then := p.parseExpr(0)
+			p.expect(tColon, `":" of c ? a : b`)
+			els := p.parseExpr(0)
+			return &node{kind: kIf, pos: lhs.pos, kids: []*node{lhs, then, els}}
+		}
 		prec, ok := precedence[tk.kind]
 		if !ok || prec < minPrec {
 			return lhs
@@ -642,7 +650,7 @@ func (p *parser) parsePostfix(base *node) *node {
 		switch tk.kind {
 		case tDot:
 			p.next()
-			key := p.expect(tIdent, "a field name after \".\"")
+			key := p.fieldName()
 			base = &node{kind: kField, pos: key.pos, str: key.text, kids: []*node{base}}
 		case tLBrack:
 			p.next()
@@ -650,6 +658,9 @@ func (p *parser) parsePostfix(base *node) *node {
 			p.expect(tRBrack, `"]"`)
 			base = &node{kind: kField, pos: tk.pos, kids: []*node{base, idx}}
 		case tQuest:
+			if !p.optionalAfter(tk) {
+				return base // c ? a : b
+			}
 			p.next()
 			opt := &node{kind: kOptional, pos: tk.pos, kids: []*node{base}}
 			for {
@@ -669,11 +680,36 @@ func (p *parser) parsePostfix(base *node) *node {
 	}
 }
 
+// fieldName reads the name after a dot (keywords are names there).
+func (p *parser) fieldName() token {
+	tk := p.next()
+	if tk.kind == tIn {
+		tk.kind, tk.text = tIdent, "in"
+	}
+	if tk.kind != tIdent {
+		p.errorAt(tk.pos, "expected a field name after \".\", found %s", tk.describe())
+	}
+	return tk
+}
+
+// optionalAfter reports whether the ? token q starts an optional access
+// (?. or ?[) rather than a conditional c ? a : b.
+func (p *parser) optionalAfter(q token) bool {
+	i := q.end
+	for i < len(p.src) && (p.src[i] == ' ' || p.src[i] == '\t' || p.src[i] == '\n' || p.src[i] == '\r') {
+		i++
+	}
+	return i < len(p.src) && (p.src[i] == '.' || p.src[i] == '[')
+}
+
 // chainStep parses one access of an optional chain, with or without its
 // own ?.
 func (p *parser) chainStep() (step, bool) {
 	tk := p.peek()
 	if tk.kind == tQuest {
+		if !p.optionalAfter(tk) {
+			return step{}, false
+		}
 		p.next()
 		tk = p.peek()
 		if tk.kind != tDot && tk.kind != tLBrack {
@@ -683,7 +719,7 @@ func (p *parser) chainStep() (step, bool) {
 	switch tk.kind {
 	case tDot:
 		p.next()
-		key := p.expect(tIdent, "a field name after \".\"")
+		key := p.fieldName()
 		return step{key: key.text, pos: key.pos}, true
 	case tLBrack:
 		p.next()
