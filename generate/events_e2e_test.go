@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -149,8 +150,8 @@ func newEventsDB(t testing.TB) *eventsDB {
 	url := pgtest.NewDatabase(t, eventsSchema)
 	e := openEventsDB(t, url, eventsMetadata, nil)
 	e.env["HASURA_GRAPHQL_ADMIN_SECRET"] = adminSecret
-	e.env["HASGEN_TEST_WEBHOOK"] = e.hook.URL
-	e.env["HASGEN_TEST_SECRET"] = "s3cret"
+	e.env["E2E_WEBHOOK"] = e.hook.URL
+	e.env["E2E_SECRET"] = "s3cret"
 	return e
 }
 
@@ -745,7 +746,7 @@ func Setup() Handlers {
 			if err != nil {
 				return err
 			}
-			resp, err := http.Post(os.Getenv("HASGEN_TEST_WEBHOOK")+"/go", "application/json", bytes.NewReader(b))
+			resp, err := http.Post(os.Getenv("E2E_WEBHOOK")+"/go", "application/json", bytes.NewReader(b))
 			if err != nil {
 				return err
 			}
@@ -762,12 +763,17 @@ func Setup() Handlers {
 func TestEventTriggerGoHandler(t *testing.T) {
 	e := newEventsDB(t)
 	out := t.TempDir()
-	if err := writeFile(filepath.Join(out, "events", "handlers.go"), handlersGo); err != nil {
+	if err := os.MkdirAll(filepath.Join(out, "events"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "events", "handlers.go"), []byte(handlersGo), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e.startBuild(e.build(out))
 	var id string
-	if err := e.conn.QueryRow(context.Background(), `SELECT set_config('hasura.user', '{"x-hasura-role":"editor","x-hasura-user-id":"7"}', false)`).Scan(new(string)); err != nil {
+	// The insert's session, as a mutation of the server sets it; UTC, so
+	// that to_json writes the timestamp with +00:00.
+	if _, err := e.conn.Exec(context.Background(), `SELECT set_config('hasura.user', '{"x-hasura-role":"editor","x-hasura-user-id":"7"}', false); SET TimeZone = 'UTC'`); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.conn.QueryRow(context.Background(), `INSERT INTO handled (name, score, tags, meta, at, day, big)
