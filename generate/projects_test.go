@@ -20,6 +20,7 @@ import (
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/pgtest"
+	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -100,10 +101,13 @@ func TestHasuraProjectsValidate(t *testing.T) {
 		t.Run(p.dir, func(t *testing.T) {
 			dir := filepath.Join(base, p.dir)
 			meta := filepath.Join(dir, "metadata")
-			_, s := projectDB(t, dir, p.migration, meta)
+			url, s := projectDB(t, dir, p.migration, meta)
 			md, err := metadata.Load(meta, s)
 			if err != nil {
 				t.Fatalf("the metadata does not load unchanged:\n%v", err)
+			}
+			if len(md.EventTriggers) > 0 {
+				captureProjectEvents(t, url, md)
 			}
 			var got []string
 			for _, e := range md.Unsupported {
@@ -139,6 +143,79 @@ func TestHasuraProjectsValidate(t *testing.T) {
 				t.Errorf("%d tables tracked", len(md.Tables))
 			}
 		})
+	}
+}
+
+// captureProjectEvents installs the project's event triggers on its
+// database and checks that an insert into a table is captured once by
+// each of its triggers that fires on inserts.
+func captureProjectEvents(t *testing.T, url string, md *metadata.Metadata) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	cfg := &events.Config{Triggers: md.EventTriggers}
+	if _, err := conn.Exec(ctx, events.InstallSQL(cfg)); err != nil {
+		t.Fatalf("install the event triggers: %v", err)
+	}
+	if err := events.Check(ctx, conn, cfg); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	want := map[string]int{}
+	inserted := map[string]bool{}
+	for _, tr := range md.EventTriggers {
+		if tr.Insert == nil {
+			continue
+		}
+		want[tr.Name] = 1 // one row per table, captured by each trigger of it
+		if inserted[tr.Schema+"."+tr.Table] {
+			continue
+		}
+		inserted[tr.Schema+"."+tr.Table] = true
+		// A row of defaults may break a constraint: copy an existing row
+		// instead, without its key.
+		var cols []string
+		rows, err := conn.Query(ctx, `SELECT quote_ident(attname) FROM pg_attribute
+			WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
+			  AND attnum <> ALL (SELECT unnest(conkey) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p')`,
+			pgx.Identifier{tr.Schema, tr.Table}.Sanitize())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, c)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		table := pgx.Identifier{tr.Schema, tr.Table}.Sanitize()
+		list := strings.Join(cols, ", ")
+		if _, err := conn.Exec(ctx, "INSERT INTO "+table+" ("+list+") SELECT "+list+" FROM "+table+" LIMIT 1"); err != nil {
+			t.Fatalf("insert into %s: %v", table, err)
+		}
+	}
+	got := map[string]int{}
+	rows, err := conn.Query(ctx, `SELECT trigger_name, count(*) FROM hdb_catalog.event_log WHERE payload->>'op' = 'INSERT' GROUP BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[name] += n
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("insert events captured by trigger (-want +got):\n%s", diff)
 	}
 }
 

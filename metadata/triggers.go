@@ -9,6 +9,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/hasgen/hasgen/runtime/schedule"
 	"github.com/hasgen/hasgen/runtime/transform"
@@ -76,6 +77,11 @@ func (v *validator) eventTrigger(t *Table, x ynode) {
 	}
 	if !triggerNameRe.MatchString(name) {
 		v.errorf(namePos, ctx, "the name may hold only letters, digits, _ and -")
+		good = false
+	}
+	if k := t.def.Kind; k == introspect.KindView || k == introspect.KindMaterializedView {
+		// Postgres has no AFTER ... FOR EACH ROW trigger on a view.
+		v.errorf(namePos, ctx, "event triggers capture the writes of a table, and %s is a %s", t.QualifiedName(), strings.ReplaceAll(k, "_", " "))
 		good = false
 	}
 	tr := &events.Trigger{Name: name, Schema: t.Schema, Table: t.Name, Retry: defaultEventRetry}

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/hasgen/hasgen/runtime/schedule"
 )
@@ -200,6 +202,18 @@ func TestCronTriggerErrors(t *testing.T) {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestEventTriggerOnView: a view has no row triggers to capture with.
+func TestEventTriggerOnView(t *testing.T) {
+	s := blog()
+	s.Table("public", "untracked").Kind = introspect.KindView
+	fsys := fstest.MapFS{"t.yaml": {Data: []byte("- table: untracked\n  event_triggers:\n    - {name: v, definition: {insert: {columns: '*'}}, webhook: http://v}\n")}}
+	_, err := LoadFS(fsys, "t.yaml", s)
+	want := []string{`t.yaml:3:14: table public.untracked: event trigger "v": event triggers capture the writes of a table, and public.untracked is a view`}
+	if diff := cmp.Diff(want, errorLines(err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
 

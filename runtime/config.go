@@ -127,6 +127,10 @@ type Config struct {
 	// application/json too (HASGEN_STRICT_GRAPHQL_HTTP): 400 for a request
 	// that is not well-formed, 415 for a POST that is not JSON.
 	StrictGraphQLHTTP bool
+	// Events configures the delivery of event triggers (eventsserver.go):
+	// HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE, HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL
+	// and HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE.
+	Events EventsConfig
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -232,6 +236,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	}
 	env.str(&cfg.MetricsSecret, "HASURA_GRAPHQL_METRICS_SECRET")
 	env.boolean(&cfg.StrictGraphQLHTTP, "HASGEN_STRICT_GRAPHQL_HTTP")
+	readEventsEnv(&env, &cfg.Events)
 	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":

@@ -148,7 +148,8 @@ type Server struct {
 	health  *pgxpool.Pool
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
-	relay   *relayServer // nil without schema/relay/
+	relay   *relayServer  // nil without schema/relay/
+	events  *eventsServer // nil when no event trigger is delivered
 	// Logs writes the Hasura-shaped logs (runtime/logs).
 	Logs *logs.Logger
 }
@@ -244,7 +245,16 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
+	evs, metadataAPI, err := startMetadataAPI(ctx, cfg, p, authn, log)
+	if err != nil {
+		poller.Close()
+		relay.close()
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
+	mux.Handle(MetadataPath, metadataAPI)
 	mux.Handle("/v1/graphql", transport.Endpoint(transport.Gzip(m.InstrumentHTTP(gql)), wsh))
 	if relay != nil {
 		mux.Handle(RelayPath, transport.Gzip(relay.handler))
@@ -276,7 +286,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path, ch)
 		mux.Handle(console.Path+"/", ch)
 	}
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, Logs: hlogs}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, Logs: hlogs}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -301,6 +311,7 @@ func projectLimits(p Project, defaults engine.Limits) (*engine.LimitSet, error) 
 // completed and the poller stopped, then the websocket connections are
 // closed (1001) once their queries are done and their messages written.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.events.close()
 	s.poller.Close()
 	rerr := s.relay.shutdown(ctx)
 	if err := s.ws.Shutdown(ctx); err != nil {
@@ -311,6 +322,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close stops the subscriptions and releases the database pools.
 func (s *Server) Close() {
+	s.events.close()
 	s.poller.Close()
 	s.relay.close()
 	s.pool.Close()

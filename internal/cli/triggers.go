@@ -28,7 +28,8 @@ and installing replaces Hasura's triggers.
 install' runs it (in one transaction; it also drops the notify_hasura_*
 triggers the metadata no longer declares), 'triggers uninstall' removes
 every one of them (the event log stays), and 'triggers check' exits 1
-naming each trigger missing, stale or extra.`,
+naming each trigger missing, stale or extra. The generated server makes the
+same check at start and delivers no event while they differ.`,
 	}
 	cmd.AddCommand(newTriggersSQLCmd(stdout, stderr), newTriggersInstallCmd(stdout, stderr),
 		newTriggersUninstallCmd(stdout), newTriggersCheckCmd(stdout, stderr))

@@ -184,8 +184,8 @@ func InstallSQL(cfg *Config) string {
 	var b strings.Builder
 	b.WriteString(`-- hasgen event triggers: each change of a table with event triggers is
 -- written to hdb_catalog.event_log in the same transaction (Hasura's
--- catalog and trigger names). Generated from schema/events.jsonc by
--- hasgen triggers sql; idempotent.
+-- catalog and trigger names). Written by hasgen from the metadata's
+-- event_triggers; running it again changes nothing.
 BEGIN;
 
 `)
@@ -375,7 +375,8 @@ func Check(ctx context.Context, q Querier, cfg *Config) error {
 			ce.Stale = append(ce.Stale, c.key()+" (its function is not the one the metadata declares)")
 		case hex.EncodeToString(sum[:]) != c.hash:
 			ce.Stale = append(ce.Stale, c.key()+" (its function was changed since it was installed)")
-		case in.enabled == "D":
+		case in.enabled != "O" && in.enabled != "A":
+			// D is disabled, R fires only in replica sessions.
 			ce.Stale = append(ce.Stale, c.key()+" (disabled)")
 		case in.tgtype != c.tgtype():
 			ce.Stale = append(ce.Stale, c.key()+" (it does not fire AFTER "+c.op+" FOR EACH ROW)")

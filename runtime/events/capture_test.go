@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/hasgen/hasgen/internal/golden"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/events"
 )
@@ -438,6 +441,14 @@ CREATE TRIGGER "notify_hasura_gone_DELETE" AFTER DELETE ON items FOR EACH ROW EX
 	}
 }
 
+// TestInstallSQLGolden compares the migrations of captureConfig with
+// testdata/golden/events/capture/, where a reviewer reads them.
+func TestInstallSQLGolden(t *testing.T) {
+	dir := filepath.Join(golden.Dir(t), "events", "capture")
+	golden.Compare(t, filepath.Join(dir, "install.sql"), []byte(events.InstallSQL(captureConfig())))
+	golden.Compare(t, filepath.Join(dir, "uninstall.sql"), []byte(events.UninstallSQL(captureConfig())))
+}
+
 // TestInstallSQLDeterministic: the migration depends on the config only,
 // not on its order.
 func TestInstallSQLDeterministic(t *testing.T) {
@@ -448,5 +459,50 @@ func TestInstallSQLDeterministic(t *testing.T) {
 	}
 	if !strings.Contains(events.InstallSQL(a), events.CatalogSQL) {
 		t.Error("InstallSQL does not create the catalog")
+	}
+}
+
+// BenchmarkCaptureInsert measures what capture costs a write: one
+// single-row INSERT (autocommit) per op into a table without a trigger,
+// then with captureConfig's triggers installed; and one UPDATE of a
+// watched and of an unwatched column.
+func BenchmarkCaptureInsert(b *testing.B) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	if _, err := pool.Exec(ctx, captureSchema+events.CatalogSQL); err != nil {
+		b.Fatal(err)
+	}
+	insert := func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := pool.Exec(ctx, `INSERT INTO items (name, note) VALUES ($1, 'n')`, "x"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
+	}
+	b.Run("no trigger", insert)
+	if _, err := pool.Exec(ctx, events.InstallSQL(captureConfig())); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("with trigger", insert)
+	if _, err := pool.Exec(ctx, `INSERT INTO items (id, name) VALUES (-1, 'u')`); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, sql string }{
+		{"update watched", `UPDATE items SET name = $1 WHERE id = -1`},
+		{"update unwatched", `UPDATE items SET note = $1 WHERE id = -1`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := pool.Exec(ctx, c.sql, strconv.Itoa(i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+		})
 	}
 }

@@ -60,7 +60,8 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// Logger receives delivery failures; nil discards them.
 	Logger *slog.Logger
-	// Client sends the webhook requests (default: a new http.Client).
+	// Client sends the webhook requests (default: a client that keeps
+	// PoolSize idle connections per host).
 	Client *http.Client
 	// Transform applies request transforms; New refuses a trigger that
 	// has one while it is nil.
@@ -126,7 +127,11 @@ func New(pool *pgxpool.Pool, cfg *Config, o Options) (*Service, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{}
+		// Keep a connection per delivery slot: the default keeps 2 per host,
+		// and a busy webhook would get a new connection per event.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = o.PoolSize
+		o.Client = &http.Client{Transport: tr}
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = "hasgen"
@@ -254,12 +259,22 @@ func (s *Service) Close() {
 // try is recorded. Errors of the database are logged and retried after
 // FetchInterval.
 func (s *Service) Run(ctx context.Context) {
-	defer s.inflight.Wait()
 	if len(s.names) == 0 {
 		<-ctx.Done()
 		return
 	}
 	work := context.WithoutCancel(ctx)
+	records := make(chan *pendingRecord)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		s.recordLoop(work, records)
+	}()
+	defer func() {
+		s.inflight.Wait()
+		close(records)
+		<-recorded
+	}()
 	for {
 		// One free slot at least, then as many more as are free now, up to
 		// a batch: events are claimed only when they can start at once, so
@@ -279,8 +294,10 @@ func (s *Service) Run(ctx context.Context) {
 				break more
 			}
 		}
-		evs, err := s.claim(ctx, n)
-		if err != nil && ctx.Err() == nil {
+		// The claim runs to its end even if ctx ends meanwhile: a claim
+		// cut off after its commit would hold events until the lease ends.
+		evs, err := s.claim(work, n)
+		if err != nil {
 			s.opts.Logger.Error("event triggers: fetching events", "error", err)
 		}
 		for range n - len(evs) {
@@ -291,7 +308,7 @@ func (s *Service) Run(ctx context.Context) {
 			go func() {
 				defer s.inflight.Done()
 				defer func() { <-s.slots }()
-				s.deliver(work, e)
+				s.deliver(work, e, records)
 			}()
 		}
 		if len(evs) < n {
@@ -393,7 +410,7 @@ func localTime(t time.Time) string {
 }
 
 // deliver makes one try of an event and records it.
-func (s *Service) deliver(ctx context.Context, c *claimed) {
+func (s *Service) deliver(ctx context.Context, c *claimed, records chan<- *pendingRecord) {
 	t := s.triggers[c.trigger]
 	body := payload(c, t.cfg)
 	var req delivery.Request
@@ -419,7 +436,7 @@ func (s *Service) deliver(ctx context.Context, c *claimed) {
 	if !res.OK() {
 		s.opts.Logger.Warn("event trigger: delivery failed", "trigger", c.trigger, "event_id", c.id, "status", res.Status, "error", res.Err, "try", c.tries+1)
 	}
-	if err := s.record(ctx, c, t, req, res); err != nil {
+	if err := s.record(c, t, req, res, records); err != nil {
 		s.opts.Logger.Error("event trigger: recording a delivery", "trigger", c.trigger, "event_id", c.id, "error", err)
 	}
 }
@@ -461,7 +478,7 @@ WHERE id = $1 AND locked = $9`
 // delivered; else the event is retried after interval_sec (or the
 // webhook's Retry-After) while tries remain — or, as Hasura does, as long
 // as the webhook sends Retry-After — and is dead otherwise.
-func (s *Service) record(ctx context.Context, c *claimed, t *target, req delivery.Request, res *delivery.Result) error {
+func (s *Service) record(c *claimed, t *target, req delivery.Request, res *delivery.Result, records chan<- *pendingRecord) error {
 	logged := req
 	if len(t.secret) > 0 {
 		logged.Headers = req.Headers.Clone()
@@ -487,11 +504,65 @@ func (s *Service) record(ctx context.Context, c *claimed, t *target, req deliver
 			retryIn = &secs
 		}
 	}
-	_, err := s.pool.Exec(ctx, recordSQL, c.id, c.trigger, status, delivery.RequestLog(logged), delivery.ResponseLog(res), delivered, dead, retryIn, c.locked)
-	if err != nil {
+	r := &pendingRecord{args: []any{c.id, c.trigger, status, delivery.RequestLog(logged), delivery.ResponseLog(res), delivered, dead, retryIn, c.locked}, done: make(chan error, 1)}
+	records <- r
+	if err := <-r.done; err != nil {
 		return fmt.Errorf("record event %s: %w", c.id, err)
 	}
 	return nil
+}
+
+// pendingRecord is a try waiting to be recorded (recordSQL's arguments).
+type pendingRecord struct {
+	args []any
+	done chan error
+}
+
+// maxRecordBatch bounds the tries recorded in one round trip.
+const maxRecordBatch = 200
+
+// recordLoop records the tries sent on records until it is closed: all
+// that are waiting go in one round trip (a pipelined batch), so that the
+// database is not the bottleneck of many short deliveries.
+func (s *Service) recordLoop(ctx context.Context, records <-chan *pendingRecord) {
+	for r := range records {
+		batch := []*pendingRecord{r}
+	more:
+		for len(batch) < maxRecordBatch {
+			select {
+			case r, ok := <-records:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		s.flush(ctx, batch)
+	}
+}
+
+// flush runs a batch of records. A batch runs in one implicit
+// transaction: when it fails, each record is run on its own, so that one
+// bad record does not fail the others.
+func (s *Service) flush(ctx context.Context, batch []*pendingRecord) {
+	if len(batch) > 1 {
+		b := &pgx.Batch{}
+		for _, r := range batch {
+			b.Queue(recordSQL, r.args...)
+		}
+		if err := s.pool.SendBatch(ctx, b).Close(); err == nil {
+			for _, r := range batch {
+				r.done <- nil
+			}
+			return
+		}
+	}
+	for _, r := range batch {
+		_, err := s.pool.Exec(ctx, recordSQL, r.args...)
+		r.done <- err
+	}
 }
 
 // fail marks an event dead without a try.

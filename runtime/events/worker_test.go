@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -505,6 +506,70 @@ func TestNewErrors(t *testing.T) {
 			_, err := events.New(nil, &events.Config{Triggers: []events.Trigger{tt.tr}}, tt.o)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// BenchmarkDelivery inserts a burst of events and waits for a webhook to
+// receive them all: events/s delivered, and the latency from the insert
+// (created_at) to the webhook, p50 and p99.
+func BenchmarkDelivery(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			ctx := context.Background()
+			pool, err := pgxpool.New(ctx, pgtest.NewDatabase(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
+			if _, err := pool.Exec(ctx, events.CatalogSQL); err != nil {
+				b.Fatal(err)
+			}
+			var mu sync.Mutex
+			var lat []time.Duration
+			received := make(chan struct{}, n)
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				now := time.Now().UTC()
+				var p struct {
+					CreatedAt string `json:"created_at"`
+				}
+				json.NewDecoder(r.Body).Decode(&p)
+				created, err := time.Parse("2006-01-02T15:04:05.999999", p.CreatedAt)
+				mu.Lock()
+				if err == nil {
+					lat = append(lat, now.Sub(created))
+				}
+				mu.Unlock()
+				received <- struct{}{}
+			}))
+			defer hook.Close()
+			s, err := events.New(pool, &events.Config{Triggers: []events.Trigger{webhookTrigger("tr", hook.URL, 0, 0, 5)}}, events.Options{FetchInterval: 10 * time.Millisecond})
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.Start(ctx)
+			defer s.Close()
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				if _, err := pool.Exec(ctx, `SELECT hdb_catalog.insert_event_log('public', 'items', 'tr', 'INSERT',
+					json_build_object('old', NULL, 'new', json_build_object('id', i))) FROM generate_series(1, $1) i`, n); err != nil {
+					b.Fatal(err)
+				}
+				for range n {
+					<-received
+				}
+			}
+			elapsed := time.Since(start)
+			b.StopTimer()
+			mu.Lock()
+			defer mu.Unlock()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "events/s")
+			if len(lat) > 0 {
+				b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
 			}
 		})
 	}

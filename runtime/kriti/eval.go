@@ -50,14 +50,8 @@ func (e *evaluator) eval(n *node, depth int) (any, error) {
 	}
 	d := depth + 1
 	switch n.kind {
-	case kNull:
-		return nil, nil
-	case kBool:
-		return n.b, nil
-	case kNumber:
-		return n.num, nil
-	case kString:
-		return n.str, nil
+	case kNull, kBool, kNumber, kString:
+		return n.lit, nil
 	case kStringTem:
 		var b []byte
 		for _, k := range n.kids {
@@ -65,12 +59,15 @@ func (e *evaluator) eval(n *node, depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			n0 := len(b)
 			if s, ok := v.(string); ok {
 				b = append(b, s...)
-				continue
-			}
-			if b, err = appendJSON(b, v); err != nil {
+			} else if b, err = appendJSON(b, v); err != nil {
 				return nil, e.fail(k.pos, "%v", err)
+			}
+			// Text costs steps, so that a range cannot build unbounded strings.
+			if err := e.charge(k.pos, (len(b)-n0)/64); err != nil {
+				return nil, err
 			}
 		}
 		return string(b), nil
@@ -148,6 +145,16 @@ func (e *evaluator) field(n *node, d int) (any, error) {
 	base, err := e.eval(n.kids[0], d)
 	if err != nil {
 		return nil, err
+	}
+	if len(n.kids) == 1 {
+		// .key: no boxing of the key on the common path.
+		if m, ok := base.(map[string]any); ok {
+			v, ok := m[n.str]
+			if !ok {
+				return nil, e.fail(n.pos, "key %q not found (use ?. or ?[ ] for an optional key)", n.str)
+			}
+			return v, nil
+		}
 	}
 	var key any = n.str
 	if len(n.kids) == 2 {

@@ -9,6 +9,9 @@ import (
 	"unicode/utf8"
 )
 
+// errTooLarge stops an encoding past MaxOutput.
+var errTooLarge = fmt.Errorf("the value's JSON exceeds %d bytes", MaxOutput)
+
 // appendJSON appends v's JSON encoding: object keys sorted, strings
 // escaped as JSON requires and no more (no HTML escaping, as Aeson).
 func appendJSON(b []byte, v any) ([]byte, error) {
@@ -40,6 +43,9 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			if b, err = appendJSON(b, e); err != nil {
 				return nil, err
 			}
+			if len(b) > MaxOutput {
+				return nil, errTooLarge
+			}
 		}
 		return append(b, ']'), nil
 	case map[string]any:
@@ -53,6 +59,9 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			var err error
 			if b, err = appendJSON(b, x[k]); err != nil {
 				return nil, err
+			}
+			if len(b) > MaxOutput {
+				return nil, errTooLarge
 			}
 		}
 		return append(b, '}'), nil

@@ -39,6 +39,11 @@ const MaxDepth = 200
 // loop iterations and elements touched by functions).
 const MaxSteps = 1 << 20
 
+// MaxOutput bounds the JSON text of one value Marshal or EvalJSON
+// writes, and of the strings a template builds: a range may repeat a
+// large input value many times.
+const MaxOutput = 64 << 20
+
 // Error is a parse or evaluation error at a 1-based line and column (in
 // characters) of the template source.
 type Error struct {
@@ -58,6 +63,20 @@ type Template struct {
 	// quote before the source).
 	shift int
 	vars  []VarRef
+	// lines holds the offset of each line's start, so that a position
+	// costs O(log n).
+	lines []int
+}
+
+// newTemplate indexes src's lines.
+func newTemplate(src string, shift int) *Template {
+	t := &Template{src: src, shift: shift, lines: []int{0}}
+	for i := 0; i < len(src); i++ {
+		if src[i] == '\n' {
+			t.lines = append(t.lines, i+1)
+		}
+	}
+	return t
 }
 
 // VarRef is a use of a variable that no range binds: one of the
@@ -72,7 +91,7 @@ type Func func(arg any) (any, error)
 
 // Parse parses a whole template (a JSON value with {{ }} expressions).
 func Parse(src string) (*Template, error) {
-	t := &Template{src: src}
+	t := newTemplate(src, 0)
 	p := &parser{src: src, t: t}
 	root, err := p.parseTemplate()
 	if err != nil {
@@ -88,7 +107,7 @@ func Parse(src string) (*Template, error) {
 // the inside of a Kriti string literal, so backslash escapes apply and an
 // unescaped double quote is an error.
 func ParseInterpolated(src string) (*Template, error) {
-	t := &Template{src: `"` + src + `"`, shift: 1}
+	t := newTemplate(`"`+src+`"`, 1)
 	p := &parser{src: t.src, t: t}
 	root, err := p.parseTemplate()
 	if err != nil {
@@ -166,13 +185,8 @@ func (t *Template) position(off int) (line, col int) {
 	if off > len(t.src) {
 		off = len(t.src)
 	}
-	line, start := 1, 0
-	for i := 0; i < off; i++ {
-		if t.src[i] == '\n' {
-			line++
-			start = i + 1
-		}
-	}
+	line = sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > off })
+	start := t.lines[line-1]
 	col = utf8.RuneCountInString(t.src[start:off]) + 1
 	if line == 1 && t.shift > 0 {
 		col -= t.shift

@@ -98,6 +98,12 @@ func TestEval(t *testing.T) {
 		{"conditional", `[{{ $body.event.op == "INSERT" ? "ins" : "other" }}, {{ false ? 1 : true ? 2 : 3 }}]`, `["ins",2]`},
 		{"conditional after optional chain", `{{ $body?.nope.x ?? 0 == 0 ? "none" : "some" }}`, `"none"`},
 		{"keyword field names", `[{{ {"in": 1, "end": 2}.in }}, {{ {"end": 2}?.end }}]`, `[1,2]`},
+		{"juxtaposed calls", `{"a": {{ size $body.items }}, "b": {{ toUpper (head $body.table.name) }}, "c": {{ not (empty $body.items) }}, "d": {{ toPairs {"k": 1} }}, "e": {{ concat [[1], [2]] }}}`, `{"a":3,"b":"A","c":true,"d":[["k",1]],"e":[1,2]}`},
+		{"juxtaposed over a range", `{{ concat {{ range i, x := $body.items }} [{{ i }}, {{ x.id }}] {{ end }} }}`, `[0,1,1,2,2,3]`},
+		{"juxtaposed removeNulls of if", `{{ removeNulls {{ range i, x := $body.items }} {{ if i > 0 }} {{ fromPairs [["id", {{ x.id }}]] }} {{ else }} null {{ end }} {{ end }} }}`, `[{"id":2},{"id":3}]`},
+		{"comments", "# the album\n{\"id\": {{ $body.event.data.new.AlbumId }} # its id\n}", `{"id":348}`},
+		{"hash inside a string is text", `"a # b"`, `"a # b"`},
+		{"identifier starting with a keyword", `{{ range _, notes := [1] }} {{ notes }} {{ end }}`, `[1]`},
 		{"parenthesised", `{{ ($body.table).name }}`, `"Album"`},
 		{"bare expression", `$body.table.schema`, `"public"`},
 		{"duplicate key keeps first", `{"a": 1, "a": 2}`, `{"a":1}`},
@@ -214,7 +220,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad range binder", `{{ range i, _ := [1] }} 1 {{ end }}`, 1, 13, `"_" cannot name a range binder`},
 		{"trailing garbage", `{"a": 1} 2`, 1, 10, "after the template's value"},
 		{"interpolated key", `{"{{ $body.k }}": 1}`, 1, 2, "an object key cannot hold {{ }}"},
-		{"bad character", `{"a": 1 # 2}`, 1, 9, "unexpected character '#'"},
+		{"bad character", `{"a": 1 @ 2}`, 1, 9, "unexpected character '@'"},
+		{"backquoted string", "`id_${$.id}`", 1, 1, "backquoted strings are not Kriti"},
 		{"malformed number", `{"a": 1.}`, 1, 7, "malformed number"},
 		{"bad escape", `"a\qb"`, 1, 3, `unknown escape \q`},
 		{"keyword as variable", `{{ end }}`, 1, 1, "without an open"},
@@ -310,6 +317,25 @@ func TestLimits(t *testing.T) {
 	_, err = kriti.Eval(tmpl, map[string]any{"$xs": xs}, nil)
 	if !errors.As(err, &ke) || !strings.Contains(ke.Msg, "evaluation steps") {
 		t.Errorf("costly template: got %v", err)
+	}
+	// A range may repeat a large value: the output is bounded.
+	big := strings.Repeat("x", 1<<20)
+	rep, err := kriti.Parse(`{{ range _, x := $xs }} {{ $big }} {{ end }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = kriti.EvalJSON(rep, map[string]any{"$xs": xs[:100], "$big": big}, nil)
+	if !errors.As(err, &ke) || !strings.Contains(ke.Msg, "exceeds 67108864 bytes") {
+		t.Errorf("large output: got %v", err)
+	}
+	// So are the strings a template builds.
+	str, err := kriti.Parse(`{{ range _, x := $xs }} "{{ $big }}" {{ end }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = kriti.Eval(str, map[string]any{"$xs": xs, "$big": big}, nil)
+	if !errors.As(err, &ke) || !strings.Contains(ke.Msg, "evaluation steps") {
+		t.Errorf("large strings: got %v", err)
 	}
 	// Within budget it runs.
 	if _, err := kriti.Eval(tmpl, map[string]any{"$xs": xs[:20]}, nil); err != nil {

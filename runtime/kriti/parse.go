@@ -14,9 +14,9 @@ type kind uint8
 
 const (
 	kNull      kind = iota
-	kBool           // b
-	kNumber         // num
-	kString         // str
+	kBool           // lit
+	kNumber         // lit
+	kString         // str, lit
 	kStringTem      // kids: parts, concatenated
 	kArray          // kids
 	kObject         // keys, kids
@@ -34,9 +34,8 @@ const (
 type node struct {
 	kind  kind
 	pos   int // byte offset in the source
+	lit   any // a literal's value, boxed once
 	op    tokKind
-	b     bool
-	num   json.Number
 	str   string
 	idx   string
 	kids  []*node
@@ -202,8 +201,19 @@ func (p *parser) expectClose(what string) {
 // lex reads one token in expression mode.
 func (p *parser) lex() token {
 	s := p.src
-	for p.pos < len(s) && (s[p.pos] == ' ' || s[p.pos] == '\t' || s[p.pos] == '\n' || s[p.pos] == '\r') {
-		p.pos++
+	for p.pos < len(s) {
+		switch s[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+			continue
+		case '#':
+			// A comment runs to the end of the line.
+			for p.pos < len(s) && s[p.pos] != '\n' {
+				p.pos++
+			}
+			continue
+		}
+		break
 	}
 	start := p.pos
 	if start >= len(s) {
@@ -267,6 +277,8 @@ func (p *parser) lex() token {
 		return mk(tQuote, 1)
 	case '\'':
 		return p.lexSingleQuoted(start)
+	case '`':
+		p.errorAt(start, "backquoted strings are not Kriti; write \"…{{ e }}…\"")
 	}
 	if c == '-' || (c >= '0' && c <= '9') {
 		return p.lexNumber(start)
@@ -478,11 +490,11 @@ func (p *parser) parsePrimary() *node {
 		p.expectClose("{{")
 		return e
 	case tNumber:
-		return &node{kind: kNumber, pos: tk.pos, num: json.Number(tk.text)}
+		return &node{kind: kNumber, pos: tk.pos, lit: json.Number(tk.text)}
 	case tQuote:
 		return p.parseString(tk.pos)
 	case tSQuote:
-		return &node{kind: kString, pos: tk.pos, str: tk.text}
+		return &node{kind: kString, pos: tk.pos, str: tk.text, lit: tk.text}
 	case tLBrack:
 		return p.parseArray(tk.pos)
 	case tLBrace:
@@ -494,7 +506,7 @@ func (p *parser) parsePrimary() *node {
 	case tIdent:
 		switch tk.text {
 		case "true", "false":
-			return &node{kind: kBool, pos: tk.pos, b: tk.text == "true"}
+			return &node{kind: kBool, pos: tk.pos, lit: tk.text == "true"}
 		case "null":
 			return &node{kind: kNull, pos: tk.pos}
 		}
@@ -505,9 +517,10 @@ func (p *parser) parsePrimary() *node {
 		if nx.kind == tLParen && nx.pos == tk.end {
 			return p.parseCall(tk)
 		}
-		if knownFunction(tk.text) && !p.bound(tk.text) && (nx.kind == tIdent && !keywords[nx.text] || nx.kind == tQuote || nx.kind == tNumber || nx.kind == tSQuote || nx.kind == tLParen) {
-			// Older Kriti and Hasura's docs call by juxtaposition:
-			// {{ escapeUri $session_variables['x-hasura-user-id'] }}.
+		if knownFunction(tk.text) && !p.bound(tk.text) && startsOperand(nx) {
+			// Kriti also applies a function by juxtaposition, as Hasura's
+			// docs do: {{ escapeUri $session_variables['x-hasura-user-id'] }},
+			// {{ concat {{ range … }} … {{ end }} }}, {{ toPairs {…} }}.
 			return p.parseCall(tk)
 		}
 		if tk.text != "_" && !p.bound(tk.text) {
@@ -518,6 +531,17 @@ func (p *parser) parsePrimary() *node {
 	}
 	p.errorAt(tk.pos, "unexpected %s", tk.describe())
 	return nil
+}
+
+// startsOperand reports whether tk can begin a function's operand.
+func startsOperand(tk token) bool {
+	switch tk.kind {
+	case tIdent:
+		return !keywords[tk.text] || tk.text == "true" || tk.text == "false" || tk.text == "null" || tk.text == "not"
+	case tQuote, tSQuote, tNumber, tLParen, tLBrack, tLBrace, tOpen2:
+		return true
+	}
+	return false
 }
 
 // bound reports whether a range binds name here.
@@ -549,7 +573,8 @@ func (p *parser) parseString(start int) *node {
 	litStart := i
 	flush := func() {
 		if b.Len() > 0 {
-			parts = append(parts, &node{kind: kString, pos: litStart, str: b.String()})
+			str := b.String()
+			parts = append(parts, &node{kind: kString, pos: litStart, str: str, lit: str})
 			b.Reset()
 		}
 	}
@@ -563,7 +588,7 @@ func (p *parser) parseString(start int) *node {
 			p.pos = i + 1
 			flush()
 			if len(parts) == 0 {
-				return &node{kind: kString, pos: start}
+				return &node{kind: kString, pos: start, lit: ""}
 			}
 			if len(parts) == 1 && parts[0].kind == kString {
 				parts[0].pos = start

@@ -118,19 +118,21 @@ type compiled struct {
 	form      []field
 }
 
+// param is one query parameter; keyAt and valAt are the metadata keys
+// its errors name.
 type param struct {
-	name     string
-	key, val *kriti.Template // val nil: a key without a value
+	key, val     *kriti.Template // val nil: a key without a value
+	keyAt, valAt string
 }
 
 type header struct {
-	name string
-	val  *kriti.Template
+	name, at string
+	val      *kriti.Template
 }
 
 type field struct {
-	name string
-	val  *kriti.Template
+	name, at string
+	val      *kriti.Template
 }
 
 // wire is the JSON form Parse reads; pointers tell absent from empty.
@@ -263,7 +265,7 @@ func (s *Spec) compile() (*compiled, error) {
 			if err != nil {
 				return nil, err
 			}
-			c.add = append(c.add, header{name: http.CanonicalHeaderKey(name), val: t})
+			c.add = append(c.add, header{name: http.CanonicalHeaderKey(name), at: key, val: t})
 		}
 		for i, name := range h.RemoveHeaders {
 			if !isToken(name) {
@@ -280,11 +282,12 @@ func (s *Spec) compile() (*compiled, error) {
 			}
 		case "x_www_form_urlencoded":
 			for _, name := range sortedKeys(b.FormTemplate) {
-				t, err := parseTemplate(fmt.Sprintf("request_transform.body.form_template[%q]", name), b.FormTemplate[name], true)
+				at := fmt.Sprintf("request_transform.body.form_template[%q]", name)
+				t, err := parseTemplate(at, b.FormTemplate[name], true)
 				if err != nil {
 					return nil, err
 				}
-				c.form = append(c.form, field{name: name, val: t})
+				c.form = append(c.form, field{name: name, at: at, val: t})
 			}
 		case "remove":
 		default:
@@ -314,13 +317,13 @@ func (c *compiled) compileParams(raw json.RawMessage) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		key, err := parseTemplate(fmt.Sprintf("request_transform.query_params key %q", name), name, true)
-		if err != nil {
+		p := param{keyAt: fmt.Sprintf("request_transform.query_params key %q", name), valAt: fmt.Sprintf("request_transform.query_params[%q]", name)}
+		var err error
+		if p.key, err = parseTemplate(p.keyAt, name, true); err != nil {
 			return err
 		}
-		p := param{name: name, key: key}
 		if v := m[name]; v != nil {
-			if p.val, err = parseTemplate(fmt.Sprintf("request_transform.query_params[%q]", name), *v, true); err != nil {
+			if p.val, err = parseTemplate(p.valAt, *v, true); err != nil {
 				return err
 			}
 		}
@@ -411,7 +414,7 @@ func (s *Spec) Apply(in Input) (*Output, error) {
 		out.Headers.Del(name)
 	}
 	for _, h := range c.add {
-		v, err := evalString(fmt.Sprintf("request_transform.request_headers.add_headers[%q]", h.name), h.val, vars, fns)
+		v, err := evalString(h.at, h.val, vars, fns)
 		if err != nil {
 			return nil, err
 		}
@@ -430,7 +433,7 @@ func (s *Spec) Apply(in Input) (*Output, error) {
 		case "x_www_form_urlencoded":
 			var b strings.Builder
 			for i, f := range c.form {
-				v, err := evalString(fmt.Sprintf("request_transform.body.form_template[%q]", f.name), f.val, vars, fns)
+				v, err := evalString(f.at, f.val, vars, fns)
 				if err != nil {
 					return nil, err
 				}
@@ -473,13 +476,13 @@ func (c *compiled) query(vars map[string]any, fns map[string]kriti.Func) (string
 		pairs = parseQuery(q)
 	} else {
 		for _, p := range c.params {
-			k, err := evalString(fmt.Sprintf("request_transform.query_params key %q", p.name), p.key, vars, fns)
+			k, err := evalString(p.keyAt, p.key, vars, fns)
 			if err != nil {
 				return "", err
 			}
 			var v *string
 			if p.val != nil {
-				s, err := evalString(fmt.Sprintf("request_transform.query_params[%q]", p.name), p.val, vars, fns)
+				s, err := evalString(p.valAt, p.val, vars, fns)
 				if err != nil {
 					return "", err
 				}

@@ -3,9 +3,11 @@ package transform_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -384,5 +386,58 @@ func TestApplyErrors(t *testing.T) {
 				t.Fatalf("got %v\nwant …%s…", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestApplyConcurrent applies one Spec from several goroutines, errors
+// included (run with -race).
+func TestApplyConcurrent(t *testing.T) {
+	spec, err := transform.Parse(json.RawMessage(`{"version": 2, "url": "{{$base_url}}/{{ $body.id }}", "body": {"action": "transform", "template": "{\"id\": {{ $body.id }}}"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for i := 0; i < 50; i++ {
+				body := `{"id": ` + strconv.Itoa(g*100+i) + `}`
+				if i%5 == 0 {
+					body = `{}` // a missing key: an error with its position
+				}
+				out, err := spec.Apply(transform.Input{Method: "POST", URL: "http://h/x", Body: []byte(body)})
+				switch {
+				case i%5 == 0 && err == nil:
+					done <- errors.New("want an error for a missing key")
+					return
+				case i%5 != 0 && (err != nil || string(out.Body) != body[:1]+`"id":`+body[7:]):
+					done <- fmt.Errorf("body %s: got %s, %v", body, out.Body, err)
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestApplyUnparsedSpec applies a Spec built in Go rather than by Parse:
+// its templates are parsed on the call, and a bad one fails by key.
+func TestApplyUnparsedSpec(t *testing.T) {
+	spec := &transform.Spec{Version: 2, Method: "GET", URL: "{{$base_url}}/v2", Body: &transform.Body{Action: "remove"},
+		RequestHeaders: &transform.Headers{RemoveHeaders: []string{"content-type"}}}
+	out, err := spec.Apply(transform.Input{Method: "POST", URL: "http://h/x", Headers: jsonHeaders(), Body: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Method != "GET" || out.URL != "http://h/x/v2" || out.Body != nil || out.Headers.Get("Content-Type") != "" {
+		t.Errorf("got %+v", out)
+	}
+	bad := &transform.Spec{Version: 2, Body: &transform.Body{Action: "transform", Template: "{{ $x"}}
+	if _, err := bad.Apply(transform.Input{URL: "http://h/x"}); err == nil || !strings.HasPrefix(err.Error(), "request_transform.body.template:1:6:") {
+		t.Errorf("got %v", err)
 	}
 }
