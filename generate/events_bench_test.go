@@ -67,7 +67,7 @@ func BenchmarkEvents(b *testing.B) {
 		name := map[string]string{"plain": "mutation/plain", "bulk": "mutation/trigger"}[table]
 		b.Run(name, func(b *testing.B) {
 			const clients, perClient = 16, 200
-			body, _ := json.Marshal(map[string]string{"query": fmt.Sprintf(`mutation { insert_%s_one(object: {v: 1}) { id } }`, table)})
+			body, _ := json.Marshal(map[string]string{"query": fmt.Sprintf(`mutation { insert_%s(objects: [{v: 1}]) { affected_rows } }`, table)})
 			for range b.N {
 				var wg sync.WaitGroup
 				errs := make(chan error, clients)
