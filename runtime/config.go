@@ -231,6 +231,9 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.num(&cfg.Live.Workers, "HASGEN_SUBSCRIPTION_WORKERS", 1)
 	env.str(&cfg.CORS.Domains, "HASURA_GRAPHQL_CORS_DOMAIN")
 	env.boolean(&cfg.CORS.Disabled, "HASURA_GRAPHQL_DISABLE_CORS")
+	var readCookie bool
+	env.boolean(&readCookie, "HASURA_GRAPHQL_WS_READ_COOKIE")
+	cfg.Websocket.IgnoreCookie = cfg.CORS.Disabled && !readCookie
 	if _, err := transport.NewCORS(cfg.CORS); err != nil {
 		env.errs = append(env.errs, err.Error())
 	}

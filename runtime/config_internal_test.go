@@ -26,6 +26,30 @@ func TestConfigFromEnv(t *testing.T) {
 }
 
 // TestConfigHelp: -h prints each flag once.
+// TestWSReadCookie: the websocket ignores the upgrade's Cookie only when
+// CORS is disabled and HASURA_GRAPHQL_WS_READ_COOKIE is not set (Hasura).
+func TestWSReadCookie(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"HASURA_GRAPHQL_DISABLE_CORS": "true"}, true},
+		{map[string]string{"HASURA_GRAPHQL_DISABLE_CORS": "true", "HASURA_GRAPHQL_WS_READ_COOKIE": "true"}, false},
+		{map[string]string{"HASURA_GRAPHQL_WS_READ_COOKIE": "true"}, false},
+	}
+	for _, c := range cases {
+		c.env["HASURA_GRAPHQL_DATABASE_URL"] = "postgres://db"
+		cfg, err := ConfigFromEnv(nil, func(k string) string { return c.env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Websocket.IgnoreCookie != c.want {
+			t.Errorf("%v: IgnoreCookie %v, want %v", c.env, cfg.Websocket.IgnoreCookie, c.want)
+		}
+	}
+}
+
 func TestConfigHelp(t *testing.T) {
 	_, err := ConfigFromEnv([]string{"-h"}, func(string) string { return "" })
 	if err == nil {

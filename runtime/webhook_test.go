@@ -215,6 +215,35 @@ func TestAuthWebhook(t *testing.T) {
 	}
 }
 
+// TestWebsocketCookie: the upgrade request's Cookie reaches the auth
+// webhook, except when the websocket ignores it (CORS disabled without
+// HASURA_GRAPHQL_WS_READ_COOKIE, as Hasura).
+func TestWebsocketCookie(t *testing.T) {
+	for _, ignore := range []bool{false, true} {
+		t.Run(fmt.Sprint("ignore=", ignore), func(t *testing.T) {
+			hook := newAuthHook(t)
+			r := newRT(t, rtOptions{authHook: hook.url, authHookMode: "GET", ignoreCookie: ignore})
+			c := dial(t, r.url, protoNew, http.Header{"Cookie": {"session=s3cret"}})
+			c.init(map[string]any{"headers": map[string]any{"Authorization": "Bearer user-3-nocache"}})
+			c.subscribe("1", `{ owners { id name } }`, nil)
+			if got := jsonOf(c.data("1")); got != `{"owners":[{"id":3,"name":"cyd"}]}` {
+				t.Fatalf("websocket as user 3: %s", got)
+			}
+			calls := hook.callsOf("user-3-nocache")
+			if len(calls) != 1 {
+				t.Fatalf("webhook called %d times, want 1", len(calls))
+			}
+			got := calls[0].header.Get("Cookie")
+			if ignore && got != "" {
+				t.Errorf("webhook got the ignored cookie %q", got)
+			}
+			if !ignore && got != "session=s3cret" {
+				t.Errorf("webhook got cookie %q, want session=s3cret", got)
+			}
+		})
+	}
+}
+
 // TestAuthWebhookAndLogsGenerated runs the generated server with the
 // webhook (both modes) and Hasura's logs from its environment: the
 // webhook's roles and variables are applied, its answers cached, a 401

@@ -60,6 +60,7 @@ type rtOptions struct {
 	authHook     string // HASURA_GRAPHQL_AUTH_HOOK (with the admin secret)
 	authHookMode string
 	logs         *logs.Logger // the Hasura-shaped logs; nil: none
+	ignoreCookie bool         // transport.WebsocketConfig.IgnoreCookie
 }
 
 // rt is a server in process over a fresh database of the fixture.
@@ -123,7 +124,7 @@ func newRTOn(t *testing.T, url string, o rtOptions) *rt {
 		LiveInterval: o.live, StreamInterval: o.stream, LiveBatchSize: o.batch, StreamBatchSize: o.batch,
 		Hints: o.hints, DatabaseURL: url,
 	}, m, nil)
-	wsh := transport.NewWebsocketHandler(e, pool, auth, subs, transport.WebsocketConfig{KeepAlive: o.keepAlive, InitTimeout: o.initTimeout}, m, nil)
+	wsh := transport.NewWebsocketHandler(e, pool, auth, subs, transport.WebsocketConfig{KeepAlive: o.keepAlive, InitTimeout: o.initTimeout, IgnoreCookie: o.ignoreCookie}, m, nil)
 	mux := http.NewServeMux()
 	wsh.Logs = o.logs
 	mux.Handle("/v1/graphql", transport.Endpoint(&transport.Handler{Engine: e, Auth: auth, DB: pool, Logs: o.logs}, wsh))

@@ -13,12 +13,14 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/hasgen/hasgen/runtime/delivery"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/robfig/cron/v3"
 )
 
 // Defaults of Options, Hasura's (HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE,
@@ -88,6 +90,9 @@ type Service struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
+	// aborted ends the deliveries in flight (Shutdown past its deadline).
+	aborted context.Context
+	abort   context.CancelFunc
 }
 
 // target is a trigger resolved for delivery.
@@ -100,6 +105,8 @@ type target struct {
 	secret  map[string]bool
 	handler Handler
 	timeout time.Duration
+	// cleanup is when cleanup_config runs; nil without one, or paused.
+	cleanup cron.Schedule
 }
 
 // New resolves cfg's triggers (webhooks and header values from the
@@ -137,6 +144,7 @@ func New(pool *pgxpool.Pool, cfg *Config, o Options) (*Service, error) {
 		o.UserAgent = "hasgen"
 	}
 	s := &Service{pool: pool, opts: o, triggers: map[string]*target{}, slots: make(chan struct{}, o.PoolSize)}
+	s.aborted, s.abort = context.WithCancel(context.Background())
 	if cfg == nil {
 		cfg = &Config{}
 	}
@@ -184,6 +192,20 @@ func (s *Service) resolve(tc *Trigger) (*target, error) {
 	t := &target{cfg: tc, handler: s.opts.Handlers[tc.Name], timeout: time.Duration(tc.Retry.TimeoutSec) * time.Second}
 	if t.timeout <= 0 {
 		t.timeout = 60 * time.Second
+	}
+	if c := tc.Cleanup; c != nil && !c.Paused {
+		// Hasura's defaults, for a config written without them.
+		if c.BatchSize <= 0 {
+			c.BatchSize = 10000
+		}
+		if c.Timeout <= 0 {
+			c.Timeout = 60
+		}
+		sched, err := cron.ParseStandard(c.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("event trigger %q: cleanup_config.schedule %q: %w", tc.Name, c.Schedule, err)
+		}
+		t.cleanup = sched
 	}
 	if t.handler != nil {
 		// A Go handler replaces the webhook, its headers and transform.
@@ -244,14 +266,32 @@ func (s *Service) Start(ctx context.Context) {
 // be recorded (each is bounded by its trigger's timeout). It is safe to
 // call more than once, and without Start.
 func (s *Service) Close() {
+	s.Shutdown(context.Background())
+	s.inflight.Wait()
+}
+
+// Shutdown stops claiming events and waits for the deliveries in flight
+// to be recorded, until ctx is done: then they are cut off and their
+// events unlocked, without counting a try, for another instance to
+// deliver at once (as Hasura unlocks its events at shutdown), and
+// Shutdown returns ctx's error once they are. Safe to call more than
+// once, and without Start.
+func (s *Service) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	cancel, done := s.cancel, s.done
 	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	if cancel == nil {
+		return nil
 	}
-	s.inflight.Wait()
+	cancel()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.abort()
+		<-done
+		return ctx.Err()
+	}
 }
 
 // Run claims and delivers events until ctx is done, then waits for the
@@ -263,14 +303,24 @@ func (s *Service) Run(ctx context.Context) {
 		<-ctx.Done()
 		return
 	}
-	work := context.WithoutCancel(ctx)
+	// The deliveries outlive ctx (each try is recorded) unless Shutdown
+	// aborts them; recording outlives both.
+	record := context.WithoutCancel(ctx)
+	work, cancelWork := context.WithCancel(record)
+	defer context.AfterFunc(s.aborted, cancelWork)()
 	records := make(chan *pendingRecord)
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
-		s.recordLoop(work, records)
+		s.recordLoop(record, records)
+	}()
+	cleaned := make(chan struct{})
+	go func() {
+		defer close(cleaned)
+		s.cleanupLoop(ctx)
 	}()
 	defer func() {
+		<-cleaned
 		s.inflight.Wait()
 		close(records)
 		<-recorded
@@ -296,7 +346,7 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		// The claim runs to its end even if ctx ends meanwhile: a claim
 		// cut off after its commit would hold events until the lease ends.
-		evs, err := s.claim(work, n)
+		evs, err := s.claim(record, n)
 		if err != nil {
 			s.opts.Logger.Error("event triggers: fetching events", "error", err)
 		}
@@ -308,7 +358,7 @@ func (s *Service) Run(ctx context.Context) {
 			go func() {
 				defer s.inflight.Done()
 				defer func() { <-s.slots }()
-				s.deliver(work, e, records)
+				s.deliver(work, record, e, records)
 			}()
 		}
 		if len(evs) < n {
@@ -410,7 +460,7 @@ func localTime(t time.Time) string {
 }
 
 // deliver makes one try of an event and records it.
-func (s *Service) deliver(ctx context.Context, c *claimed, records chan<- *pendingRecord) {
+func (s *Service) deliver(ctx, record context.Context, c *claimed, records chan<- *pendingRecord) {
 	t := s.triggers[c.trigger]
 	body := payload(c, t.cfg)
 	var req delivery.Request
@@ -427,11 +477,19 @@ func (s *Service) deliver(ctx context.Context, c *claimed, records chan<- *pendi
 				// As Hasura: a transform that fails will fail again; the
 				// event is dead, with no invocation.
 				s.opts.Logger.Error("event trigger: request transform failed", "trigger", c.trigger, "event_id", c.id, "error", err)
-				s.fail(ctx, c)
+				s.fail(record, c)
 				return
 			}
 		}
 		res = delivery.Send(ctx, s.opts.Client, req)
+	}
+	if ctx.Err() != nil {
+		// Cut off by Shutdown: not a try of the event; another instance
+		// takes it now rather than after the lease.
+		if _, err := s.pool.Exec(record, "UPDATE hdb_catalog.event_log SET locked = NULL WHERE id = $1 AND locked = $2", c.id, c.locked); err != nil {
+			s.opts.Logger.Error("event trigger: unlocking an event at shutdown", "trigger", c.trigger, "event_id", c.id, "error", err)
+		}
+		return
 	}
 	if !res.OK() {
 		s.opts.Logger.Warn("event trigger: delivery failed", "trigger", c.trigger, "event_id", c.id, "status", res.Status, "error", res.Err, "try", c.tries+1)
@@ -571,4 +629,112 @@ func (s *Service) fail(ctx context.Context, c *claimed) {
 	if err != nil {
 		s.opts.Logger.Error("event trigger: recording a failed event", "trigger", c.trigger, "event_id", c.id, "error", err)
 	}
+}
+
+// cleanupLoop runs the triggers' cleanup_config on their schedules until
+// ctx is done. Occurrences missed while no instance ran are not made up:
+// the next one deletes everything old enough.
+func (s *Service) cleanupLoop(ctx context.Context) {
+	next := map[string]time.Time{}
+	now := time.Now()
+	for _, name := range s.names {
+		if t := s.triggers[name]; t.cleanup != nil {
+			next[name] = t.cleanup.Next(now)
+		}
+	}
+	if len(next) == 0 {
+		return
+	}
+	for {
+		var first time.Time
+		for _, at := range next {
+			if first.IsZero() || at.Before(first) {
+				first = at
+			}
+		}
+		select {
+		case <-time.After(time.Until(first)):
+		case <-ctx.Done():
+			return
+		}
+		for _, name := range s.names {
+			at, ok := next[name]
+			if !ok || time.Now().Before(at) {
+				continue
+			}
+			if _, err := s.cleanup(ctx, name, at); err != nil && ctx.Err() == nil {
+				s.opts.Logger.Error("event trigger: cleanup failed", "trigger", name, "scheduled_at", at, "error", err)
+			}
+			next[name] = s.triggers[name].cleanup.Next(at)
+		}
+	}
+}
+
+// CleanupStats counts what one cleanup deleted.
+type CleanupStats struct {
+	EventLogs, InvocationLogs int
+}
+
+// cleanupBatchSQL deletes one batch ($3) of a trigger's ($1) delivered
+// and dead events older than $2 hours and not held, and their invocation
+// logs when $4: Hasura's cleanup, in one statement.
+const cleanupBatchSQL = `WITH dead AS (
+  SELECT id FROM hdb_catalog.event_log
+  WHERE (delivered OR error) AND trigger_name = $1
+    AND created_at < now() - make_interval(hours => $2) AND locked IS NULL
+  LIMIT $3
+  FOR UPDATE SKIP LOCKED),
+invocations AS (
+  DELETE FROM hdb_catalog.event_invocation_logs WHERE $4 AND event_id IN (SELECT id FROM dead) RETURNING 1),
+events AS (
+  DELETE FROM hdb_catalog.event_log WHERE id IN (SELECT id FROM dead) RETURNING 1)
+SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM invocations)`
+
+// cleanup runs a trigger's cleanup_config for the occurrence at, once
+// across instances: the instance that records the occurrence in
+// hdb_catalog.hdb_event_log_cleanups (unique by trigger and time) runs
+// it, batch after batch, each under the configured timeout, and marks it
+// completed with its counts (or dead on an error). Another instance
+// finds the row and returns nil stats.
+func (s *Service) cleanup(ctx context.Context, name string, at time.Time) (*CleanupStats, error) {
+	c := s.triggers[name].cfg.Cleanup
+	var id string
+	err := s.pool.QueryRow(ctx, `INSERT INTO hdb_catalog.hdb_event_log_cleanups (trigger_name, scheduled_at, status)
+		VALUES ($1, $2, 'scheduled') ON CONFLICT (trigger_name, scheduled_at) DO NOTHING RETURNING id`, name, at.UTC()).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("schedule cleanup: %w", err)
+	}
+	stats := &CleanupStats{}
+	for {
+		var events, invocations int
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('statement_timeout', $1, true)", strconv.Itoa(c.Timeout*1000)); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, cleanupBatchSQL, name, c.ClearOlderThan, c.BatchSize, c.CleanInvocationLogs).Scan(&events, &invocations)
+		})
+		if err != nil {
+			break
+		}
+		stats.EventLogs += events
+		stats.InvocationLogs += invocations
+		if events < c.BatchSize {
+			break
+		}
+	}
+	status := "completed"
+	if err != nil {
+		status = "dead"
+	}
+	if _, uerr := s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_event_log_cleanups SET status = $2,
+		deleted_event_logs = $3, deleted_event_invocation_logs = $4 WHERE id = $1`, id, status, stats.EventLogs, stats.InvocationLogs); uerr != nil && err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return stats, fmt.Errorf("cleanup of %q: %w", name, err)
+	}
+	return stats, nil
 }

@@ -153,6 +153,7 @@ func (s *Scheduler) deliverRound(ctx context.Context, k kind) (int, error) {
 type target struct {
 	url       string
 	headers   http.Header
+	secret    []string
 	retry     Retry
 	payload   json.RawMessage
 	comment   *string
@@ -203,11 +204,18 @@ func (s *Scheduler) process(ctx context.Context, k kind, e *claimed, now time.Ti
 	if res.Status != 0 {
 		code = &res.Status
 	}
+	logged := req
+	if len(tg.secret) > 0 {
+		logged.Headers = req.Headers.Clone()
+		for _, name := range tg.secret {
+			logged.Headers.Del(name)
+		}
+	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	err := pgx.BeginFunc(wctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(wctx, `INSERT INTO `+k.logTable()+` (event_id, status, request, response) VALUES ($1, $2, $3, $4)`,
-			e.id, code, delivery.RequestLog(req), delivery.ResponseLog(res)); err != nil {
+			e.id, code, delivery.RequestLog(logged), delivery.ResponseLog(res)); err != nil {
 			return err
 		}
 		// Only the holder of the event moves it on: an instance whose
@@ -227,7 +235,7 @@ WHERE id = $1 AND status = 'locked'`, e.id, status, retryAt)
 func (s *Scheduler) target(k kind, e *claimed) (target, error) {
 	if k == cronKind {
 		c := s.crons[e.name]
-		return target{url: c.url, headers: c.headers, retry: c.Retry, payload: c.Payload, comment: nonEmpty(c.Comment), transform: c.transform}, nil
+		return target{url: c.url, headers: c.headers, secret: c.secret, retry: c.Retry, payload: c.Payload, comment: nonEmpty(c.Comment), transform: c.transform}, nil
 	}
 	tg := target{payload: e.payload, comment: e.comment}
 	if len(e.retryConf) > 0 && string(e.retryConf) != "null" {
@@ -246,7 +254,7 @@ func (s *Scheduler) target(k kind, e *claimed) (target, error) {
 			return tg, fmt.Errorf("header_conf: %w", err)
 		}
 	}
-	tg.headers, err = resolveHeaders(hs, s.opts.LookupEnv)
+	tg.headers, tg.secret, err = resolveHeaders(hs, s.opts.LookupEnv)
 	return tg, err
 }
 
@@ -286,7 +294,7 @@ func (s *Scheduler) request(k kind, e *claimed, tg target) (delivery.Request, er
 	if err != nil {
 		return delivery.Request{}, fmt.Errorf("payload: %w", err)
 	}
-	h := http.Header{"Content-Type": {"application/json"}}
+	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {s.opts.UserAgent}}
 	for k, vs := range tg.headers {
 		h[k] = vs
 	}
@@ -367,18 +375,21 @@ func webhookFromConf(conf json.RawMessage, lookup func(string) (string, bool)) (
 	return resolveWebhook("", env.FromEnv, lookup)
 }
 
-// resolveHeaders resolves header values and value_from_env.
-func resolveHeaders(hs []events.Header, lookup func(string) (string, bool)) (http.Header, error) {
-	h := http.Header{}
+// resolveHeaders resolves header values and value_from_env; secret
+// holds the names of the headers whose value came from the environment,
+// which the invocation logs leave out.
+func resolveHeaders(hs []events.Header, lookup func(string) (string, bool)) (h http.Header, secret []string, err error) {
+	h = http.Header{}
 	for _, x := range hs {
 		v := x.Value
 		if x.ValueFromEnv != "" {
 			var ok bool
 			if v, ok = lookup(x.ValueFromEnv); !ok {
-				return nil, fmt.Errorf("header %s: environment variable %s is not set", x.Name, x.ValueFromEnv)
+				return nil, nil, fmt.Errorf("header %s: environment variable %s is not set", x.Name, x.ValueFromEnv)
 			}
+			secret = append(secret, x.Name)
 		}
 		h.Add(x.Name, v)
 	}
-	return h, nil
+	return h, secret, nil
 }

@@ -53,6 +53,8 @@ type Options struct {
 	Client *http.Client
 	// Logger receives what fails outside any request (slog.Default()).
 	Logger *slog.Logger
+	// UserAgent is the User-Agent header of webhook requests ("hasgen").
+	UserAgent string
 	// RequestTransform compiles a cron trigger's request_transform once,
 	// when New runs; nil refuses every cron trigger that has one.
 	RequestTransform func(raw json.RawMessage) (Transform, error)
@@ -88,6 +90,7 @@ type cronTrigger struct {
 	schedule  cron.Schedule
 	url       string
 	headers   http.Header
+	secret    []string // headers from the environment, not logged
 	transform Transform
 }
 
@@ -118,6 +121,9 @@ func New(pool *pgxpool.Pool, cfg *Config, opts Options) (*Scheduler, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "hasgen"
 	}
 	s := &Scheduler{pool: pool, opts: opts, crons: map[string]*cronTrigger{}}
 	var errs []error
@@ -171,7 +177,7 @@ func (s *Scheduler) resolveCron(c Cron) (*cronTrigger, error) {
 	if ct.url, err = resolveWebhook(c.Webhook, c.WebhookFromEnv, s.opts.LookupEnv); err != nil {
 		return nil, err
 	}
-	if ct.headers, err = resolveHeaders(c.Headers, s.opts.LookupEnv); err != nil {
+	if ct.headers, ct.secret, err = resolveHeaders(c.Headers, s.opts.LookupEnv); err != nil {
 		return nil, err
 	}
 	if len(c.RequestTransform) > 0 && string(c.RequestTransform) != "null" {

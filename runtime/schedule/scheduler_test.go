@@ -370,6 +370,9 @@ func TestLeaseExpiry(t *testing.T) {
 		}
 		return 200
 	})
+	var once sync.Once
+	release := func() { once.Do(func() { close(hang) }) }
+	t.Cleanup(release) // before the receiver closes, should the test fail early
 	clk := &clock{t: t0}
 	retry := schedule.Retry{NumRetries: 0, RetryIntervalSeconds: 10, TimeoutSeconds: 20, ToleranceSeconds: 3600}
 	cfg := everyMinute("leased", rc.srv.URL, retry)
@@ -379,7 +382,6 @@ func TestLeaseExpiry(t *testing.T) {
 	clk.Set(due)
 	aDone := make(chan error, 1)
 	go func() { aDone <- a.Tick(context.Background()) }()
-	defer close(hang)
 	waitFor(t, func() bool { return len(rc.all()) == 1 })
 
 	var status string
@@ -401,8 +403,19 @@ WHERE trigger_name = 'leased' AND scheduled_time = $1`, due).Scan(&status, &leas
 	if n := len(rc.all()); n != 2 {
 		t.Fatalf("%d requests after the lease ended, want 2", n)
 	}
+	// The first instance hears back at last: it logs its try and leaves
+	// the event as the other delivered it.
+	release()
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
+	}
 	if st := statuses(t, pool, "leased"); st["delivered"] != 1 {
 		t.Fatalf("statuses %v, want 1 delivered", st)
+	}
+	var logs, tries int
+	if err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM hdb_catalog.hdb_cron_event_invocation_logs l WHERE l.event_id = e.id), e.tries
+FROM hdb_catalog.hdb_cron_events e WHERE trigger_name = 'leased' AND scheduled_time = $1`, due).Scan(&logs, &tries); err != nil || logs != 2 || tries != 1 {
+		t.Fatalf("%d invocation logs, %d tries (err %v); want 2 and 1", logs, tries, err)
 	}
 }
 
@@ -490,5 +503,64 @@ func TestRequestTransform(t *testing.T) {
 		if r.method != http.MethodPut || r.path != "/put" || !strings.HasPrefix(r.raw, `{"wrapped":{"id":`) {
 			t.Fatalf("request %s %s %s", r.method, r.path, r.raw)
 		}
+	}
+}
+
+// A changed schedule replaces the future occurrences of the old one.
+func TestChangedScheduleReplacesOccurrences(t *testing.T) {
+	pool := newPool(t)
+	clk := &clock{t: t0}
+	old := everyMinute("changed", "http://127.0.0.1:1", schedule.DefaultRetry)
+	tickAll(t, newScheduler(t, pool, old, clk))
+	changed := everyMinute("changed", "http://127.0.0.1:1", schedule.DefaultRetry)
+	changed.Crons[0].Schedule = "*/5 * * * *"
+	tickAll(t, newScheduler(t, pool, changed, clk))
+	var n, off int
+	var first time.Time
+	if err := pool.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE extract(minute FROM scheduled_time)::int % 5 <> 0), min(scheduled_time)
+FROM hdb_catalog.hdb_cron_events WHERE trigger_name = 'changed' AND status = 'scheduled'`).Scan(&n, &off, &first); err != nil {
+		t.Fatal(err)
+	}
+	if n != schedule.Upcoming || off != 0 || !first.Equal(t0.Truncate(time.Minute).Add(5*time.Minute)) {
+		t.Fatalf("%d occurrences, %d off the new schedule, first %v", n, off, first)
+	}
+}
+
+// Close interrupts Run's deliveries and releases their events, without
+// counting a try.
+func TestCloseReleasesInterruptedDeliveries(t *testing.T) {
+	pool := newPool(t)
+	rc := newReceiver(t, nil)
+	// The webhook never answers: the client gives up when Close cancels.
+	// (The server sees the client go only once the body is read.)
+	rc.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		rc.mu.Lock()
+		rc.got = append(rc.got, received{})
+		rc.mu.Unlock()
+		<-r.Context().Done()
+	})
+	clk := &clock{t: t0}
+	s := newScheduler(t, pool, everyMinute("interrupted", rc.srv.URL, schedule.DefaultRetry), clk)
+	tickAll(t, s)
+	clk.Set(t0.Add(time.Minute))
+	runDone := make(chan error, 1)
+	go func() { runDone <- s.Run(context.Background()) }()
+	waitFor(t, func() bool { return len(rc.all()) == 1 })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-runDone; err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	var tries int
+	var retry *time.Time
+	if err := pool.QueryRow(context.Background(), `SELECT status, tries, next_retry_at FROM hdb_catalog.hdb_cron_events
+WHERE trigger_name = 'interrupted' AND scheduled_time = $1`, t0.Truncate(time.Minute).Add(time.Minute)).Scan(&status, &tries, &retry); err != nil {
+		t.Fatal(err)
+	}
+	if status != "scheduled" || tries != 0 || retry != nil {
+		t.Fatalf("interrupted event: %s, %d tries, retry at %v", status, tries, retry)
 	}
 }

@@ -386,7 +386,9 @@ func (s *Spec) Apply(in Input) (*Output, error) {
 		out.Headers = http.Header{}
 	}
 	if s.Method != "" {
-		out.Method = s.Method
+		// Hasura reads the method case-insensitively ("get" is valid
+		// metadata); servers expect the standard upper case.
+		out.Method = strings.ToUpper(s.Method)
 	}
 	if c.url != nil {
 		u, err := evalString("request_transform.url", c.url, vars, fns)

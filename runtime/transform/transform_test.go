@@ -270,8 +270,8 @@ func TestApply(t *testing.T) {
 			body:    `name=Ada%20Lovelace&note=a%26b%3D1.5`,
 		},
 		{
-			name:   "remove body",
-			spec:   `{"version": 2, "method": "GET", "body": {"action": "remove"}}`,
+			name:   "remove body, method in lower case",
+			spec:   `{"version": 2, "method": "get", "body": {"action": "remove"}}`,
 			in:     transform.Input{Method: "POST", URL: "http://h/x", Body: []byte(`{"a": 1}`)},
 			method: "GET", url: "http://h/x", body: "-",
 		},

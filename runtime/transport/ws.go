@@ -88,6 +88,12 @@ type WebsocketConfig struct {
 	// long a graphql-transport-ws client may take to send
 	// connection_init; default 3 s.
 	InitTimeout time.Duration
+	// IgnoreCookie drops the upgrade request's Cookie header before
+	// authentication, as Hasura does when CORS is disabled and
+	// HASURA_GRAPHQL_WS_READ_COOKIE is not set: with no origin check, a
+	// page of any site could open a websocket that the browser sends the
+	// user's cookies with.
+	IgnoreCookie bool
 }
 
 // WebsocketHandler serves GraphQL over websockets. It is safe for
@@ -164,7 +170,7 @@ func (h *WebsocketHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ws.Subprotocol() == protoTransportWS {
 		proto = graphQLTransportWS{}
 	}
-	c := &wsConn{h: h, ws: ws, proto: proto, header: upgradeHeaders(r.Header), ops: map[string]*wsOp{}}
+	c := &wsConn{h: h, ws: ws, proto: proto, header: upgradeHeaders(r.Header, h.cfg.IgnoreCookie), ops: map[string]*wsOp{}}
 	if c.logging() {
 		c.id = logs.NewID()
 		c.logEvent(logs.Info, wsEvent{Type: "accepted"})
@@ -177,10 +183,14 @@ func (h *WebsocketHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // upgradeHeaders are the upgrade request's headers that take part in
-// authentication: all but the websocket handshake's own.
-func upgradeHeaders(in http.Header) http.Header {
+// authentication: all but the websocket handshake's own (and the Cookie
+// when ignoreCookie).
+func upgradeHeaders(in http.Header, ignoreCookie bool) http.Header {
 	out := make(http.Header, len(in))
 	for k, v := range in {
+		if ignoreCookie && k == "Cookie" {
+			continue
+		}
 		switch k {
 		case "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions", "Sec-Websocket-Protocol", "Upgrade", "Connection":
 			continue
