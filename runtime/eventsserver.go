@@ -136,6 +136,23 @@ func (e *eventsServer) ops() map[string]events.Op {
 	return e.svc.Ops()
 }
 
+// shutdown stops claiming and lets the deliveries in flight end until ctx
+// is done, then cuts them off and unlocks their events
+// (events.Service.Shutdown), in the background: the channel is closed
+// when it is over. Safe on nil.
+func (e *eventsServer) shutdown(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	if e == nil {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		e.svc.Shutdown(ctx)
+	}()
+	return done
+}
+
 // close stops claiming, waits for the deliveries in flight to be
 // recorded, and closes the pool. Safe on nil and more than once.
 func (e *eventsServer) close() {

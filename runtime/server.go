@@ -321,7 +321,9 @@ func projectLimits(p Project, defaults engine.Limits) (*engine.LimitSet, error) 
 // completed and the poller stopped, then the websocket connections are
 // closed (1001) once their queries are done and their messages written.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.events.close()
+	// Event deliveries end meanwhile (eventsserver.go).
+	evs := s.events.shutdown(ctx)
+	defer func() { <-evs }()
 	s.sched.close()
 	s.poller.Close()
 	rerr := s.relay.shutdown(ctx)

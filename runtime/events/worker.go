@@ -90,6 +90,9 @@ type Service struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
+	// aborted ends the deliveries in flight (Shutdown past its deadline).
+	aborted context.Context
+	abort   context.CancelFunc
 }
 
 // target is a trigger resolved for delivery.
@@ -141,6 +144,7 @@ func New(pool *pgxpool.Pool, cfg *Config, o Options) (*Service, error) {
 		o.UserAgent = "hasgen"
 	}
 	s := &Service{pool: pool, opts: o, triggers: map[string]*target{}, slots: make(chan struct{}, o.PoolSize)}
+	s.aborted, s.abort = context.WithCancel(context.Background())
 	if cfg == nil {
 		cfg = &Config{}
 	}
@@ -262,14 +266,32 @@ func (s *Service) Start(ctx context.Context) {
 // be recorded (each is bounded by its trigger's timeout). It is safe to
 // call more than once, and without Start.
 func (s *Service) Close() {
+	s.Shutdown(context.Background())
+	s.inflight.Wait()
+}
+
+// Shutdown stops claiming events and waits for the deliveries in flight
+// to be recorded, until ctx is done: then they are cut off and their
+// events unlocked, without counting a try, for another instance to
+// deliver at once (as Hasura unlocks its events at shutdown), and
+// Shutdown returns ctx's error once they are. Safe to call more than
+// once, and without Start.
+func (s *Service) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	cancel, done := s.cancel, s.done
 	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	if cancel == nil {
+		return nil
 	}
-	s.inflight.Wait()
+	cancel()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.abort()
+		<-done
+		return ctx.Err()
+	}
 }
 
 // Run claims and delivers events until ctx is done, then waits for the
@@ -281,12 +303,17 @@ func (s *Service) Run(ctx context.Context) {
 		<-ctx.Done()
 		return
 	}
-	work := context.WithoutCancel(ctx)
+	// The deliveries outlive ctx (each try is recorded) unless Shutdown
+	// aborts them; recording outlives both.
+	record := context.WithoutCancel(ctx)
+	work, cancelWork := context.WithCancel(record)
+	defer cancelWork()
+	defer context.AfterFunc(s.aborted, cancelWork)()
 	records := make(chan *pendingRecord)
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
-		s.recordLoop(work, records)
+		s.recordLoop(record, records)
 	}()
 	cleaned := make(chan struct{})
 	go func() {
@@ -320,7 +347,7 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		// The claim runs to its end even if ctx ends meanwhile: a claim
 		// cut off after its commit would hold events until the lease ends.
-		evs, err := s.claim(work, n)
+		evs, err := s.claim(record, n)
 		if err != nil {
 			s.opts.Logger.Error("event triggers: fetching events", "error", err)
 		}
@@ -332,7 +359,7 @@ func (s *Service) Run(ctx context.Context) {
 			go func() {
 				defer s.inflight.Done()
 				defer func() { <-s.slots }()
-				s.deliver(work, e, records)
+				s.deliver(work, record, e, records)
 			}()
 		}
 		if len(evs) < n {
@@ -406,7 +433,7 @@ type webhookPayload struct {
 	CreatedAt string `json:"created_at"`
 }
 
-// Payload returns the body a webhook receives for the event: Hasura's
+// payload returns the body a webhook receives for the event: Hasura's
 // shape, with event (op, data, session_variables, trace_context) as the
 // trigger stored it.
 func payload(c *claimed, t *Trigger) []byte {
@@ -434,7 +461,7 @@ func localTime(t time.Time) string {
 }
 
 // deliver makes one try of an event and records it.
-func (s *Service) deliver(ctx context.Context, c *claimed, records chan<- *pendingRecord) {
+func (s *Service) deliver(ctx, record context.Context, c *claimed, records chan<- *pendingRecord) {
 	t := s.triggers[c.trigger]
 	body := payload(c, t.cfg)
 	var req delivery.Request
@@ -451,11 +478,19 @@ func (s *Service) deliver(ctx context.Context, c *claimed, records chan<- *pendi
 				// As Hasura: a transform that fails will fail again; the
 				// event is dead, with no invocation.
 				s.opts.Logger.Error("event trigger: request transform failed", "trigger", c.trigger, "event_id", c.id, "error", err)
-				s.fail(ctx, c)
+				s.fail(record, c)
 				return
 			}
 		}
 		res = delivery.Send(ctx, s.opts.Client, req)
+	}
+	if ctx.Err() != nil {
+		// Cut off by Shutdown: not a try of the event; another instance
+		// takes it now rather than after the lease.
+		if _, err := s.pool.Exec(record, "UPDATE hdb_catalog.event_log SET locked = NULL WHERE id = $1 AND locked = $2", c.id, c.locked); err != nil {
+			s.opts.Logger.Error("event trigger: unlocking an event at shutdown", "trigger", c.trigger, "event_id", c.id, "error", err)
+		}
+		return
 	}
 	if !res.OK() {
 		s.opts.Logger.Warn("event trigger: delivery failed", "trigger", c.trigger, "event_id", c.id, "status", res.Status, "error", res.Err, "try", c.tries+1)

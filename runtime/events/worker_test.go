@@ -574,3 +574,39 @@ func BenchmarkDelivery(b *testing.B) {
 		})
 	}
 }
+
+// TestShutdownUnlocks: a delivery still running when Shutdown's deadline
+// passes is cut off and its event unlocked, with no try counted, for
+// another instance to deliver at once.
+func TestShutdownUnlocks(t *testing.T) {
+	pool := newDB(t)
+	entered := make(chan struct{}, 1)
+	handler := func(ctx context.Context, e *events.Event) error {
+		entered <- struct{}{}
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	id := insertEvent(t, pool, "tr", "INSERT", `{"old":null,"new":{"id":1}}`, nil)
+	s, err := events.New(pool, &events.Config{Triggers: []events.Trigger{webhookTrigger("tr", "", 0, 0, 60)}},
+		events.Options{FetchInterval: 10 * time.Millisecond, Handlers: map[string]events.Handler{"tr": handler}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(context.Background())
+	<-entered
+	if s := stateOf(t, pool, id); !s.Locked {
+		t.Fatalf("event in delivery not locked: %+v", s)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Shutdown: %v, want the context's error", err)
+	}
+	if s := stateOf(t, pool, id); s != (eventState{}) {
+		t.Errorf("event after Shutdown %+v, want unlocked with no try", s)
+	}
+	if n := queryInt(t, pool, "SELECT count(*) FROM hdb_catalog.event_invocation_logs"); n != 0 {
+		t.Errorf("%d invocation logs, want none", n)
+	}
+	s.Close()
+}

@@ -1,0 +1,122 @@
+package generate_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"bytes"
+	"encoding/json"
+	"io"
+)
+
+// BenchmarkEvents measures event triggers on one generated server
+// (testdata/events) and a webhook receiver on the same machine:
+//
+//   - deliver/N: N events written by one INSERT of N rows, delivered to
+//     the webhook: events/s (from the INSERT to the last delivery) and the
+//     latency from the INSERT to each event's arrival, p50 and p99;
+//   - mutation/plain and mutation/trigger: GraphQL inserts (16 clients,
+//     role user) into a table without and with an event trigger, in the
+//     same run, the trigger's deliveries going on meanwhile: req/s.
+//
+// Run it once per figure:
+//
+//	go test ./generate/ -run '^$' -bench BenchmarkEvents -benchtime 1x
+func BenchmarkEvents(b *testing.B) {
+	e := newEventsDB(b)
+	srv := e.start()
+	ctx := context.Background()
+
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("deliver/%d", n), func(b *testing.B) {
+			for range b.N {
+				before := e.delivered("bulk_insert")
+				seen := len(e.hook.ofTrigger("bulk_insert"))
+				start := time.Now()
+				if _, err := e.conn.Exec(ctx, `INSERT INTO bulk (v) SELECT g FROM generate_series(1, $1::int) g`, n); err != nil {
+					b.Fatal(err)
+				}
+				waitFor(b, "the events delivered", 10*time.Minute, func() bool { return e.delivered("bulk_insert") == before+n })
+				got := e.hook.ofTrigger("bulk_insert")[seen:]
+				if len(got) != n {
+					b.Fatalf("%d deliveries, want %d", len(got), n)
+				}
+				lat := make([]time.Duration, len(got))
+				last := start
+				for i, r := range got {
+					lat[i] = r.At.Sub(start)
+					if r.At.After(last) {
+						last = r.At
+					}
+				}
+				sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+				b.ReportMetric(float64(n)/last.Sub(start).Seconds(), "events/s")
+				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			}
+		})
+	}
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	for _, table := range []string{"plain", "bulk"} {
+		name := map[string]string{"plain": "mutation/plain", "bulk": "mutation/trigger"}[table]
+		b.Run(name, func(b *testing.B) {
+			const clients, perClient = 16, 200
+			body, _ := json.Marshal(map[string]string{"query": fmt.Sprintf(`mutation { insert_%s(objects: [{v: 1}]) { affected_rows } }`, table)})
+			for range b.N {
+				var wg sync.WaitGroup
+				errs := make(chan error, clients)
+				start := time.Now()
+				for range clients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for range perClient {
+							if err := postMutation(client, srv.URL, body); err != nil {
+								errs <- err
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				close(errs)
+				for err := range errs {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(clients*perClient)/elapsed.Seconds(), "req/s")
+			}
+		})
+	}
+}
+
+// postMutation posts one mutation as role user and checks it succeeded.
+func postMutation(c *http.Client, base string, body []byte) error {
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/graphql", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range userHeaders {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(b, []byte(`"errors"`)) {
+		return fmt.Errorf("mutation: %d %s", resp.StatusCode, b)
+	}
+	return nil
+}
