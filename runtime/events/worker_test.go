@@ -20,6 +20,7 @@ import (
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -264,8 +265,22 @@ func TestRetries(t *testing.T) {
 			pool := newDB(t)
 			rc := newReceiver(t, tt.script...)
 			id := insertEvent(t, pool, "tr", "INSERT", `{"old":null,"new":{"id":1}}`, nil)
-			start(t, pool, &events.Config{Triggers: []events.Trigger{webhookTrigger("tr", rc.srv.URL, tt.retries, 0, 1)}}, events.Options{})
+			reg := prometheus.NewRegistry()
+			s := start(t, pool, &events.Config{Triggers: []events.Trigger{webhookTrigger("tr", rc.srv.URL, tt.retries, 0, 1)}}, events.Options{Registerer: reg})
 			waitFor(t, "the last try", func() bool { s := stateOf(t, pool, id); return s.Delivered || s.Error })
+			s.Close()
+			tries := strings.Count(tt.statuses, " ") + 1
+			okTries, doneOK := 0, 0
+			if tt.final.Delivered {
+				okTries, doneOK = 1, 1
+			}
+			metricsGot := []float64{metricValue(t, reg, "hasgen_event_invocations_total", "success"), metricValue(t, reg, "hasgen_event_invocations_total", "failed"),
+				metricValue(t, reg, "hasgen_event_processed_total", "success"), metricValue(t, reg, "hasgen_event_processed_total", "failed"),
+				metricValue(t, reg, "hasgen_event_webhook_processing_time_seconds", ""), metricValue(t, reg, "hasgen_event_trigger_http_workers", "")}
+			metricsWant := []float64{float64(okTries), float64(tries - okTries), float64(doneOK), float64(1 - doneOK), float64(tries), 0}
+			if fmt.Sprint(metricsGot) != fmt.Sprint(metricsWant) {
+				t.Errorf("metrics (invocations ok, failed; processed ok, failed; tries timed; in flight) %v, want %v", metricsGot, metricsWant)
+			}
 			if s := stateOf(t, pool, id); s != tt.final {
 				t.Errorf("event state %+v, want %+v", s, tt.final)
 			}
@@ -614,4 +629,38 @@ func TestShutdownUnlocks(t *testing.T) {
 		t.Errorf("%d invocation logs, want none", n)
 	}
 	s.Close()
+}
+
+// metricValue is a counter's or gauge's value, or a histogram's count, of
+// the metric name of trigger "tr" with status (any labels when "").
+func metricValue(t *testing.T, reg *prometheus.Registry, name, status string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if status != "" && (labels["status"] != status || labels["trigger_name"] != "tr") {
+				continue
+			}
+			switch {
+			case m.Counter != nil:
+				return m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				return m.GetGauge().GetValue()
+			case m.Histogram != nil:
+				return float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	t.Fatalf("no metric %s %s", name, status)
+	return 0
 }
