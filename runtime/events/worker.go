@@ -307,6 +307,7 @@ func (s *Service) Run(ctx context.Context) {
 	// aborts them; recording outlives both.
 	record := context.WithoutCancel(ctx)
 	work, cancelWork := context.WithCancel(record)
+	defer cancelWork()
 	defer context.AfterFunc(s.aborted, cancelWork)()
 	records := make(chan *pendingRecord)
 	recorded := make(chan struct{})
@@ -432,7 +433,7 @@ type webhookPayload struct {
 	CreatedAt string `json:"created_at"`
 }
 
-// Payload returns the body a webhook receives for the event: Hasura's
+// payload returns the body a webhook receives for the event: Hasura's
 // shape, with event (op, data, session_variables, trace_context) as the
 // trigger stored it.
 func payload(c *claimed, t *Trigger) []byte {
