@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"sync"
@@ -184,6 +185,9 @@ func hasTrigger(cfg *Config, name string) bool {
 	return false
 }
 
+// envRef is a {{VAR}} reference in a webhook URL.
+var envRef = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
 // resolve prepares one trigger for delivery.
 func (s *Service) resolve(tc *Trigger) (*target, error) {
 	if s.triggers[tc.Name] != nil {
@@ -221,6 +225,19 @@ func (s *Service) resolve(tc *Trigger) (*target, error) {
 	}
 	if t.url == "" {
 		return nil, fmt.Errorf("event trigger %q: no webhook and no Go handler", tc.Name)
+	}
+	// Hasura's webhook templates: {{VAR}} is the variable's value.
+	var missing []string
+	t.url = envRef.ReplaceAllStringFunc(t.url, func(m string) string {
+		name := envRef.FindStringSubmatch(m)[1]
+		v, ok := s.opts.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("event trigger %q: webhook %q: environment variable %s is not set", tc.Name, tc.Webhook, missing[0])
 	}
 	if len(tc.RequestTransform) > 0 && string(tc.RequestTransform) != "null" && s.opts.Transform == nil {
 		return nil, fmt.Errorf("event trigger %q: request_transform is not supported by this server", tc.Name)

@@ -120,6 +120,7 @@ type receiver struct {
 	mu      sync.Mutex
 	bodies  [][]byte
 	headers []http.Header
+	paths   []string
 	script  []func(w http.ResponseWriter, r *http.Request)
 	srv     *httptest.Server
 }
@@ -131,6 +132,7 @@ func newReceiver(t *testing.T, script ...func(w http.ResponseWriter, r *http.Req
 		rc.mu.Lock()
 		rc.bodies = append(rc.bodies, b)
 		rc.headers = append(rc.headers, r.Header.Clone())
+		rc.paths = append(rc.paths, r.URL.Path)
 		var step func(w http.ResponseWriter, r *http.Request)
 		if len(rc.script) > 0 {
 			step, rc.script = rc.script[0], rc.script[1:]
@@ -178,10 +180,9 @@ func start(t *testing.T, pool *pgxpool.Pool, cfg *events.Config, o events.Option
 func TestPayloadHeadersAndLog(t *testing.T) {
 	pool := newDB(t)
 	rc := newReceiver(t)
-	tr := webhookTrigger("item_created", "", 2, 10, 5)
-	tr.WebhookFromEnv = "ITEM_HOOK"
+	tr := webhookTrigger("item_created", "{{ITEM_HOOK}}/hook", 2, 10, 5)
 	tr.Headers = []events.Header{{Name: "X-Static", Value: "s"}, {Name: "X-Secret", ValueFromEnv: "HOOK_SECRET"}}
-	env := map[string]string{"ITEM_HOOK": rc.srv.URL + "/hook", "HOOK_SECRET": "sesame"}
+	env := map[string]string{"ITEM_HOOK": rc.srv.URL, "HOOK_SECRET": "sesame"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	id := insertEvent(t, pool, "item_created", "INSERT", `{"old":null,"new":{"id":1,"name":"a"}}`, map[string]string{"x-hasura-role": "user", "x-hasura-user-id": "7"})
 	start(t, pool, &events.Config{Triggers: []events.Trigger{tr}}, events.Options{LookupEnv: lookup, UserAgent: "hasgen/test"})
@@ -221,6 +222,9 @@ func TestPayloadHeadersAndLog(t *testing.T) {
 	// Hasura's key order.
 	if !regexp.MustCompile(`^\{"id":.*,"table":.*,"trigger":.*,"event":.*,"delivery_info":\{"current_retry":0,"max_retries":2\},"created_at":`).Match(rc.bodies[0]) {
 		t.Errorf("payload keys out of Hasura's order: %s", rc.bodies[0])
+	}
+	if rc.paths[0] != "/hook" {
+		t.Errorf("delivered to %s, want the webhook template's /hook", rc.paths[0])
 	}
 	h := rc.headers[0]
 	if h.Get("X-Static") != "s" || h.Get("X-Secret") != "sesame" || h.Get("Content-Type") != "application/json" || h.Get("User-Agent") != "hasgen/test" {
@@ -499,6 +503,7 @@ func TestNewErrors(t *testing.T) {
 		{"header from env unset", events.Trigger{Name: "b", Webhook: "http://x", Headers: []events.Header{{Name: "K", ValueFromEnv: "B_KEY"}}}, events.Options{}, `event trigger "b": header K: environment variable B_KEY is not set`},
 		{"transform without Transform", events.Trigger{Name: "c", Webhook: "http://x", RequestTransform: json.RawMessage(`{"version":2}`)}, events.Options{}, `event trigger "c": request_transform`},
 		{"no webhook", events.Trigger{Name: "d"}, events.Options{}, `event trigger "d": no webhook and no Go handler`},
+		{"webhook template unset", events.Trigger{Name: "g", Webhook: "{{HOOK_BASE}}/items"}, events.Options{}, `event trigger "g": webhook "{{HOOK_BASE}}/items": environment variable HOOK_BASE is not set`},
 		{"handler of no trigger", events.Trigger{Name: "e", Webhook: "http://x"}, events.Options{Handlers: map[string]events.Handler{"f": func(context.Context, *events.Event) error { return nil }}}, `event handler "f": no event trigger has that name`},
 	}
 	for _, tt := range tests {
