@@ -22,7 +22,10 @@ import (
 //     latency from the INSERT to each event's arrival, p50 and p99;
 //   - mutation/plain and mutation/trigger: GraphQL inserts (16 clients,
 //     role user) into a table without and with an event trigger, in the
-//     same run, the trigger's deliveries going on meanwhile: req/s.
+//     same run, the trigger's deliveries going on meanwhile: req/s;
+//   - mutation-capture-only/plain and /trigger: the same on a server that
+//     delivers nothing (its webhook variable unset): the cost of the
+//     capture trigger alone.
 //
 // Run it once per figure:
 //
@@ -63,8 +66,21 @@ func BenchmarkEvents(b *testing.B) {
 	}
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	mutations(b, client, srv.URL, "mutation")
+
+	// The same without delivery: a server whose webhook variable is unset
+	// delivers nothing, so only the capture trigger's cost remains.
+	srv.Stop()
+	delete(e.env, "E2E_WEBHOOK")
+	quiet := e.start()
+	mutations(b, client, quiet.URL, "mutation-capture-only")
+}
+
+// mutations runs group/plain and group/trigger: GraphQL inserts into a
+// table without and with an event trigger, reporting req/s.
+func mutations(b *testing.B, client *http.Client, url, group string) {
 	for _, table := range []string{"plain", "bulk"} {
-		name := map[string]string{"plain": "mutation/plain", "bulk": "mutation/trigger"}[table]
+		name := map[string]string{"plain": group + "/plain", "bulk": group + "/trigger"}[table]
 		b.Run(name, func(b *testing.B) {
 			const clients, perClient = 16, 200
 			body, _ := json.Marshal(map[string]string{"query": fmt.Sprintf(`mutation { insert_%s(objects: [{v: 1}]) { affected_rows } }`, table)})
@@ -77,7 +93,7 @@ func BenchmarkEvents(b *testing.B) {
 					go func() {
 						defer wg.Done()
 						for range perClient {
-							if err := postMutation(client, srv.URL, body); err != nil {
+							if err := postMutation(client, url, body); err != nil {
 								errs <- err
 								return
 							}

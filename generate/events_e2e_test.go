@@ -644,7 +644,8 @@ func Setup() Handlers {
 			report := map[string]any{
 				"id": e.ID, "op": e.Event.Event.Op, "try": e.DeliveryInfo.CurrentRetry,
 				"session": e.Event.Event.SessionVariables, "old": e.Old, "new": e.New,
-				"types": fmt.Sprintf("%T %T %T %T %T %T %T %T", e.New.ID, e.New.Name, e.New.Score, e.New.Tags, e.New.Meta, e.New.At, e.New.Day, e.New.Big),
+				"types": fmt.Sprintf("%T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T", e.New.ID, e.New.Name, e.New.Score, e.New.Tags, e.New.Meta, e.New.At, e.New.Day, e.New.Big,
+					e.New.Small, e.New.Flag, e.New.Ratio, e.New.UID, e.New.Naive, e.New.Blob, e.New.Feeling, e.New.Grid),
 				"big": fmt.Sprint(*e.New.Big), "at": e.New.At.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 			}
 			b, err := json.Marshal(report)
@@ -681,8 +682,10 @@ func TestEventTriggerGoHandler(t *testing.T) {
 	if _, err := e.conn.Exec(context.Background(), `SELECT set_config('hasura.user', '{"x-hasura-role":"editor","x-hasura-user-id":"7"}', false); SET TimeZone = 'UTC'`); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.conn.QueryRow(context.Background(), `INSERT INTO handled (name, score, tags, meta, at, day, big)
-		VALUES ('h', 12.50, '{a,b}', '{"k": [1, 2]}', '2024-02-29T10:11:12.345Z', '2024-02-29', 9007199254740993) RETURNING id::text`).Scan(&id); err != nil {
+	if err := e.conn.QueryRow(context.Background(), `INSERT INTO handled (name, score, tags, meta, at, day, big, small, flag, ratio, uid, naive, blob, feeling, grid)
+		VALUES ('h', 12.50, '{a,b}', '{"k": [1, 2]}', '2024-02-29T10:11:12.345Z', '2024-02-29', 9007199254740993,
+		        -3, true, 0.25, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2024-02-29 10:11:12', '\x0102', 'busy', '{{1,2},{3,4}}')
+		RETURNING id::text`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the event handled", 30*time.Second, func() bool { return e.delivered("handled_change") == 1 })
@@ -694,8 +697,9 @@ func TestEventTriggerGoHandler(t *testing.T) {
 		"id": "`+e.eventIDs("handled_change")[0]+`", "op": "INSERT", "try": 1,
 		"session": {"x-hasura-role": "editor", "x-hasura-user-id": "7"},
 		"old": null,
-		"new": {"id": `+id+`, "name": "h", "score": 12.50, "tags": ["a", "b"], "meta": {"k": [1, 2]}, "at": "2024-02-29T10:11:12.345Z", "day": "2024-02-29", "big": 9007199254740993},
-		"types": "int32 string *json.Number []string json.RawMessage *time.Time *string *int64",
+		"new": {"id": `+id+`, "name": "h", "score": 12.50, "tags": ["a", "b"], "meta": {"k": [1, 2]}, "at": "2024-02-29T10:11:12.345Z", "day": "2024-02-29", "big": 9007199254740993,
+			"small": -3, "flag": true, "ratio": 0.25, "uid": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "naive": "2024-02-29T10:11:12", "blob": "\\x0102", "feeling": "busy", "grid": [[1, 2], [3, 4]]},
+		"types": "int32 string *json.Number []string json.RawMessage *time.Time *string *int64 *int16 *bool *float64 *string *string *string *string [][]int32",
 		"big": "9007199254740993", "at": "2024-02-29T10:11:12.345Z"
 	}`)
 	if n := len(e.hook.ofTrigger("handled_change")); n != 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/transform"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // EventsConfig configures the delivery of event triggers.
@@ -37,6 +38,8 @@ type EventsConfig struct {
 	// LeaseMargin is events.Options.LeaseMargin (tests shorten it); zero
 	// is its default. Not read from the environment.
 	LeaseMargin time.Duration
+	// metrics gets the delivery's metrics: the server's registry.
+	metrics prometheus.Registerer
 }
 
 // eventsPoolConns is the size of the delivery's own pool: a claim per
@@ -91,7 +94,7 @@ func startEvents(ctx context.Context, cfg Config, p Project, log *slog.Logger) (
 	svc, err := events.New(pool, ecfg, events.Options{
 		PoolSize: cfg.Events.PoolSize, FetchInterval: cfg.Events.FetchInterval, FetchBatchSize: cfg.Events.FetchBatchSize,
 		LeaseMargin: cfg.Events.LeaseMargin, Handlers: p.EventHandlers, LookupEnv: lookup, Logger: log,
-		UserAgent: "hasgen/" + transport.Version(), Transform: transform.ForEventTriggers(),
+		UserAgent: "hasgen/" + transport.Version(), Transform: transform.ForEventTriggers(), Registerer: cfg.Events.metrics,
 	})
 	if err == nil {
 		err = checkTransforms(ecfg, p.EventHandlers)

@@ -328,7 +328,7 @@ func (s idents) add(name string) string {
 // code writes them (album_id → AlbumID).
 var commonInitialisms = map[string]bool{
 	"api": true, "db": true, "http": true, "id": true, "ip": true, "json": true, "sql": true,
-	"uri": true, "url": true, "uuid": true,
+	"uid": true, "uri": true, "url": true, "uuid": true,
 }
 
 // exportedIdent is an exported Go identifier for a Postgres name: words

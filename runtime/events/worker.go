@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/delivery"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 )
 
@@ -71,6 +73,9 @@ type Options struct {
 	// UserAgent is the User-Agent header of webhook requests
 	// (default "hasgen").
 	UserAgent string
+	// Registerer, when set, gets the delivery's Prometheus metrics
+	// (metrics.go).
+	Registerer prometheus.Registerer
 }
 
 // Service delivers the events of a project's triggers from
@@ -87,9 +92,10 @@ type Service struct {
 	slots    chan struct{}
 	inflight sync.WaitGroup
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	done    chan struct{}
+	metrics *deliveryMetrics
 	// aborted ends the deliveries in flight (Shutdown past its deadline).
 	aborted context.Context
 	abort   context.CancelFunc
@@ -172,6 +178,10 @@ func New(pool *pgxpool.Pool, cfg *Config, o Options) (*Service, error) {
 	}
 	sort.Strings(s.names)
 	s.lease = maxTimeout + o.LeaseMargin
+	var err error
+	if s.metrics, err = newDeliveryMetrics(o.Registerer, s.names); err != nil {
+		return nil, fmt.Errorf("event trigger metrics: %w", err)
+	}
 	return s, nil
 }
 
@@ -183,6 +193,9 @@ func hasTrigger(cfg *Config, name string) bool {
 	}
 	return false
 }
+
+// envRef is a {{VAR}} reference in a webhook URL.
+var envRef = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 
 // resolve prepares one trigger for delivery.
 func (s *Service) resolve(tc *Trigger) (*target, error) {
@@ -221,6 +234,19 @@ func (s *Service) resolve(tc *Trigger) (*target, error) {
 	}
 	if t.url == "" {
 		return nil, fmt.Errorf("event trigger %q: no webhook and no Go handler", tc.Name)
+	}
+	// Hasura's webhook templates: {{VAR}} is the variable's value.
+	var missing []string
+	t.url = envRef.ReplaceAllStringFunc(t.url, func(m string) string {
+		name := envRef.FindStringSubmatch(m)[1]
+		v, ok := s.opts.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("event trigger %q: webhook %q: environment variable %s is not set", tc.Name, tc.Webhook, missing[0])
 	}
 	if len(tc.RequestTransform) > 0 && string(tc.RequestTransform) != "null" && s.opts.Transform == nil {
 		return nil, fmt.Errorf("event trigger %q: request_transform is not supported by this server", tc.Name)
@@ -347,7 +373,9 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		// The claim runs to its end even if ctx ends meanwhile: a claim
 		// cut off after its commit would hold events until the lease ends.
+		fetchStart := time.Now()
 		evs, err := s.claim(record, n)
+		s.metrics.fetch.Observe(time.Since(fetchStart).Seconds())
 		if err != nil {
 			s.opts.Logger.Error("event triggers: fetching events", "error", err)
 		}
@@ -464,6 +492,11 @@ func localTime(t time.Time) string {
 func (s *Service) deliver(ctx, record context.Context, c *claimed, records chan<- *pendingRecord) {
 	t := s.triggers[c.trigger]
 	body := payload(c, t.cfg)
+	if c.tries == 0 && !c.createdAt.IsZero() {
+		s.metrics.queue.Observe(time.Since(c.createdAt).Seconds())
+	}
+	s.metrics.inFlight.Inc()
+	start := time.Now()
 	var req delivery.Request
 	var res *delivery.Result
 	if t.handler != nil {
@@ -478,12 +511,16 @@ func (s *Service) deliver(ctx, record context.Context, c *claimed, records chan<
 				// As Hasura: a transform that fails will fail again; the
 				// event is dead, with no invocation.
 				s.opts.Logger.Error("event trigger: request transform failed", "trigger", c.trigger, "event_id", c.id, "error", err)
+				s.metrics.inFlight.Dec()
+				s.metrics.processed.WithLabelValues(c.trigger, "failed").Inc()
 				s.fail(record, c)
 				return
 			}
 		}
 		res = delivery.Send(ctx, s.opts.Client, req)
 	}
+	s.metrics.inFlight.Dec()
+	s.metrics.webhook.Observe(time.Since(start).Seconds())
 	if ctx.Err() != nil {
 		// Cut off by Shutdown: not a try of the event; another instance
 		// takes it now rather than after the lease.
@@ -567,6 +604,14 @@ func (s *Service) record(c *claimed, t *target, req delivery.Request, res *deliv
 	records <- r
 	if err := <-r.done; err != nil {
 		return fmt.Errorf("record event %s: %w", c.id, err)
+	}
+	outcome := "success"
+	if !delivered {
+		outcome = "failed"
+	}
+	s.metrics.invocations.WithLabelValues(c.trigger, outcome).Inc()
+	if delivered || dead {
+		s.metrics.processed.WithLabelValues(c.trigger, outcome).Inc()
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -120,6 +121,7 @@ type receiver struct {
 	mu      sync.Mutex
 	bodies  [][]byte
 	headers []http.Header
+	paths   []string
 	script  []func(w http.ResponseWriter, r *http.Request)
 	srv     *httptest.Server
 }
@@ -131,6 +133,7 @@ func newReceiver(t *testing.T, script ...func(w http.ResponseWriter, r *http.Req
 		rc.mu.Lock()
 		rc.bodies = append(rc.bodies, b)
 		rc.headers = append(rc.headers, r.Header.Clone())
+		rc.paths = append(rc.paths, r.URL.Path)
 		var step func(w http.ResponseWriter, r *http.Request)
 		if len(rc.script) > 0 {
 			step, rc.script = rc.script[0], rc.script[1:]
@@ -178,10 +181,9 @@ func start(t *testing.T, pool *pgxpool.Pool, cfg *events.Config, o events.Option
 func TestPayloadHeadersAndLog(t *testing.T) {
 	pool := newDB(t)
 	rc := newReceiver(t)
-	tr := webhookTrigger("item_created", "", 2, 10, 5)
-	tr.WebhookFromEnv = "ITEM_HOOK"
+	tr := webhookTrigger("item_created", "{{ITEM_HOOK}}/hook", 2, 10, 5)
 	tr.Headers = []events.Header{{Name: "X-Static", Value: "s"}, {Name: "X-Secret", ValueFromEnv: "HOOK_SECRET"}}
-	env := map[string]string{"ITEM_HOOK": rc.srv.URL + "/hook", "HOOK_SECRET": "sesame"}
+	env := map[string]string{"ITEM_HOOK": rc.srv.URL, "HOOK_SECRET": "sesame"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	id := insertEvent(t, pool, "item_created", "INSERT", `{"old":null,"new":{"id":1,"name":"a"}}`, map[string]string{"x-hasura-role": "user", "x-hasura-user-id": "7"})
 	start(t, pool, &events.Config{Triggers: []events.Trigger{tr}}, events.Options{LookupEnv: lookup, UserAgent: "hasgen/test"})
@@ -222,6 +224,9 @@ func TestPayloadHeadersAndLog(t *testing.T) {
 	if !regexp.MustCompile(`^\{"id":.*,"table":.*,"trigger":.*,"event":.*,"delivery_info":\{"current_retry":0,"max_retries":2\},"created_at":`).Match(rc.bodies[0]) {
 		t.Errorf("payload keys out of Hasura's order: %s", rc.bodies[0])
 	}
+	if rc.paths[0] != "/hook" {
+		t.Errorf("delivered to %s, want the webhook template's /hook", rc.paths[0])
+	}
 	h := rc.headers[0]
 	if h.Get("X-Static") != "s" || h.Get("X-Secret") != "sesame" || h.Get("Content-Type") != "application/json" || h.Get("User-Agent") != "hasgen/test" {
 		t.Errorf("headers %v", h)
@@ -260,8 +265,22 @@ func TestRetries(t *testing.T) {
 			pool := newDB(t)
 			rc := newReceiver(t, tt.script...)
 			id := insertEvent(t, pool, "tr", "INSERT", `{"old":null,"new":{"id":1}}`, nil)
-			start(t, pool, &events.Config{Triggers: []events.Trigger{webhookTrigger("tr", rc.srv.URL, tt.retries, 0, 1)}}, events.Options{})
+			reg := prometheus.NewRegistry()
+			s := start(t, pool, &events.Config{Triggers: []events.Trigger{webhookTrigger("tr", rc.srv.URL, tt.retries, 0, 1)}}, events.Options{Registerer: reg})
 			waitFor(t, "the last try", func() bool { s := stateOf(t, pool, id); return s.Delivered || s.Error })
+			s.Close()
+			tries := strings.Count(tt.statuses, " ") + 1
+			okTries, doneOK := 0, 0
+			if tt.final.Delivered {
+				okTries, doneOK = 1, 1
+			}
+			metricsGot := []float64{metricValue(t, reg, "hasgen_event_invocations_total", "success"), metricValue(t, reg, "hasgen_event_invocations_total", "failed"),
+				metricValue(t, reg, "hasgen_event_processed_total", "success"), metricValue(t, reg, "hasgen_event_processed_total", "failed"),
+				metricValue(t, reg, "hasgen_event_webhook_processing_time_seconds", ""), metricValue(t, reg, "hasgen_event_trigger_http_workers", "")}
+			metricsWant := []float64{float64(okTries), float64(tries - okTries), float64(doneOK), float64(1 - doneOK), float64(tries), 0}
+			if fmt.Sprint(metricsGot) != fmt.Sprint(metricsWant) {
+				t.Errorf("metrics (invocations ok, failed; processed ok, failed; tries timed; in flight) %v, want %v", metricsGot, metricsWant)
+			}
 			if s := stateOf(t, pool, id); s != tt.final {
 				t.Errorf("event state %+v, want %+v", s, tt.final)
 			}
@@ -499,6 +518,7 @@ func TestNewErrors(t *testing.T) {
 		{"header from env unset", events.Trigger{Name: "b", Webhook: "http://x", Headers: []events.Header{{Name: "K", ValueFromEnv: "B_KEY"}}}, events.Options{}, `event trigger "b": header K: environment variable B_KEY is not set`},
 		{"transform without Transform", events.Trigger{Name: "c", Webhook: "http://x", RequestTransform: json.RawMessage(`{"version":2}`)}, events.Options{}, `event trigger "c": request_transform`},
 		{"no webhook", events.Trigger{Name: "d"}, events.Options{}, `event trigger "d": no webhook and no Go handler`},
+		{"webhook template unset", events.Trigger{Name: "g", Webhook: "{{HOOK_BASE}}/items"}, events.Options{}, `event trigger "g": webhook "{{HOOK_BASE}}/items": environment variable HOOK_BASE is not set`},
 		{"handler of no trigger", events.Trigger{Name: "e", Webhook: "http://x"}, events.Options{Handlers: map[string]events.Handler{"f": func(context.Context, *events.Event) error { return nil }}}, `event handler "f": no event trigger has that name`},
 	}
 	for _, tt := range tests {
@@ -609,4 +629,38 @@ func TestShutdownUnlocks(t *testing.T) {
 		t.Errorf("%d invocation logs, want none", n)
 	}
 	s.Close()
+}
+
+// metricValue is a counter's or gauge's value, or a histogram's count, of
+// the metric name of trigger "tr" with status (any labels when "").
+func metricValue(t *testing.T, reg *prometheus.Registry, name, status string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if status != "" && (labels["status"] != status || labels["trigger_name"] != "tr") {
+				continue
+			}
+			switch {
+			case m.Counter != nil:
+				return m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				return m.GetGauge().GetValue()
+			case m.Histogram != nil:
+				return float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	t.Fatalf("no metric %s %s", name, status)
+	return 0
 }

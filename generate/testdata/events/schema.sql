@@ -12,6 +12,7 @@ CREATE TABLE slow (id serial PRIMARY KEY, v int NOT NULL);
 CREATE TABLE blocked (id serial PRIMARY KEY, v int NOT NULL);
 CREATE TABLE bulk (id serial PRIMARY KEY, v int NOT NULL);
 -- handled goes to a Go handler: its columns cover the row struct's types.
+CREATE TYPE mood AS ENUM ('calm', 'busy');
 CREATE TABLE handled (
   id serial PRIMARY KEY,
   name text NOT NULL,
@@ -20,7 +21,15 @@ CREATE TABLE handled (
   meta jsonb,
   at timestamptz,
   day date,
-  big bigint
+  big bigint,
+  small smallint,
+  flag boolean,
+  ratio double precision,
+  uid uuid,
+  naive timestamp,
+  blob bytea,
+  feeling mood,
+  grid int[][]
 );
 -- plain has no trigger: the benchmark's baseline for a mutation.
 CREATE TABLE plain (id serial PRIMARY KEY, v int NOT NULL);
