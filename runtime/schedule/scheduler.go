@@ -348,9 +348,12 @@ FROM hdb_catalog.hdb_cron_events WHERE trigger_name = ANY($1) GROUP BY trigger_n
 		if len(names) == 0 {
 			return nil
 		}
+		// No conflict target: a catalog made by an older Hasura may lack
+		// hdb_cron_events_unique_scheduled (the advisory lock is what
+		// keeps instances from making an occurrence twice).
 		_, err = tx.Exec(ctx, `INSERT INTO hdb_catalog.hdb_cron_events (trigger_name, scheduled_time)
 SELECT * FROM unnest($1::text[], $2::timestamptz[])
-ON CONFLICT (trigger_name, scheduled_time) WHERE status = 'scheduled' DO NOTHING`, names, times)
+ON CONFLICT DO NOTHING`, names, times)
 		return err
 	})
 	if err != nil {
