@@ -121,6 +121,24 @@ func (s *scheduleServer) ops() map[string]events.Op {
 	return s.sched.Ops()
 }
 
+// shutdown stops claiming events; the deliveries in flight go on until
+// ctx ends, then are cut off and their events released (no try counted).
+// The returned channel is closed once the scheduler has stopped. Safe on
+// nil.
+func (s *scheduleServer) shutdown(ctx context.Context) <-chan struct{} {
+	out := make(chan struct{})
+	if s == nil {
+		close(out)
+		return out
+	}
+	go func() {
+		defer close(out)
+		s.sched.Shutdown(ctx)
+		<-s.done
+	}()
+	return out
+}
+
 // close stops the scheduler (interrupted deliveries are released for
 // another instance) and closes its pool. Safe on nil and more than once.
 func (s *scheduleServer) close() {

@@ -349,3 +349,70 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA hdb_catalog TO ` + 
 		})
 	}
 }
+
+// Three servers on one database: every occurrence of a cron trigger is
+// delivered once.
+func TestCronOnceAcrossThreeServers(t *testing.T) {
+	db := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), rtFixture))
+	var mu sync.Mutex
+	times := map[string]int{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			ScheduledTime string `json:"scheduled_time"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		times[body.ScheduledTime]++
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	start := time.Now().UTC().Truncate(time.Minute).Add(10 * time.Second)
+	clock := &testClock{t: start}
+	crons := fmt.Sprintf(`{"cron_triggers":[{"name":"every_minute","webhook":%q,"schedule":"* * * * *",
+		"retry_conf":{"num_retries":0,"retry_interval_seconds":10,"timeout_seconds":10,"tolerance_seconds":21600}}]}`, hook.URL)
+	var servers []*httptest.Server
+	for range 3 {
+		hs, _, err := newScheduledServer(t, db, crons, clock.Now, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		servers = append(servers, hs)
+	}
+	admin := map[string]string{"X-Hasura-Admin-Secret": rtSecret}
+	count := func(status string) int {
+		t.Helper()
+		_, out := metadata(t, servers[0].URL, `{"type":"get_scheduled_events","args":{"type":"cron","trigger_name":"every_minute","limit":0,"status":["`+status+`"],"get_rows_count":true}}`, admin)
+		var res struct {
+			Count int `json:"count"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		return res.Count
+	}
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not after 20 s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	wait("occurrences made", func() bool { return count("scheduled") == 100 })
+	clock.Set(start.Add(10 * time.Minute))
+	// Once the 10 due occurrences are delivered, none is left to deliver:
+	// a second delivery could only have come from a second claim before.
+	wait("10 occurrences delivered", func() bool { return count("delivered") == 10 })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(times) != 10 {
+		t.Fatalf("%d occurrences delivered, want 10: %v", len(times), times)
+	}
+	for at, n := range times {
+		if n != 1 {
+			t.Errorf("occurrence %s delivered %d times", at, n)
+		}
+	}
+}

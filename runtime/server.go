@@ -322,10 +322,12 @@ func projectLimits(p Project, defaults engine.Limits) (*engine.LimitSet, error) 
 // completed and the poller stopped, then the websocket connections are
 // closed (1001) once their queries are done and their messages written.
 func (s *Server) Shutdown(ctx context.Context) error {
-	// Event deliveries end meanwhile (eventsserver.go).
+	// Event and scheduled deliveries end meanwhile (eventsserver.go,
+	// scheduling.go).
 	evs := s.events.shutdown(ctx)
 	defer func() { <-evs }()
-	s.sched.close()
+	sch := s.sched.shutdown(ctx)
+	defer func() { <-sch }()
 	s.poller.Close()
 	rerr := s.relay.shutdown(ctx)
 	if err := s.ws.Shutdown(ctx); err != nil {

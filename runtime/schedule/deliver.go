@@ -200,6 +200,10 @@ func (s *Scheduler) process(ctx context.Context, k kind, e *claimed, now time.Ti
 			status = statusError
 		}
 	}
+	if !res.OK() {
+		s.opts.Logger.Warn("scheduled event: delivery failed", "table", k.table(), "trigger", e.name, "event_id", e.id,
+			"status", res.Status, "error", res.Err, "try", e.tries+1, "next", status)
+	}
 	var code *int
 	if res.Status != 0 {
 		code = &res.Status

@@ -52,7 +52,7 @@ func TestOneOffScheduledEvent(t *testing.T) {
 	pool := newPool(t)
 	rc := newReceiver(t, nil)
 	clk := &clock{t: t0}
-	s, err := schedule.New(pool, nil, schedule.Options{Now: clk.Now, LookupEnv: func(k string) (string, bool) {
+	s, err := schedule.New(pool, nil, schedule.Options{Now: clk.Now, Logger: quiet, LookupEnv: func(k string) (string, bool) {
 		if k == "TOKEN" {
 			return "from-env", true
 		}

@@ -78,8 +78,9 @@ type Scheduler struct {
 	names []string // sorted
 
 	mu         sync.Mutex
-	reconciled bool // future occurrences of changed schedules removed
+	reconciled bool // future occurrences of changed or removed triggers dropped
 	closed     bool
+	stop       chan struct{} // closed by Shutdown and Close
 	cancel     context.CancelFunc
 	done       chan struct{}
 }
@@ -125,7 +126,8 @@ func New(pool *pgxpool.Pool, cfg *Config, opts Options) (*Scheduler, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = "hasgen"
 	}
-	s := &Scheduler{pool: pool, opts: opts, crons: map[string]*cronTrigger{}}
+	// names is never nil: a NULL array would make "<> ALL($1)" NULL.
+	s := &Scheduler{pool: pool, opts: opts, crons: map[string]*cronTrigger{}, names: []string{}, stop: make(chan struct{})}
 	var errs []error
 	if cfg != nil {
 		for _, c := range cfg.Crons {
@@ -191,9 +193,9 @@ func (s *Scheduler) resolveCron(c Cron) (*cronTrigger, error) {
 	return ct, nil
 }
 
-// Run calls Tick every FetchInterval until ctx ends or Close is called
-// (before or during Run). A failed Tick is logged, and the next one tries
-// again.
+// Run calls Tick every FetchInterval until ctx ends, or Shutdown or
+// Close is called (before or during Run). A failed Tick is logged, and
+// the next one tries again.
 func (s *Scheduler) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -219,31 +221,66 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-s.stop:
+			return nil
 		case <-t.C:
 		}
 	}
 }
 
-// Close stops Run and waits for it to return. A delivery that Close
-// interrupts is not counted as a try: its event is released for the next
-// instance. Calling Close again does nothing.
-func (s *Scheduler) Close() error {
+// Shutdown stops Run gracefully: no event is claimed any more, the
+// deliveries in flight go on until they end or ctx does; then they are
+// cut off, their events released for another instance with no try
+// counted. It waits for Run to return.
+func (s *Scheduler) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.closed = true
+	if !s.closed {
+		s.closed = true
+		close(s.stop)
+	}
 	cancel, done := s.cancel, s.done
 	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	if done == nil {
+		return nil
 	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	cancel()
+	<-done
 	return nil
 }
 
+// Close stops Run at once and waits for it to return: the deliveries in
+// flight are cut off, their events released with no try counted. Calling
+// it again, or after Shutdown, does nothing more.
+func (s *Scheduler) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return s.Shutdown(ctx)
+}
+
+// stopping reports whether Shutdown or Close was called.
+func (s *Scheduler) stopping() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // Tick does one round of work: it tops up each cron trigger's upcoming
-// occurrences, then delivers every due cron event and one-off scheduled
-// event, marking dead those older than their tolerance.
+// occurrences (the first Tick also drops the future occurrences of
+// changed or removed triggers), then delivers every due cron event and
+// one-off scheduled event, marking dead those older than their tolerance.
 func (s *Scheduler) Tick(ctx context.Context) error {
-	if len(s.names) > 0 {
+	s.mu.Lock()
+	reconciled := s.reconciled
+	s.mu.Unlock()
+	if len(s.names) > 0 || !reconciled {
 		if err := s.generate(ctx); err != nil {
 			return err
 		}
@@ -252,7 +289,7 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 		if k == cronKind && len(s.names) == 0 {
 			continue
 		}
-		for {
+		for !s.stopping() {
 			n, err := s.deliverRound(ctx, k)
 			if err != nil {
 				return err
@@ -348,9 +385,12 @@ FROM hdb_catalog.hdb_cron_events WHERE trigger_name = ANY($1) GROUP BY trigger_n
 		if len(names) == 0 {
 			return nil
 		}
+		// No conflict target: a catalog made by an older Hasura may lack
+		// hdb_cron_events_unique_scheduled (the advisory lock is what
+		// keeps instances from making an occurrence twice).
 		_, err = tx.Exec(ctx, `INSERT INTO hdb_catalog.hdb_cron_events (trigger_name, scheduled_time)
 SELECT * FROM unnest($1::text[], $2::timestamptz[])
-ON CONFLICT (trigger_name, scheduled_time) WHERE status = 'scheduled' DO NOTHING`, names, times)
+ON CONFLICT DO NOTHING`, names, times)
 		return err
 	})
 	if err != nil {
@@ -365,9 +405,14 @@ ON CONFLICT (trigger_name, scheduled_time) WHERE status = 'scheduled' DO NOTHING
 }
 
 // dropStale deletes the future occurrences that no longer match their
-// trigger's schedule (the schedule changed since they were made), as
-// Hasura does when a cron trigger is updated.
+// trigger's schedule (the schedule changed since they were made), and
+// those of triggers the metadata no longer has, as Hasura does when a cron
+// trigger is updated or dropped.
 func (s *Scheduler) dropStale(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM hdb_catalog.hdb_cron_events
+WHERE status = 'scheduled' AND scheduled_time > $2 AND trigger_name <> ALL($1)`, s.names, now); err != nil {
+		return err
+	}
 	rows, err := tx.Query(ctx, `SELECT id, trigger_name, scheduled_time FROM hdb_catalog.hdb_cron_events
 WHERE trigger_name = ANY($1) AND status = 'scheduled' AND scheduled_time > $2`, s.names, now)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -114,7 +115,7 @@ func minutes(t0 time.Time, from, to int) []string {
 
 func newScheduler(t *testing.T, pool *pgxpool.Pool, cfg *schedule.Config, clk *clock) *schedule.Scheduler {
 	t.Helper()
-	s, err := schedule.New(pool, cfg, schedule.Options{Now: clk.Now, LookupEnv: func(string) (string, bool) { return "", false }})
+	s, err := schedule.New(pool, cfg, schedule.Options{Now: clk.Now, LookupEnv: func(string) (string, bool) { return "", false }, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +165,9 @@ func statuses(t *testing.T, pool *pgxpool.Pool, trigger string) map[string]int {
 func equal(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC)
+
+// quiet is the schedulers' logger: failed tries are expected here.
+var quiet = slog.New(slog.DiscardHandler)
 
 func everyMinute(name, url string, retry schedule.Retry) *schedule.Config {
 	return &schedule.Config{Crons: []schedule.Cron{{
@@ -476,7 +480,7 @@ func TestRequestTransform(t *testing.T) {
 	cfg := everyMinute("transformed", rc.srv.URL, schedule.DefaultRetry)
 	cfg.Crons[0].RequestTransform = json.RawMessage(`{"method":"PUT"}`)
 	var compiled int
-	s, err := schedule.New(pool, cfg, schedule.Options{Now: clk.Now, RequestTransform: func(raw json.RawMessage) (schedule.Transform, error) {
+	s, err := schedule.New(pool, cfg, schedule.Options{Now: clk.Now, Logger: quiet, RequestTransform: func(raw json.RawMessage) (schedule.Transform, error) {
 		compiled++
 		var spec struct{ Method string }
 		if err := json.Unmarshal(raw, &spec); err != nil {
@@ -562,5 +566,64 @@ WHERE trigger_name = 'interrupted' AND scheduled_time = $1`, t0.Truncate(time.Mi
 	}
 	if status != "scheduled" || tries != 0 || retry != nil {
 		t.Fatalf("interrupted event: %s, %d tries, retry at %v", status, tries, retry)
+	}
+}
+
+// Shutdown lets the deliveries in flight end before Run returns: the
+// event is delivered, not released.
+func TestShutdownWaitsForDeliveries(t *testing.T) {
+	pool := newPool(t)
+	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	rc := newReceiver(t, nil)
+	rc.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		rc.mu.Lock()
+		rc.got = append(rc.got, received{})
+		rc.mu.Unlock()
+		<-release
+	})
+	clk := &clock{t: t0}
+	s := newScheduler(t, pool, everyMinute("drained", rc.srv.URL, schedule.DefaultRetry), clk)
+	tickAll(t, s)
+	clk.Set(t0.Add(time.Minute))
+	runDone := make(chan error, 1)
+	go func() { runDone <- s.Run(context.Background()) }()
+	waitFor(t, func() bool { return len(rc.all()) == 1 })
+	shutDone := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		shutDone <- s.Shutdown(ctx)
+	}()
+	time.Sleep(100 * time.Millisecond) // lets Shutdown begin; the outcome does not depend on it
+	once.Do(func() { close(release) })
+	if err := <-shutDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-runDone; err != nil {
+		t.Fatal(err)
+	}
+	if st := statuses(t, pool, "drained"); st["delivered"] != 1 || st["locked"] != 0 {
+		t.Fatalf("statuses %v, want the occurrence delivered", st)
+	}
+}
+
+// The future occurrences of a trigger the metadata no longer has are
+// dropped when a scheduler starts; its past ones stay.
+func TestRemovedTriggerOccurrencesDropped(t *testing.T) {
+	pool := newPool(t)
+	rc := newReceiver(t, nil)
+	clk := &clock{t: t0}
+	tickAll(t, newScheduler(t, pool, everyMinute("gone", rc.srv.URL, schedule.DefaultRetry), clk))
+	clk.Set(t0.Add(2 * time.Minute))
+	tickAll(t, newScheduler(t, pool, everyMinute("gone", rc.srv.URL, schedule.DefaultRetry), clk))
+	if st := statuses(t, pool, "gone"); st["delivered"] != 2 || st["scheduled"] != schedule.Upcoming {
+		t.Fatalf("before: %v", st)
+	}
+	tickAll(t, newScheduler(t, pool, &schedule.Config{}, clk))
+	if st := statuses(t, pool, "gone"); st["delivered"] != 2 || st["scheduled"] != 0 {
+		t.Fatalf("after: %v, want the 2 delivered only", st)
 	}
 }
