@@ -235,9 +235,9 @@ func TestMetadataAPIEvents(t *testing.T) {
 		{"not the admin", `{"type":"pg_get_event_logs","args":{"name":"owner_manual"}}`, map[string]string{"X-Hasura-Admin-Secret": rtSecret, "X-Hasura-Role": "user"}, 400, `{"path":"$","error":"restricted access : admin only","code":"access-denied"}`},
 		{"unknown type", `{"type":"replace_metadata","args":{}}`, admin, 400, `"error":"unknown metadata command \"replace_metadata\"`},
 		{"not JSON", `{"type":`, admin, 400, `"code":"parse-failed"`},
-		{"an error", `{"type":"pg_get_event_logs","args":{"name":"nope"}}`, admin, 400, `{"path":"$.args","error":"event trigger \"nope\" does not exist","code":"not-exists"}`},
+		{"an error", `{"type":"pg_get_event_logs","args":{"name":"nope"}}`, admin, 400, `{"path":"$","error":"event trigger \"nope\" does not exist","code":"not-exists"}`},
 		{"bulk", `{"type":"bulk","args":[{"type":"pg_get_event_logs","args":{"name":"owner_manual","status":"processed"}},{"type":"pg_get_event_invocation_logs","args":{"name":"owner_manual"}}]}`, admin, 200, `"delivered":true`},
-		{"bulk error", `{"type":"bulk","args":[{"type":"pg_get_event_logs","args":{"name":"owner_manual"}},{"type":"pg_get_event_by_id","args":{"event_id":"x"}}]}`, admin, 400, `{"path":"$.args[1].args","error":"event id x does not exist","code":"not-exists"}`},
+		{"bulk error", `{"type":"bulk","args":[{"type":"pg_get_event_logs","args":{"name":"owner_manual"}},{"type":"pg_get_event_by_id","args":{"event_id":"x"}}]}`, admin, 400, `{"path":"$.args[1]","error":"event id x does not exist","code":"not-exists"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -28,8 +28,10 @@ const (
 // Ops returns the /v1/metadata operations on event triggers, by type:
 // pg_invoke_event_trigger, redeliver_event (and pg_redeliver_event),
 // pg_get_event_logs, pg_get_event_invocation_logs and pg_get_event_by_id.
-// The caller checks that the request is the admin's. The source argument
-// is accepted and not checked: a server serves one database.
+// As Hasura's, an error in the arguments is parse-failed at its path
+// under $.args, the others are at $. The caller checks that the request
+// is the admin's. The source argument is accepted and not checked: a
+// server serves one database.
 func (s *Service) Ops() map[string]Op {
 	return map[string]Op{
 		"pg_invoke_event_trigger":      s.invoke,
@@ -68,7 +70,7 @@ func (s *Service) trigger(name string) (*Trigger, error) {
 	if t := s.triggers[name]; t != nil {
 		return t.cfg, nil
 	}
-	return nil, &wire.Error{Code: codeNotExists, Path: "$.args", Message: fmt.Sprintf("event trigger %q does not exist", name)}
+	return nil, &wire.Error{Code: codeNotExists, Path: "$", Message: fmt.Sprintf("event trigger %q does not exist", name)}
 }
 
 // invoke is pg_invoke_event_trigger: a MANUAL event whose data is the
@@ -88,7 +90,7 @@ func (s *Service) invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		return nil, err
 	}
 	if !t.EnableManual {
-		return nil, &wire.Error{Code: codeNotSupported, Path: "$.args", Message: "manual mode is not enabled for event trigger"}
+		return nil, &wire.Error{Code: codeNotSupported, Path: "$", Message: "manual mode is not enabled for event trigger"}
 	}
 	var id string
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -120,13 +122,13 @@ func (s *Service) redeliver(ctx context.Context, raw json.RawMessage) (any, erro
 	err := s.pool.QueryRow(ctx, `SELECT locked IS NOT NULL AND locked >= now() - make_interval(secs => $2)
 		FROM hdb_catalog.event_log WHERE id = $1`, args.EventID, s.lease.Seconds()).Scan(&busy)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, &wire.Error{Code: codeNotExists, Path: "$.args", Message: "event not found"}
+		return nil, &wire.Error{Code: codeNotExists, Path: "$", Message: "event not found"}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("redeliver event %s: %w", args.EventID, err)
 	}
 	if busy {
-		return nil, &wire.Error{Code: codeBusy, Path: "$.args", Message: "event is already being processed"}
+		return nil, &wire.Error{Code: codeBusy, Path: "$", Message: "event is already being processed"}
 	}
 	if _, err := s.pool.Exec(ctx, "UPDATE hdb_catalog.event_log SET delivered = 'f', error = 'f', tries = 0 WHERE id = $1", args.EventID); err != nil {
 		return nil, fmt.Errorf("redeliver event %s: %w", args.EventID, err)
@@ -330,7 +332,7 @@ func (s *Service) eventByID(ctx context.Context, raw json.RawMessage) (any, erro
 		return nil, fmt.Errorf("event %s: %w", args.EventID, err)
 	}
 	if len(evs) == 0 {
-		return nil, &wire.Error{Code: codeNotExists, Path: "$.args", Message: "event id " + args.EventID + " does not exist"}
+		return nil, &wire.Error{Code: codeNotExists, Path: "$", Message: "event id " + args.EventID + " does not exist"}
 	}
 	rows, err = s.pool.Query(ctx, `SELECT `+invocationColumns+` FROM hdb_catalog.event_invocation_logs
 		WHERE event_id = $1 ORDER BY created_at DESC LIMIT $2 OFFSET $3`, args.EventID, limit, offset)
