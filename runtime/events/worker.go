@@ -497,13 +497,11 @@ func (s *Service) deliver(ctx, record context.Context, c *claimed, records chan<
 	}
 	s.metrics.inFlight.Inc()
 	start := time.Now()
-	var req delivery.Request
 	var res *delivery.Result
 	if t.handler != nil {
-		req = delivery.Request{Body: body}
 		res = s.runHandler(ctx, t, body)
 	} else {
-		req = delivery.Request{URL: t.url, Headers: t.headers.Clone(), Body: body, Timeout: t.timeout}
+		req := delivery.Request{URL: t.url, Headers: t.headers.Clone(), Body: body, Timeout: t.timeout}
 		req.Headers.Set("Content-Type", "application/json")
 		req.Headers.Set("User-Agent", s.opts.UserAgent)
 		if len(t.cfg.RequestTransform) > 0 && string(t.cfg.RequestTransform) != "null" {
@@ -532,7 +530,7 @@ func (s *Service) deliver(ctx, record context.Context, c *claimed, records chan<
 	if !res.OK() {
 		s.opts.Logger.Warn("event trigger: delivery failed", "trigger", c.trigger, "event_id", c.id, "status", res.Status, "error", res.Err, "try", c.tries+1)
 	}
-	if err := s.record(c, t, req, res, records); err != nil {
+	if err := s.record(c, t, body, res, records); err != nil {
 		s.opts.Logger.Error("event trigger: recording a delivery", "trigger", c.trigger, "event_id", c.id, "error", err)
 	}
 }
@@ -574,13 +572,19 @@ WHERE id = $1 AND locked = $9`
 // delivered; else the event is retried after interval_sec (or the
 // webhook's Retry-After) while tries remain — or, as Hasura does, as long
 // as the webhook sends Retry-After — and is dead otherwise.
-func (s *Service) record(c *claimed, t *target, req delivery.Request, res *delivery.Result, records chan<- *pendingRecord) error {
-	logged := req
-	if len(t.secret) > 0 {
-		logged.Headers = req.Headers.Clone()
-		for name := range t.secret {
-			logged.Headers.Del(name)
+func (s *Service) record(c *claimed, t *target, body []byte, res *delivery.Result, records chan<- *pendingRecord) error {
+	// As Hasura logs a try: the event's payload (before any transform)
+	// with the trigger's headers (not those from the environment), and a
+	// client_error holding the body of an answer that is not a 2xx.
+	logged := delivery.Request{Body: body, Headers: http.Header{}}
+	for name, vs := range t.headers {
+		if !t.secret[name] {
+			logged.Headers[name] = vs
 		}
+	}
+	response := res
+	if res.Status != 0 && !res.OK() {
+		response = &delivery.Result{Err: errors.New(string(res.Body))}
 	}
 	var status *int
 	if res.Status != 0 {
@@ -600,7 +604,7 @@ func (s *Service) record(c *claimed, t *target, req delivery.Request, res *deliv
 			retryIn = &secs
 		}
 	}
-	r := &pendingRecord{args: []any{c.id, c.trigger, status, delivery.RequestLog(logged), delivery.ResponseLog(res), delivered, dead, retryIn, c.locked}, done: make(chan error, 1)}
+	r := &pendingRecord{args: []any{c.id, c.trigger, status, delivery.RequestLog(logged), delivery.ResponseLog(response), delivered, dead, retryIn, c.locked}, done: make(chan error, 1)}
 	records <- r
 	if err := <-r.done; err != nil {
 		return fmt.Errorf("record event %s: %w", c.id, err)
