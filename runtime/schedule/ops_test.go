@@ -132,7 +132,7 @@ func TestDeleteScheduledEvent(t *testing.T) {
 	}
 	_, err := call(t, s, "delete_scheduled_event", fmt.Sprintf(`{"type": "one_off", "event_id": %q}`, created["event_id"]))
 	var we *wire.Error
-	if !errors.As(err, &we) || we.Code != "not-exists" {
+	if !errors.As(err, &we) || we.Code != "not-exists" || we.Path != "$" {
 		t.Fatalf("second delete: %v", err)
 	}
 
@@ -173,14 +173,14 @@ func TestOpsErrors(t *testing.T) {
 		{"create_scheduled_event", `{"schedule_at": "2026-01-01T00:00:00Z"}`, "parse-failed", "$.args", `key "webhook" not found`},
 		{"create_scheduled_event", `{"webhook": "http://x"}`, "parse-failed", "$.args", `key "schedule_at" not found`},
 		{"create_scheduled_event", `{"webhook": "http://x", "schedule_at": "tomorrow"}`, "parse-failed", "$.args.schedule_at", `could not parse timestamp`},
-		{"create_scheduled_event", `{"webhook": "http://x", "schedule_at": "2026-01-01T00:00:00Z", "request_transform": {"method": "GET"}}`, "not-supported", "$.args", "request_transform"},
+		{"create_scheduled_event", `{"webhook": "http://x", "schedule_at": "2026-01-01T00:00:00Z", "request_transform": {"method": "GET"}}`, "not-supported", "$", "request_transform"},
 		{"create_scheduled_event", `[1]`, "parse-failed", "$.args", "cannot unmarshal"},
 		{"delete_scheduled_event", `{"type": "weekly", "event_id": "x"}`, "parse-failed", "$.args.type", `unexpected type "weekly"`},
-		{"get_scheduled_events", `{"type": "cron", "trigger_name": "unknown"}`, "not-exists", "$.args", "cron trigger with name: unknown does not exist"},
+		{"get_scheduled_events", `{"type": "cron", "trigger_name": "unknown"}`, "not-exists", "$", "cron trigger with name: unknown does not exist"},
 		{"get_scheduled_events", `{"type": "cron"}`, "parse-failed", "$.args", `key "trigger_name" not found`},
 		{"get_scheduled_events", `{"type": "one_off", "status": ["pending"]}`, "parse-failed", "$.args.status[0]", "unexpected status: pending"},
 		{"get_scheduled_events", `{"type": "one_off", "limit": -1}`, "parse-failed", "$.args.limit", "limit must not be negative"},
-		{"get_scheduled_event_invocations", `{"type": "cron", "trigger_name": "unknown"}`, "not-exists", "$.args", "does not exist"},
+		{"get_scheduled_event_invocations", `{"type": "cron", "trigger_name": "unknown"}`, "not-exists", "$", "does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.op+" "+tt.args, func(t *testing.T) {
