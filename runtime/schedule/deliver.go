@@ -167,6 +167,7 @@ func (s *Scheduler) process(ctx context.Context, k kind, e *claimed, now time.Ti
 		tg.retry = DefaultRetry
 	}
 	if now.Sub(e.scheduledTime) > time.Duration(tg.retry.ToleranceSeconds)*time.Second {
+		s.metrics.record(k, false, false, statusDead)
 		return s.finish(ctx, k, e.id, statusDead, nil)
 	}
 	var req delivery.Request
@@ -231,6 +232,7 @@ WHERE id = $1 AND status = 'locked'`, e.id, status, retryAt)
 	if err != nil {
 		return fmt.Errorf("record the try: %w", err)
 	}
+	s.metrics.record(k, true, res.OK(), status)
 	return nil
 }
 

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hasgen/hasgen/runtime/schedule"
 	"github.com/hasgen/hasgen/runtime/wire"
@@ -187,5 +190,44 @@ func TestOpsErrors(t *testing.T) {
 				t.Fatalf("error %#v, want %s at %s containing %q", err, tt.code, tt.path, tt.msg)
 			}
 		})
+	}
+}
+
+// The metrics count tries and finished events by status, after Hasura's.
+func TestMetrics(t *testing.T) {
+	pool := newPool(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter) int { return 200 })
+	clk := &clock{t: t0}
+	reg := prometheus.NewRegistry()
+	s, err := schedule.New(pool, nil, schedule.Options{Now: clk.Now, Logger: quiet, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range []string{
+		fmt.Sprintf(`{"webhook": %q, "schedule_at": "2026-01-01T00:00:00Z"}`, rc.srv.URL+"/ok"),
+		`{"webhook": "http://127.0.0.1:1/refused", "schedule_at": "2026-01-01T00:00:00Z"}`,
+		fmt.Sprintf(`{"webhook": %q, "schedule_at": "2025-12-01T00:00:00Z"}`, rc.srv.URL+"/late"),
+	} {
+		mustCall(t, s, "create_scheduled_event", args)
+	}
+	tickAll(t, s)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			got[f.GetName()+"/"+m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{
+		"hasgen_oneoff_events_invocation_total/success": 1, "hasgen_oneoff_events_invocation_total/failed": 1,
+		"hasgen_oneoff_events_processed_total/success": 1, "hasgen_oneoff_events_processed_total/failed": 2,
+		"hasgen_cron_events_invocation_total/success": 0, "hasgen_cron_events_invocation_total/failed": 0,
+		"hasgen_cron_events_processed_total/success": 0, "hasgen_cron_events_processed_total/failed": 0,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("metrics %v\nwant %v", got, want)
 	}
 }
