@@ -16,6 +16,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/transform"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ScheduleConfig configures the delivery of scheduled triggers: the cron
@@ -34,6 +35,8 @@ type ScheduleConfig struct {
 	// Now is the scheduler's clock (tests set it); nil is time.Now. Not
 	// read from the environment.
 	Now func() time.Time
+	// metrics gets the scheduler's metrics: the server's registry.
+	metrics prometheus.Registerer
 }
 
 // schedulePoolConns is the size of the scheduler's own pool: a claim per
@@ -87,6 +90,7 @@ func startScheduling(ctx context.Context, cfg Config, p Project, log *slog.Logge
 			FetchInterval: cfg.Schedule.FetchInterval, BatchSize: cfg.Schedule.FetchBatchSize,
 			LookupEnv: lookup, Now: cfg.Schedule.Now, Logger: log,
 			UserAgent: "hasgen/" + transport.Version(), RequestTransform: transform.ForCronTriggers,
+			Registerer: cfg.Schedule.metrics,
 		})
 	}
 	if err != nil {

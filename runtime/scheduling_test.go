@@ -256,6 +256,35 @@ func TestScheduledTriggersServed(t *testing.T) {
 	if n := len(got()); n != 4 {
 		t.Fatalf("%d requests, want 4 (each occurrence once)", n)
 	}
+
+	// /metrics counts the tries and the events done with.
+	wantMetrics := []string{
+		`hasgen_cron_events_invocation_total{status="failed"} 1`, `hasgen_cron_events_invocation_total{status="success"} 2`,
+		`hasgen_cron_events_processed_total{status="failed"} 1`, `hasgen_cron_events_processed_total{status="success"} 2`,
+		`hasgen_oneoff_events_invocation_total{status="success"} 1`, `hasgen_oneoff_events_processed_total{status="success"} 1`,
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(hs.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing := ""
+		for _, w := range wantMetrics {
+			if !strings.Contains(string(b), w+"\n") {
+				missing = w
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics has no %s", missing)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // A cron trigger that cannot be served fails the start, naming it; a

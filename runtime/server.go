@@ -228,6 +228,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	}
 	m := metrics.New(pool)
 	cfg.Events.metrics = m.Registry
+	cfg.Schedule.metrics = m.Registry
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
 	wsh.Logs = hlogs

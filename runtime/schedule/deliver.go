@@ -167,6 +167,7 @@ func (s *Scheduler) process(ctx context.Context, k kind, e *claimed, now time.Ti
 		tg.retry = DefaultRetry
 	}
 	if now.Sub(e.scheduledTime) > time.Duration(tg.retry.ToleranceSeconds)*time.Second {
+		s.metrics.record(k, false, false, statusDead)
 		return s.finish(ctx, k, e.id, statusDead, nil)
 	}
 	var req delivery.Request
@@ -231,6 +232,7 @@ WHERE id = $1 AND status = 'locked'`, e.id, status, retryAt)
 	if err != nil {
 		return fmt.Errorf("record the try: %w", err)
 	}
+	s.metrics.record(k, true, res.OK(), status)
 	return nil
 }
 
@@ -311,8 +313,12 @@ func (s *Scheduler) request(k kind, e *claimed, tg target) (delivery.Request, er
 	return req, nil
 }
 
-// finish sets a claimed event's final status without a try (dead).
+// finish sets a claimed event's status without a try (dead, or released
+// to 'scheduled'), even when ctx has just ended: else the event would stay
+// locked until its lease ends.
 func (s *Scheduler) finish(ctx context.Context, k kind, id, status string, retryAt *time.Time) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, `UPDATE `+k.table()+` SET status = $2, next_retry_at = $3 WHERE id = $1 AND status = 'locked'`, id, status, retryAt)
 	if err != nil {
 		return fmt.Errorf("mark %s: %w", status, err)
@@ -322,9 +328,7 @@ func (s *Scheduler) finish(ctx context.Context, k kind, id, status string, retry
 
 // release gives back an event whose delivery Close interrupted.
 func (s *Scheduler) release(ctx context.Context, k kind, id string) error {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	return s.finish(wctx, k, id, statusScheduled, nil)
+	return s.finish(ctx, k, id, statusScheduled, nil)
 }
 
 // envRef is a {{VAR}} reference in a webhook URL.

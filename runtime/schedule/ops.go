@@ -24,8 +24,10 @@ const (
 // application calls at run time, by Hasura's type name, with Hasura's
 // arguments and answers: create_scheduled_event, delete_scheduled_event,
 // get_scheduled_events, get_scheduled_event_invocations and
-// get_cron_triggers. Creating, changing or deleting cron triggers is a
-// change of the project's metadata, which is not served at run time.
+// get_cron_triggers. As Hasura's, an error in the arguments is
+// parse-failed at its path under $.args, the others are at $. Creating,
+// changing or deleting cron triggers is a change of the project's
+// metadata, which is not served at run time.
 func (s *Scheduler) Ops() map[string]events.Op {
 	return map[string]events.Op{
 		"create_scheduled_event":          s.createScheduledEvent,
@@ -93,7 +95,7 @@ func (s *Scheduler) createScheduledEvent(ctx context.Context, args json.RawMessa
 		return nil, argsError(wire.CodeParseFailed, `key "schedule_at" not found`)
 	case len(a.RequestTransform) > 0 && string(a.RequestTransform) != "null",
 		len(a.ResponseTransform) > 0 && string(a.ResponseTransform) != "null":
-		return nil, argsError(codeNotSupported, "request_transform and response_transform of a one-off scheduled event are not supported")
+		return nil, wire.NewError(codeNotSupported, "request_transform and response_transform of a one-off scheduled event are not supported")
 	}
 	at, err := parseTime(*a.ScheduleAt)
 	if err != nil {
@@ -168,7 +170,7 @@ func (s *Scheduler) deleteScheduledEvent(ctx context.Context, args json.RawMessa
 		return nil, fmt.Errorf("delete_scheduled_event: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return nil, argsError(codeNotExists, fmt.Sprintf("scheduled event with id: %s does not exist", *a.EventID))
+		return nil, wire.NewError(codeNotExists, fmt.Sprintf("scheduled event with id: %s does not exist", *a.EventID))
 	}
 	return success{Message: "success"}, nil
 }
@@ -196,7 +198,7 @@ func (s *Scheduler) check(a *listArgs, needTrigger bool) (kind, error) {
 			return 0, argsError(wire.CodeParseFailed, `key "trigger_name" not found`)
 		}
 		if s.crons[*a.TriggerName] == nil {
-			return 0, argsError(codeNotExists, fmt.Sprintf("cron trigger with name: %s does not exist", *a.TriggerName))
+			return 0, wire.NewError(codeNotExists, fmt.Sprintf("cron trigger with name: %s does not exist", *a.TriggerName))
 		}
 	}
 	if a.Limit != nil && *a.Limit < 0 {

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hasgen/hasgen/runtime/schedule"
 	"github.com/hasgen/hasgen/runtime/wire"
@@ -129,7 +132,7 @@ func TestDeleteScheduledEvent(t *testing.T) {
 	}
 	_, err := call(t, s, "delete_scheduled_event", fmt.Sprintf(`{"type": "one_off", "event_id": %q}`, created["event_id"]))
 	var we *wire.Error
-	if !errors.As(err, &we) || we.Code != "not-exists" {
+	if !errors.As(err, &we) || we.Code != "not-exists" || we.Path != "$" {
 		t.Fatalf("second delete: %v", err)
 	}
 
@@ -170,14 +173,14 @@ func TestOpsErrors(t *testing.T) {
 		{"create_scheduled_event", `{"schedule_at": "2026-01-01T00:00:00Z"}`, "parse-failed", "$.args", `key "webhook" not found`},
 		{"create_scheduled_event", `{"webhook": "http://x"}`, "parse-failed", "$.args", `key "schedule_at" not found`},
 		{"create_scheduled_event", `{"webhook": "http://x", "schedule_at": "tomorrow"}`, "parse-failed", "$.args.schedule_at", `could not parse timestamp`},
-		{"create_scheduled_event", `{"webhook": "http://x", "schedule_at": "2026-01-01T00:00:00Z", "request_transform": {"method": "GET"}}`, "not-supported", "$.args", "request_transform"},
+		{"create_scheduled_event", `{"webhook": "http://x", "schedule_at": "2026-01-01T00:00:00Z", "request_transform": {"method": "GET"}}`, "not-supported", "$", "request_transform"},
 		{"create_scheduled_event", `[1]`, "parse-failed", "$.args", "cannot unmarshal"},
 		{"delete_scheduled_event", `{"type": "weekly", "event_id": "x"}`, "parse-failed", "$.args.type", `unexpected type "weekly"`},
-		{"get_scheduled_events", `{"type": "cron", "trigger_name": "unknown"}`, "not-exists", "$.args", "cron trigger with name: unknown does not exist"},
+		{"get_scheduled_events", `{"type": "cron", "trigger_name": "unknown"}`, "not-exists", "$", "cron trigger with name: unknown does not exist"},
 		{"get_scheduled_events", `{"type": "cron"}`, "parse-failed", "$.args", `key "trigger_name" not found`},
 		{"get_scheduled_events", `{"type": "one_off", "status": ["pending"]}`, "parse-failed", "$.args.status[0]", "unexpected status: pending"},
 		{"get_scheduled_events", `{"type": "one_off", "limit": -1}`, "parse-failed", "$.args.limit", "limit must not be negative"},
-		{"get_scheduled_event_invocations", `{"type": "cron", "trigger_name": "unknown"}`, "not-exists", "$.args", "does not exist"},
+		{"get_scheduled_event_invocations", `{"type": "cron", "trigger_name": "unknown"}`, "not-exists", "$", "does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.op+" "+tt.args, func(t *testing.T) {
@@ -187,5 +190,44 @@ func TestOpsErrors(t *testing.T) {
 				t.Fatalf("error %#v, want %s at %s containing %q", err, tt.code, tt.path, tt.msg)
 			}
 		})
+	}
+}
+
+// The metrics count tries and finished events by status, after Hasura's.
+func TestMetrics(t *testing.T) {
+	pool := newPool(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter) int { return 200 })
+	clk := &clock{t: t0}
+	reg := prometheus.NewRegistry()
+	s, err := schedule.New(pool, nil, schedule.Options{Now: clk.Now, Logger: quiet, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range []string{
+		fmt.Sprintf(`{"webhook": %q, "schedule_at": "2026-01-01T00:00:00Z"}`, rc.srv.URL+"/ok"),
+		`{"webhook": "http://127.0.0.1:1/refused", "schedule_at": "2026-01-01T00:00:00Z"}`,
+		fmt.Sprintf(`{"webhook": %q, "schedule_at": "2025-12-01T00:00:00Z"}`, rc.srv.URL+"/late"),
+	} {
+		mustCall(t, s, "create_scheduled_event", args)
+	}
+	tickAll(t, s)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			got[f.GetName()+"/"+m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{
+		"hasgen_oneoff_events_invocation_total/success": 1, "hasgen_oneoff_events_invocation_total/failed": 1,
+		"hasgen_oneoff_events_processed_total/success": 1, "hasgen_oneoff_events_processed_total/failed": 2,
+		"hasgen_cron_events_invocation_total/success": 0, "hasgen_cron_events_invocation_total/failed": 0,
+		"hasgen_cron_events_processed_total/success": 0, "hasgen_cron_events_processed_total/failed": 0,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("metrics %v\nwant %v", got, want)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 
 	"github.com/hasgen/hasgen/runtime/delivery"
@@ -55,6 +56,9 @@ type Options struct {
 	Logger *slog.Logger
 	// UserAgent is the User-Agent header of webhook requests ("hasgen").
 	UserAgent string
+	// Registerer gets the scheduler's metrics (hasgen_cron_events_* and
+	// hasgen_oneoff_events_*); nil does not export them.
+	Registerer prometheus.Registerer
 	// RequestTransform compiles a cron trigger's request_transform once,
 	// when New runs; nil refuses every cron trigger that has one.
 	RequestTransform func(raw json.RawMessage) (Transform, error)
@@ -72,10 +76,11 @@ type Transform func(req *delivery.Request) error
 // (FOR UPDATE SKIP LOCKED), and it is claimed again when the instance
 // that claimed it died before its lease ended.
 type Scheduler struct {
-	pool  *pgxpool.Pool
-	opts  Options
-	crons map[string]*cronTrigger
-	names []string // sorted
+	pool    *pgxpool.Pool
+	opts    Options
+	metrics *scheduleMetrics
+	crons   map[string]*cronTrigger
+	names   []string // sorted
 
 	mu         sync.Mutex
 	reconciled bool // future occurrences of changed or removed triggers dropped
@@ -148,6 +153,11 @@ func New(pool *pgxpool.Pool, cfg *Config, opts Options) (*Scheduler, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	m, err := newScheduleMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("scheduled triggers' metrics: %w", err)
+	}
+	s.metrics = m
 	return s, nil
 }
 
