@@ -574,13 +574,18 @@ WHERE id = $1 AND locked = $9`
 // as the webhook sends Retry-After — and is dead otherwise.
 func (s *Service) record(c *claimed, t *target, body []byte, res *delivery.Result, records chan<- *pendingRecord) error {
 	// As Hasura logs a try: the event's payload (before any transform)
-	// with the trigger's headers (not those from the environment), and a
-	// client_error holding the body of an answer that is not a 2xx.
+	// with the headers a webhook gets but for the transform's and those
+	// from the environment, and a client_error holding the body of an
+	// answer that is not a 2xx.
 	logged := delivery.Request{Body: body, Headers: http.Header{}}
-	for name, vs := range t.headers {
-		if !t.secret[name] {
-			logged.Headers[name] = vs
+	if t.handler == nil {
+		for name, vs := range t.headers {
+			if !t.secret[name] {
+				logged.Headers[name] = vs
+			}
 		}
+		logged.Headers.Set("Content-Type", "application/json")
+		logged.Headers.Set("User-Agent", s.opts.UserAgent)
 	}
 	response := res
 	if res.Status != 0 && !res.OK() {

@@ -238,7 +238,7 @@ func TestPayloadHeadersAndLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st != 200 || !strings.Contains(req, `"headers":[{"name":"X-Static","value":"s"}]`) || strings.Contains(req, "sesame") || !strings.Contains(req, `"payload":{"id":"`+id) || !strings.Contains(resp, `"status":200`) {
+	if st != 200 || !strings.Contains(req, `"headers":[{"name":"Content-Type","value":"application/json"},{"name":"User-Agent","value":"hasgen/test"},{"name":"X-Static","value":"s"}]`) || strings.Contains(req, "sesame") || !strings.Contains(req, `"payload":{"id":"`+id) || !strings.Contains(resp, `"status":200`) {
 		t.Errorf("invocation log: status %d\nrequest %s\nresponse %s", st, req, resp)
 	}
 	if s := stateOf(t, pool, id); s != (eventState{Delivered: true, Tries: 1}) {
