@@ -51,7 +51,7 @@ const eventsPoolConns = 10
 func readEventsEnv(env *envReader, c *EventsConfig) {
 	c.PoolSize, c.FetchInterval, c.FetchBatchSize = events.DefaultPoolSize, events.DefaultFetchInterval, events.DefaultFetchBatchSize
 	env.num(&c.PoolSize, "HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", 1)
-	env.duration(&c.FetchInterval, "HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL", time.Millisecond, 0)
+	env.duration(&c.FetchInterval, "HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL", time.Millisecond, 1)
 	env.num(&c.FetchBatchSize, "HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE", 1)
 }
 
