@@ -187,6 +187,7 @@ func InstallSQL(cfg *Config) string {
 -- catalog and trigger names). Written by hasgen from the metadata's
 -- event_triggers; running it again changes nothing.
 BEGIN;
+SELECT pg_advisory_xact_lock(hashtext(` + quoteLiteral(CatalogLockKey) + `));
 
 `)
 	b.WriteString(CatalogSQL)

@@ -1,13 +1,27 @@
 package events
 
+// CatalogLockKey names the transaction advisory lock,
+// pg_advisory_xact_lock(hashtext(CatalogLockKey)), held by every hasgen
+// piece that creates hdb_catalog objects (the trigger migration, the
+// scheduler's install): CREATE ... IF NOT EXISTS is not safe when two
+// run at once.
+const CatalogLockKey = "hasgen hdb_catalog"
+
 // CatalogSQL creates, when missing, the part of Hasura's source catalog
 // that event triggers use, with Hasura's names, columns and defaults:
 // a database Hasura served keeps its pending events and its logs, and
 // Hasura can take the database back. Running it twice changes nothing.
 const CatalogSQL = `CREATE SCHEMA IF NOT EXISTS hdb_catalog;
 
-CREATE OR REPLACE FUNCTION hdb_catalog.gen_hasura_uuid() RETURNS uuid
-  LANGUAGE sql AS 'select gen_random_uuid()';
+-- Created only when missing: Hasura's own (or another role's) is kept.
+DO $$
+BEGIN
+  IF to_regprocedure('hdb_catalog.gen_hasura_uuid()') IS NULL THEN
+    CREATE FUNCTION hdb_catalog.gen_hasura_uuid() RETURNS uuid
+      LANGUAGE sql AS 'select gen_random_uuid()';
+  END IF;
+END
+$$;
 
 CREATE TABLE IF NOT EXISTS hdb_catalog.event_log (
   id text DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -86,7 +87,7 @@ CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_scheduled_event_invocation_logs (
 // on CREATE ... IF NOT EXISTS (which is not safe under concurrency). The
 // key is hashtext('hasgen hdb_catalog'), shared by every hasgen piece
 // that creates hdb_catalog objects.
-const InstallLockKey = "hasgen hdb_catalog"
+const InstallLockKey = events.CatalogLockKey
 
 // Install runs CatalogSQL in one transaction under InstallLockKey,
 // unless its four tables exist already: a role that may not create

@@ -3,11 +3,19 @@
 -- catalog and trigger names). Written by hasgen from the metadata's
 -- event_triggers; running it again changes nothing.
 BEGIN;
+SELECT pg_advisory_xact_lock(hashtext('hasgen hdb_catalog'));
 
 CREATE SCHEMA IF NOT EXISTS hdb_catalog;
 
-CREATE OR REPLACE FUNCTION hdb_catalog.gen_hasura_uuid() RETURNS uuid
-  LANGUAGE sql AS 'select gen_random_uuid()';
+-- Created only when missing: Hasura's own (or another role's) is kept.
+DO $$
+BEGIN
+  IF to_regprocedure('hdb_catalog.gen_hasura_uuid()') IS NULL THEN
+    CREATE FUNCTION hdb_catalog.gen_hasura_uuid() RETURNS uuid
+      LANGUAGE sql AS 'select gen_random_uuid()';
+  END IF;
+END
+$$;
 
 CREATE TABLE IF NOT EXISTS hdb_catalog.event_log (
   id text DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
