@@ -3,7 +3,8 @@ package events
 // The delivery loop: claim a batch of due events (FOR UPDATE SKIP LOCKED,
 // with a lease), deliver each on its own goroutine within PoolSize, then
 // record the try (invocation log and the event's new state) in one
-// statement. The next file to read is runtime/delivery/delivery.go.
+// statement, the tries waiting together in one round trip; cleanup_config
+// runs beside. The next file to read is runtime/delivery/delivery.go.
 
 import (
 	"context"
