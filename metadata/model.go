@@ -43,6 +43,9 @@ type Metadata struct {
 	// CronTriggers are cron_triggers.yaml's triggers, sorted by name, with
 	// Hasura's defaults applied.
 	CronTriggers []schedule.Cron
+	// RemoteSchemas are remote_schemas.yaml's remote schemas, sorted by
+	// name (remoteschemas.go).
+	RemoteSchemas []*RemoteSchema
 	// Warnings are things that were accepted but are worth saying. They
 	// print like errors.
 	Warnings []*Error
