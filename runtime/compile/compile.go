@@ -81,6 +81,9 @@ type Plan struct {
 	Fields []Field
 	// Custom is set when some field is executed by gqlgen.
 	Custom bool
+	// Remote is set when some field is answered by a remote schema
+	// (FieldRemote; the engine marks them).
+	Remote bool
 	// Checks validate the values of a request's variables that its
 	// statements read but cannot check themselves (Relay cursors): the
 	// engine runs them on every request the plan serves.
@@ -108,6 +111,9 @@ const (
 	// FieldStream polls Statement over a batch of stream subscribers
 	// (stream.go has its parameters).
 	FieldStream
+	// FieldRemote is a root field of a remote schema: the engine marks
+	// the custom fields a remote answers so (engine/remote.go).
+	FieldRemote
 )
 
 // Statement is one SQL statement and where its parameters come from.
