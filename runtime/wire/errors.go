@@ -38,6 +38,9 @@ type Error struct {
 	Path    string
 	Code    string
 	Err     error
+	// Extensions, when set, is sent as the error's extensions in place of
+	// path and code: an action handler's own (Hasura does the same).
+	Extensions json.RawMessage
 }
 
 // NewError returns an *Error with the given code and message at path "$".
@@ -63,6 +66,11 @@ func appendError(b []byte, e *Error) []byte {
 	}
 	b = append(b, `{"message":`...)
 	b = appendString(b, e.Message)
+	if len(e.Extensions) > 0 {
+		b = append(b, `,"extensions":`...)
+		b = append(b, e.Extensions...)
+		return append(b, '}')
+	}
 	b = append(b, `,"extensions":{"path":`...)
 	b = appendString(b, path)
 	b = append(b, `,"code":`...)
