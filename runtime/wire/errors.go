@@ -38,6 +38,9 @@ type Error struct {
 	Path    string
 	Code    string
 	Err     error
+	// Raw, when set, is the error as written instead: a remote schema's
+	// error, passed through as Hasura does.
+	Raw json.RawMessage
 }
 
 // NewError returns an *Error with the given code and message at path "$".
@@ -57,6 +60,9 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 }
 
 func appendError(b []byte, e *Error) []byte {
+	if e.Raw != nil {
+		return append(b, e.Raw...)
+	}
 	path := e.Path
 	if path == "" {
 		path = "$"
