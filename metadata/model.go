@@ -48,6 +48,9 @@ type Metadata struct {
 	// types, in file order (actions.go).
 	Actions     []*Action
 	CustomTypes []*CustomType
+	// RemoteSchemas are remote_schemas.yaml's remote schemas, sorted by
+	// name (remoteschemas.go).
+	RemoteSchemas []*RemoteSchema
 	// Warnings are things that were accepted but are worth saying. They
 	// print like errors.
 	Warnings []*Error

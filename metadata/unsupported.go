@@ -227,6 +227,8 @@ func (l *loader) projectKey(m *Metadata, key string, keyPos Pos, x ynode) {
 		l.introspectionOptions(m, x)
 	case "cron_triggers":
 		l.cronTriggers(m, x)
+	case "remote_schemas":
+		l.remoteSchemas(m, x)
 	case "network", "metrics_config", "opentelemetry", "backend_configs":
 		// Mappings of settings: each setting that says something.
 		fields, ok := l.mappingQuiet(x)

@@ -227,10 +227,19 @@ func webhookError(body []byte) error {
 	if len(e.Extensions) > 0 && !bytes.Equal(bytes.TrimSpace(e.Extensions), []byte("null")) {
 		var compact bytes.Buffer
 		if json.Compact(&compact, e.Extensions) == nil {
-			we.Extensions = compact.Bytes()
+			// The whole error as Hasura writes it.
+			raw := append([]byte(`{"message":`), appendJSONString(*e.Message)...)
+			raw = append(append(append(raw, `,"extensions":`...), compact.Bytes()...), '}')
+			we.Raw = raw
 		}
 	}
 	return we
+}
+
+// appendJSONString returns s as a JSON string.
+func appendJSONString(s string) []byte {
+	b, _ := json.Marshal(s) // a string always encodes
+	return b
 }
 
 // jsonKind names the kind of a JSON value as Aeson's errors do.

@@ -81,7 +81,6 @@ func drain(t *testing.T, pool *pgxpool.Pool) []capturedEvent {
 	type row struct {
 		e   capturedEvent
 		raw []byte
-		at  string
 	}
 	var got []row
 	for rows.Next() {

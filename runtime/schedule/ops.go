@@ -34,7 +34,10 @@ func (s *Scheduler) Ops() map[string]events.Op {
 		"delete_scheduled_event":          s.deleteScheduledEvent,
 		"get_scheduled_events":            s.getScheduledEvents,
 		"get_scheduled_event_invocations": s.getScheduledEventInvocations,
-		"get_cron_triggers":               s.getCronTriggers,
+		// The name Hasura's server parses (Metadata.hs); its docs say
+		// get_scheduled_event_invocations.
+		"get_event_invocations": s.getScheduledEventInvocations,
+		"get_cron_triggers":     s.getCronTriggers,
 	}
 }
 

@@ -152,9 +152,11 @@ func TestDeleteScheduledEvent(t *testing.T) {
 	if got := rc.scheduledTimes(); !equal(got, []string{"2026-01-01T00:02:00Z"}) {
 		t.Fatalf("delivered %v, want only 00:02", got)
 	}
-	inv := mustCall(t, s, "get_scheduled_event_invocations", `{"type": "cron", "trigger_name": "deleted"}`)
-	if invs, _ := inv["invocations"].([]any); len(invs) != 1 || invs[0].(map[string]any)["event_id"] != e1["id"] {
-		t.Fatalf("invocations %s", jsonOf(inv))
+	for _, op := range []string{"get_scheduled_event_invocations", "get_event_invocations"} {
+		inv := mustCall(t, s, op, `{"type": "cron", "trigger_name": "deleted"}`)
+		if invs, _ := inv["invocations"].([]any); len(invs) != 1 || invs[0].(map[string]any)["event_id"] != e1["id"] {
+			t.Fatalf("%s: invocations %s", op, jsonOf(inv))
+		}
 	}
 	if out := mustCall(t, s, "get_cron_triggers", `{}`); !strings.Contains(jsonOf(out), `"name":"deleted"`) {
 		t.Fatalf("get_cron_triggers: %s", jsonOf(out))

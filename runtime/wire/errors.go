@@ -38,9 +38,9 @@ type Error struct {
 	Path    string
 	Code    string
 	Err     error
-	// Extensions, when set, is sent as the error's extensions in place of
-	// path and code: an action handler's own (Hasura does the same).
-	Extensions json.RawMessage
+	// Raw, when set, is the error as written instead: a remote schema's
+	// error, passed through as Hasura does.
+	Raw json.RawMessage
 }
 
 // NewError returns an *Error with the given code and message at path "$".
@@ -60,17 +60,15 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 }
 
 func appendError(b []byte, e *Error) []byte {
+	if e.Raw != nil {
+		return append(b, e.Raw...)
+	}
 	path := e.Path
 	if path == "" {
 		path = "$"
 	}
 	b = append(b, `{"message":`...)
 	b = appendString(b, e.Message)
-	if len(e.Extensions) > 0 {
-		b = append(b, `,"extensions":`...)
-		b = append(b, e.Extensions...)
-		return append(b, '}')
-	}
 	b = append(b, `,"extensions":{"path":`...)
 	b = appendString(b, path)
 	b = append(b, `,"code":`...)

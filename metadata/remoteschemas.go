@@ -1,0 +1,381 @@
+package metadata
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	yast "github.com/goccy/go-yaml/ast"
+	"github.com/hasgen/hasgen/runtime/remote"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// RemoteSchema is a remote schema of remote_schemas.yaml: a GraphQL
+// server whose root fields are merged into the schema.
+type RemoteSchema struct {
+	Name string
+	// Pos is where the remote schema is defined.
+	Pos        Pos
+	Definition remote.Definition
+	Comment    string
+	// Permissions are the roles' remote schema permissions, sorted by
+	// role.
+	Permissions []*RemoteSchemaPermission
+}
+
+// RemoteSchemaPermission is what a role may use of a remote schema: a
+// schema document that is a subset of the remote's (its own type names),
+// whose arguments may carry @preset(value: ...).
+type RemoteSchemaPermission struct {
+	Role string
+	// Schema is the permission's SDL, parsed: Doc.
+	Schema string
+	Doc    *ast.SchemaDocument
+	// Pos is where the schema's text starts: its line 1 is Pos.Line (or
+	// the next line, for a block scalar; At maps it).
+	Pos Pos
+	// block is set when the SDL is a YAML block scalar (|), whose first
+	// line is the line after Pos.
+	block bool
+}
+
+// At is the position in the metadata of a position in the permission's
+// SDL (1-based line and column).
+func (p *RemoteSchemaPermission) At(line, col int) Pos {
+	if p.block {
+		return Pos{File: p.Pos.File, Line: p.Pos.Line + line, Col: col}
+	}
+	if line <= 1 {
+		return Pos{File: p.Pos.File, Line: p.Pos.Line, Col: p.Pos.Col + col}
+	}
+	return Pos{File: p.Pos.File, Line: p.Pos.Line + line - 1, Col: col}
+}
+
+// remoteSchemas reads remote_schemas.yaml (or an export's remote_schemas
+// key): a list of remote schemas, sorted by name.
+func (l *loader) remoteSchemas(m *Metadata, x ynode) {
+	if l.isNull(x) {
+		return
+	}
+	items, ok := l.seq(x, "remote_schemas", "remote_schemas")
+	if !ok {
+		return
+	}
+	seen := map[string]Pos{}
+	for _, it := range items {
+		r := l.remoteSchema(it)
+		if r == nil {
+			continue
+		}
+		if first, dup := seen[r.Name]; dup {
+			l.errorf(r.Pos, fmt.Sprintf("remote schema %q", r.Name), "a remote schema of this name is already defined at %s", first)
+			continue
+		}
+		seen[r.Name] = r.Pos
+		m.RemoteSchemas = append(m.RemoteSchemas, r)
+		// Until hasgen generate merges remote schemas, they are read and
+		// checked, and reported.
+		l.unsupportedf(l.deref(it).pos(), "", "remote_schemas %q", r.Name)
+	}
+	sort.Slice(m.RemoteSchemas, func(i, j int) bool { return m.RemoteSchemas[i].Name < m.RemoteSchemas[j].Name })
+}
+
+// remoteSchema reads one remote schema; nil when it has problems, which
+// are reported.
+func (l *loader) remoteSchema(x ynode) *RemoteSchema {
+	ctx := "remote_schemas"
+	fields, ok := l.mapping(x, ctx, "a remote schema")
+	if !ok {
+		return nil
+	}
+	at := l.deref(x).pos()
+	name, namePos, ok := l.triggerName(fields, at, ctx, "remote schema")
+	if !ok {
+		return nil
+	}
+	ctx = fmt.Sprintf("remote schema %q", name)
+	r := &RemoteSchema{Name: name, Pos: namePos}
+	good, hasDef := true, false
+	for _, f := range fields {
+		ok := true
+		switch f.key {
+		case "name":
+		case "definition":
+			hasDef = true
+			ok = l.remoteDefinition(&r.Definition, f.val, ctx)
+		case "comment":
+			if !l.isNull(f.val) {
+				r.Comment, ok = l.str(f.val, ctx, "comment")
+			}
+		case "permissions":
+			r.Permissions, ok = l.remotePermissions(f.val, ctx)
+		case "remote_relationships":
+			l.unsupportedItems(ctx, "remote_relationships", f.keyPos, f.val)
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q", f.key)
+			ok = false
+		}
+		good = good && ok
+	}
+	if !hasDef {
+		l.errorf(at, ctx, "definition is missing")
+		return nil
+	}
+	if !good {
+		return nil
+	}
+	return r
+}
+
+// remoteDefinition reads a remote schema's definition.
+func (l *loader) remoteDefinition(d *remote.Definition, x ynode, ctx string) bool {
+	fields, ok := l.mapping(x, ctx, "definition")
+	if !ok {
+		return false
+	}
+	at := l.deref(x).pos()
+	good := true
+	urls := 0
+	for _, f := range fields {
+		ok := true
+		switch f.key {
+		case "url":
+			d.URL, ok = l.name(f.val, ctx, "url")
+			urls++
+		case "url_from_env":
+			d.URLFromEnv, ok = l.name(f.val, ctx, "url_from_env")
+			urls++
+		case "headers":
+			d.Headers, ok = l.headers(f.val, ctx)
+		case "forward_client_headers":
+			if !l.isNull(f.val) {
+				d.ForwardClientHeaders, ok = l.boolean(f.val, ctx, "forward_client_headers")
+			}
+		case "timeout_seconds":
+			if !l.isNull(f.val) {
+				d.TimeoutSeconds, ok = l.count(f.val, ctx, "timeout_seconds")
+			}
+		case "customization":
+			if !l.isNull(f.val) {
+				d.Customization, ok = l.remoteCustomization(f.val, ctx+" customization")
+			}
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q in definition", f.key)
+			ok = false
+		}
+		good = good && ok
+	}
+	if urls != 1 && good {
+		l.errorf(at, ctx, "definition must have one of url and url_from_env")
+		good = false
+	}
+	return good
+}
+
+// remoteCustomization reads a definition's customization.
+func (l *loader) remoteCustomization(x ynode, ctx string) (*remote.Customization, bool) {
+	fields, ok := l.mapping(x, ctx, "customization")
+	if !ok {
+		return nil, false
+	}
+	c := &remote.Customization{}
+	good := true
+	for _, f := range fields {
+		ok := true
+		switch f.key {
+		case "root_fields_namespace":
+			if !l.isNull(f.val) {
+				c.RootFieldsNamespace, ok = l.gqlName(f.val, ctx, "root_fields_namespace")
+			}
+		case "type_names":
+			if l.isNull(f.val) {
+				continue
+			}
+			var t remote.TypeNames
+			t.Prefix, t.Suffix, t.Mapping, ok = l.renames(f.val, ctx+".type_names", nil)
+			c.TypeNames = &t
+		case "field_names":
+			if l.isNull(f.val) {
+				continue
+			}
+			items, sok := l.seq(f.val, ctx, "field_names")
+			ok = sok
+			for _, it := range items {
+				fn := &remote.FieldNames{}
+				var iok bool
+				fn.Prefix, fn.Suffix, fn.Mapping, iok = l.renames(it, ctx+".field_names", &fn.ParentType)
+				if fn.ParentType == "" && iok {
+					l.errorf(l.deref(it).pos(), ctx, "field_names: parent_type is missing")
+					iok = false
+				}
+				ok = ok && iok
+				c.FieldNames = append(c.FieldNames, fn)
+			}
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q", f.key)
+			ok = false
+		}
+		good = good && ok
+	}
+	return c, good
+}
+
+// renames reads {prefix, suffix, mapping} (and parent_type into parent
+// when it is not nil).
+func (l *loader) renames(x ynode, ctx string, parent *string) (prefix, suffix string, mapping map[string]string, good bool) {
+	fields, ok := l.mapping(x, ctx, ctx)
+	if !ok {
+		return "", "", nil, false
+	}
+	good = true
+	for _, f := range fields {
+		ok := true
+		switch {
+		case f.key == "prefix" || f.key == "suffix":
+			if l.isNull(f.val) {
+				continue
+			}
+			var s string
+			s, ok = l.gqlName(f.val, ctx, f.key)
+			if f.key == "prefix" {
+				prefix = s
+			} else {
+				suffix = s
+			}
+		case f.key == "parent_type" && parent != nil:
+			*parent, ok = l.gqlName(f.val, ctx, "parent_type")
+		case f.key == "mapping":
+			if l.isNull(f.val) {
+				continue
+			}
+			var kv []field
+			kv, ok = l.mapping(f.val, ctx, "mapping")
+			for _, e := range kv {
+				v, vok := l.gqlName(e.val, ctx, "mapping of "+e.key)
+				if vok {
+					if mapping == nil {
+						mapping = map[string]string{}
+					}
+					mapping[e.key] = v
+				}
+				ok = ok && vok
+			}
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q", f.key)
+			ok = false
+		}
+		good = good && ok
+	}
+	return prefix, suffix, mapping, good
+}
+
+// gqlName returns the string x, which must be a GraphQL name.
+func (l *loader) gqlName(x ynode, ctx, what string) (string, bool) {
+	s, ok := l.name(x, ctx, what)
+	if ok && !graphQLName.MatchString(s) {
+		l.errorf(l.deref(x).pos(), ctx, "%s %q is not a GraphQL name", what, s)
+		return "", false
+	}
+	return s, ok
+}
+
+// remotePermissions reads [{role, definition: {schema}}], sorted by role.
+func (l *loader) remotePermissions(x ynode, ctx string) ([]*RemoteSchemaPermission, bool) {
+	if l.isNull(x) {
+		return nil, true
+	}
+	items, ok := l.seq(x, ctx, "permissions")
+	if !ok {
+		return nil, false
+	}
+	var out []*RemoteSchemaPermission
+	good := true
+	seen := map[string]bool{}
+	for _, it := range items {
+		p := l.remotePermission(it, ctx)
+		if p == nil {
+			good = false
+			continue
+		}
+		if seen[p.Role] {
+			l.errorf(l.deref(it).pos(), ctx, "role %q has two permissions", p.Role)
+			good = false
+			continue
+		}
+		seen[p.Role] = true
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Role < out[j].Role })
+	return out, good
+}
+
+func (l *loader) remotePermission(x ynode, ctx string) *RemoteSchemaPermission {
+	fields, ok := l.mapping(x, ctx, "a permission")
+	if !ok {
+		return nil
+	}
+	p := &RemoteSchemaPermission{}
+	good, hasSchema := true, false
+	for _, f := range fields {
+		ok := true
+		switch f.key {
+		case "role":
+			p.Role, ok = l.name(f.val, ctx, "role")
+		case "comment":
+			if !l.isNull(f.val) {
+				_, ok = l.str(f.val, ctx, "comment")
+			}
+		case "definition":
+			var def []field
+			def, ok = l.mapping(f.val, ctx, "permission definition")
+			for _, d := range def {
+				if d.key != "schema" {
+					l.errorf(d.keyPos, ctx, "unknown key %q in a permission's definition", d.key)
+					ok = false
+					continue
+				}
+				hasSchema = true
+				dv := l.deref(d.val)
+				p.Pos = dv.pos()
+				_, p.block = dv.n.(*yast.LiteralNode)
+				var sok bool
+				p.Schema, sok = l.name(d.val, ctx, "schema")
+				ok = ok && sok
+			}
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q in a permission", f.key)
+			ok = false
+		}
+		good = good && ok
+	}
+	at := l.deref(x).pos()
+	if p.Role == "" && good {
+		l.errorf(at, ctx, "a permission has no role")
+		return nil
+	}
+	pctx := fmt.Sprintf("%s: permission for role %q", ctx, p.Role)
+	if !hasSchema && good {
+		l.errorf(at, pctx, "definition.schema is missing")
+		return nil
+	}
+	if !good {
+		return nil
+	}
+	doc, err := parser.ParseSchema(&ast.Source{Name: "permission", Input: p.Schema})
+	if err != nil {
+		pos := p.Pos
+		msg := err.Error()
+		if ge, ok := err.(*gqlerror.Error); ok {
+			msg = ge.Message
+			if len(ge.Locations) > 0 {
+				pos = p.At(ge.Locations[0].Line, ge.Locations[0].Column)
+			}
+		}
+		l.errorf(pos, pctx, "schema: %s", strings.TrimSpace(msg))
+		return nil
+	}
+	p.Doc = doc
+	return p
+}
