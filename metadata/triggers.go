@@ -281,34 +281,53 @@ func (v *validator) triggerColumns(t *Table, x ynode, ctx, what string) ([]strin
 
 // eventRetry reads an event trigger's retry_conf over Hasura's defaults.
 func (v *validator) eventRetry(r *events.Retry, x ynode, ctx string) bool {
-	if v.isNull(x) {
+	return v.retryConf(x, ctx, "timeout_sec",
+		retryField{"num_retries", &r.NumRetries},
+		retryField{"interval_sec", &r.IntervalSec},
+		retryField{"timeout_sec", &r.TimeoutSec})
+}
+
+// retryField is an integer key of a retry_conf and where its value goes.
+type retryField struct {
+	key string
+	dst *int
+}
+
+// retryConf reads a retry_conf mapping of the integer keys fields over
+// the defaults already in their destinations. The key timeout must be at
+// least 1 (0 would give every delivery up at once); a key that is not in
+// fields is an error naming them all.
+func (l *loader) retryConf(x ynode, ctx, timeout string, fields ...retryField) bool {
+	if l.isNull(x) {
 		return true
 	}
-	fields, ok := v.mapping(x, ctx, "retry_conf")
+	entries, ok := l.mapping(x, ctx, "retry_conf")
 	if !ok {
 		return false
 	}
+	keys := make([]string, len(fields))
+	for i, rf := range fields {
+		keys[i] = rf.key
+	}
 	good := true
-	for _, f := range fields {
+	for _, f := range entries {
 		var dst *int
-		switch f.key {
-		case "num_retries":
-			dst = &r.NumRetries
-		case "interval_sec":
-			dst = &r.IntervalSec
-		case "timeout_sec":
-			dst = &r.TimeoutSec
-		default:
-			v.errorf(f.keyPos, ctx, "unknown key %q in retry_conf (num_retries, interval_sec, timeout_sec)", f.key)
+		for _, rf := range fields {
+			if rf.key == f.key {
+				dst = rf.dst
+			}
+		}
+		if dst == nil {
+			l.errorf(f.keyPos, ctx, "unknown key %q in retry_conf (%s)", f.key, strings.Join(keys, ", "))
 			good = false
 			continue
 		}
-		if v.isNull(f.val) {
+		if l.isNull(f.val) {
 			continue
 		}
-		n, ok := v.count(f.val, ctx, "retry_conf."+f.key)
-		if ok && n == 0 && f.key == "timeout_sec" {
-			v.errorf(v.deref(f.val).pos(), ctx, "retry_conf.timeout_sec must be at least 1")
+		n, ok := l.count(f.val, ctx, "retry_conf."+f.key)
+		if ok && n == 0 && f.key == timeout {
+			l.errorf(l.deref(f.val).pos(), ctx, "retry_conf.%s must be at least 1", timeout)
 			ok = false
 		}
 		if ok {
@@ -567,44 +586,11 @@ func (l *loader) cronTrigger(x ynode) *schedule.Cron {
 
 // cronRetry reads a cron trigger's retry_conf over Hasura's defaults.
 func (l *loader) cronRetry(r *schedule.Retry, x ynode, ctx string) bool {
-	if l.isNull(x) {
-		return true
-	}
-	fields, ok := l.mapping(x, ctx, "retry_conf")
-	if !ok {
-		return false
-	}
-	good := true
-	for _, f := range fields {
-		var dst *int
-		switch f.key {
-		case "num_retries":
-			dst = &r.NumRetries
-		case "retry_interval_seconds":
-			dst = &r.RetryIntervalSeconds
-		case "timeout_seconds":
-			dst = &r.TimeoutSeconds
-		case "tolerance_seconds":
-			dst = &r.ToleranceSeconds
-		default:
-			l.errorf(f.keyPos, ctx, "unknown key %q in retry_conf (num_retries, retry_interval_seconds, timeout_seconds, tolerance_seconds)", f.key)
-			good = false
-			continue
-		}
-		if l.isNull(f.val) {
-			continue
-		}
-		n, ok := l.count(f.val, ctx, "retry_conf."+f.key)
-		if ok && n == 0 && f.key == "timeout_seconds" {
-			l.errorf(l.deref(f.val).pos(), ctx, "retry_conf.timeout_seconds must be at least 1")
-			ok = false
-		}
-		if ok {
-			*dst = n
-		}
-		good = ok && good
-	}
-	return good
+	return l.retryConf(x, ctx, "timeout_seconds",
+		retryField{"num_retries", &r.NumRetries},
+		retryField{"retry_interval_seconds", &r.RetryIntervalSeconds},
+		retryField{"timeout_seconds", &r.TimeoutSeconds},
+		retryField{"tolerance_seconds", &r.ToleranceSeconds})
 }
 
 // jsonValue returns x as JSON; null is nil.

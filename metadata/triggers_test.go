@@ -153,6 +153,8 @@ func TestTriggerErrors(t *testing.T) {
 		{"bad retry", "- table: orgs\n  event_triggers:\n    - {name: a, definition: {insert: {columns: '*'}}, webhook: http://a, retry_conf: {num_retries: -1, timeout_sec: 0}}\n",
 			[]string{`t.yaml:3:100: table public.orgs: event trigger "a": retry_conf.num_retries must be a non-negative 32-bit integer, not the number -1`,
 				`t.yaml:3:117: table public.orgs: event trigger "a": retry_conf.timeout_sec must be at least 1`}},
+		{"retry key", "- table: orgs\n  event_triggers:\n    - {name: a, definition: {insert: {columns: '*'}}, webhook: http://a, retry_conf: {timeout_seconds: 3}}\n",
+			[]string{`t.yaml:3:87: table public.orgs: event trigger "a": unknown key "timeout_seconds" in retry_conf (num_retries, interval_sec, timeout_sec)`}},
 		{"header without value", "- table: orgs\n  event_triggers:\n    - {name: a, definition: {insert: {columns: '*'}}, webhook: http://a, headers: [{name: X}]}\n",
 			[]string{`t.yaml:3:84: table public.orgs: event trigger "a": header "X" must have one of value and value_from_env`}},
 		{"request transform refused", "- table: orgs\n  event_triggers:\n    - name: a\n      definition: {insert: {columns: '*'}}\n      webhook: http://a\n      request_transform: {version: 2, bogus: 1}\n",
@@ -192,6 +194,9 @@ func TestCronTriggerErrors(t *testing.T) {
 			[]string{`metadata/cron_triggers.yaml:2:10: cron trigger "c": a cron trigger of this name is already defined at metadata/cron_triggers.yaml:1:10`}},
 		{"retry key", "- {name: c, webhook: http://c, schedule: '* * * * *', retry_conf: {interval_sec: 3}}\n",
 			[]string{`metadata/cron_triggers.yaml:1:68: cron trigger "c": unknown key "interval_sec" in retry_conf (num_retries, retry_interval_seconds, timeout_seconds, tolerance_seconds)`}},
+		{"retry timeout", "- {name: c, webhook: http://c, schedule: '* * * * *', retry_conf: {timeout_seconds: 0, num_retries: x}}\n",
+			[]string{`metadata/cron_triggers.yaml:1:85: cron trigger "c": retry_conf.timeout_seconds must be at least 1`,
+				`metadata/cron_triggers.yaml:1:101: cron trigger "c": retry_conf.num_retries must be a non-negative 32-bit integer, not the string "x"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/spf13/cobra"
 )
@@ -76,8 +77,8 @@ func newHintsInstallCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := runSQL(cmd, src.databaseURL, live.ChangeHintsInstallSQL(tables)); err != nil {
-				return err
+			if err := runMigration(cmd, src.databaseURL, live.ChangeHintsInstallSQL(tables)); err != nil {
+				return fmt.Errorf("change hints: %w", err)
 			}
 			fmt.Fprintf(stdout, "change hints installed on %d tables\n", len(tables))
 			return nil
@@ -99,8 +100,8 @@ func newHintsUninstallCmd(stdout io.Writer) *cobra.Command {
 			if src.databaseURL == "" {
 				return errors.New("--database-url is required")
 			}
-			if err := runSQL(cmd, src.databaseURL, live.ChangeHintsUninstallSQL()); err != nil {
-				return err
+			if err := runMigration(cmd, src.databaseURL, live.ChangeHintsUninstallSQL()); err != nil {
+				return fmt.Errorf("change hints: %w", err)
 			}
 			fmt.Fprintln(stdout, "change hints removed")
 			return nil
@@ -113,14 +114,7 @@ func newHintsUninstallCmd(stdout io.Writer) *cobra.Command {
 // trackedTables loads the permissions file and returns its tables. Keys
 // hasgen does not serve do not change them: they print as warnings.
 func trackedTables(cmd *cobra.Command, src *source, config string, stderr io.Writer) ([]live.TableName, error) {
-	if config == "" {
-		return nil, errors.New("--config is required")
-	}
-	s, err := src.load(cmd.Context(), config)
-	if err != nil {
-		return nil, err
-	}
-	md, err := loadConfig(config, s, stderr, true)
+	md, err := loadMetadata(cmd, src, config, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -131,16 +125,28 @@ func trackedTables(cmd *cobra.Command, src *source, config string, stderr io.Wri
 	return out, nil
 }
 
-// runSQL runs a migration (several statements, simple protocol) on the
-// database.
-func runSQL(cmd *cobra.Command, url, sql string) error {
+// loadMetadata loads --config over the database model of src, for the
+// commands that install triggers (hints, triggers). Keys hasgen does not
+// serve print as warnings and do not stop it.
+func loadMetadata(cmd *cobra.Command, src *source, config string, stderr io.Writer) (*metadata.Metadata, error) {
+	if config == "" {
+		return nil, errors.New("--config is required")
+	}
+	s, err := src.load(cmd.Context(), config)
+	if err != nil {
+		return nil, err
+	}
+	return loadConfig(config, s, stderr, true)
+}
+
+// runMigration runs a migration that holds its own BEGIN and COMMIT
+// (several statements, simple protocol) on the database.
+func runMigration(cmd *cobra.Command, url, sql string) error {
 	conn, err := connect(cmd.Context(), url)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(cmd.Context())
-	if _, err := conn.PgConn().Exec(cmd.Context(), sql).ReadAll(); err != nil {
-		return fmt.Errorf("change hints: %w", err)
-	}
-	return nil
+	_, err = conn.PgConn().Exec(cmd.Context(), sql).ReadAll()
+	return err
 }

@@ -61,7 +61,7 @@ func newTriggersSQLCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	src.addDatabaseFlags(cmd)
 	src.addSnapshotFlag(cmd)
-	cmd.Flags().StringVar(&config, "config", "", "Hasura metadata directory, metadata export or permissions file")
+	cmd.Flags().StringVar(&config, "config", "", triggersConfigUsage)
 	cmd.Flags().BoolVar(&uninstall, "uninstall", false, "print the migration that removes the triggers instead")
 	return cmd
 }
@@ -90,7 +90,7 @@ func newTriggersInstallCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	src.addDatabaseFlags(cmd)
-	cmd.Flags().StringVar(&config, "config", "", "Hasura metadata directory, metadata export or permissions file")
+	cmd.Flags().StringVar(&config, "config", "", triggersConfigUsage)
 	return cmd
 }
 
@@ -151,9 +151,13 @@ func newTriggersCheckCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	src.addDatabaseFlags(cmd)
-	cmd.Flags().StringVar(&config, "config", "", "Hasura metadata directory, metadata export or permissions file")
+	cmd.Flags().StringVar(&config, "config", "", triggersConfigUsage)
 	return cmd
 }
+
+// triggersConfigUsage is the help of the --config flag of the triggers
+// commands.
+const triggersConfigUsage = "Hasura metadata directory, metadata export or permissions file"
 
 func btoi(b bool) int {
 	if b {
@@ -165,28 +169,9 @@ func btoi(b bool) int {
 // eventConfig loads the metadata and returns its event triggers. Keys
 // hasgen does not serve do not change them: they print as warnings.
 func eventConfig(cmd *cobra.Command, src *source, config string, stderr io.Writer) (*events.Config, error) {
-	if config == "" {
-		return nil, errors.New("--config is required")
-	}
-	s, err := src.load(cmd.Context(), config)
-	if err != nil {
-		return nil, err
-	}
-	md, err := loadConfig(config, s, stderr, true)
+	md, err := loadMetadata(cmd, src, config, stderr)
 	if err != nil {
 		return nil, err
 	}
 	return &events.Config{Triggers: md.EventTriggers}, nil
-}
-
-// runMigration runs a migration that holds its own BEGIN and COMMIT
-// (several statements, simple protocol) on the database.
-func runMigration(cmd *cobra.Command, url, sql string) error {
-	conn, err := connect(cmd.Context(), url)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(cmd.Context())
-	_, err = conn.PgConn().Exec(cmd.Context(), sql).ReadAll()
-	return err
 }

@@ -111,6 +111,9 @@ const (
 	// FieldStream polls Statement over a batch of stream subscribers
 	// (stream.go has its parameters).
 	FieldStream
+	// FieldAction is an action's field: the engine calls its handler
+	// (runtime/engine/action.go marks them).
+	FieldAction
 	// FieldRemote is a root field of a remote schema: the engine marks
 	// the custom fields a remote answers so (engine/remote.go).
 	FieldRemote

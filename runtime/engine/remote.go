@@ -136,7 +136,7 @@ func (e *Engine) callRemote(ctx context.Context, p *Prepared, r *remote.Remote, 
 		if r.Namespace != "" && f.AST.Name == r.Namespace {
 			nf := nsField{i: i}
 			parent := f.AST.Definition.Type.Name()
-			for _, sf := range collectFields(f.AST.SelectionSet) {
+			for _, sf := range rootFields(f.AST.SelectionSet) {
 				nf.fields = append(nf.fields, sf)
 				if sf.Name == "__typename" {
 					continue
@@ -212,19 +212,19 @@ func remoteErrors(raw []json.RawMessage) error {
 	return l
 }
 
-// collectFields flattens the fragments of a selection set (of a root
+// rootFields flattens the fragments of a selection set (of a root
 // type: every fragment applies).
-func collectFields(set ast.SelectionSet) []*ast.Field {
+func rootFields(set ast.SelectionSet) []*ast.Field {
 	var out []*ast.Field
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
 			out = append(out, s)
 		case *ast.InlineFragment:
-			out = append(out, collectFields(s.SelectionSet)...)
+			out = append(out, rootFields(s.SelectionSet)...)
 		case *ast.FragmentSpread:
 			if s.Definition != nil {
-				out = append(out, collectFields(s.Definition.SelectionSet)...)
+				out = append(out, rootFields(s.Definition.SelectionSet)...)
 			}
 		}
 	}

@@ -7,11 +7,11 @@ package events
 // run at once.
 const CatalogLockKey = "hasgen hdb_catalog"
 
-// CatalogSQL creates, when missing, the part of Hasura's source catalog
-// that event triggers use, with Hasura's names, columns and defaults:
-// a database Hasura served keeps its pending events and its logs, and
-// Hasura can take the database back. Running it twice changes nothing.
-const CatalogSQL = `CREATE SCHEMA IF NOT EXISTS hdb_catalog;
+// UUIDFunctionSQL creates the schema hdb_catalog and Hasura's
+// hdb_catalog.gen_hasura_uuid(), which the ids of the catalog tables
+// default to, when they are missing. It starts every hasgen migration of
+// hdb_catalog (this package's and the scheduler's).
+const UUIDFunctionSQL = `CREATE SCHEMA IF NOT EXISTS hdb_catalog;
 
 -- Created only when missing: Hasura's own (or another role's) is kept.
 DO $$
@@ -22,7 +22,13 @@ BEGIN
   END IF;
 END
 $$;
+`
 
+// CatalogSQL creates, when missing, the part of Hasura's source catalog
+// that event triggers use, with Hasura's names, columns and defaults:
+// a database Hasura served keeps its pending events and its logs, and
+// Hasura can take the database back. Running it twice changes nothing.
+const CatalogSQL = UUIDFunctionSQL + `
 CREATE TABLE IF NOT EXISTS hdb_catalog.event_log (
   id text DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
   schema_name text NOT NULL,

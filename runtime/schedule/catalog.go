@@ -18,17 +18,7 @@ import (
 //
 // hasgen adds no column: the lease of a claimed event is its
 // next_retry_at while its status is 'locked' (see Scheduler).
-const CatalogSQL = `CREATE SCHEMA IF NOT EXISTS hdb_catalog;
-
-DO $$
-BEGIN
-  IF to_regprocedure('hdb_catalog.gen_hasura_uuid()') IS NULL THEN
-    CREATE FUNCTION hdb_catalog.gen_hasura_uuid() RETURNS uuid
-      LANGUAGE sql AS 'select gen_random_uuid()';
-  END IF;
-END
-$$;
-
+const CatalogSQL = events.UUIDFunctionSQL + `
 CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_cron_events (
   id text DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
   trigger_name text NOT NULL,
