@@ -38,16 +38,17 @@ const dockerfileTmpl = `# The container image of this server. hasgen created thi
 #   docker build -t server .
 #   docker run -p 8080:8080 -e HASURA_GRAPHQL_DATABASE_URL=postgres://... server
 #
-# The build downloads what go.mod requires: a replace directive that points
-# outside this directory (a development build of hasgen writes one to its
-# checkout) does not reach the build context; build against a released
-# hasgen, or vendor the modules first (go mod vendor).
+# The build downloads what go.mod requires, unless the modules are vendored:
+# a replace directive that points outside this directory (a development
+# build of hasgen writes one to its checkout) does not reach the build
+# context, so such a project runs go mod vendor first.
 
 FROM golang:{{GO}} AS build
 WORKDIR /src
-COPY go.mod go.sum ./
-RUN go mod download
 COPY . .
+# vendor/ (go mod vendor) is used as it is: go mod download would read the
+# replaced directory, which is not here.
+RUN if [ ! -d vendor ]; then go mod download; fi
 # A static binary: no C library needed at run time.
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/server .
 

@@ -17,6 +17,7 @@ import (
 	"github.com/hasgen/hasgen"
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
+	runtimeactions "github.com/hasgen/hasgen/runtime/actions"
 	runtimeevents "github.com/hasgen/hasgen/runtime/events"
 	"github.com/hasgen/hasgen/runtime/schedule"
 	"github.com/hasgen/hasgen/templates"
@@ -148,7 +149,7 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	_, relay := fs.generated["schema/relay/full.graphqls"]
-	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0, "Relay": relay, "Events": hasTriggers(p.Metadata)})
+	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0, "Relay": relay, "Events": hasTriggers(p.Metadata), "Actions": hasActions(p.Metadata)})
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +170,9 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	}
 	if events != nil {
 		fs.generated["schema/"+runtimeevents.File] = events
+	}
+	if acts := actionsFile(src, p.Metadata); acts != nil {
+		fs.generated["schema/"+runtimeactions.File] = acts
 	}
 
 	dbFiles, err := templates.DB(p, src)
@@ -381,9 +385,10 @@ import "embed"
 // FS holds full.graphqls, roles/<role>.graphqls, api_limits.jsonc,
 // source.jsonc (the metadata's connection settings) and relay/ (the same
 // schemas for the Relay API).{{if .Events}} events.jsonc declares the
-// event and cron triggers.{{end}}
+// event and cron triggers.{{end}}{{if .Actions}} actions.jsonc declares the
+// actions' handlers.{{end}}
 //
-//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}{{if .Events}} events.jsonc{{end}}
+//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}{{if .Events}} events.jsonc{{end}}{{if .Actions}} actions.jsonc{{end}}
 var FS embed.FS
 `
 
@@ -410,6 +415,24 @@ func eventsFile(source string, m *metadata.Metadata) ([]byte, error) {
 	}{m.EventTriggers, m.CronTriggers}
 	return jsoncFile(source, &v)
 }
+
+// actionsFile is schema/actions.jsonc: the metadata's actions as
+// runtime/actions reads them, after hasgen's header; nil when the
+// metadata has none.
+func actionsFile(source string, m *metadata.Metadata) []byte {
+	if !hasActions(m) {
+		return nil
+	}
+	c := runtimeactions.Config{}
+	for _, a := range m.Actions {
+		c.Actions = append(c.Actions, a.Action)
+	}
+	b, _ := jsoncFile(source, &c) // plain structs: Marshal cannot fail
+	return b
+}
+
+// hasActions reports whether m declares actions.
+func hasActions(m *metadata.Metadata) bool { return m != nil && len(m.Actions) > 0 }
 
 // hasTriggers reports whether m declares event or cron triggers.
 func hasTriggers(m *metadata.Metadata) bool {

@@ -91,11 +91,8 @@ func TestHasuraProjectsValidate(t *testing.T) {
 			"opentelemetry.yaml:5: opentelemetry.exporter_otlp is not supported by hasgen",
 			"opentelemetry.yaml:12: opentelemetry.batch_span_processor is not supported by hasgen",
 		}, triggers: []string{"Album_insert", "Album_insert_failed", "album_insert", "cron_failure", "cron_success"}},
-		{dir: "cli-v3-chinook", migration: "migrations/pg/*/up.sql", unsupported: []string{
-			"actions.yaml:2: actions \"actionName\" is not supported by hasgen",
-			"actions.yaml:28: custom_types.input_objects \"SampleInput\" is not supported by hasgen",
-			"actions.yaml:30: custom_types.objects \"SampleOutput\" is not supported by hasgen",
-		}},
+		// Its action actionName is served (TestHasuraProjectsServe).
+		{dir: "cli-v3-chinook", migration: "migrations/pg/*/up.sql"},
 	}
 	for _, p := range projects {
 		t.Run(p.dir, func(t *testing.T) {
@@ -288,10 +285,37 @@ func TestHasuraProjectsServe(t *testing.T) {
 		// database_url is the literal TO_BE_FILLED: the environment's
 		// HASURA_GRAPHQL_DATABASE_URL wins over it. use_prepared_statements
 		// is false: statements run on the unnamed statement.
+		// Its action's request_transform sends to https://httpbin.org/post:
+		// an HTTPS proxy of the test's answers in its place, with a
+		// certificate of a test CA the server trusts (SSL_CERT_FILE).
+		calls := make(chan httpbinCall, 4)
+		proxy := newInterceptingProxy(t, fakeHTTPBin(calls))
 		srv := e2e.StartT(t, e2e.Project{DatabaseURL: url, Config: meta, IgnoreUnsupported: true}, map[string]string{
 			"HASURA_GRAPHQL_ADMIN_SECRET": "secret",
+			"HTTPS_PROXY":                 proxy.URL, "NO_PROXY": "", "no_proxy": "",
+			"SSL_CERT_FILE": proxy.CAFile,
 		})
 		admin := map[string]string{"x-hasura-admin-secret": "secret"}
+		act := postGraphQL(t, srv.URL, admin, `mutation { actionName(arg1: {username: "ada", password: "pw"}) { accessToken } }`)
+		if want := `{"data":{"actionName":{"accessToken":"ada:pw"}}}`; act != want {
+			t.Errorf("actionName:\n got %s\nwant %s", act, want)
+		}
+		if c := proxy.connects(); len(c) != 1 || c[0] != "httpbin.org:443" {
+			t.Errorf("CONNECT %q, want httpbin.org:443 once", c)
+		}
+		select {
+		case c := <-calls:
+			// The transform's URL, query_params and body; the action's
+			// header.
+			if c.URL != "https://httpbin.org/post?test=test" || c.Header.Get("test") != "test" {
+				t.Errorf("httpbin got %s with headers %v", c.URL, c.Header)
+			}
+			if diff := cmp.Diff(map[string]any{"users": map[string]any{"test": "ada", "v": "pw"}}, c.Body); diff != "" {
+				t.Errorf("transformed body (-want +got):\n%s", diff)
+			}
+		default:
+			t.Error("httpbin was not called")
+		}
 		cases := []struct{ name, query, want string }{
 			{"query", `{ albums_by_pk(id: 1) { title artist { name } tracks_aggregate { aggregate { count } } } }`,
 				`{"data":{"albums_by_pk":{"title":"For Those About To Rock We Salute You","artist":{"name":"AC/DC"},"tracks_aggregate":{"aggregate":{"count":10}}}}}`},

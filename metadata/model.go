@@ -43,6 +43,11 @@ type Metadata struct {
 	// CronTriggers are cron_triggers.yaml's triggers, sorted by name, with
 	// Hasura's defaults applied.
 	CronTriggers []schedule.Cron
+	// Actions are the synchronous actions of actions.yaml and
+	// actions.graphql, sorted by name; CustomTypes are actions.graphql's
+	// types, in file order (actions.go).
+	Actions     []*Action
+	CustomTypes []*CustomType
 	// RemoteSchemas are remote_schemas.yaml's remote schemas, sorted by
 	// name (remoteschemas.go).
 	RemoteSchemas []*RemoteSchema
@@ -469,6 +474,11 @@ func (m *Metadata) Roles() []string {
 		}
 		for _, p := range t.DeletePermissions {
 			seen[p.Role] = true
+		}
+	}
+	for _, a := range m.Actions {
+		for _, r := range a.Roles {
+			seen[r] = true
 		}
 	}
 	roles := make([]string, 0, len(seen))

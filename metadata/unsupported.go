@@ -165,14 +165,18 @@ func (l *loader) projectFiles(m *Metadata, dir string, join func(...string) stri
 			if !ok {
 				continue
 			}
-			for _, fl := range fields {
+			var acts, types *field
+			for i, fl := range fields {
 				switch fl.key {
-				case "actions", "custom_types":
-					l.projectKey(m, fl.key, fl.keyPos, fl.val)
+				case "actions":
+					acts = &fields[i]
+				case "custom_types":
+					types = &fields[i]
 				default:
 					l.errorf(fl.keyPos, "actions.yaml", "unknown key %q", fl.key)
 				}
 			}
+			l.actionsFile(m, acts, types, join(dir, "actions.graphql")) // actions.go
 			continue
 		}
 		l.projectKey(m, pk.key, x.pos(), x)
@@ -186,6 +190,9 @@ func (l *loader) actionsGraphQL(name string) {
 	b, err := l.fs.read(name)
 	if err != nil {
 		return
+	}
+	if l.actionsRead {
+		return // actionsFile read it with actions.yaml
 	}
 	for _, e := range l.unsup {
 		if strings.HasPrefix(e.Msg, "actions ") || strings.HasPrefix(e.Msg, "custom_types") {

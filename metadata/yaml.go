@@ -108,6 +108,8 @@ type loader struct {
 	functions *ynode
 	// trig holds the triggers read so far (triggers.go).
 	trig triggerState
+	// actionsRead is set once actions.yaml was read (actions.go).
+	actionsRead bool
 }
 
 func (l *loader) errorf(p Pos, ctx, format string, args ...any) {

@@ -35,8 +35,8 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 	b := newSDLBuilder(p, role)
 	b.tables()
 	// The roots in schema order: query, mutation, subscription.
-	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...))
-	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...))
+	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...), b.actionRootFields(false)...)
+	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...), b.actionRootFields(true)...)
 	b.root("subscription", "subscription_root", append(append(b.selectRootFields(true), b.streamRootFields()...), b.functionRootFields()...))
 	return b.document()
 }
@@ -200,22 +200,24 @@ func (b *sdlBuilder) define(d *sdlType) {
 	b.defs[d.name] = d
 }
 
-// root defines an operation type with fields; query_root gets Hasura's
-// placeholder when it has none.
-func (b *sdlBuilder) root(operation, name string, fields []*sdlField) {
-	if len(fields) == 0 {
+// root defines an operation type with the source's fields and others
+// (actions: sdl_action.go), which a root field namespace does not hold;
+// query_root gets Hasura's placeholder when it has none.
+func (b *sdlBuilder) root(operation, name string, fields []*sdlField, others ...*sdlField) {
+	if len(fields)+len(others) == 0 {
 		if operation != "query" {
 			return
 		}
 		fields = []*sdlField{{name: "no_queries_available", typ: "String!",
 			description: "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."}}
-	} else if ns := b.p.Naming.Namespace; ns != "" {
+	} else if ns := b.p.Naming.Namespace; ns != "" && len(fields) > 0 {
 		// root_fields.namespace: one field holding the source's root
 		// fields, of type <namespace>_query and so on.
 		typ := b.p.Naming.NamespaceType(operation)
 		b.define(&sdlType{kind: sdlObject, name: typ, fields: fields})
 		fields = []*sdlField{{name: ns, typ: typ}} // nullable, as Hasura's selection sets
 	}
+	fields = append(fields, others...)
 	b.define(&sdlType{kind: sdlObject, name: name, fields: fields})
 	b.roots = append(b.roots, sdlRoot{operation, name})
 }
@@ -799,6 +801,16 @@ type sdlArg struct {
 	name        string
 	description string
 	typ         string
+	// defaultValue is the default, as written in SDL; empty for none.
+	defaultValue string
+}
+
+// String returns the argument as SDL writes it.
+func (a sdlArg) String() string {
+	if a.defaultValue != "" {
+		return a.name + ": " + a.typ + " = " + a.defaultValue
+	}
+	return a.name + ": " + a.typ
 }
 
 // sdlValue is an enum value.
@@ -885,7 +897,7 @@ func sdlWriteArguments(w *strings.Builder, args []sdlArg, indent string) {
 			if i > 0 {
 				w.WriteString(", ")
 			}
-			w.WriteString(a.name + ": " + a.typ)
+			w.WriteString(a.String())
 		}
 		w.WriteString(")")
 		return
@@ -893,7 +905,7 @@ func sdlWriteArguments(w *strings.Builder, args []sdlArg, indent string) {
 	w.WriteString("(\n")
 	for i, a := range args {
 		sdlWriteDescription(w, a.description, indent+"  ", i == 0)
-		w.WriteString(indent + "  " + a.name + ": " + a.typ + "\n")
+		w.WriteString(indent + "  " + a.String() + "\n")
 	}
 	w.WriteString(indent + ")")
 }

@@ -298,8 +298,8 @@ func TestDevServesTheExample(t *testing.T) {
 // project's tables are in schema "public" only through the metadata: no
 // --schema is given.
 func TestUnsupportedKeysExit1UnlessIgnored(t *testing.T) {
-	project := filepath.Join(repo(t), "..", "shared", "hasura-projects", "cli-v3-chinook")
-	ups, _ := filepath.Glob(filepath.Join(project, "migrations", "pg", "*", "up.sql"))
+	project := filepath.Join(repo(t), "..", "shared", "hasura-projects", "observability-chinook")
+	ups, _ := filepath.Glob(filepath.Join(project, "migrations", "default", "*", "up.sql"))
 	if len(ups) != 1 {
 		t.Fatalf("migration: %v", ups)
 	}
@@ -307,9 +307,9 @@ func TestUnsupportedKeysExit1UnlessIgnored(t *testing.T) {
 	meta := filepath.Join(project, "metadata")
 	out := t.TempDir()
 	lines := []string{
-		`actions.yaml:2:5: actions "actionName" is not supported by hasgen`,
-		`actions.yaml:28:7: custom_types.input_objects "SampleInput" is not supported by hasgen`,
-		`actions.yaml:30:7: custom_types.objects "SampleOutput" is not supported by hasgen`,
+		`databases.yaml:18:3: database source "default": health_check is not supported by hasgen`,
+		`databases.yaml:26:3: database source "failed" is not supported by hasgen: it serves one source, "default"`,
+		`opentelemetry.yaml:1:1: opentelemetry.status is not supported by hasgen`,
 	}
 	for _, cmd := range [][]string{
 		{"validate", "--config", meta, "--database-url", url},
@@ -325,7 +325,7 @@ func TestUnsupportedKeysExit1UnlessIgnored(t *testing.T) {
 				t.Errorf("%s: stderr lacks %q as an error:\n%s", cmd[0], l, stderr)
 			}
 		}
-		if !strings.Contains(stderr, "3 metadata key(s) in "+meta+" that hasgen does not serve; pass --ignore-unsupported to leave them out") {
+		if !strings.Contains(stderr, "8 metadata key(s) in "+meta+" that hasgen does not serve; pass --ignore-unsupported to leave them out") {
 			t.Errorf("%s: no summary:\n%s", cmd[0], stderr)
 		}
 		if cmd[0] == "generate" {
@@ -335,7 +335,7 @@ func TestUnsupportedKeysExit1UnlessIgnored(t *testing.T) {
 		}
 	}
 	code, stdout, stderr := run(t, "validate", "--config", meta, "--database-url", url, "--ignore-unsupported")
-	if code != 0 || stdout != meta+": valid (7 tables, 0 roles)\n" {
+	if code != 0 || stdout != meta+": valid (11 tables, 1 roles)\n" {
 		t.Fatalf("validate --ignore-unsupported exited %d: %s%s", code, stdout, stderr)
 	}
 	for _, l := range lines {

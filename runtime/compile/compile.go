@@ -108,6 +108,9 @@ const (
 	// FieldStream polls Statement over a batch of stream subscribers
 	// (stream.go has its parameters).
 	FieldStream
+	// FieldAction is an action's field: the engine calls its handler
+	// (runtime/engine/action.go marks them).
+	FieldAction
 )
 
 // Statement is one SQL statement and where its parameters come from.

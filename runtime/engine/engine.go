@@ -24,6 +24,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/session"
@@ -78,6 +79,9 @@ type Config struct {
 	// Relay serves the Relay schema (Schemas holds relay/'s files, SDL
 	// the Relay schemas): connections, node and global ids.
 	Relay bool
+	// Actions calls the handlers of the actions (runtime/actions); nil
+	// when the project has none.
+	Actions *actions.Service
 	// RLS, when not nil, runs every request's statements with the
 	// session in hasura.user (and, with RLS.Role, as that database role),
 	// so that the database's own row-level security checks them too.
@@ -101,6 +105,8 @@ type Engine struct {
 	// docs caches parsed and validated documents; each holds the plans
 	// compiled for it.
 	docs *docCache
+	// actions calls action handlers (action.go).
+	actions *actions.Service
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -138,6 +144,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		rls:      cfg.RLS,
 		maxResp:  cfg.MaxResponseSize,
 		maxSQL:   cfg.MaxSQLSize,
+		actions:  cfg.Actions,
 		docs:     docs,
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
@@ -150,7 +157,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		b, err := e.sdl(cfg, session.AdminRole, "full.graphqls")
 		return string(b), err
 	}}
-	for _, role := range s.Roles {
+	for _, role := range schemaRoles(cfg, s.Roles) {
 		file := "roles/" + role + ".graphqls"
 		e.roles[role] = &lazyRole{load: func() (*roleExec, error) { return e.loadRole(cfg, role, file) }}
 	}
@@ -158,6 +165,27 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// schemaRoles are the roles with a schema: those of the tables, and those
+// with a schema file of their own (a role that may only run actions).
+func schemaRoles(cfg Config, tableRoles []string) []string {
+	set := map[string]bool{}
+	for _, r := range tableRoles {
+		set[r] = true
+	}
+	if cfg.Schemas != nil {
+		files, _ := fs.Glob(cfg.Schemas, "roles/*.graphqls") // the pattern is valid
+		for _, f := range files {
+			set[strings.TrimSuffix(strings.TrimPrefix(f, "roles/"), ".graphqls")] = true
+		}
+	} else {
+		for r := range cfg.SDL {
+			set[r] = true
+		}
+	}
+	delete(set, session.AdminRole)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // loaded is a lazyRole already loaded.

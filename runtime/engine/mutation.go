@@ -25,6 +25,9 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 				Message: fmt.Sprintf("field '%s' not found in type: 'mutation_root'", f.AST.Name)}
 		}
 	}
+	if hasActions(p.Plan) {
+		return e.runMutationWithActions(ctx, db, p, dst) // action.go
+	}
 	fields := p.Plan.Fields
 	if !p.Plan.Custom {
 		if err := e.mutate(ctx, db, p, results, 0, len(fields)); err != nil {

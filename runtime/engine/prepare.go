@@ -159,6 +159,7 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 		if plan, err = e.compiler.Operation(r.name, d.doc, d.op, vars.Values); err != nil {
 			return nil, err
 		}
+		e.markActions(plan, d.op.Operation) // action.go
 		if err := e.checkSQLSize(plan); err != nil {
 			return nil, err
 		}

@@ -64,9 +64,14 @@ func (e *Engine) Do(ctx context.Context, s *session.Session, req *wire.Request) 
 func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]byte, error) {
 	start := len(dst)
 	var custom [][]byte
-	if p.Plan.Custom {
+	if p.Plan.Custom || hasActions(p.Plan) {
 		custom = make([][]byte, len(p.Plan.Fields))
-		if err := e.runCustom(ctx, p, custom, 0, len(custom)); err != nil {
+		if p.Plan.Custom {
+			if err := e.runCustom(ctx, p, custom, 0, len(custom)); err != nil {
+				return dst, err
+			}
+		}
+		if err := e.runActions(ctx, p, custom, 0, len(custom)); err != nil {
 			return dst, err
 		}
 	}

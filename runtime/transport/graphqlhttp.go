@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -179,7 +180,7 @@ func (h *Handler) serveGET(w http.ResponseWriter, r *http.Request, m media) {
 		h.writeErrorAs(w, m, err)
 		return
 	}
-	ctx := session.With(r.Context(), s)
+	ctx := actions.WithClientHeaders(session.With(r.Context(), s), r) // for forward_client_headers
 	out, err := h.serve(ctx, s, &req, make([]byte, 0, 1024), true)
 	noteError(w, err)
 	var gm getMutationError

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/logs"
@@ -118,7 +119,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noteSession(w, s)
-	ctx := session.With(r.Context(), s)
+	ctx := actions.WithClientHeaders(session.With(r.Context(), s), r) // for forward_client_headers
 	if len(body) > 0 && body[0] == '[' {
 		reqs, err := wire.DecodeBatch(body)
 		noteRequest(w, nil, true)
