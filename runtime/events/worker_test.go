@@ -28,14 +28,21 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // newDB returns a pool on a fresh database holding Hasura's event catalog.
 func newDB(t *testing.T) *pgxpool.Pool {
 	t.Helper()
+	return dbWith(t, events.CatalogSQL)
+}
+
+// dbWith returns a pool on a fresh database where sql (statements, no
+// parameters) has run; the pool closes when tb ends.
+func dbWith(tb testing.TB, sql string) *pgxpool.Pool {
+	tb.Helper()
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
+	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(tb))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, events.CatalogSQL); err != nil {
-		t.Fatal(err)
+	tb.Cleanup(pool.Close)
+	if _, err := pool.Exec(ctx, sql); err != nil {
+		tb.Fatal(err)
 	}
 	return pool
 }
@@ -539,14 +546,7 @@ func BenchmarkDelivery(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			ctx := context.Background()
-			pool, err := pgxpool.New(ctx, pgtest.NewDatabase(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer pool.Close()
-			if _, err := pool.Exec(ctx, events.CatalogSQL); err != nil {
-				b.Fatal(err)
-			}
+			pool := dbWith(b, events.CatalogSQL)
 			var mu sync.Mutex
 			var lat []time.Duration
 			received := make(chan struct{}, n)
