@@ -71,7 +71,7 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 				return dst, err
 			}
 		}
-		if err := e.runActions(ctx, p, custom, 0, len(custom)); err != nil {
+		if err := e.runActions(ctx, db, p, custom, 0, len(custom)); err != nil {
 			return dst, err
 		}
 	}
