@@ -178,7 +178,7 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	if events != nil {
 		fs.generated["schema/"+runtimeevents.File] = events
 	}
-	if acts := actionsFile(src, p.Metadata); acts != nil {
+	if acts := actionsFile(src, p); acts != nil {
 		fs.generated["schema/"+runtimeactions.File] = acts
 	}
 
@@ -426,11 +426,12 @@ func eventsFile(source string, m *metadata.Metadata) ([]byte, error) {
 // actionsFile is schema/actions.jsonc: the metadata's actions as
 // runtime/actions reads them, after hasgen's header; nil when the
 // metadata has none.
-func actionsFile(source string, m *metadata.Metadata) []byte {
+func actionsFile(source string, p *model.Project) []byte {
+	m := p.Metadata
 	if !hasActions(m) {
 		return nil
 	}
-	c := runtimeactions.Config{}
+	c := runtimeactions.Config{Relationships: templates.ActionRelationships(p)}
 	for _, a := range m.Actions {
 		c.Actions = append(c.Actions, a.Action)
 	}

@@ -49,7 +49,25 @@ type CustomType struct {
 	Fields []*CustomField
 	// Values are an enum's values, in file order.
 	Values []*CustomField
+	// Relationships are an object type's relationships to tables, in
+	// file order.
+	Relationships []*ActionRelationship
 }
+
+// ActionRelationship is a relationship of an action's output object type
+// to a tracked table: the rows whose columns equal the object's fields.
+type ActionRelationship struct {
+	Name string
+	// Array is set for type: array (a list of rows), else one row or null.
+	Array bool
+	Table *Table
+	// Mapping pairs each field of the object with a column of Table, in
+	// field_mapping's order.
+	Mapping []FieldColumn
+}
+
+// FieldColumn is one pair of a relationship's field_mapping.
+type FieldColumn struct{ Field, Column string }
 
 // CustomField is a field of a custom type, an argument of an action, or an
 // enum value (Type empty).
@@ -88,7 +106,7 @@ func (l *loader) actionsFile(m *Metadata, acts, types *field, graphqlFile string
 		typeByName[t.Name] = t
 	}
 	if types != nil {
-		l.customTypes(types, typeByName, graphqlFile)
+		l.customTypes(m, types, typeByName, graphqlFile)
 	}
 	used := map[string]bool{}
 	if acts != nil && !l.isNull(acts.val) {
@@ -117,6 +135,23 @@ func (l *loader) actionsFile(m *Metadata, acts, types *field, graphqlFile string
 		}
 	}
 	sort.Slice(m.Actions, func(i, j int) bool { return m.Actions[i].Name < m.Actions[j].Name })
+	// Relationships are served on an action's output type itself, not on
+	// a type nested in another.
+	for _, t := range typeList {
+		if len(t.Relationships) == 0 {
+			continue
+		}
+		for _, o := range typeList {
+			for _, f := range o.Fields {
+				if o.Kind == "type" && strings.Trim(f.Type, "[]!") == t.Name {
+					for _, r := range t.Relationships {
+						l.unsupportedf(Pos{File: graphqlFile}, fmt.Sprintf("custom type %q", t.Name), "relationships %q (of a type nested in %s)", r.Name, o.Name)
+					}
+					t.Relationships = nil
+				}
+			}
+		}
+	}
 	m.CustomTypes = typeList
 }
 
@@ -289,7 +324,7 @@ func pgScalar(name string) bool {
 // customTypes reads actions.yaml's custom_types: the names it lists must
 // be defined by actions.graphql; object relationships are reported as not
 // served.
-func (l *loader) customTypes(types *field, byName map[string]*CustomType, graphqlFile string) {
+func (l *loader) customTypes(m *Metadata, types *field, byName map[string]*CustomType, graphqlFile string) {
 	if l.isNull(types.val) {
 		return
 	}
@@ -318,18 +353,18 @@ func (l *loader) customTypes(types *field, byName map[string]*CustomType, graphq
 				continue
 			}
 			name := ""
-			for _, e := range entry {
+			var rels *field
+			for i, e := range entry {
 				switch e.key {
 				case "name":
 					name, _ = l.name(e.val, ctx, "name")
 				case "description", "fields", "values":
 					// actions.graphql holds the definition.
 				case "relationships":
-					if kind == "type" && !l.empty(e.val) {
-						l.unsupportedItems(fmt.Sprintf("custom type %q", l.itemName(it)), "relationships", e.keyPos, e.val)
-						continue
+					if kind != "type" {
+						l.errorf(e.keyPos, ctx, "only objects have relationships")
 					}
-					l.errorf(e.keyPos, ctx, "only objects have relationships")
+					rels = &entry[i]
 				default:
 					l.errorf(e.keyPos, ctx, "unknown key %q", e.key)
 				}
@@ -343,6 +378,8 @@ func (l *loader) customTypes(types *field, byName map[string]*CustomType, graphq
 				l.errorf(l.deref(it).pos(), ctx, "type %q is not defined in %s", name, graphqlFile)
 			case t.Kind != kind:
 				l.errorf(l.deref(it).pos(), ctx, "type %q is a %s in %s", name, t.Kind, graphqlFile)
+			case rels != nil && kind == "type":
+				l.actionRelationships(m, t, rels.val)
 			}
 		}
 	}
@@ -520,4 +557,129 @@ func (l *loader) actionPermissions(x ynode) ([]string, bool) {
 	}
 	sort.Strings(roles)
 	return roles, good
+}
+
+// actionRelationships reads an object type's relationships to tables:
+// name, type (object or array), remote_table, field_mapping, source.
+func (l *loader) actionRelationships(m *Metadata, t *CustomType, x ynode) {
+	if l.isNull(x) {
+		return
+	}
+	ctx := fmt.Sprintf("custom type %q", t.Name)
+	items, ok := l.seq(x, ctx, "relationships")
+	if !ok {
+		return
+	}
+	for _, it := range items {
+		fields, ok := l.mapping(it, ctx, "a relationship")
+		if !ok {
+			continue
+		}
+		at := l.deref(it).pos()
+		r := &ActionRelationship{}
+		good := true
+		var mapping *field
+		typ := ""
+		for i, f := range fields {
+			switch f.key {
+			case "name":
+				r.Name, ok = l.name(f.val, ctx, "name")
+				good = good && ok
+			case "type":
+				typ, ok = l.str(f.val, ctx, "type")
+				good = good && ok
+			case "source":
+				if s, ok := l.str(f.val, ctx, "source"); ok && s != "default" && s != m.Source {
+					l.unsupportedf(f.keyPos, ctx, "relationships to source %q", s)
+					good = false
+				}
+			case "remote_table":
+				r.Table = l.remoteTable(m, f.val, ctx)
+				good = good && r.Table != nil
+			case "field_mapping":
+				mapping = &fields[i]
+			default:
+				l.errorf(f.keyPos, ctx, "unknown key %q in a relationship", f.key)
+				good = false
+			}
+		}
+		rctx := fmt.Sprintf("%s: relationship %q", ctx, r.Name)
+		switch typ {
+		case "object":
+		case "array":
+			r.Array = true
+		default:
+			l.errorf(at, rctx, "type must be object or array, not %q", typ)
+			good = false
+		}
+		if r.Name == "" || mapping == nil {
+			l.errorf(at, rctx, "a relationship needs a name, a remote_table and a field_mapping")
+			continue
+		}
+		pairs, ok := l.mapping(mapping.val, rctx, "field_mapping")
+		if !ok || len(pairs) == 0 {
+			l.errorf(mapping.keyPos, rctx, "field_mapping must map the type's fields to columns")
+			continue
+		}
+		for _, p := range pairs {
+			col, ok := l.name(p.val, rctx, "a mapped column")
+			if !ok {
+				good = false
+				continue
+			}
+			if !customHasField(t, p.key) {
+				l.errorf(p.keyPos, rctx, "type %s has no field %q", t.Name, p.key)
+				good = false
+			}
+			if r.Table != nil && r.Table.def != nil && r.Table.def.Column(col) == nil {
+				l.errorf(l.deref(p.val).pos(), rctx, "column %q is not in %s", col, r.Table.QualifiedName())
+				good = false
+			}
+			r.Mapping = append(r.Mapping, FieldColumn{Field: p.key, Column: col})
+		}
+		if customHasField(t, r.Name) {
+			l.errorf(at, rctx, "type %s already has a field %q", t.Name, r.Name)
+			good = false
+		}
+		if good {
+			t.Relationships = append(t.Relationships, r)
+		}
+	}
+}
+
+func customHasField(t *CustomType, name string) bool {
+	for _, f := range t.Fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// remoteTable finds the tracked table a relationship names: a name (in
+// public) or {schema, name}.
+func (l *loader) remoteTable(m *Metadata, x ynode, ctx string) *Table {
+	schema, name := "public", ""
+	d := l.deref(x)
+	if isString(d) {
+		name, _ = l.str(d, ctx, "remote_table")
+	} else if fields, ok := l.mapping(d, ctx, "remote_table"); ok {
+		for _, f := range fields {
+			switch f.key {
+			case "schema":
+				schema, _ = l.str(f.val, ctx, "remote_table schema")
+			case "name":
+				name, _ = l.str(f.val, ctx, "remote_table name")
+			default:
+				l.errorf(f.keyPos, ctx, "unknown key %q in remote_table", f.key)
+			}
+		}
+	}
+	for _, t := range m.Tables {
+		if t.Schema == schema && t.Name == name {
+			return t
+		}
+	}
+	l.errorf(d.pos(), ctx, "remote_table %s.%s is not a tracked table", schema, name)
+	return nil
 }

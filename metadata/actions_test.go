@@ -124,6 +124,20 @@ func TestActionErrors(t *testing.T) {
 			[]string{`metadata/actions.yaml:4:5: actions.yaml: unknown key "permission" in an action`}},
 		{"bad transform", "type Query { a: Int }\n", "actions:\n  - name: a\n    definition:\n      handler: http://a\n      request_transform:\n        version: 2\n        body: {action: transform, template: '{{'}\n",
 			[]string{"metadata/actions.yaml:6:9: action \"a\" definition: request_transform.body.template:"}},
+		{"relationship mistakes", "type Query {\n  a: O\n}\ntype O { id: Int }\n", `actions: [{name: a, definition: {handler: http://a}}]
+custom_types:
+  objects:
+    - name: O
+      relationships:
+        - {name: r, type: object, remote_table: nope, field_mapping: {id: id}}
+        - {name: s, type: many, remote_table: orgs, field_mapping: {id: id}}
+        - {name: u, type: array, remote_table: orgs, field_mapping: {idx: nocol}}
+`, []string{
+			`metadata/actions.yaml:6:49: custom type "O": remote_table public.nope is not a tracked table`,
+			`metadata/actions.yaml:7:11: custom type "O": relationship "s": type must be object or array, not "many"`,
+			`metadata/actions.yaml:8:70: custom type "O": relationship "u": type O has no field "idx"`,
+			`metadata/actions.yaml:8:75: custom type "O": relationship "u": column "nocol" is not in public.orgs`,
+		}},
 		{"custom type missing", "type Query { a: Int }\n", "actions: [{name: a, definition: {handler: http://a}}]\ncustom_types: {objects: [{name: Gone}]}\n",
 			[]string{`metadata/actions.yaml:2:26: actions.yaml custom_types.objects: type "Gone" is not defined in metadata/actions.graphql`}},
 	}

@@ -83,7 +83,6 @@ func TestUnsupportedProjectFiles(t *testing.T) {
 	}
 	want := []string{
 		`metadata/actions.yaml:3:24: action "login": kind: asynchronous is not supported by hasgen`,
-		`metadata/actions.yaml:7:23: custom type "Token": relationships "user" is not supported by hasgen`,
 		`metadata/allow_list.yaml:1:3: allowlist "allowed" is not supported by hasgen`,
 		`metadata/cron_triggers.yaml:4:3: cron trigger "nightly": response_transform is not supported by hasgen`,
 		`metadata/network.yaml:1:1: network.tls_allowlist is not supported by hasgen`,

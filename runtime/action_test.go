@@ -94,6 +94,10 @@ func newActionHandlers(t testing.TB) *actionHandlers {
 		}
 		reply(w, 200, `1`)
 	})
+	mux.HandleFunc("/mynotes", func(w http.ResponseWriter, r *http.Request) {
+		h.record(r)
+		reply(w, 200, `[{"note_id": 1, "author": 7}, {"note_id": 2, "author": 8}, {"note_id": 99, "author": null}]`)
+	})
 	mux.HandleFunc("/raw", func(w http.ResponseWriter, r *http.Request) {
 		h.record(r)
 		h.mu.Lock()
@@ -166,7 +170,7 @@ func newActionsEngine(t testing.TB, h *actionHandlers) *testEngine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var acfg actions.Config
+	acfg := actions.Config{Relationships: templates.ActionRelationships(p)}
 	for _, a := range p.Metadata.Actions {
 		acfg.Actions = append(acfg.Actions, a.Action)
 	}
@@ -348,6 +352,31 @@ fragment More on Profile { id }`
 				t.Errorf("sent to %s?%s", c.Path, c.Query)
 			}
 		}
+	})
+
+	t.Run("relationships", func(t *testing.T) {
+		// One statement per relationship for all the handler's rows, under
+		// the caller's select permission: user 7 sees note 1 and notes
+		// by author 7, not note 2 (author 8).
+		e.tracer.take()
+		got := e.raw(t, "user", user, `{ mynotes { note_id note { id body } mine: by_author { id } } }`, nil)
+		sameJSON(t, "user", got, `{"data":{"mynotes":[`+
+			`{"note_id":1,"note":{"id":1,"body":"first"},"mine":[{"id":1},{"id":3}]},`+
+			`{"note_id":2,"note":null,"mine":[]},`+
+			`{"note_id":99,"note":null,"mine":[]}]}}`)
+		if n := len(e.tracer.take()); n != 2 {
+			t.Errorf("%d statements in process, want 2 (one per relationship)", n)
+		}
+		// The client's fragments and variables reach the relationship's
+		// query.
+		got = e.raw(t, "user", user, `query Q($yes: Boolean!) { mynotes { note { ...N } } } fragment N on notes { id body @include(if: $yes) }`, map[string]any{"yes": false})
+		sameJSON(t, "fragment", got, `{"data":{"mynotes":[{"note":{"id":1}},{"note":null},{"note":null}]}}`)
+		got = e.raw(t, "admin", nil, `{ mynotes { note { body } by_author { body } } }`, nil)
+		sameJSON(t, "admin", got, `{"data":{"mynotes":[`+
+			`{"note":{"body":"first"},"by_author":[{"body":"first"},{"body":"third"}]},`+
+			`{"note":{"body":"other"},"by_author":[{"body":"other"}]},`+
+			`{"note":null,"by_author":[]}]}}`)
+		h.take()
 	})
 
 	t.Run("mixed mutation", func(t *testing.T) {

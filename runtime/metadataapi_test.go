@@ -5,112 +5,21 @@ package runtime_test
 // a real webhook receiver.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
-	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/pgtest"
-	"github.com/hasgen/hasgen/runtime"
 	"github.com/hasgen/hasgen/runtime/events"
-	"github.com/hasgen/hasgen/templates"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
-
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// eventsServer serves NewServer's handler over dbURL with schema/events.jsonc
-// holding eventsJSON; its log goes to the returned buffer.
-func eventsServer(t *testing.T, dbURL string, env map[string]string, eventsJSON string, handlers map[string]events.Handler) (*httptest.Server, *syncBuffer) {
-	t.Helper()
-	ctx := context.Background()
-	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: dbURL, Config: filepath.Join(repoRoot(t), rtConfig)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec, err := templates.EngineConfig(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL, "HASURA_GRAPHQL_PG_CONNECTIONS": "4",
-		"HASURA_GRAPHQL_ADMIN_SECRET": rtSecret, "HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL": "10"}
-	for k, v := range env {
-		all[k] = v
-	}
-	cfg, err := runtime.ConfigFromEnv(nil, func(k string) string { return all[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.LogOutput = io.Discard
-	cfg.Events.LookupEnv = func(k string) (string, bool) { v, ok := all[k]; return v, ok }
-	files := fstest.MapFS{events.File: &fstest.MapFile{Data: []byte("// generated\n" + eventsJSON)}}
-	for role, sdl := range ec.SDL {
-		name := "roles/" + role + ".graphqls"
-		if role == "admin" {
-			name = "full.graphqls"
-		}
-		files[name] = &fstest.MapFile{Data: sdl}
-	}
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
-	srv, err := runtime.NewServer(ctx, cfg, runtime.Project{Tables: ec.Tables, Schemas: files, EventHandlers: handlers}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		hs.Close()
-		srv.Close()
-	})
-	return hs, logs
-}
-
-func metadata(t *testing.T, url, body string, headers map[string]string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url+"/v1/metadata", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 func TestMetadataAPIEvents(t *testing.T) {
 	db := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), rtFixture))
@@ -147,7 +56,10 @@ func TestMetadataAPIEvents(t *testing.T) {
 	if _, err := pool.Exec(ctx, events.InstallSQL(&ecfg)); err != nil {
 		t.Fatal(err)
 	}
-	srv, logs := eventsServer(t, db, map[string]string{"OWNER_HOOK": hook.URL}, eventsJSON, nil)
+	srv, logs, err := eventsServer(t, db, eventsJSON, map[string]string{"OWNER_HOOK": hook.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(logs.String(), "level=ERROR") {
 		t.Fatalf("log:\n%s", logs)
 	}
@@ -303,7 +215,10 @@ func TestEventsNotDelivered(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			srv, logs := eventsServer(t, db, c.env, strings.Replace(trigger, "TRANSFORM", c.env["TRANSFORM"], 1), nil)
+			srv, logs, err := eventsServer(t, db, strings.Replace(trigger, "TRANSFORM", c.env["TRANSFORM"], 1), c.env, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !strings.Contains(logs.String(), "level=ERROR msg=\"event triggers are not delivered: ") || !strings.Contains(logs.String(), c.want) {
 				t.Errorf("log:\n%s\nwant an error with %s", logs, c.want)
 			}
@@ -312,15 +227,8 @@ func TestEventsNotDelivered(t *testing.T) {
 				t.Errorf("/v1/metadata: %d %s", status, body)
 			}
 			// GraphQL is served.
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/graphql", strings.NewReader(`{"query":"{ owners { id } }"}`))
-			req.Header.Set("X-Hasura-Admin-Secret", rtSecret)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.HasPrefix(string(b), `{"data":{"owners":[{"id":1}`) {
+			_, b := post(t, srv.URL+"/v1/graphql", `{"query":"{ owners { id } }"}`, map[string]string{"X-Hasura-Admin-Secret": rtSecret})
+			if !strings.HasPrefix(b, `{"data":{"owners":[{"id":1}`) {
 				t.Errorf("/v1/graphql: %s", b)
 			}
 		})

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,14 +25,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/hasgen/hasgen/generate"
 	"github.com/hasgen/hasgen/introspect"
 	hmetadata "github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/pgtest"
-	"github.com/hasgen/hasgen/runtime"
-	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/hasgen/hasgen/runtime/schedule"
-	"github.com/hasgen/hasgen/templates"
 )
 
 // testClock is a settable clock for the scheduler.
@@ -44,55 +39,6 @@ type testClock struct {
 
 func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-// newScheduledServer starts NewServer over dbURL with schema/events.jsonc
-// holding eventsJSON; it returns the error of NewServer, and the log.
-func newScheduledServer(t *testing.T, dbURL, eventsJSON string, clock func() time.Time, env map[string]string) (*httptest.Server, *syncBuffer, error) {
-	t.Helper()
-	ctx := context.Background()
-	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: dbURL, Config: filepath.Join(repoRoot(t), rtConfig)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec, err := templates.EngineConfig(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL, "HASURA_GRAPHQL_PG_CONNECTIONS": "4",
-		"HASURA_GRAPHQL_ADMIN_SECRET": rtSecret, "HASGEN_SCHEDULED_EVENTS_FETCH_INTERVAL": "20"}
-	for k, v := range env {
-		all[k] = v
-	}
-	cfg, err := runtime.ConfigFromEnv(nil, func(k string) string { return all[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.LogOutput = io.Discard
-	cfg.Schedule.LookupEnv = func(k string) (string, bool) { v, ok := all[k]; return v, ok }
-	cfg.Schedule.Now = clock
-	files := fstest.MapFS{events.File: &fstest.MapFile{Data: []byte("// generated\n" + eventsJSON)}}
-	for role, sdl := range ec.SDL {
-		name := "roles/" + role + ".graphqls"
-		if role == "admin" {
-			name = "full.graphqls"
-		}
-		files[name] = &fstest.MapFile{Data: sdl}
-	}
-	logs := &syncBuffer{}
-	srv, err := runtime.NewServer(ctx, cfg, runtime.Project{Tables: ec.Tables, Schemas: files}, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		return nil, logs, err
-	}
-	hs := httptest.NewServer(srv.Handler)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		hs.Close()
-		srv.Close()
-	})
-	return hs, logs, nil
-}
 
 // chinookCrons reads observability-chinook's cron triggers with the
 // metadata loader, their webhooks moved to base (same paths).
@@ -161,7 +107,7 @@ func TestScheduledTriggersServed(t *testing.T) {
 
 	start := time.Now().UTC().Truncate(time.Minute).Add(10 * time.Second)
 	clock := &testClock{t: start}
-	hs, _, err := newScheduledServer(t, db, chinookCrons(t, hook.URL), clock.Now, nil)
+	hs, _, err := eventsServer(t, db, chinookCrons(t, hook.URL), nil, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +302,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA hdb_catalog TO ` + 
 					db += " user=" + role // a keyword/value connection string
 				}
 			}
-			hs, logs, err := newScheduledServer(t, db, tt.events, nil, nil)
+			hs, logs, err := eventsServer(t, db, tt.events, nil, nil)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("NewServer: %v, want an error containing %q", err, tt.err)
@@ -401,7 +347,7 @@ func TestCronOnceAcrossThreeServers(t *testing.T) {
 		"retry_conf":{"num_retries":0,"retry_interval_seconds":10,"timeout_seconds":10,"tolerance_seconds":21600}}]}`, hook.URL)
 	var servers []*httptest.Server
 	for range 3 {
-		hs, _, err := newScheduledServer(t, db, crons, clock.Now, nil)
+		hs, _, err := eventsServer(t, db, crons, nil, clock.Now)
 		if err != nil {
 			t.Fatal(err)
 		}

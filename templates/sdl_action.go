@@ -10,6 +10,7 @@ import (
 
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/runtime/actions"
 )
 
 // actionRootFields returns the root fields of the actions of one
@@ -86,10 +87,67 @@ func (b *sdlBuilder) customType(typ string) {
 	for _, f := range ct.Fields {
 		d.fields = append(d.fields, &sdlField{name: f.Name, typ: f.Type, description: f.Description, defaultValue: f.Default})
 	}
+	for _, r := range ct.Relationships {
+		if v := ActionRelationshipView(b.p, r, b.role); v != nil && b.views[v.Table] != nil {
+			typ := v.Table.TypeName("")
+			if r.Array {
+				typ = "[" + typ + "!]!"
+			}
+			d.fields = append(d.fields, &sdlField{name: r.Name, typ: typ})
+		}
+	}
 	b.define(d)
 	for _, f := range ct.Fields {
 		if !strings.HasPrefix(f.Type, "__") {
 			b.customType(f.Type)
 		}
 	}
+}
+
+// ActionRelationshipView is role's view of the table of an action output
+// type's relationship, or nil when the role does not see the relationship:
+// it cannot select from the table, or not every mapped column (the rows
+// are found by a filter on them).
+func ActionRelationshipView(p *model.Project, r *metadata.ActionRelationship, role string) *model.View {
+	t := p.Table(r.Table.Schema, r.Table.Name)
+	if t == nil {
+		return nil
+	}
+	v := p.View(t, role)
+	if v == nil || t.Roots.Select == "" {
+		return nil
+	}
+	for _, fc := range r.Mapping {
+		ok := false
+		for _, c := range v.Columns() {
+			ok = ok || c.Name == fc.Column
+		}
+		if !ok {
+			return nil
+		}
+	}
+	return v
+}
+
+// ActionRelationships are the relationships of the actions' output types
+// as runtime/actions reads them: the select root field that finds the
+// rows, and the GraphQL names of the mapped columns.
+func ActionRelationships(p *model.Project) []actions.Relationship {
+	var out []actions.Relationship
+	for _, ct := range p.Metadata.CustomTypes {
+		for _, r := range ct.Relationships {
+			t := p.Table(r.Table.Schema, r.Table.Name)
+			if t == nil {
+				continue
+			}
+			ar := actions.Relationship{Type: ct.Name, Name: r.Name, Array: r.Array, Root: t.Roots.Select, Namespace: p.Naming.Namespace}
+			for _, fc := range r.Mapping {
+				if c := t.Column(fc.Column); c != nil {
+					ar.Mapping = append(ar.Mapping, actions.FieldColumn{Field: fc.Field, Column: c.Field})
+				}
+			}
+			out = append(out, ar)
+		}
+	}
+	return out
 }

@@ -31,6 +31,7 @@ type Options struct {
 type Service struct {
 	client  *http.Client
 	actions map[string]*action
+	rels    map[string][]Relationship
 }
 
 // action is an Action with its environment resolved and its transform
@@ -54,7 +55,10 @@ func New(cfg *Config, o Options) (*Service, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	s := &Service{client: client, actions: map[string]*action{}}
+	s := &Service{client: client, actions: map[string]*action{}, rels: map[string][]Relationship{}}
+	for _, r := range cfg.Relationships {
+		s.rels[r.Type] = append(s.rels[r.Type], r)
+	}
 	var errs []error
 	for _, a := range cfg.Actions {
 		ra := &action{Action: a, headers: http.Header{}}
@@ -318,4 +322,12 @@ func WithClientHeaders(ctx context.Context, r *http.Request) context.Context {
 func ClientHeaders(ctx context.Context) http.Header {
 	h, _ := ctx.Value(headersKey{}).(http.Header)
 	return h
+}
+
+// Relationships returns the relationships of the output object type typ.
+func (s *Service) Relationships(typ string) []Relationship {
+	if s == nil {
+		return nil
+	}
+	return s.rels[typ]
 }

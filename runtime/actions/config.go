@@ -32,6 +32,26 @@ const File = "actions.jsonc"
 // Config is what schema/actions.jsonc declares.
 type Config struct {
 	Actions []Action `json:"actions,omitempty"`
+	// Relationships are the output types' relationships to tables.
+	Relationships []Relationship `json:"relationships,omitempty"`
+}
+
+// Relationship is a relationship of an output object type to a table:
+// the rows of its select root field Root (inside root field namespace
+// Namespace, when set) whose columns equal the object's fields.
+type Relationship struct {
+	Type      string        `json:"type"`
+	Name      string        `json:"name"`
+	Array     bool          `json:"array,omitempty"`
+	Root      string        `json:"root"`
+	Namespace string        `json:"namespace,omitempty"`
+	Mapping   []FieldColumn `json:"field_mapping"`
+}
+
+// FieldColumn pairs a field of the object with a column's GraphQL field.
+type FieldColumn struct {
+	Field  string `json:"field"`
+	Column string `json:"column"`
 }
 
 // Action is one synchronous action, as Hasura's actions.yaml declares it,

@@ -55,7 +55,7 @@ func hasActions(p *compile.Plan) bool {
 // runActions calls the handlers of the action fields among fields lo to
 // hi (excluded), at the same time, and stores each field's JSON in
 // results. The first error in field order is returned.
-func (e *Engine) runActions(ctx context.Context, p *Prepared, results [][]byte, lo, hi int) error {
+func (e *Engine) runActions(ctx context.Context, db DBTX, p *Prepared, results [][]byte, lo, hi int) error {
 	plain := make(map[string]any, len(p.Vars.Values))
 	for k, v := range p.Vars.Values {
 		plain[k] = wire.Plain(v)
@@ -77,7 +77,7 @@ func (e *Engine) runActions(ctx context.Context, p *Prepared, results [][]byte, 
 			defer wg.Done()
 			raw, err := e.actions.Do(ctx, actions.Call{Name: f.AST.Name, Input: f.AST.ArgumentMap(plain), Session: vars, Query: p.Request.Query})
 			if err == nil {
-				results[i], err = actionValue(p.role.schema, f.AST, raw)
+				results[i], err = e.actionValue(ctx, db, p, f.AST, raw)
 			}
 			errs[i-lo] = err
 		}()
@@ -100,7 +100,7 @@ func (e *Engine) runMutationWithActions(ctx context.Context, db DBTX, p *Prepare
 		switch f.Kind {
 		case compile.FieldTypename:
 		case compile.FieldAction:
-			if err := e.runActions(ctx, p, results, i, i+1); err != nil {
+			if err := e.runActions(ctx, db, p, results, i, i+1); err != nil {
 				return dst, err
 			}
 		default:
@@ -127,8 +127,10 @@ func (e *Engine) runMutationWithActions(ctx context.Context, db DBTX, p *Prepare
 }
 
 // actionValue checks a handler's JSON against the field's output type and
-// projects it through the field's selections.
-func actionValue(schema *ast.Schema, field *ast.Field, raw []byte) ([]byte, error) {
+// projects it through the field's selections, the output type's
+// relationships to tables read on db (action_rel.go).
+func (e *Engine) actionValue(ctx context.Context, db DBTX, p *Prepared, field *ast.Field, raw []byte) ([]byte, error) {
+	schema := p.role.schema
 	typ := field.Definition.Type
 	named := schema.Types[typ.Name()]
 	if named == nil || named.Kind != ast.Object {
@@ -141,7 +143,7 @@ func actionValue(schema *ast.Schema, field *ast.Field, raw []byte) ([]byte, erro
 			if err := dec.Decode(&v); err != nil {
 				return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "not a valid json response from webhook", Err: err}
 			}
-			if err := validateOutput(v, typ, nil); err != nil {
+			if err := validateOutput(v, typ, nil, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -153,7 +155,26 @@ func actionValue(schema *ast.Schema, field *ast.Field, raw []byte) ([]byte, erro
 	if err := dec.Decode(&v); err != nil {
 		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "not a valid json response from webhook", Err: err}
 	}
-	if err := validateOutput(v, typ, named); err != nil {
+	rels := map[string]bool{}
+	for _, r := range e.actions.Relationships(named.Name) {
+		rels[r.Name] = true
+	}
+	if err := validateOutput(v, typ, named, rels); err != nil {
+		return nil, err
+	}
+	var objs []map[string]any
+	switch v := v.(type) {
+	case []any:
+		for _, el := range v {
+			if o, ok := el.(map[string]any); ok {
+				objs = append(objs, o)
+			}
+		}
+	case map[string]any:
+		objs = append(objs, v)
+	}
+	relValues, err := e.actionRelationships(ctx, db, p, named, field.SelectionSet, objs)
+	if err != nil {
 		return nil, err
 	}
 	var b []byte
@@ -165,14 +186,14 @@ func actionValue(schema *ast.Schema, field *ast.Field, raw []byte) ([]byte, erro
 				b = append(b, ',')
 			}
 			if o, ok := el.(map[string]any); ok {
-				b = projectObject(b, schema, named, field.SelectionSet, o)
+				b = projectObject(b, schema, named, field.SelectionSet, o, relValues)
 			} else {
 				b = appendAny(b, el)
 			}
 		}
 		b = append(b, ']')
 	case map[string]any:
-		b = projectObject(b, schema, named, field.SelectionSet, v)
+		b = projectObject(b, schema, named, field.SelectionSet, v, relValues)
 	default:
 		b = appendAny(b, v)
 	}
@@ -182,8 +203,9 @@ func actionValue(schema *ast.Schema, field *ast.Field, raw []byte) ([]byte, erro
 // validateOutput checks v against the output type typ as Hasura's
 // validateResponse does: the kind of a built-in scalar, lists, and the
 // non-null fields of the output object (obj, nil for a scalar) at its top
-// level. Its messages are Hasura's, typos included.
-func validateOutput(v any, typ *ast.Type, obj *ast.Definition) error {
+// level, but its relationships (rels). Its messages are Hasura's, typos
+// included.
+func validateOutput(v any, typ *ast.Type, obj *ast.Definition, rels map[string]bool) error {
 	fail := func(msg string) error {
 		return &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: msg}
 	}
@@ -219,7 +241,7 @@ func validateOutput(v any, typ *ast.Type, obj *ast.Definition) error {
 			return fail("got array for the action webhook response, expecting " + name)
 		}
 		for _, el := range v {
-			if err := validateOutput(el, typ.Elem, obj); err != nil {
+			if err := validateOutput(el, typ.Elem, obj, rels); err != nil {
 				return err
 			}
 		}
@@ -234,7 +256,7 @@ func validateOutput(v any, typ *ast.Type, obj *ast.Definition) error {
 			return nil
 		}
 		for _, fd := range obj.Fields {
-			if !fd.Type.NonNull || fd.Name == "__typename" {
+			if !fd.Type.NonNull || fd.Name == "__typename" || rels[fd.Name] {
 				continue
 			}
 			fv, ok := v[fd.Name]
@@ -260,8 +282,9 @@ func builtinScalar(name string) bool {
 // projectObject appends the object o as the selections sels of type def
 // ask for it, in selection order under their response keys. As in
 // Hasura, a field o lacks is left out, and a nested value that is
-// neither an object, a list nor null is dropped.
-func projectObject(b []byte, schema *ast.Schema, def *ast.Definition, sels ast.SelectionSet, o map[string]any) []byte {
+// neither an object, a list nor null is dropped. rels holds the values
+// of relationship fields by response key (nil below the top level).
+func projectObject(b []byte, schema *ast.Schema, def *ast.Definition, sels ast.SelectionSet, o map[string]any, rels map[string]relValue) []byte {
 	b = append(b, '{')
 	n := 0
 	for _, f := range collectFields(sels, nil, map[string]int{}) {
@@ -269,6 +292,8 @@ func projectObject(b []byte, schema *ast.Schema, def *ast.Definition, sels ast.S
 		switch {
 		case f.Name == "__typename":
 			val = appendAny(nil, def.Name)
+		case rels[f.Alias] != nil:
+			val = rels[f.Alias](o)
 		default:
 			fv, ok := o[f.Name]
 			if !ok {
@@ -302,7 +327,7 @@ func projectNested(b []byte, schema *ast.Schema, def *ast.Definition, sels ast.S
 	case nil:
 		return append(b, "null"...), true
 	case map[string]any:
-		return projectObject(b, schema, def, sels, v), true
+		return projectObject(b, schema, def, sels, v, nil), true
 	case []any:
 		b = append(b, '[')
 		n := 0

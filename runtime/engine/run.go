@@ -73,7 +73,7 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 		}
 	}
 	if hasActions(p.Plan) {
-		if err := e.runActions(ctx, p, custom, 0, len(custom)); err != nil {
+		if err := e.runActions(ctx, db, p, custom, 0, len(custom)); err != nil {
 			return dst, err
 		}
 	}

@@ -4,16 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hasgen/hasgen/internal/golden"
-	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/events"
 )
 
@@ -43,19 +44,7 @@ func captureConfig() *events.Config {
 // installed.
 func captureDB(t *testing.T, cfg *events.Config) *pgxpool.Pool {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, captureSchema); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, events.InstallSQL(cfg)); err != nil {
-		t.Fatalf("install: %v", err)
-	}
-	return pool
+	return dbWith(t, captureSchema+events.InstallSQL(cfg))
 }
 
 // capturedEvent is an event_log row, its payload decoded.
@@ -122,23 +111,12 @@ func drain(t *testing.T, pool *pgxpool.Pool) []capturedEvent {
 // mutation does (hasura.user).
 func write(t *testing.T, pool *pgxpool.Pool, vars string, sql string) {
 	t.Helper()
-	ctx := context.Background()
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	if vars != "" {
-		if _, err := tx.Exec(ctx, "SELECT set_config('hasura.user', $1, true)", vars); err != nil {
-			t.Fatal(err)
+	inSession(t, pool, vars, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("%s: %w", sql, err)
 		}
-	}
-	if _, err := tx.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+		return nil
+	})
 }
 
 // TestCapture: each write to a watched table logs the event Hasura's
@@ -233,30 +211,19 @@ func TestCaptureJSONColumnWatched(t *testing.T) {
 // database.
 func triggerNames(t *testing.T, pool *pgxpool.Pool) (triggers, functions []string) {
 	t.Helper()
-	ctx := context.Background()
-	rows, err := pool.Query(ctx, `SELECT tgname || ' on ' || tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE 'notify\_hasura\_%' ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+	list := func(sql string) []string {
+		rows, err := pool.Query(context.Background(), sql)
+		if err != nil {
 			t.Fatal(err)
 		}
-		triggers = append(triggers, s)
-	}
-	rows, err = pool.Query(ctx, `SELECT proname::text FROM pg_proc WHERE pronamespace = 'hdb_catalog'::regnamespace AND proname LIKE 'notify\_hasura\_%' ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
 			t.Fatal(err)
 		}
-		functions = append(functions, s)
+		return names
 	}
-	return triggers, functions
+	return list(`SELECT tgname || ' on ' || tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE 'notify\_hasura\_%' ORDER BY 1`),
+		list(`SELECT proname::text FROM pg_proc WHERE pronamespace = 'hdb_catalog'::regnamespace AND proname LIKE 'notify\_hasura\_%' ORDER BY 1`)
 }
 
 // TestInstallIdempotentAndUninstall: installing again changes nothing;
@@ -402,12 +369,7 @@ func TestCheck(t *testing.T) {
 // and InstallSQL replaces them under the same names.
 func TestInstallReplacesHasuras(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, captureSchema+events.CatalogSQL+`
+	pool := dbWith(t, captureSchema+events.CatalogSQL+`
 CREATE FUNCTION hdb_catalog."notify_hasura_items_changed_INSERT"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM hdb_catalog.insert_event_log(CAST(TG_TABLE_SCHEMA AS text), CAST(TG_TABLE_NAME AS text), CAST('items_changed' AS text), TG_OP,
@@ -418,9 +380,7 @@ $$;
 CREATE TRIGGER "notify_hasura_items_changed_INSERT" AFTER INSERT ON items FOR EACH ROW EXECUTE PROCEDURE hdb_catalog."notify_hasura_items_changed_INSERT"();
 CREATE FUNCTION hdb_catalog."notify_hasura_gone_DELETE"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
 CREATE TRIGGER "notify_hasura_gone_DELETE" AFTER DELETE ON items FOR EACH ROW EXECUTE PROCEDURE hdb_catalog."notify_hasura_gone_DELETE"();
-`); err != nil {
-		t.Fatal(err)
-	}
+`)
 	cfg := captureConfig()
 	var ce *events.CheckError
 	if err := events.Check(ctx, pool, cfg); !errors.As(err, &ce) || len(ce.Stale) != 1 || len(ce.Extra) != 1 || len(ce.Missing) != 4 {
@@ -467,14 +427,7 @@ func TestInstallSQLDeterministic(t *testing.T) {
 // watched and of an unwatched column.
 func BenchmarkCaptureInsert(b *testing.B) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, captureSchema+events.CatalogSQL); err != nil {
-		b.Fatal(err)
-	}
+	pool := dbWith(b, captureSchema+events.CatalogSQL)
 	insert := func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := pool.Exec(ctx, `INSERT INTO items (name, note) VALUES ($1, 'n')`, "x"); err != nil {

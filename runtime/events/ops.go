@@ -15,6 +15,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Hasura's error codes of these operations (busy: an event that is
@@ -265,14 +266,10 @@ func (s *Service) eventLogs(ctx context.Context, raw json.RawMessage) (any, erro
 			return nil, &wire.Error{Code: wire.CodeParseFailed, Path: "$.args.status", Message: "event logs status can only be one of the following: processed or pending"}
 		}
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+eventLogColumns+` FROM hdb_catalog.event_log
+	logs, err := collect(ctx, s.pool, scanEventLog, fmt.Sprintf("event logs of %q", args.Name), `SELECT `+eventLogColumns+` FROM hdb_catalog.event_log
 		WHERE trigger_name = $1`+where+` ORDER BY created_at DESC LIMIT $2 OFFSET $3`, args.Name, limit, offset)
 	if err != nil {
-		return nil, fmt.Errorf("event logs of %q: %w", args.Name, err)
-	}
-	logs, err := pgx.CollectRows(rows, scanEventLog)
-	if err != nil {
-		return nil, fmt.Errorf("event logs of %q: %w", args.Name, err)
+		return nil, err
 	}
 	return nonNil(logs), nil
 }
@@ -295,14 +292,10 @@ func (s *Service) invocationLogs(ctx context.Context, raw json.RawMessage) (any,
 	if _, err := s.trigger(args.Name); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+invocationColumns+` FROM hdb_catalog.event_invocation_logs
+	logs, err := collect(ctx, s.pool, scanInvocation, fmt.Sprintf("invocation logs of %q", args.Name), `SELECT `+invocationColumns+` FROM hdb_catalog.event_invocation_logs
 		WHERE trigger_name = $1 ORDER BY created_at DESC LIMIT $2 OFFSET $3`, args.Name, limit, offset)
 	if err != nil {
-		return nil, fmt.Errorf("invocation logs of %q: %w", args.Name, err)
-	}
-	logs, err := pgx.CollectRows(rows, scanInvocation)
-	if err != nil {
-		return nil, fmt.Errorf("invocation logs of %q: %w", args.Name, err)
+		return nil, err
 	}
 	return nonNil(logs), nil
 }
@@ -323,30 +316,36 @@ func (s *Service) eventByID(ctx context.Context, raw json.RawMessage) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+eventLogColumns+` FROM hdb_catalog.event_log WHERE id = $1`, args.EventID)
+	evs, err := collect(ctx, s.pool, scanEventLog, "event "+args.EventID, `SELECT `+eventLogColumns+` FROM hdb_catalog.event_log WHERE id = $1`, args.EventID)
 	if err != nil {
-		return nil, fmt.Errorf("event %s: %w", args.EventID, err)
-	}
-	evs, err := pgx.CollectRows(rows, scanEventLog)
-	if err != nil {
-		return nil, fmt.Errorf("event %s: %w", args.EventID, err)
+		return nil, err
 	}
 	if len(evs) == 0 {
 		return nil, &wire.Error{Code: codeNotExists, Path: "$", Message: "event id " + args.EventID + " does not exist"}
 	}
-	rows, err = s.pool.Query(ctx, `SELECT `+invocationColumns+` FROM hdb_catalog.event_invocation_logs
+	invs, err := collect(ctx, s.pool, scanInvocation, "invocations of event "+args.EventID, `SELECT `+invocationColumns+` FROM hdb_catalog.event_invocation_logs
 		WHERE event_id = $1 ORDER BY created_at DESC LIMIT $2 OFFSET $3`, args.EventID, limit, offset)
 	if err != nil {
-		return nil, fmt.Errorf("invocations of event %s: %w", args.EventID, err)
-	}
-	invs, err := pgx.CollectRows(rows, scanInvocation)
-	if err != nil {
-		return nil, fmt.Errorf("invocations of event %s: %w", args.EventID, err)
+		return nil, err
 	}
 	return struct {
 		Event       EventLog        `json:"event"`
 		Invocations []InvocationLog `json:"invocations"`
 	}{evs[0], nonNil(invs)}, nil
+}
+
+// collect runs the query sql and scans its rows; what names them in the
+// errors.
+func collect[T any](ctx context.Context, pool *pgxpool.Pool, scan pgx.RowToFunc[T], what, sql string, args ...any) ([]T, error) {
+	rows, err := pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	list, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return list, nil
 }
 
 // nonNil makes an empty listing [] rather than null.

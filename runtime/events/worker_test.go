@@ -19,6 +19,7 @@ import (
 
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/events"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -28,14 +29,21 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // newDB returns a pool on a fresh database holding Hasura's event catalog.
 func newDB(t *testing.T) *pgxpool.Pool {
 	t.Helper()
+	return dbWith(t, events.CatalogSQL)
+}
+
+// dbWith returns a pool on a fresh database where sql (statements, no
+// parameters) has run; the pool closes when tb ends.
+func dbWith(tb testing.TB, sql string) *pgxpool.Pool {
+	tb.Helper()
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
+	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(tb))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, events.CatalogSQL); err != nil {
-		t.Fatal(err)
+	tb.Cleanup(pool.Close)
+	if _, err := pool.Exec(ctx, sql); err != nil {
+		tb.Fatal(err)
 	}
 	return pool
 }
@@ -44,26 +52,34 @@ func newDB(t *testing.T) *pgxpool.Pool {
 // whose session variables are vars (nil: none).
 func insertEvent(t *testing.T, pool *pgxpool.Pool, trigger, op, data string, vars map[string]string) string {
 	t.Helper()
+	session := ""
+	if vars != nil {
+		b, _ := json.Marshal(vars)
+		session = string(b)
+	}
+	var id string
+	inSession(t, pool, session, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT hdb_catalog.insert_event_log('public', 'items', $1, $2, $3::json)", trigger, op, data).Scan(&id)
+	})
+	return id
+}
+
+// inSession runs do in a transaction whose session variables are vars
+// (JSON; "": none), as a mutation sets hasura.user, and commits it.
+func inSession(t *testing.T, pool *pgxpool.Pool, vars string, do func(context.Context, pgx.Tx) error) {
+	t.Helper()
 	ctx := context.Background()
-	tx, err := pool.Begin(ctx)
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if vars != "" {
+			if _, err := tx.Exec(ctx, "SELECT set_config('hasura.user', $1, true)", vars); err != nil {
+				return err
+			}
+		}
+		return do(ctx, tx)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
-	if vars != nil {
-		b, _ := json.Marshal(vars)
-		if _, err := tx.Exec(ctx, "SELECT set_config('hasura.user', $1, true)", string(b)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var id string
-	if err := tx.QueryRow(ctx, "SELECT hdb_catalog.insert_event_log('public', 'items', $1, $2, $3::json)", trigger, op, data).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 // insertEvents writes n events of trigger in one statement.
@@ -539,14 +555,7 @@ func BenchmarkDelivery(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			ctx := context.Background()
-			pool, err := pgxpool.New(ctx, pgtest.NewDatabase(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer pool.Close()
-			if _, err := pool.Exec(ctx, events.CatalogSQL); err != nil {
-				b.Fatal(err)
-			}
+			pool := dbWith(b, events.CatalogSQL)
 			var mu sync.Mutex
 			var lat []time.Duration
 			received := make(chan struct{}, n)
