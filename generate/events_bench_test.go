@@ -11,7 +11,6 @@ import (
 
 	"bytes"
 	"encoding/json"
-	"io"
 )
 
 // BenchmarkEvents measures event triggers on one generated server
@@ -114,25 +113,12 @@ func mutations(b *testing.B, client *http.Client, url, group string) {
 
 // postMutation posts one mutation as role user and checks it succeeded.
 func postMutation(c *http.Client, base string, body []byte) error {
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/graphql", bytes.NewReader(body))
+	status, b, err := postJSON(c, base+"/v1/graphql", userHeaders, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range userHeaders {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK || bytes.Contains(b, []byte(`"errors"`)) {
-		return fmt.Errorf("mutation: %d %s", resp.StatusCode, b)
+	if status != http.StatusOK || bytes.Contains(b, []byte(`"errors"`)) {
+		return fmt.Errorf("mutation: %d %s", status, b)
 	}
 	return nil
 }

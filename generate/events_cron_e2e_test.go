@@ -4,9 +4,7 @@ package generate_test
 // and one-off scheduled events, end to end: see events_e2e_test.go.
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,17 +18,12 @@ import (
 func metadataAPI(t testing.TB, base, typ string, args any, out any) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"type": typ, "args": args})
-	req, _ := http.NewRequest(http.MethodPost, base+"/v1/metadata", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-hasura-admin-secret", adminSecret)
-	resp, err := http.DefaultClient.Do(req)
+	status, b, err := postJSON(http.DefaultClient, base+"/v1/metadata", map[string]string{"x-hasura-admin-secret": adminSecret}, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s: %d %s", typ, resp.StatusCode, b)
+	if status != http.StatusOK {
+		t.Fatalf("%s: %d %s", typ, status, b)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatalf("%s: %v: %s", typ, err, b)

@@ -262,28 +262,39 @@ func (e *eventsDB) invocations(eventID string) []invocation {
 func graphql(t testing.TB, base string, headers map[string]string, query string) map[string]json.RawMessage {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"query": query})
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/graphql", bytes.NewReader(body))
+	_, b, err := postJSON(http.DefaultClient, base+"/v1/graphql", headers, body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var out struct {
+		Data   map[string]json.RawMessage `json:"data"`
+		Errors json.RawMessage            `json:"errors"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || out.Errors != nil {
+		t.Fatalf("%s: %v %s", query, err, b)
+	}
+	return out.Data
+}
+
+// postJSON posts body, a JSON document, to url with headers through c;
+// it returns the status and the body of the answer. It does not fail a
+// test, so that a benchmark's goroutines can use it.
+func postJSON(c *http.Client, url string, headers map[string]string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	var out struct {
-		Data   map[string]json.RawMessage `json:"data"`
-		Errors json.RawMessage            `json:"errors"`
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &out); err != nil || out.Errors != nil {
-		t.Fatalf("%s: %v %s", query, err, b)
-	}
-	return out.Data
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }
 
 // jsonEqual compares two JSON documents by value.

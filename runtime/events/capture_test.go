@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -110,23 +111,12 @@ func drain(t *testing.T, pool *pgxpool.Pool) []capturedEvent {
 // mutation does (hasura.user).
 func write(t *testing.T, pool *pgxpool.Pool, vars string, sql string) {
 	t.Helper()
-	ctx := context.Background()
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	if vars != "" {
-		if _, err := tx.Exec(ctx, "SELECT set_config('hasura.user', $1, true)", vars); err != nil {
-			t.Fatal(err)
+	inSession(t, pool, vars, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("%s: %w", sql, err)
 		}
-	}
-	if _, err := tx.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+		return nil
+	})
 }
 
 // TestCapture: each write to a watched table logs the event Hasura's

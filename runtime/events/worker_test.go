@@ -19,6 +19,7 @@ import (
 
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/events"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -51,26 +52,34 @@ func dbWith(tb testing.TB, sql string) *pgxpool.Pool {
 // whose session variables are vars (nil: none).
 func insertEvent(t *testing.T, pool *pgxpool.Pool, trigger, op, data string, vars map[string]string) string {
 	t.Helper()
+	session := ""
+	if vars != nil {
+		b, _ := json.Marshal(vars)
+		session = string(b)
+	}
+	var id string
+	inSession(t, pool, session, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT hdb_catalog.insert_event_log('public', 'items', $1, $2, $3::json)", trigger, op, data).Scan(&id)
+	})
+	return id
+}
+
+// inSession runs do in a transaction whose session variables are vars
+// (JSON; "": none), as a mutation sets hasura.user, and commits it.
+func inSession(t *testing.T, pool *pgxpool.Pool, vars string, do func(context.Context, pgx.Tx) error) {
+	t.Helper()
 	ctx := context.Background()
-	tx, err := pool.Begin(ctx)
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if vars != "" {
+			if _, err := tx.Exec(ctx, "SELECT set_config('hasura.user', $1, true)", vars); err != nil {
+				return err
+			}
+		}
+		return do(ctx, tx)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
-	if vars != nil {
-		b, _ := json.Marshal(vars)
-		if _, err := tx.Exec(ctx, "SELECT set_config('hasura.user', $1, true)", string(b)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var id string
-	if err := tx.QueryRow(ctx, "SELECT hdb_catalog.insert_event_log('public', 'items', $1, $2, $3::json)", trigger, op, data).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 // insertEvents writes n events of trigger in one statement.

@@ -198,7 +198,7 @@ func TestOpsErrors(t *testing.T) {
 // The metrics count tries and finished events by status, after Hasura's.
 func TestMetrics(t *testing.T) {
 	pool := newPool(t)
-	rc := newReceiver(t, func(n int, w http.ResponseWriter) int { return 200 })
+	rc := newReceiver(t, func(int, http.ResponseWriter, *http.Request) int { return 200 })
 	clk := &clock{t: t0}
 	reg := prometheus.NewRegistry()
 	s, err := schedule.New(pool, nil, schedule.Options{Now: clk.Now, Logger: quiet, Registerer: reg})
