@@ -48,7 +48,12 @@ func Check(ctx context.Context, o Options) (string, error) {
 	if _, err := Generate(ctx, o); err != nil {
 		return "", err
 	}
-	return diffTrees(dir, tmp, shown)
+	drift, err := remoteDrift(dir, tmp)
+	if err != nil {
+		return "", err
+	}
+	diff, err := diffTrees(dir, tmp, shown)
+	return drift + diff, err
 }
 
 // copyTree copies the regular files under src (when it exists) to dst,

@@ -39,6 +39,9 @@ type Options struct {
 	// serve (Metadata.Unsupported): they are left out of the server.
 	// Without it such a metadata is an error that lists them.
 	IgnoreUnsupported bool
+	// RemoteSnapshots generates from the committed snapshots of the
+	// remote schemas (schema/remote/) instead of introspecting them.
+	RemoteSnapshots bool
 
 	// Out is the project directory, created if needed.
 	Out string
@@ -49,6 +52,9 @@ type Options struct {
 	// written as is, a relative one (to the working directory) is written
 	// relative to Out.
 	RuntimeReplace string
+
+	// remotes are the metadata's remote schemas, merged (remote.go).
+	remotes *remotes
 }
 
 // Result reports what Generate did. Paths are slash-separated and
@@ -102,6 +108,9 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	}
 	p, err := loadProject(ctx, &o)
 	if err != nil {
+		return nil, err
+	}
+	if o.remotes, err = loadRemotes(ctx, &o, p.Metadata, p, dir); err != nil {
 		return nil, err
 	}
 	out, err := projectFiles(p, &o, replace)

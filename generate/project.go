@@ -133,23 +133,30 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	src := o.source()
 	fs := &files{generated: map[string][]byte{}, user: map[string][]byte{}}
 
-	full, err := templates.SDL(p, model.AdminRole)
+	full, err := o.remotes.render(p, model.AdminRole)
 	if err != nil {
 		return nil, fmt.Errorf("schema of role admin: %w", err)
 	}
 	fs.generated["schema/full.graphqls"] = withHeader(hashHeader(src)+"\n", full)
-	roles, err := roleFiles(p, full, "schema", templates.SDL)
+	roles, err := roleFiles(p, full, "schema", o.remotes.render)
 	if err != nil {
 		return nil, err
 	}
 	for i, role := range p.Roles {
 		fs.generated["schema/roles/"+role+".graphqls"] = withHeader(hashHeader(src)+"\n"+roleFileNote, roles[i])
 	}
+	if err := o.remotes.roleFiles(p, full, src, fs); err != nil {
+		return nil, err
+	}
+	if err := o.remotes.files(src, fs); err != nil {
+		return nil, err
+	}
+	fs.warnings = append(fs.warnings, o.remotes.warningList()...)
 	if err := relayFiles(p, src, fs); err != nil {
 		return nil, err
 	}
 	_, relay := fs.generated["schema/relay/full.graphqls"]
-	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0, "Relay": relay, "Events": hasTriggers(p.Metadata), "Actions": hasActions(p.Metadata)})
+	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0 || o.remotes.hasRoles(), "Relay": relay, "Events": hasTriggers(p.Metadata), "Remotes": o.remotes.any(), "Actions": hasActions(p.Metadata)})
 	if err != nil {
 		return nil, err
 	}
@@ -388,7 +395,7 @@ import "embed"
 // event and cron triggers.{{end}}{{if .Actions}} actions.jsonc declares the
 // actions' handlers.{{end}}
 //
-//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}{{if .Events}} events.jsonc{{end}}{{if .Actions}} actions.jsonc{{end}}
+//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}{{if .Events}} events.jsonc{{end}}{{if .Remotes}} remote_schemas.jsonc{{end}}{{if .Actions}} actions.jsonc{{end}}
 var FS embed.FS
 `
 

@@ -75,9 +75,6 @@ func (l *loader) remoteSchemas(m *Metadata, x ynode) {
 		}
 		seen[r.Name] = r.Pos
 		m.RemoteSchemas = append(m.RemoteSchemas, r)
-		// Until hasgen generate merges remote schemas, they are read and
-		// checked, and reported.
-		l.unsupportedf(l.deref(it).pos(), "", "remote_schemas %q", r.Name)
 	}
 	sort.Slice(m.RemoteSchemas, func(i, j int) bool { return m.RemoteSchemas[i].Name < m.RemoteSchemas[j].Name })
 }

@@ -267,6 +267,27 @@ fragment More on Profile { id }`
 		}
 	})
 
+	t.Run("websocket", func(t *testing.T) {
+		// Over a websocket, the headers forwarded are the upgrade's merged
+		// with connection_init's.
+		c := dial(t, e.server.URL, protoNew, http.Header{"X-From-Upgrade": {"up"}})
+		c.init(map[string]any{"headers": map[string]string{"X-Hasura-Admin-Secret": e2eSecret, "X-Hasura-Role": "user", "X-Hasura-User-Id": "7", "X-Client-Trace": "ws-trace"}})
+		c.subscribe("1", `mutation { login(creds: {username: "w", password: "s"}) { accessToken } }`, nil)
+		m := c.expect("next", "1")
+		if string(m.Payload) != `{"data":{"login":{"accessToken":"token-w"}}}` {
+			t.Errorf("payload %s", m.Payload)
+		}
+		calls := h.take()
+		if len(calls) != 1 {
+			t.Fatalf("%d calls", len(calls))
+		}
+		for k, v := range map[string]string{"X-Client-Trace": "ws-trace", "X-From-Upgrade": "up", "X-Static": "static-value", "X-Hasura-Role": ""} {
+			if got := calls[0].Headers.Get(k); got != v {
+				t.Errorf("header %s: %q, want %q", k, got, v)
+			}
+		}
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		cases := []struct {
 			name, role, query string

@@ -314,6 +314,12 @@ func WithClientHeaders(ctx context.Context, r *http.Request) context.Context {
 	if r.Host != "" {
 		h.Set("Host", r.Host)
 	}
+	return WithHeaders(ctx, h)
+}
+
+// WithHeaders returns a context carrying h as the client's headers (a
+// websocket's, merged from its upgrade request and connection_init).
+func WithHeaders(ctx context.Context, h http.Header) context.Context {
 	return context.WithValue(ctx, headersKey{}, h)
 }
 

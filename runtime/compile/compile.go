@@ -81,6 +81,9 @@ type Plan struct {
 	Fields []Field
 	// Custom is set when some field is executed by gqlgen.
 	Custom bool
+	// Remote is set when some field is answered by a remote schema
+	// (FieldRemote; the engine marks them).
+	Remote bool
 	// Checks validate the values of a request's variables that its
 	// statements read but cannot check themselves (Relay cursors): the
 	// engine runs them on every request the plan serves.
@@ -111,6 +114,9 @@ const (
 	// FieldAction is an action's field: the engine calls its handler
 	// (runtime/engine/action.go marks them).
 	FieldAction
+	// FieldRemote is a root field of a remote schema: the engine marks
+	// the custom fields a remote answers so (engine/remote.go).
+	FieldRemote
 )
 
 // Statement is one SQL statement and where its parameters come from.

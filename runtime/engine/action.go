@@ -107,6 +107,8 @@ func (e *Engine) runMutationWithActions(ctx context.Context, db DBTX, p *Prepare
 			plan := *p.Plan
 			plan.Fields = p.Plan.Fields[i : i+1]
 			plan.Custom = f.Kind == compile.FieldCustom
+			plan.Remote = f.Kind == compile.FieldRemote
+			plan.Remote = f.Kind == compile.FieldRemote
 			sub := *p
 			sub.Plan = &plan
 			out, err := e.runMutation(ctx, db, &sub, nil)

@@ -27,6 +27,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/compile"
+	"github.com/hasgen/hasgen/runtime/remote"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vektah/gqlparser/v2"
@@ -86,6 +87,9 @@ type Config struct {
 	// session in hasura.user (and, with RLS.Role, as that database role),
 	// so that the database's own row-level security checks them too.
 	RLS *RLS
+	// Remotes are the project's remote schemas (remote.Load): their root
+	// fields, in the role schemas, are answered by them (remote.go).
+	Remotes []*remote.Remote
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -107,6 +111,8 @@ type Engine struct {
 	docs *docCache
 	// actions calls action handlers (action.go).
 	actions *actions.Service
+	// remotes finds the remote schema of a root field; nil without any.
+	remotes *remoteIndex
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -148,6 +154,9 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		docs:     docs,
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
+	if len(cfg.Remotes) > 0 {
+		e.remotes = newRemoteIndex(cfg.Remotes)
+	}
 	admin, err := e.loadRole(cfg, session.AdminRole, "full.graphqls")
 	if err != nil {
 		return nil, err
@@ -160,6 +169,15 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	for _, role := range schemaRoles(cfg, s.Roles) {
 		file := "roles/" + role + ".graphqls"
 		e.roles[role] = &lazyRole{load: func() (*roleExec, error) { return e.loadRole(cfg, role, file) }}
+	}
+	// A role that only sees remote schemas has a schema file too.
+	for _, r := range cfg.Remotes {
+		for _, role := range r.Roles {
+			if e.roles[role] == nil {
+				file := "roles/" + role + ".graphqls"
+				e.roles[role] = &lazyRole{load: func() (*roleExec, error) { return e.loadRole(cfg, role, file) }}
+			}
+		}
 	}
 	if e.noRole, err = e.loadRole(cfg, "", ""); err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 		return e.runMutationWithActions(ctx, db, p, dst) // action.go
 	}
 	fields := p.Plan.Fields
-	if !p.Plan.Custom {
+	if !p.Plan.Custom && !p.Plan.Remote {
 		if err := e.mutate(ctx, db, p, results, 0, len(fields)); err != nil {
 			return dst, err
 		}
@@ -47,10 +47,15 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 	txCtx := context.WithValue(ctx, txKey{}, DBTX(tx))
 	for lo := 0; lo < len(fields); {
 		hi := lo + 1
-		if fields[lo].Kind == compile.FieldCustom {
+		switch fields[lo].Kind {
+		case compile.FieldCustom:
 			err = e.runCustom(txCtx, p, results, lo, hi)
-		} else {
-			for hi < len(fields) && fields[hi].Kind != compile.FieldCustom {
+		case compile.FieldRemote:
+			// One request per remote field, in order, as Hasura runs a
+			// mutation's remote fields.
+			err = e.runRemote(ctx, p, results, lo, hi)
+		default:
+			for hi < len(fields) && fields[hi].Kind != compile.FieldCustom && fields[hi].Kind != compile.FieldRemote {
 				hi++
 			}
 			err = e.mutate(ctx, tx, p, results, lo, hi)

@@ -32,6 +32,8 @@ type Prepared struct {
 	Limits Limits
 
 	role *roleExec
+	// op is the operation run.
+	op *ast.OperationDefinition
 }
 
 // Bind resolves a statement's parameters for the session and variables of
@@ -163,6 +165,7 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 		if err := e.checkSQLSize(plan); err != nil {
 			return nil, err
 		}
+		e.markRemote(d.op.Operation, plan)
 		if !d.plans.Contains(key) && d.cache != nil {
 			d.cache.grow(d, planBytes(plan))
 		}
@@ -176,7 +179,7 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 			return nil, err
 		}
 	}
-	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r}, nil
+	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r, op: d.op}, nil
 }
 
 // document returns the parsed and validated document of a request,

@@ -64,14 +64,21 @@ func (e *Engine) Do(ctx context.Context, s *session.Session, req *wire.Request) 
 func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]byte, error) {
 	start := len(dst)
 	var custom [][]byte
-	if p.Plan.Custom || hasActions(p.Plan) {
+	if p.Plan.Custom || p.Plan.Remote || hasActions(p.Plan) {
 		custom = make([][]byte, len(p.Plan.Fields))
-		if p.Plan.Custom {
-			if err := e.runCustom(ctx, p, custom, 0, len(custom)); err != nil {
-				return dst, err
-			}
+	}
+	if p.Plan.Custom {
+		if err := e.runCustom(ctx, p, custom, 0, len(custom)); err != nil {
+			return dst, err
 		}
+	}
+	if hasActions(p.Plan) {
 		if err := e.runActions(ctx, db, p, custom, 0, len(custom)); err != nil {
+			return dst, err
+		}
+	}
+	if p.Plan.Remote {
+		if err := e.runRemote(ctx, p, custom, 0, len(custom)); err != nil {
 			return dst, err
 		}
 	}

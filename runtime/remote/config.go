@@ -1,6 +1,11 @@
 package remote
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/hasgen/hasgen/runtime/events"
@@ -100,4 +105,115 @@ func (c *Customization) Namespace() string {
 		return ""
 	}
 	return c.RootFieldsNamespace
+}
+
+// Schema is what a server knows of one remote schema: how to call it and
+// how the names it serves map to the remote's. hasgen generate writes the
+// project's remote schemas to schema/remote_schemas.jsonc (LoadSchemas).
+type Schema struct {
+	Name       string     `json:"name"`
+	Definition Definition `json:"definition"`
+	// Query and Mutation are the remote's root fields as served, each
+	// mapped to its name in the remote; empty under a namespace.
+	Query    map[string]string `json:"query,omitempty"`
+	Mutation map[string]string `json:"mutation,omitempty"`
+	// Namespace is the field of query_root and mutation_root that holds
+	// the remote's root fields (root_fields_namespace), or "".
+	Namespace string `json:"namespace,omitempty"`
+	// Types maps the served type names to the remote's, where they
+	// differ.
+	Types map[string]string `json:"types,omitempty"`
+	// Fields maps, by served type name, the served field names to the
+	// remote's, where they differ.
+	Fields map[string]map[string]string `json:"fields,omitempty"`
+	// Roles are the roles other than admin that see the remote, sorted.
+	Roles []string `json:"roles,omitempty"`
+	// Presets are the arguments each role's permission presets, by role.
+	Presets map[string][]Preset `json:"presets,omitempty"`
+}
+
+// Preset is an argument a role's permission sets (@preset): removed
+// from the role's schema, added to each request to the remote.
+type Preset struct {
+	// Type and Field are the served names of the field; Arg the
+	// argument's name and ArgType its type, as the remote names them.
+	Type    string `json:"type"`
+	Field   string `json:"field"`
+	Arg     string `json:"arg"`
+	ArgType string `json:"arg_type"`
+	// Value is the GraphQL literal, or, when Session is set, unused: the
+	// value is then the session variable Session's.
+	Value   string `json:"value,omitempty"`
+	Session string `json:"session,omitempty"`
+}
+
+// SchemasFile is where hasgen generate writes the project's remote
+// schemas, in the schema directory.
+const SchemasFile = "remote_schemas.jsonc"
+
+// Remote is a remote schema a server calls: what it knows of it, and the
+// client that calls it.
+type Remote struct {
+	*Schema
+	Client *Client
+	// original maps the served type names back to the remote's: the
+	// inverse of Types.
+	served map[string]string
+}
+
+// ServedType is the served name of the remote's type name.
+func (r *Remote) ServedType(name string) string {
+	if s, ok := r.served[name]; ok {
+		return s
+	}
+	return name
+}
+
+// RemoteType is the remote's name of the served type name.
+func (r *Remote) RemoteType(name string) string {
+	if o, ok := r.Types[name]; ok {
+		return o
+	}
+	return name
+}
+
+// Load reads the remote schemas of a project (SchemasFile in fsys: JSON
+// after // comment lines; none when it does not exist) and makes their
+// clients, reading their environment variables through getenv.
+func Load(fsys fs.FS, getenv func(string) string) ([]*Remote, error) {
+	if fsys == nil {
+		return nil, nil
+	}
+	b, err := fs.ReadFile(fsys, SchemasFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for bytes.HasPrefix(b, []byte("//")) {
+		_, b, _ = bytes.Cut(b, []byte("\n"))
+	}
+	var list []*Schema
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("schema/%s: %w", SchemasFile, err)
+	}
+	return NewRemotes(list, getenv)
+}
+
+// NewRemotes makes the clients of the remote schemas list.
+func NewRemotes(list []*Schema, getenv func(string) string) ([]*Remote, error) {
+	var out []*Remote
+	for _, s := range list {
+		c, err := NewClient(s.Name, &s.Definition, getenv)
+		if err != nil {
+			return nil, err
+		}
+		r := &Remote{Schema: s, Client: c, served: map[string]string{}}
+		for served, orig := range s.Types {
+			r.served[orig] = served
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

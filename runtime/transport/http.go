@@ -26,6 +26,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/logs"
+	"github.com/hasgen/hasgen/runtime/remote"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -120,6 +121,8 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	noteSession(w, s)
 	ctx := actions.WithClientHeaders(session.With(r.Context(), s), r) // for forward_client_headers
+	// Remote schemas with forward_client_headers forward them.
+	ctx = remote.WithClientHeaders(ctx, r.Header)
 	if len(body) > 0 && body[0] == '[' {
 		reqs, err := wire.DecodeBatch(body)
 		noteRequest(w, nil, true)

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
@@ -247,8 +248,10 @@ type wsConn struct {
 	ws     *websocket.Conn
 	proto  subprotocol
 	header http.Header
-	cancel context.CancelFunc
-	id     string // websocket_id of the logs, when logging
+	// initHeader is header merged with connection_init's headers.
+	initHeader http.Header
+	cancel     context.CancelFunc
+	id         string // websocket_id of the logs, when logging
 
 	mu sync.Mutex
 	// out is the queue of messages for the writer goroutine, which runs
@@ -513,6 +516,9 @@ func (c *wsConn) connectionInit(ctx context.Context, payload json.RawMessage) (*
 			}
 		}
 	}
+	c.mu.Lock()
+	c.initHeader = h // what actions with forward_client_headers pass on
+	c.mu.Unlock()
 	return c.h.auth.Authenticate(ctx, h)
 }
 
@@ -647,7 +653,7 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		return
 	}
 	c.mu.Lock()
-	s := c.session
+	s, hdr := c.session, c.initHeader
 	c.mu.Unlock()
 	rid := c.opRequestID()
 	p, err := c.h.engine.Prepare(ctx, s, &req)
@@ -669,7 +675,7 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		c.setStop(op, stop)
 		return
 	}
-	qctx, cancel := context.WithCancel(session.With(ctx, s))
+	qctx, cancel := context.WithCancel(actions.WithHeaders(session.With(ctx, s), hdr))
 	c.setStop(op, cancel)
 	c.h.queries.Add(1)
 	go func() {
