@@ -204,6 +204,9 @@ func TestRemoteSchemaSnapshot(t *testing.T) {
 			t.Errorf("full.graphqls lacks %q", s)
 		}
 	}
+	if strings.Contains(string(full), "__schema") {
+		t.Errorf("full.graphqls declares __schema")
+	}
 	// Offline: the remote gone, from the snapshot; same files.
 	srv.Close()
 	o.RemoteSnapshots = true

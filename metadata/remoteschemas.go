@@ -48,7 +48,7 @@ func (p *RemoteSchemaPermission) At(line, col int) Pos {
 		return Pos{File: p.Pos.File, Line: p.Pos.Line + line, Col: col}
 	}
 	if line <= 1 {
-		return Pos{File: p.Pos.File, Line: p.Pos.Line, Col: p.Pos.Col + col}
+		return Pos{File: p.Pos.File, Line: p.Pos.Line, Col: p.Pos.Col + col - 1}
 	}
 	return Pos{File: p.Pos.File, Line: p.Pos.Line + line - 1, Col: col}
 }

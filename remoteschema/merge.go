@@ -108,6 +108,9 @@ func (m *Merged) part(rs *ast.Schema, defs []*ast.Definition, roots map[string]a
 		}
 		out := &ast.Definition{Kind: d.Kind, Name: name, Description: d.Description}
 		for _, f := range d.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue // introspection fields gqlparser adds to the query root
+			}
 			fn := f.Name
 			if d.Kind == ast.Object || d.Kind == ast.Interface {
 				fn = c.FieldName(d.Name, f.Name)
@@ -143,7 +146,7 @@ func (m *Merged) part(rs *ast.Schema, defs []*ast.Definition, roots map[string]a
 			served := map[string]string{}
 			for i, f := range out.Fields {
 				names[i] = f.Name
-				served[f.Name] = d.Fields[i].Name
+				served[f.Name] = remoteFields(d)[i].Name
 			}
 			// Every role's fields are the admin's: the first part's map
 			// holds them all.
@@ -359,4 +362,15 @@ func preset(d *ast.Directive, a *ast.ArgumentDefinition, errAt func(*ast.Positio
 	}
 	ps.Value = v.Value.String()
 	return ps, nil
+}
+
+// remoteFields are d's fields, less the introspection ones.
+func remoteFields(d *ast.Definition) ast.FieldList {
+	var out ast.FieldList
+	for _, f := range d.Fields {
+		if !strings.HasPrefix(f.Name, "__") {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -20,6 +20,9 @@ type generateFlags struct {
 	module         string
 	runtimeReplace string
 	ignore         bool
+	// remoteSnapshots generates from schema/remote/'s snapshots instead of
+	// introspecting the remote schemas.
+	remoteSnapshots bool
 }
 
 func (f *generateFlags) add(cmd *cobra.Command) {
@@ -29,6 +32,7 @@ func (f *generateFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.out, "out", "", "the project directory to write (created if needed)")
 	cmd.Flags().StringVar(&f.module, "module", "server", "Go module path of the emitted project")
 	addIgnoreUnsupported(cmd, &f.ignore)
+	cmd.Flags().BoolVar(&f.remoteSnapshots, "remote-snapshots", false, "generate from the committed snapshots of the remote schemas (schema/remote/) instead of introspecting them")
 	cmd.Flags().StringVar(&f.runtimeReplace, "runtime-replace", "", "a hasgen checkout to use instead of the released module (a replace in the emitted go.mod; a development build uses its own checkout)")
 }
 
@@ -63,7 +67,7 @@ func (f *generateFlags) options(ctx context.Context, stderr io.Writer) (generate
 	return generate.Options{
 		DB: s, Schemas: f.src.schemas, DatabaseURL: f.src.databaseURL, IgnoreUnsupported: f.ignore,
 		Config: f.config, Metadata: md,
-		Out: f.out, Module: f.module, RuntimeReplace: replace,
+		Out: f.out, Module: f.module, RuntimeReplace: replace, RemoteSnapshots: f.remoteSnapshots,
 	}, nil
 }
 
