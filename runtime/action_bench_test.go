@@ -55,6 +55,16 @@ func BenchmarkActionRoundTrip(b *testing.B) {
 		}
 		h.take()
 	})
+	b.Run("engine in process, with an object and an array relationship", func(b *testing.B) {
+		s := &session.Session{Role: "user", Vars: map[string]string{"x-hasura-user-id": "7"}}
+		req := &wire.Request{Query: `{ mynotes { note_id note { id body } by_author { id } } }`}
+		for b.Loop() {
+			if out := e.Do(context.Background(), s, req); !strings.HasPrefix(string(out), `{"data"`) {
+				b.Fatal(string(out))
+			}
+		}
+		h.take()
+	})
 	b.Run("server over HTTP, a table query (baseline)", func(b *testing.B) {
 		body, _ := json.Marshal(map[string]string{"query": `{ notes_by_pk(id: 1) { id body } }`})
 		for b.Loop() {

@@ -400,6 +400,16 @@ fragment More on Profile { id }`
 		h.take()
 	})
 
+	t.Run("mixed query", func(t *testing.T) {
+		// An action beside a table's field and __typename, in response order.
+		got := e.raw(t, "user", user, `{ first: notes_by_pk(id: 1) { body } who: whoami { id } __typename }`, nil)
+		sameJSON(t, "mixed", got, `{"data":{"first":{"body":"first"},"who":[{"id":1},{"id":2}],"__typename":"query_root"}}`)
+		if !strings.HasPrefix(got, `{"data":{"first":`) {
+			t.Errorf("response order: %s", got)
+		}
+		h.take()
+	})
+
 	t.Run("mixed mutation", func(t *testing.T) {
 		// A table's mutation and an action in one request: both run, in
 		// order; the row is there whatever the action did after it.

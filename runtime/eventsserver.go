@@ -144,14 +144,24 @@ func (e *eventsServer) ops() map[string]events.Op {
 // (events.Service.Shutdown), in the background: the channel is closed
 // when it is over. Safe on nil.
 func (e *eventsServer) shutdown(ctx context.Context) <-chan struct{} {
-	done := make(chan struct{})
 	if e == nil {
+		return inBackground(nil)
+	}
+	return inBackground(func() { e.svc.Shutdown(ctx) })
+}
+
+// inBackground runs stop in a goroutine and returns a channel closed once
+// it has returned (at once when stop is nil): the server's parts drain
+// together, each in its own time.
+func inBackground(stop func()) <-chan struct{} {
+	done := make(chan struct{})
+	if stop == nil {
 		close(done)
 		return done
 	}
 	go func() {
 		defer close(done)
-		e.svc.Shutdown(ctx)
+		stop()
 	}()
 	return done
 }

@@ -130,17 +130,13 @@ func (s *scheduleServer) ops() map[string]events.Op {
 // The returned channel is closed once the scheduler has stopped. Safe on
 // nil.
 func (s *scheduleServer) shutdown(ctx context.Context) <-chan struct{} {
-	out := make(chan struct{})
 	if s == nil {
-		close(out)
-		return out
+		return inBackground(nil)
 	}
-	go func() {
-		defer close(out)
+	return inBackground(func() {
 		s.sched.Shutdown(ctx)
 		<-s.done
-	}()
-	return out
+	})
 }
 
 // close stops the scheduler (interrupted deliveries are released for
