@@ -29,6 +29,17 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 		return e.runMutationWithActions(ctx, db, p, dst) // action.go
 	}
 	fields := p.Plan.Fields
+	if onlyRemote(p.Plan) {
+		// Nothing for the database: no transaction (remote.go).
+		for i, f := range fields {
+			if f.Kind == compile.FieldRemote {
+				if err := e.runRemote(ctx, p, results, i, i+1); err != nil {
+					return dst, err
+				}
+			}
+		}
+		return e.assemble(dst, p.Plan, results)
+	}
 	if !p.Plan.Custom && !p.Plan.Remote {
 		if err := e.mutate(ctx, db, p, results, 0, len(fields)); err != nil {
 			return dst, err

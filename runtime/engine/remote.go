@@ -83,6 +83,20 @@ func (e *Engine) markRemote(op ast.Operation, plan *compile.Plan) {
 	plan.Custom = custom
 }
 
+// onlyRemote reports whether a plan's fields are all remote fields (or
+// __typename).
+func onlyRemote(p *compile.Plan) bool {
+	if !p.Remote || p.Custom {
+		return false
+	}
+	for _, f := range p.Fields {
+		if f.Kind != compile.FieldRemote && f.Kind != compile.FieldTypename {
+			return false
+		}
+	}
+	return true
+}
+
 // runRemote runs the remote fields among fields lo to hi (excluded) of p,
 // one request per remote (concurrently), and stores each field's JSON in
 // results.
