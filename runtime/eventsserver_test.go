@@ -8,8 +8,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -101,4 +103,27 @@ func eventsServer(t *testing.T, dbURL, eventsJSON string, env map[string]string,
 func metadata(t *testing.T, url, body string, headers map[string]string) (int, string) {
 	t.Helper()
 	return post(t, url+"/v1/metadata", body, headers)
+}
+
+// waitMetrics waits until each line of want is in the server's /metrics
+// (within rtTimeout).
+func waitMetrics(t *testing.T, url string, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(rtTimeout)
+	for {
+		_, b := do(t, http.MethodGet, url+"/metrics", "", nil)
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(b, w+"\n") {
+				missing = w
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics has no %s:\n%s", missing, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

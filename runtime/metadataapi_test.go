@@ -161,24 +161,7 @@ func TestMetadataAPIEvents(t *testing.T) {
 	}
 	// The delivery's metrics are the server's (counted once a try is
 	// recorded, just after the webhook's answer).
-	deadline = time.Now().Add(rtTimeout)
-	for _, want := range []string{`hasgen_event_invocations_total{status="success",trigger_name="owner_insert"} 1`, `hasgen_event_processed_total{status="success",trigger_name="owner_manual"} 1`} {
-		for {
-			resp, err := http.Get(srv.URL + "/metrics")
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.Contains(string(b), want) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("/metrics has no %s:\n%s", want, b)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	waitMetrics(t, srv.URL, `hasgen_event_invocations_total{status="success",trigger_name="owner_insert"} 1`, `hasgen_event_processed_total{status="success",trigger_name="owner_manual"} 1`)
 	_, body = metadata(t, srv.URL, `{"type":"bulk","args":[{"type":"pg_get_event_logs","args":{"name":"owner_manual"}},{"type":"pg_get_event_invocation_logs","args":{"name":"owner_manual"}}]}`, admin)
 	var results [][]map[string]any
 	if err := json.Unmarshal([]byte(body), &results); err != nil || len(results) != 2 || len(results[0]) != 1 || len(results[1]) != 1 || results[1][0]["http_status"] != 200.0 {

@@ -209,28 +209,7 @@ func TestScheduledTriggersServed(t *testing.T) {
 		`hasgen_cron_events_processed_total{status="failed"} 1`, `hasgen_cron_events_processed_total{status="success"} 2`,
 		`hasgen_oneoff_events_invocation_total{status="success"} 1`, `hasgen_oneoff_events_processed_total{status="success"} 1`,
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(hs.URL + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		missing := ""
-		for _, w := range wantMetrics {
-			if !strings.Contains(string(b), w+"\n") {
-				missing = w
-			}
-		}
-		if missing == "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/metrics has no %s", missing)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitMetrics(t, hs.URL, wantMetrics...)
 }
 
 // A cron trigger that cannot be served fails the start, naming it; a
