@@ -174,6 +174,14 @@ func TestRemoteSchemaServe(t *testing.T) {
 	if h.Get("X-Hasura-Admin-Secret") != "" {
 		t.Errorf("the admin secret was forwarded")
 	}
+	// Over a websocket, the headers of connection_init are the client's.
+	if got := subscribeFirst(t, server.URL, map[string]string{"x-hasura-admin-secret": "secret", "x-hasura-role": "user", "x-hasura-user-id": "3", "X-Custom": "ws"}, `{ me { id } }`); got != `{"data":{"me":{"id":"3"}}}` {
+		t.Errorf("over a websocket: %s", got)
+	}
+	calls = srv.Calls()
+	if h := calls[len(calls)-1].Header; h.Get("X-Custom") != "ws" || h.Get("X-Hasura-User-Id") != "3" {
+		t.Errorf("websocket headers: %v", h)
+	}
 	// The remote down.
 	srv.Close()
 	got := postGraphQL(t, server.URL, admin, `{ people { id } }`)

@@ -37,6 +37,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
+	"github.com/hasgen/hasgen/runtime/remote"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -675,7 +676,7 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		c.setStop(op, stop)
 		return
 	}
-	qctx, cancel := context.WithCancel(actions.WithHeaders(session.With(ctx, s), hdr))
+	qctx, cancel := context.WithCancel(remote.WithClientHeaders(actions.WithHeaders(session.With(ctx, s), hdr), hdr))
 	c.setStop(op, cancel)
 	c.h.queries.Add(1)
 	go func() {
