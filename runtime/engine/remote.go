@@ -175,7 +175,16 @@ func (e *Engine) callRemote(ctx context.Context, p *Prepared, r *remote.Remote, 
 		return err
 	}
 	if len(resp.Errors) > 0 {
-		return remoteErrors(resp.Errors)
+		// A namespaced field's sub-fields went under internal aliases:
+		// their errors' paths are given back the namespace's key.
+		paths := map[string][]any{}
+		for _, nf := range namespaced {
+			key := p.Plan.Fields[nf.i].Key
+			for _, sf := range nf.fields {
+				paths["_"+strconv.Itoa(nf.i)+"_"+sf.Alias] = []any{key, sf.Alias}
+			}
+		}
+		return remoteErrors(resp.Errors, paths)
 	}
 	var data map[string]json.RawMessage
 	if err := json.Unmarshal(resp.Data, &data); err != nil || data == nil {
@@ -213,14 +222,25 @@ func (e *Engine) callRemote(ctx context.Context, p *Prepared, r *remote.Remote, 
 	return nil
 }
 
-// remoteErrors passes a remote's errors through, as Hasura does.
-func remoteErrors(raw []json.RawMessage) error {
+// remoteErrors passes a remote's errors through, as Hasura does; a path
+// whose first key is in paths starts with what it maps to instead.
+func remoteErrors(raw []json.RawMessage, paths map[string][]any) error {
 	l := make(wire.List, len(raw))
 	for i, r := range raw {
 		var m struct {
 			Message string `json:"message"`
+			Path    []any  `json:"path"`
 		}
 		_ = json.Unmarshal(r, &m)
+		if len(m.Path) > 0 {
+			if k, ok := m.Path[0].(string); ok && paths[k] != nil {
+				var obj map[string]json.RawMessage
+				if json.Unmarshal(r, &obj) == nil {
+					obj["path"], _ = json.Marshal(append(append([]any(nil), paths[k]...), m.Path[1:]...))
+					r, _ = json.Marshal(obj)
+				}
+			}
+		}
 		l[i] = &wire.Error{Message: m.Message, Path: "$", Code: remote.CodeRemoteSchemaError, Raw: r}
 	}
 	return l
