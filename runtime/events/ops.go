@@ -216,9 +216,10 @@ func scanInvocation(r pgx.CollectableRow) (InvocationLog, error) {
 }
 
 // page is the limit and offset of a listing, Hasura's defaults 100 and 0.
+// The arguments hold their own fields (not an embedded page): a type
+// error's path is then $.args.limit, as Hasura's, not $.args.page.limit.
 type page struct {
-	Limit  *int `json:"limit"`
-	Offset *int `json:"offset"`
+	Limit, Offset *int
 }
 
 func (p page) values() (limit, offset int, err error) {
@@ -243,12 +244,13 @@ func (s *Service) eventLogs(ctx context.Context, raw json.RawMessage) (any, erro
 		Name   string  `json:"name"`
 		Source string  `json:"source"`
 		Status *string `json:"status"`
-		page
+		Limit  *int    `json:"limit"`
+		Offset *int    `json:"offset"`
 	}
 	if err := parseArgs(raw, &args, "name"); err != nil {
 		return nil, err
 	}
-	limit, offset, err := args.values()
+	limit, offset, err := page{args.Limit, args.Offset}.values()
 	if err != nil {
 		return nil, err
 	}
@@ -280,12 +282,13 @@ func (s *Service) invocationLogs(ctx context.Context, raw json.RawMessage) (any,
 	var args struct {
 		Name   string `json:"name"`
 		Source string `json:"source"`
-		page
+		Limit  *int   `json:"limit"`
+		Offset *int   `json:"offset"`
 	}
 	if err := parseArgs(raw, &args, "name"); err != nil {
 		return nil, err
 	}
-	limit, offset, err := args.values()
+	limit, offset, err := page{args.Limit, args.Offset}.values()
 	if err != nil {
 		return nil, err
 	}

@@ -207,17 +207,23 @@ func TestEventLogOps(t *testing.T) {
 	}
 
 	errs := []struct {
-		typ, args, code, msg string
+		typ, args, code, msg, path string
 	}{
-		{"pg_get_event_logs", `{"name":"tr","status":"done"}`, "parse-failed", "processed or pending"},
-		{"pg_get_event_logs", `{"name":"other"}`, "not-exists", `event trigger "other" does not exist`},
-		{"pg_get_event_logs", `{"name":"tr","limit":-1}`, "validation-failed", "negative"},
-		{"pg_get_event_invocation_logs", `{}`, "parse-failed", `key "name" not found`},
-		{"pg_get_event_by_id", `{"event_id":"nope"}`, "not-exists", "event id nope does not exist"},
-		{"pg_get_event_by_id", `[]`, "parse-failed", "expected an object"},
+		{"pg_get_event_logs", `{"name":"tr","status":"done"}`, "parse-failed", "processed or pending", "$.args.status"},
+		{"pg_get_event_logs", `{"name":"other"}`, "not-exists", `event trigger "other" does not exist`, "$"},
+		{"pg_get_event_logs", `{"name":"tr","limit":-1}`, "validation-failed", "negative", "$.args"},
+		{"pg_get_event_invocation_logs", `{}`, "parse-failed", `key "name" not found`, "$.args"},
+		{"pg_get_event_invocation_logs", `{"name":"tr","offset":"x"}`, "parse-failed", "expected int, encountered string", "$.args.offset"},
+		{"pg_get_event_logs", `{"name":"tr","status":1}`, "parse-failed", "expected string, encountered number", "$.args.status"},
+		{"pg_get_event_logs", `{"name":"other","limit":-1}`, "validation-failed", "negative", "$.args"},
+		{"pg_get_event_by_id", `{"event_id":"nope"}`, "not-exists", "event id nope does not exist", "$"},
+		{"pg_get_event_by_id", `[]`, "parse-failed", "expected an object", "$.args"},
 	}
 	for _, tt := range errs {
 		_, err := call(t, ops, ctx, tt.typ, tt.args)
 		wantCode(t, err, tt.code, tt.msg)
+		if we := (*wire.Error)(nil); errors.As(err, &we) && we.Path != tt.path {
+			t.Errorf("%s %s: error at %s, want %s", tt.typ, tt.args, we.Path, tt.path)
+		}
 	}
 }
