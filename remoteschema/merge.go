@@ -56,6 +56,9 @@ func Merge(r *metadata.RemoteSchema, snapshot string) (*Merged, error) {
 	if rs.Mutation != nil {
 		roots[rs.Mutation.Name] = ast.Mutation
 	}
+	if len(r.Permissions) == 0 {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: no permissions: only admin sees it (as Hasura with HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS=true)", ctx))
+	}
 	if rs.Subscription != nil {
 		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: subscription fields are not served (Hasura does not either)", ctx))
 	}

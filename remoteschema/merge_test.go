@@ -41,6 +41,13 @@ func TestMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(m.Warnings) != 0 {
+		t.Errorf("warnings: %q", m.Warnings)
+	}
+	bare, err := Merge(&metadata.RemoteSchema{Name: "bare", Definition: remote.Definition{URL: "http://b"}}, mergeSDL)
+	if err != nil || len(bare.Warnings) != 1 || !strings.Contains(bare.Warnings[0], `remote schema "bare": no permissions: only admin sees it`) {
+		t.Errorf("no permissions: %v %q", err, bare.Warnings)
+	}
 	admin := m.Parts["admin"]
 	if admin.Query != "  user(id: ID!): P_User\n  people(limit: Int): [P_User!]!\n" || admin.Mutation != "  rename(id: ID!, name: String!): P_User\n" {
 		t.Errorf("admin roots:\n%s%s", admin.Query, admin.Mutation)
