@@ -89,7 +89,7 @@ func (s *Server) execute(query, opName string, vars map[string]any, h http.Heade
 	if perr != nil {
 		return response{Errors: gqlerror.List{perr.(*gqlerror.Error)}}
 	}
-	if errs := validator.Validate(s.Schema, doc); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(s.Schema, doc, nil); len(errs) > 0 {
 		return response{Errors: errs}
 	}
 	op := doc.Operations.ForName(opName)
