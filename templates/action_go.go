@@ -116,10 +116,11 @@ func (m *actionGoModel) goTypeOf(t *gqlType) jen.Code {
 	if g := scalarGo(t.name); g != nil {
 		named = g
 		raw = t.name == "json" || t.name == "jsonb"
-	} else if n, ok := m.goType[t.name]; ok && m.kind(t.name) != "scalar" {
-		named = jen.Id(n)
+	} else if n, ok := m.goType[t.name]; ok {
+		// A custom scalar is an alias of raw JSON.
+		named, raw = jen.Id(n), m.kind(t.name) == "scalar"
 	} else {
-		// A custom scalar: its JSON as it is.
+		// A scalar actions.graphql does not declare: its JSON as it is.
 		named, raw = jen.Qual("encoding/json", "RawMessage"), true
 	}
 	if !t.nonNull && !raw {
@@ -224,8 +225,9 @@ func ActionsGo(p *model.Project, source string) ([]byte, error) {
 	}
 	for _, t := range m.keys {
 		name := m.keyName[t]
-		f.Commentf("%s is the primary key of %s: what a handler returns for a row", name, t.Qualified())
-		f.Comment("of it, which the server reads under the caller's select permission.")
+		f.Commentf("%s is the primary key of %s:", name, t.Qualified())
+		f.Comment("what a handler returns for a row of it, which the server reads under")
+		f.Comment("the caller's select permission.")
 		f.Type().Id(name).StructFunc(func(g *jen.Group) {
 			fields := newIdents()
 			for _, c := range t.PrimaryKey {
@@ -236,8 +238,8 @@ func ActionsGo(p *model.Project, source string) ([]byte, error) {
 		f.Line()
 	}
 	for _, h := range m.handlers {
-		f.Commentf("%s are the arguments of %s; a nullable one is a pointer (nil when", h.args, h.action.Name)
-		f.Comment("null or left out).")
+		f.Commentf("%s are the arguments of %s;", h.args, h.action.Name)
+		f.Comment("a nullable one is a pointer (nil when null or left out).")
 		f.Type().Id(h.args).StructFunc(func(g *jen.Group) {
 			fields := newIdents()
 			for _, a := range h.action.Args {
