@@ -72,10 +72,17 @@ func (e *Engine) runActions(ctx context.Context, db DBTX, p *Prepared, results [
 		if f.Kind != compile.FieldAction {
 			continue
 		}
+		call := actions.Call{Name: f.AST.Name, Input: f.AST.ArgumentMap(plain), Session: vars, Query: p.Request.Query}
+		if h := e.actions.GoHandler(f.AST.Name); h != nil {
+			// In process, one at a time: db may be a transaction
+			// (action_go.go).
+			results[i], errs[i-lo] = e.runGoAction(ctx, db, p, &f, h, call)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			raw, err := e.actions.Do(ctx, actions.Call{Name: f.AST.Name, Input: f.AST.ArgumentMap(plain), Session: vars, Query: p.Request.Query})
+			raw, err := e.actions.Do(ctx, call)
 			if err == nil {
 				results[i], err = e.actionValue(ctx, db, p, f.AST, raw)
 			}
@@ -100,9 +107,13 @@ func (e *Engine) runMutationWithActions(ctx context.Context, db DBTX, p *Prepare
 		switch f.Kind {
 		case compile.FieldTypename:
 		case compile.FieldAction:
-			if err := e.runActions(ctx, db, p, results, i, i+1); err != nil {
-				return dst, err
+			if !e.isGoAction(&f) {
+				if err := e.runActions(ctx, db, p, results, i, i+1); err != nil {
+					return dst, err
+				}
+				break
 			}
+			fallthrough // a Go action in a transaction of its own (action_go.go)
 		default:
 			plan := *p.Plan
 			plan.Fields = p.Plan.Fields[i : i+1]
