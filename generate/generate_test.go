@@ -117,7 +117,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	b := &project{t: t, config: a.config, out: a.out + "-elsewhere"}
 	res := a.generate()
 	b.generate()
-	want := []string{"Dockerfile", "events/handlers.go", "graph/custom.graphqls", "graph/resolver.go", "main.go"}
+	want := []string{"Dockerfile", "actions/handlers.go", "events/handlers.go", "graph/custom.graphqls", "graph/resolver.go", "main.go"}
 	if diff := cmp.Diff(want, res.Created); diff != "" {
 		t.Errorf("created (-want +got):\n%s", diff)
 	}
@@ -150,7 +150,7 @@ func TestGeneratedFilesAreMarked(t *testing.T) {
 	goGenerated := regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.\n`)
 	for rel, content := range readTree(t, p.out) {
 		switch rel {
-		case "main.go", "events/handlers.go", "graph/resolver.go", "graph/custom.graphqls", "Dockerfile":
+		case "main.go", "events/handlers.go", "actions/handlers.go", "graph/resolver.go", "graph/custom.graphqls", "Dockerfile":
 			if isGenerated([]byte(content)) {
 				t.Errorf("%s is the user's but carries the generated header", rel)
 			}

@@ -62,7 +62,7 @@ func TestProjectFiles(t *testing.T) {
 	for k, v := range fs.user {
 		all[k] = v
 	}
-	for _, k := range []string{pathGqlgenConfig, pathSqlcConfig, pathSchemaSQL, "schema/schema.go"} {
+	for _, k := range []string{pathGqlgenConfig, pathSqlcConfig, pathSchemaSQL, "schema/schema.go", pathActionsGo, pathRolesSDL} {
 		all[k] = fs.generated[k]
 	}
 	sdl, err := sdlGo(o.Config, gqlgenStamp(fs.generated[pathGqlgenConfig], fs.user[pathCustomSDL], o.Module))

@@ -19,7 +19,8 @@ import (
 // (each action's handler, headers, timeout, transform and permissions, and
 // custom_types). Synchronous and asynchronous actions are served;
 // response transforms and relationships of nested types are reported as
-// unsupported, item by item.
+// unsupported, item by item. An action whose handler is "go" is served
+// only by its Go handler, and may return a tracked table's type.
 
 // Action is one action of the metadata, served by runtime/actions.
 type Action struct {
@@ -38,6 +39,13 @@ type Action struct {
 	Description string
 	// kindPos is where the definition says kind: asynchronous.
 	kindPos Pos
+	// OutputTable, set for an action whose handler is go only, is the
+	// GraphQL type its output type names when that is no custom type: a
+	// tracked table's type (model resolves it), whose rows the Go
+	// handler returns by primary key. OutputPos is where the action's
+	// field is in actions.graphql.
+	OutputTable string
+	OutputPos   Pos
 }
 
 // CustomType is a type of actions.graphql: a scalar, an enum, an input
@@ -93,6 +101,9 @@ type actionDef struct {
 	field    *ast.FieldDefinition
 	mutation bool
 	pos      Pos
+	// tableOutput is the output's named type when no custom type or
+	// scalar has that name: a table's type, for a Go-only action.
+	tableOutput string
 }
 
 // actionsFile reads actions.yaml's {actions, custom_types} together with
@@ -288,6 +299,10 @@ func (l *loader) actionsGraphQLDefs(name string) (map[string]*actionDef, []*Cust
 		for _, arg := range a.field.Arguments {
 			check(pos(arg.Position), fmt.Sprintf("action %q: argument %q", n, arg.Name), arg.Type.String(), true)
 		}
+		if out := a.field.Type.Name(); kinds[out] == "" && !builtinScalars[out] && !pgScalar(out) {
+			a.tableOutput = out // action() decides
+			continue
+		}
 		check(a.pos, fmt.Sprintf("action %q: output", n), a.field.Type.String(), false)
 	}
 	return defs, types, true
@@ -450,9 +465,21 @@ func (l *loader) action(x ynode, defs map[string]*actionDef, types map[string]*C
 		l.errorf(a.kindPos, ctx, "only actions of type mutation can be asynchronous; %s is a query", a.Name)
 		return nil
 	}
-	if a.Async && !objectOutput(a.OutputType, types) {
-		l.unsupportedf(a.kindPos, ctx, "kind: asynchronous with the output type %s (not an object type)", a.OutputType)
+	if a.Async && (!objectOutput(a.OutputType, types) || a.Handler == actions.GoOnly) {
+		l.unsupportedf(a.kindPos, ctx, "kind: asynchronous with the output type %s or a Go handler (an object type of actions.graphql and a webhook are served)", a.OutputType)
 		return nil
+	}
+	if d.tableOutput != "" {
+		switch {
+		case a.Handler != actions.GoOnly:
+			l.errorf(d.pos, "actions.graphql", "action %q: output: type %q is not defined (a tracked table's type may be the output of an action only when its handler is %q: a Go handler returns the rows' keys)", a.Name, d.tableOutput, actions.GoOnly)
+			good = false
+		case d.field.Type.NonNull && d.field.Type.Elem == nil:
+			l.errorf(d.pos, "actions.graphql", "action %q: output: a row may be hidden from the caller's role: write %s, not %s", a.Name, d.tableOutput, a.OutputType)
+			good = false
+		default:
+			a.OutputTable, a.OutputPos = d.tableOutput, d.pos
+		}
 	}
 	a.Description = d.field.Description
 	for _, arg := range d.field.Arguments {

@@ -140,6 +140,10 @@ custom_types:
 			`metadata/actions.yaml:8:70: custom type "O": relationship "u": type O has no field "idx"`,
 			`metadata/actions.yaml:8:75: custom type "O": relationship "u": column "nocol" is not in public.orgs`,
 		}},
+		{"table type from a webhook", "type Query {\n  a: orgs\n}\n", "actions: [{name: a, definition: {handler: http://a}}]\n",
+			[]string{`metadata/actions.graphql:2:3: actions.graphql: action "a": output: type "orgs" is not defined (a tracked table's type may be the output of an action only when its handler is "go"`}},
+		{"non-null table row", "type Query {\n  a: orgs!\n}\n", "actions: [{name: a, definition: {handler: go}}]\n",
+			[]string{`metadata/actions.graphql:2:3: actions.graphql: action "a": output: a row may be hidden from the caller's role: write orgs, not orgs!`}},
 		{"custom type missing", "type Query { a: Int }\n", "actions: [{name: a, definition: {handler: http://a}}]\ncustom_types: {objects: [{name: Gone}]}\n",
 			[]string{`metadata/actions.yaml:2:26: actions.yaml custom_types.objects: type "Gone" is not defined in metadata/actions.graphql`}},
 	}

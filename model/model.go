@@ -291,10 +291,46 @@ func Build(db *introspect.Schema, md *metadata.Metadata) (*Project, error) {
 		}
 	}
 	p.buildFunctions(&problems)
+	problems = append(problems, p.actionTables()...)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return p, nil
+}
+
+// ActionTable returns the table whose type action a returns the rows of
+// (a Go-only action's OutputTable), or nil.
+func (p *Project) ActionTable(a *metadata.Action) *Table {
+	if a.OutputTable == "" {
+		return nil
+	}
+	for _, t := range p.Tables {
+		if t.TypeName("") == a.OutputTable {
+			return t
+		}
+	}
+	return nil
+}
+
+// actionTables checks the tables the actions return: tracked, with a
+// primary key (the Go handler returns it).
+func (p *Project) actionTables() []string {
+	var problems []string
+	for _, a := range p.Metadata.Actions {
+		if a.OutputTable == "" {
+			continue
+		}
+		t := p.ActionTable(a)
+		switch {
+		case t == nil:
+			problems = append(problems, fmt.Sprintf("%s: action %q: output: type %q is neither a custom type nor a tracked table's type", a.OutputPos, a.Name, a.OutputTable))
+		case len(t.PrimaryKey) == 0:
+			problems = append(problems, fmt.Sprintf("%s: action %q: output: table %s has no primary key, by which the Go handler returns rows", a.OutputPos, a.Name, t.Qualified()))
+		case t.Roots.Select == "":
+			problems = append(problems, fmt.Sprintf("%s: action %q: output: table %s has no select root field to read its rows with", a.OutputPos, a.Name, t.Qualified()))
+		}
+	}
+	return problems
 }
 
 // Table returns the tracked table schema.name, or nil.

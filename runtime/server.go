@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/console"
@@ -63,6 +64,10 @@ type Project struct {
 	// (events/handlers.go of the emitted project); a trigger without one
 	// is delivered to its webhook.
 	EventHandlers map[string]events.Handler
+	// ActionHandlers answer actions in Go, by action name
+	// (actions/handlers.go of the emitted project); an action without one
+	// is answered by its webhook.
+	ActionHandlers map[string]actions.Handler
 }
 
 // CustomSchema builds the executable schema of the custom fields over a

@@ -28,15 +28,23 @@ func (b *sdlBuilder) actionRootFields(mutation bool) []*sdlField {
 		if a.Mutation != mutation || !actionVisible(a, b.role) {
 			continue
 		}
+		if a.OutputTable != "" {
+			// The table's type, as the role sees it: the role must
+			// select the table and its primary key.
+			if v := ActionRowsView(b.p, a, b.role); v == nil || b.views[v.Table] == nil {
+				continue
+			}
+		}
 		f := &sdlField{name: a.Name, typ: a.OutputType, description: actionDescription(a)}
 		for _, arg := range a.Args {
 			f.args = append(f.args, sdlArg{name: arg.Name, typ: arg.Type, description: arg.Description, defaultValue: arg.Default})
 			b.customType(arg.Type)
 		}
-		if a.Async {
+		switch {
+		case a.Async:
 			f.typ = "uuid!"
 			b.customType("uuid")
-		} else {
+		case a.OutputTable == "":
 			b.customType(a.OutputType)
 		}
 		out = append(out, f)
@@ -171,6 +179,46 @@ func ActionRelationshipView(p *model.Project, r *metadata.ActionRelationship, ro
 		}
 	}
 	return v
+}
+
+// ActionRowsView is role's view of the table a Go-only action returns the
+// rows of, or nil when the role may not see the action's field: it cannot
+// select from the table, or not its primary key (the rows are found by a
+// filter on it).
+func ActionRowsView(p *model.Project, a *metadata.Action, role string) *model.View {
+	t := p.ActionTable(a)
+	if t == nil || t.Roots.Select == "" {
+		return nil
+	}
+	v := p.View(t, role)
+	if v == nil {
+		return nil
+	}
+	for _, k := range t.PrimaryKey {
+		ok := false
+		for _, c := range v.Columns() {
+			ok = ok || c == k
+		}
+		if !ok {
+			return nil
+		}
+	}
+	return v
+}
+
+// ActionRows is what the server reads of a Go-only action that returns a
+// table's rows: the select root field and the primary key's fields; nil
+// for another action.
+func ActionRows(p *model.Project, a *metadata.Action) *actions.Rows {
+	t := p.ActionTable(a)
+	if t == nil {
+		return nil
+	}
+	r := &actions.Rows{Root: t.Roots.Select, Namespace: p.Naming.Namespace, List: strings.HasPrefix(a.OutputType, "[")}
+	for _, k := range t.PrimaryKey {
+		r.Key = append(r.Key, k.Field)
+	}
+	return r
 }
 
 // ActionRelationships are the relationships of the actions' output types

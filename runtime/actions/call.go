@@ -24,6 +24,10 @@ type Options struct {
 	// Getenv resolves {{ENV}} in handlers and value_from_env headers;
 	// os.Getenv when nil.
 	Getenv func(string) string
+	// Handlers are the Go handlers, by action name: an action with one
+	// is answered by it instead of its webhook (whose environment is
+	// then not needed).
+	Handlers map[string]Handler
 }
 
 // Service calls the handlers of a project's actions. It is safe for
@@ -43,11 +47,15 @@ type action struct {
 	url       string
 	headers   http.Header
 	transform *transform.Spec
+	// goHandler answers the action in place of its webhook when set.
+	goHandler Handler
 }
 
 // New resolves the environment references of cfg's actions and parses
 // their transforms. A variable that is not set is an error naming the
-// action, as Hasura refuses such metadata.
+// action, as Hasura refuses such metadata. An action with a Go handler
+// (o.Handlers) is answered by it; one whose handler is GoOnly must have
+// one, and a Go handler of no action is an error too.
 func New(cfg *Config, o Options) (*Service, error) {
 	getenv := o.Getenv
 	if getenv == nil {
@@ -62,8 +70,24 @@ func New(cfg *Config, o Options) (*Service, error) {
 		s.rels[r.Type] = append(s.rels[r.Type], r)
 	}
 	var errs []error
+	for name := range o.Handlers {
+		found := false
+		for _, a := range cfg.Actions {
+			found = found || a.Name == name
+		}
+		if !found {
+			errs = append(errs, fmt.Errorf("no action %s for the Go handler of that name", name))
+		}
+	}
 	for _, a := range cfg.Actions {
-		ra := &action{Action: a, headers: http.Header{}}
+		ra := &action{Action: a, headers: http.Header{}, goHandler: o.Handlers[a.Name]}
+		if ra.goHandler != nil || a.Handler == GoOnly {
+			if ra.goHandler == nil {
+				errs = append(errs, fmt.Errorf("action %q: its handler is %q but no Go handler is set: set it in actions/handlers.go (main.go passes actions.Setup().ByName() as runtime.Project.ActionHandlers)", a.Name, GoOnly))
+			}
+			s.actions[a.Name] = ra
+			continue
+		}
 		u, err := resolveTemplate(a.Handler, getenv)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("action %q: handler: %w", a.Name, err))

@@ -66,7 +66,8 @@ type Action struct {
 	// (async.go), and the query and subscription <name>(id:) read the
 	// result.
 	Async bool `json:"async,omitempty"`
-	// Handler is the URL, with {{ENV}} references.
+	// Handler is the URL, with {{ENV}} references; GoOnly ("go") for an
+	// action that only a Go handler serves.
 	Handler              string   `json:"handler"`
 	ForwardClientHeaders bool     `json:"forward_client_headers,omitempty"`
 	Headers              []Header `json:"headers,omitempty"`
@@ -77,6 +78,9 @@ type Action struct {
 	RequestTransform json.RawMessage `json:"request_transform,omitempty"`
 	// OutputType is the output type as written in SDL ("[Out!]").
 	OutputType string `json:"output_type"`
+	// Rows is set when the output type is a table's: the Go handler
+	// returns the rows' primary keys.
+	Rows *Rows `json:"rows,omitempty"`
 }
 
 // Header is one header sent to the handler: a value, or the name of the

@@ -75,14 +75,21 @@ func (e *Engine) runActions(ctx context.Context, db DBTX, p *Prepared, results [
 		if f.Kind != compile.FieldAction {
 			continue
 		}
+		call := actions.Call{Name: f.AST.Name, Input: f.AST.ArgumentMap(plain), Session: vars, Query: p.Request.Query}
+		if e.actions.Async(call.Name) {
+			// The call is logged, or read back (action_async.go).
+			results[i], errs[i-lo] = e.runAsync(ctx, db, p, f.AST, call)
+			continue
+		}
+		if h := e.actions.GoHandler(f.AST.Name); h != nil {
+			// In process, one at a time: db may be a transaction
+			// (action_go.go).
+			results[i], errs[i-lo] = e.runGoAction(ctx, db, p, &f, h, call)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			call := actions.Call{Name: f.AST.Name, Input: f.AST.ArgumentMap(plain), Session: vars, Query: p.Request.Query}
-			if e.actions.Async(call.Name) {
-				results[i], errs[i-lo] = e.runAsync(ctx, db, p, f.AST, call) // action_async.go
-				return
-			}
 			raw, err := e.actions.Do(ctx, call)
 			if err == nil {
 				results[i], err = e.actionValue(ctx, db, p, f.AST, raw)
@@ -108,9 +115,13 @@ func (e *Engine) runMutationWithActions(ctx context.Context, db DBTX, p *Prepare
 		switch f.Kind {
 		case compile.FieldTypename:
 		case compile.FieldAction:
-			if err := e.runActions(ctx, db, p, results, i, i+1); err != nil {
-				return dst, err
+			if !e.isGoAction(&f) {
+				if err := e.runActions(ctx, db, p, results, i, i+1); err != nil {
+					return dst, err
+				}
+				break
 			}
+			fallthrough // a Go action in a transaction of its own (action_go.go)
 		default:
 			plan := *p.Plan
 			plan.Fields = p.Plan.Fields[i : i+1]

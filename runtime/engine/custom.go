@@ -24,16 +24,27 @@ import (
 // customAsExtension turns the user's definitions of the root types into
 // extensions of the generated ones, and drops its schema definition: the
 // custom file is a complete schema for gqlgen, and an extension of the
-// role's schema here.
-func customAsExtension(sdl string) (ext string, roots []string) {
+// role's schema here. It keeps only the fields role sees (rolesDirective)
+// and drops the directive's uses; a root type left without fields is
+// left out.
+func customAsExtension(sdl, role string) (ext string, roots []string) {
 	doc, err := parser.ParseSchema(&ast.Source{Input: sdl})
 	if err != nil {
 		return sdl, nil // reported when the schema loads
 	}
 	rootNames := map[string]bool{"query_root": true, "mutation_root": true, "subscription_root": true}
-	out := &ast.SchemaDocument{Directives: doc.Directives}
+	out := &ast.SchemaDocument{}
+	for _, d := range doc.Directives {
+		if d.Name != rolesDirective {
+			out.Directives = append(out.Directives, d)
+		}
+	}
 	for _, d := range append(doc.Definitions, doc.Extensions...) {
+		d = fieldsForRole(d, role)
 		if rootNames[d.Name] {
+			if len(d.Fields) == 0 {
+				continue
+			}
 			out.Extensions = append(out.Extensions, d)
 			roots = append(roots, d.Name)
 		} else {
@@ -43,6 +54,67 @@ func customAsExtension(sdl string) (ext string, roots []string) {
 	var b bytes.Buffer
 	formatter.NewFormatter(&b).FormatSchemaDocument(out)
 	return b.String(), roots
+}
+
+// rolesDirective names the roles that see a custom field:
+// `hello: String @roles(names: ["user"])`. Admin sees every field; a
+// field without it is seen by every role. The emitted project declares
+// it for gqlgen in graph/roles.graphqls (skip_runtime: gqlgen's code
+// ignores it).
+const rolesDirective = "roles"
+
+// fieldsForRole returns d with the fields role may not see left out and
+// the @roles uses dropped (a copy, when it changes).
+func fieldsForRole(d *ast.Definition, role string) *ast.Definition {
+	changed := false
+	for _, f := range d.Fields {
+		changed = changed || f.Directives.ForName(rolesDirective) != nil
+	}
+	if !changed {
+		return d
+	}
+	c := *d
+	c.Fields = nil
+	for _, f := range d.Fields {
+		dir := f.Directives.ForName(rolesDirective)
+		if dir == nil {
+			c.Fields = append(c.Fields, f)
+			continue
+		}
+		if !rolesInclude(dir, role) {
+			continue
+		}
+		fc := *f
+		fc.Directives = nil
+		for _, other := range f.Directives {
+			if other.Name != rolesDirective {
+				fc.Directives = append(fc.Directives, other)
+			}
+		}
+		c.Fields = append(c.Fields, &fc)
+	}
+	return &c
+}
+
+// rolesInclude reports whether a @roles directive lets role see its
+// field: admin always, another role when names lists it.
+func rolesInclude(dir *ast.Directive, role string) bool {
+	if role == session.AdminRole {
+		return true
+	}
+	arg := dir.Arguments.ForName("names")
+	if arg == nil || arg.Value == nil {
+		return false
+	}
+	if arg.Value.Kind == ast.StringValue {
+		return arg.Value.Raw == role
+	}
+	for _, c := range arg.Value.Children {
+		if c.Value != nil && c.Value.Kind == ast.StringValue && c.Value.Raw == role {
+			return true
+		}
+	}
+	return false
 }
 
 // missingRoots declares the root types that the custom schema extends but

@@ -52,7 +52,8 @@ type Config struct {
 	// "admin"): schemas built in memory, as hasgen explain does.
 	SDL map[string][]byte
 	// CustomSDL is the user's custom schema (graph/custom.graphqls), added
-	// to every role's schema; empty for none.
+	// to every role's schema (a field marked @roles(names: [...]) to
+	// those roles' and admin's only); empty for none.
 	CustomSDL string
 	// Custom executes the custom fields; nil when there are none.
 	Custom CustomSchema
@@ -248,7 +249,7 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 		sources = append(sources, src)
 	}
 	if cfg.CustomSDL != "" {
-		ext, roots := customAsExtension(cfg.CustomSDL)
+		ext, roots := customAsExtension(cfg.CustomSDL, role)
 		if stub := missingRoots(string(sdl), roots); stub != "" {
 			sources = append(sources, &ast.Source{Name: "roots.graphqls", Input: stub})
 		}

@@ -16,7 +16,8 @@ import (
 // pipelined batch that Postgres runs as one transaction: one round trip).
 // With custom fields it is explicit: each run of generated fields is one
 // batch on it, and each custom field runs with it in its context
-// (TxFrom), so that its writes commit or roll back with the rest.
+// (TxFrom), so that its writes commit or roll back with the rest; so does
+// each Go-handled action (action_go.go).
 func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]byte, error) {
 	results := make([][]byte, len(p.Plan.Fields))
 	for _, f := range p.Plan.Fields {
@@ -25,7 +26,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 				Message: fmt.Sprintf("field '%s' not found in type: 'mutation_root'", f.AST.Name)}
 		}
 	}
-	if hasActions(p.Plan) {
+	if e.hasWebhookActions(p.Plan) {
 		return e.runMutationWithActions(ctx, db, p, dst) // action.go
 	}
 	fields := p.Plan.Fields
@@ -40,7 +41,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 		}
 		return e.assemble(dst, p.Plan, results)
 	}
-	if !p.Plan.Custom && !p.Plan.Remote {
+	if !p.Plan.Custom && !p.Plan.Remote && !hasActions(p.Plan) {
 		if err := e.mutate(ctx, db, p, results, 0, len(fields)); err != nil {
 			return dst, err
 		}
@@ -65,8 +66,12 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 			// One request per remote field, in order, as Hasura runs a
 			// mutation's remote fields.
 			err = e.runRemote(ctx, p, results, lo, hi)
+		case compile.FieldAction:
+			// Go actions only (webhooks take runMutationWithActions):
+			// in the transaction (action_go.go).
+			err = e.runActions(txCtx, tx, p, results, lo, hi)
 		default:
-			for hi < len(fields) && fields[hi].Kind != compile.FieldCustom && fields[hi].Kind != compile.FieldRemote {
+			for hi < len(fields) && fields[hi].Kind != compile.FieldCustom && fields[hi].Kind != compile.FieldRemote && fields[hi].Kind != compile.FieldAction {
 				hi++
 			}
 			err = e.mutate(ctx, tx, p, results, lo, hi)

@@ -14,4 +14,4 @@ var CustomSDL string
 // gqlgenInput is the digest of what gqlgen last generated this package from
 // (gqlgen's version, gqlgen.yml, custom.graphqls): hasgen generate runs
 // gqlgen again only when it changes.
-const gqlgenInput = "sha256:dd9844c2be04048943214b7a0900a38b2c290fd0547cec907d1ee2e4b975b91b"
+const gqlgenInput = "sha256:3a4a03239004a0d19003902351143d37b68b7f9d8eea67b3488f93e7596e7c3b"

@@ -14,4 +14,4 @@ var CustomSDL string
 // gqlgenInput is the digest of what gqlgen last generated this package from
 // (gqlgen's version, gqlgen.yml, custom.graphqls): hasgen generate runs
 // gqlgen again only when it changes.
-const gqlgenInput = "sha256:15720fee6d17319d1a54189e77a85c4697f71c8141b65ab47a86809cc2796cbf"
+const gqlgenInput = "sha256:8e11a71ba40dbaac142aac98573bb41bf970a5f95120d035b2a8edf38ec20566"
