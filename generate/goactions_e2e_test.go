@@ -56,6 +56,10 @@ func Setup() Handlers {
 			return &OrdersKey{ID: data.Insert.ID}, nil
 		},
 		OrderByID: func(ctx context.Context, req *runtimeactions.Request, in OrderByIDArgs) (*OrdersKey, error) {
+			if in.ID == -2 {
+				// A query action may not write.
+				return nil, req.GraphQL(ctx, "mutation { insert_orders_one(object: {item: \"x\", qty: 1}) { id } }", nil, nil)
+			}
 			if in.ID < 0 {
 				return nil, nil
 			}
@@ -69,6 +73,9 @@ func Setup() Handlers {
 			return out, nil
 		},
 		Echo: func(ctx context.Context, req *runtimeactions.Request, in EchoArgs) (*EchoOut, error) {
+			if in.Text == "panic" {
+				panic("a bug in the handler")
+			}
 			h := req.Headers.Get("X-Echo")
 			return &EchoOut{Text: in.Text + " from " + req.Session["x-hasura-user-id"], Role: req.Role, Header: &h, Mood: in.Mood}, nil
 		},
@@ -209,6 +216,13 @@ func TestGoActionsServe(t *testing.T) {
 			rows:    3,
 		},
 		{
+			name:    "a failing handler rolls back the request's other root fields too",
+			headers: ann,
+			query:   `mutation { insert_orders_one(object: {item: "first", qty: 1}) { id } place_order(item: "crate", qty: 500) { id } }`,
+			want:    `{"errors":[{"message":"too many","extensions":{"code":"too-many","max":100}}]}`,
+			rows:    3,
+		},
+		{
 			name:    "the insert's own permission check fails inside the handler: nothing written",
 			headers: ann,
 			query:   `mutation { place_order(item: "none", qty: 0) { id } }`,
@@ -269,6 +283,27 @@ func TestGoActionsServe(t *testing.T) {
 			headers: ann,
 			query:   `{ echo(text: "hi") { text role header mood } }`,
 			want:    `{"data":{"echo":{"text":"hi from 1","role":"user","header":"echoed","mood":"CALM"}}}`,
+			rows:    3,
+		},
+		{
+			name:    "a query action's handler may not run mutations",
+			headers: ann,
+			query:   `{ order_by_id(id: -2) { id } }`,
+			want:    `{"errors":[{"message":"a query action's handler may not run mutations","extensions":{"path":"$","code":"validation-failed"}}]}`,
+			rows:    3,
+		},
+		{
+			name:    "a null key is a null row",
+			headers: ann,
+			query:   `{ order_by_id(id: -1) { id } }`,
+			want:    `{"data":{"order_by_id":null}}`,
+			rows:    3,
+		},
+		{
+			name:    "a handler that panics fails its field, not the server",
+			headers: ann,
+			query:   `{ echo(text: "panic") { text } }`,
+			want:    `{"errors":[{"message":"internal error","extensions":{"path":"$","code":"unexpected"}}]}`,
 			rows:    3,
 		},
 		{
