@@ -19,6 +19,11 @@
 //	graph/custom.graphqls   the user's (created once): custom fields
 //	graph/resolver.go       the user's (created once): the resolver root
 //	graph/sdl.go            generated: embeds custom.graphqls
+//	graph/roles.graphqls    generated: declares @roles (a custom field's roles) for gqlgen
+//	events/events.go        generated: the event triggers' row structs and Handlers
+//	events/handlers.go      the user's (created once): the triggers' Go handlers
+//	actions/actions.go      generated: the actions' custom types, Args, table keys and Handlers
+//	actions/handlers.go     the user's (created once): the actions' Go handlers
 //	graph/generated.go, graph/*.resolvers.go, graph/models_gen.go
 //	                        gqlgen's (run in-process; resolver code survives)
 //	gqlgen.yml, sqlc.yaml   generated

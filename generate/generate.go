@@ -140,6 +140,7 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.Warnings = append(res.Warnings, customRoleWarnings(customSDL, p)...)
 	sdl, err := sdlGo(o.source(), gqlgenStamp(gqlgenYML, customSDL, o.Module))
 	if err != nil {
 		return nil, err

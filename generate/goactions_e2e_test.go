@@ -91,7 +91,7 @@ const goActionsCustomSDL = `schema {
 
 type query_root {
   hello: String!
-  clerk_hello: String! @roles(names: ["clerk"])
+  clerk_hello: String! @roles(names: ["clerk", "clark"])
 }
 `
 
@@ -130,13 +130,26 @@ func TestGoActionsServe(t *testing.T) {
 	}
 	write("graph/custom.graphqls", goActionsCustomSDL)
 	write("graph/custom.resolvers.go", goActionsResolvers)
-	gen := func() {
+	gen := func() *generate.Result {
 		t.Helper()
-		if _, err := generate.Generate(ctx, generate.Options{DatabaseURL: url, Config: goActionsMetadata, Out: out, RuntimeReplace: root, Module: "server"}); err != nil {
+		res, err := generate.Generate(ctx, generate.Options{DatabaseURL: url, Config: goActionsMetadata, Out: out, RuntimeReplace: root, Module: "server"})
+		if err != nil {
 			t.Fatal(err)
 		}
+		return res
 	}
-	gen()
+	res := gen()
+	// Generate warns of a role an action's permissions list but that does
+	// not get its field, and of a role @roles names that does not exist.
+	warnings := strings.Join(res.Warnings, "\n")
+	for _, want := range []string{
+		`testdata/goactions/metadata/actions.graphql:7:3: action "order_by_id": role guest may not select orders's primary key, so its schema has no field order_by_id`,
+		`graph/custom.graphqls:7:49: field query_root.clerk_hello: @roles names role "clark", which no permission of the metadata has`,
+	} {
+		if !strings.Contains(warnings, want) {
+			t.Errorf("warnings lack\n%s\ngot\n%s", want, warnings)
+		}
+	}
 	scaffold, err := os.ReadFile(filepath.Join(out, "actions", "handlers.go"))
 	if err != nil {
 		t.Fatal(err)
