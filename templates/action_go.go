@@ -38,6 +38,8 @@ type actionGoModel struct {
 	keyName map[*model.Table]string
 	// handlers are the actions, sorted by name.
 	handlers []actionGoHandler
+	// values are the Go names of each enum's constants, in value order.
+	values map[string][]string
 }
 
 // actionGoHandler is a field of Handlers.
@@ -47,7 +49,7 @@ type actionGoHandler struct {
 }
 
 func newActionGoModel(p *model.Project) *actionGoModel {
-	m := &actionGoModel{p: p, goType: map[string]string{}, keyName: map[*model.Table]string{}}
+	m := &actionGoModel{p: p, goType: map[string]string{}, keyName: map[*model.Table]string{}, values: map[string][]string{}}
 	names := newIdents(handlersType, setupFunc)
 	if p.Metadata == nil {
 		return m
@@ -56,6 +58,11 @@ func newActionGoModel(p *model.Project) *actionGoModel {
 	sort.Slice(m.types, func(i, j int) bool { return m.types[i].Name < m.types[j].Name })
 	for _, t := range m.types {
 		m.goType[t.Name] = names.add(exportedIdent(t.Name))
+	}
+	for _, t := range m.types {
+		for _, v := range t.Values {
+			m.values[t.Name] = append(m.values[t.Name], names.add(m.goType[t.Name]+exportedIdent(strings.ToLower(v.Name))))
+		}
 	}
 	acts := append([]*metadata.Action(nil), p.Metadata.Actions...)
 	sort.Slice(acts, func(i, j int) bool { return acts[i].Name < acts[j].Name })
@@ -204,8 +211,8 @@ func ActionsGo(p *model.Project, source string) ([]byte, error) {
 			f.Commentf("%s is the enum %s.", name, t.Name)
 			f.Type().Id(name).String()
 			f.Const().DefsFunc(func(g *jen.Group) {
-				for _, v := range t.Values {
-					g.Id(name + exportedIdent(strings.ToLower(v.Name))).Id(name).Op("=").Lit(v.Name)
+				for i, v := range t.Values {
+					g.Id(m.values[t.Name][i]).Id(name).Op("=").Lit(v.Name)
 				}
 			})
 		default:

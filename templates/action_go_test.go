@@ -12,13 +12,14 @@ import (
 )
 
 // chinookActions are actions over Chinook: custom types of every kind
-// (a scalar, an enum, an input, an object nesting itself), Postgres
+// (a scalar, an enum whose values clash as Go names, an input, an object
+// nesting itself), Postgres
 // scalars, list and nullable arguments, and Go-only actions returning
 // rows of a table with a one-column and one with a two-column key.
 func chinookActions(md *metadata.Metadata) {
 	md.CustomTypes = []*metadata.CustomType{
 		{Kind: "scalar", Name: "Money"},
-		{Kind: "enum", Name: "Level", Values: []*metadata.CustomField{{Name: "LOW"}, {Name: "IN_PROGRESS"}}},
+		{Kind: "enum", Name: "Level", Values: []*metadata.CustomField{{Name: "LOW"}, {Name: "IN_PROGRESS"}, {Name: "low"}}},
 		{Kind: "input", Name: "Creds", Fields: []*metadata.CustomField{{Name: "username", Type: "String!"}, {Name: "pin", Type: "Int"}}},
 		{Kind: "type", Name: "Profile", Fields: []*metadata.CustomField{
 			{Name: "id", Type: "uuid!"}, {Name: "level", Type: "Level"}, {Name: "balance", Type: "Money"}, {Name: "total", Type: "numeric"},
