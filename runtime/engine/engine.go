@@ -144,7 +144,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		limits = &LimitSet{Global: DefaultLimits()}
 	}
 	e := &Engine{
-		compiler: compile.New(s, compile.Options{StringifyNumeric: cfg.StringifyNumeric, Relay: cfg.Relay}),
+		compiler: compile.New(s, compile.Options{StringifyNumeric: cfg.StringifyNumeric, Relay: cfg.Relay, CustomSubscription: cfg.Actions.Async}),
 		roles:    map[string]*lazyRole{},
 		pool:     pool,
 		limits:   limits,
