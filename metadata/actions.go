@@ -17,10 +17,10 @@ import (
 // This file reads Hasura's actions: actions.graphql (the custom types and
 // the action fields under type Query and type Mutation) and actions.yaml
 // (each action's handler, headers, timeout, transform and permissions, and
-// custom_types). Synchronous actions are served; asynchronous ones, output
-// relationships and response transforms are reported as unsupported,
-// item by item. An action whose handler is "go" is served only by its Go
-// handler, and may return a tracked table's type.
+// custom_types). Synchronous and asynchronous actions are served;
+// response transforms and relationships of nested types are reported as
+// unsupported, item by item. An action whose handler is "go" is served
+// only by its Go handler, and may return a tracked table's type.
 
 // Action is one action of the metadata, served by runtime/actions.
 type Action struct {
@@ -37,6 +37,8 @@ type Action struct {
 	// Description is the field's description in actions.graphql, which
 	// Comment replaces when set.
 	Description string
+	// kindPos is where the definition says kind: asynchronous.
+	kindPos Pos
 	// OutputTable, set for an action whose handler is go only, is the
 	// GraphQL type its output type names when that is no custom type: a
 	// tracked table's type (model resolves it), whose rows the Go
@@ -458,6 +460,15 @@ func (l *loader) action(x ynode, defs map[string]*actionDef, types map[string]*C
 	}
 	a.Mutation = d.mutation
 	a.OutputType = d.field.Type.String()
+	if a.Async && !a.Mutation {
+		// Hasura: only a mutation can be asynchronous.
+		l.errorf(a.kindPos, ctx, "only actions of type mutation can be asynchronous; %s is a query", a.Name)
+		return nil
+	}
+	if a.Async && (!objectOutput(a.OutputType, types) || a.Handler == actions.GoOnly) {
+		l.unsupportedf(a.kindPos, ctx, "kind: asynchronous with the output type %s or a Go handler (an object type of actions.graphql and a webhook are served)", a.OutputType)
+		return nil
+	}
 	if d.tableOutput != "" {
 		switch {
 		case a.Handler != actions.GoOnly:
@@ -498,8 +509,8 @@ func (l *loader) actionDefinition(a *Action, x ynode, ctx string) bool {
 				good = false
 			case s == "synchronous":
 			case s == "asynchronous":
-				l.unsupportedf(l.deref(f.val).pos(), fmt.Sprintf("action %q", a.Name), "kind: asynchronous")
-				async = true
+				a.Async = true
+				a.kindPos = l.deref(f.val).pos()
 			default:
 				l.errorf(l.deref(f.val).pos(), ctx, "kind must be synchronous or asynchronous, not %q", s)
 				good = false
@@ -672,6 +683,14 @@ func (l *loader) actionRelationships(m *Metadata, t *CustomType, x ynode) {
 			t.Relationships = append(t.Relationships, r)
 		}
 	}
+}
+
+// objectOutput reports whether the output type typ names an object type
+// of actions.graphql (an asynchronous action's output must: its result
+// is the output field of the <action> object).
+func objectOutput(typ string, types map[string]*CustomType) bool {
+	t := types[strings.Trim(typ, "[]!")]
+	return t != nil && t.Kind == "type"
 }
 
 func customHasField(t *CustomType, name string) bool {

@@ -120,6 +120,8 @@ func TestActionErrors(t *testing.T) {
 		{"bad kind, timeout", "type Query { a: Int }\n", "actions:\n  - name: a\n    definition: {kind: sync, handler: http://a, timeout: 0}\n",
 			[]string{`metadata/actions.yaml:3:24: action "a" definition: kind must be synchronous or asynchronous, not "sync"`,
 				`metadata/actions.yaml:3:58: action "a" definition: timeout must be at least 1 second`}},
+		{"asynchronous query", "type Query { a: O }\ntype O { id: Int }\n", "actions:\n  - name: a\n    definition: {kind: asynchronous, handler: http://a}\n",
+			[]string{`metadata/actions.yaml:3:24: action "a": only actions of type mutation can be asynchronous; a is a query`}},
 		{"unknown key", "type Query { a: Int }\n", "actions:\n  - name: a\n    definition: {handler: http://a}\n    permission: []\n",
 			[]string{`metadata/actions.yaml:4:5: actions.yaml: unknown key "permission" in an action`}},
 		{"bad transform", "type Query { a: Int }\n", "actions:\n  - name: a\n    definition:\n      handler: http://a\n      request_transform:\n        version: 2\n        body: {action: transform, template: '{{'}\n",

@@ -135,6 +135,10 @@ type Config struct {
 	// HASGEN_SCHEDULED_EVENTS_FETCH_INTERVAL and
 	// HASGEN_SCHEDULED_EVENTS_FETCH_BATCH_SIZE.
 	Schedule ScheduleConfig
+	// Async configures the worker of asynchronous actions
+	// (actionsserver.go): HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL and
+	// HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_BATCH_SIZE.
+	Async AsyncConfig
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -245,6 +249,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.boolean(&cfg.StrictGraphQLHTTP, "HASGEN_STRICT_GRAPHQL_HTTP")
 	readEventsEnv(&env, &cfg.Events)
 	readScheduleEnv(&env, &cfg.Schedule)
+	readAsyncEnv(&env, &cfg.Async)
 	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":

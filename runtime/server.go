@@ -157,6 +157,7 @@ type Server struct {
 	relay   *relayServer    // nil without schema/relay/
 	events  *eventsServer   // nil when no event trigger is delivered
 	sched   *scheduleServer // nil when nothing is scheduled
+	async   *asyncServer    // nil without asynchronous actions
 	// Logs writes the Hasura-shaped logs (runtime/logs).
 	Logs *logs.Logger
 }
@@ -284,6 +285,16 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
+	async, err := startAsync(ctx, cfg, acts, e, log) // actionsserver.go
+	if err != nil {
+		evs.close()
+		sched.close()
+		poller.Close()
+		relay.close()
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle(MetadataPath, metadataAPI)
 	mux.Handle("/v1/graphql", transport.Endpoint(transport.Gzip(m.InstrumentHTTP(gql)), wsh))
@@ -317,7 +328,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path, ch)
 		mux.Handle(console.Path+"/", ch)
 	}
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, Logs: hlogs}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -348,6 +359,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer func() { <-evs }()
 	sch := s.sched.shutdown(ctx)
 	defer func() { <-sch }()
+	asy := s.async.shutdown(ctx)
+	defer func() { <-asy }()
 	s.poller.Close()
 	rerr := s.relay.shutdown(ctx)
 	if err := s.ws.Shutdown(ctx); err != nil {
@@ -360,6 +373,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() {
 	s.events.close()
 	s.sched.close()
+	s.async.close()
 	s.poller.Close()
 	s.relay.close()
 	s.pool.Close()

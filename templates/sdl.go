@@ -35,9 +35,9 @@ func SDL(p *model.Project, role string) ([]byte, error) {
 	b := newSDLBuilder(p, role)
 	b.tables()
 	// The roots in schema order: query, mutation, subscription.
-	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...), b.actionRootFields(false)...)
+	b.root("query", "query_root", append(b.selectRootFields(false), b.functionRootFields()...), append(b.actionRootFields(false), b.asyncQueryFields()...)...)
 	b.root("mutation", "mutation_root", append(b.mutationRootFields(), b.functionMutationFields()...), b.actionRootFields(true)...)
-	b.root("subscription", "subscription_root", append(append(b.selectRootFields(true), b.streamRootFields()...), b.functionRootFields()...))
+	b.root("subscription", "subscription_root", append(append(b.selectRootFields(true), b.streamRootFields()...), b.functionRootFields()...), b.asyncQueryFields()...)
 	return b.document()
 }
 

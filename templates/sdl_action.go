@@ -3,7 +3,10 @@ package templates
 // Actions in a role's schema: each action the role may run (admin: every
 // action) is a root field of query_root or mutation_root, outside any root
 // field namespace as in Hasura, described by its comment; the custom types
-// it reaches are defined as actions.graphql writes them.
+// it reaches are defined as actions.graphql writes them. An asynchronous
+// action's mutation returns its id (uuid!), and query_root and
+// subscription_root get <action>(id: uuid!): <action>, the object type of
+// its log (id, created_at, errors, output), as Hasura builds them.
 
 import (
 	"strings"
@@ -32,18 +35,58 @@ func (b *sdlBuilder) actionRootFields(mutation bool) []*sdlField {
 				continue
 			}
 		}
-		f := &sdlField{name: a.Name, typ: a.OutputType, description: a.Description}
-		if a.Comment != "" {
-			f.description = a.Comment
-		}
+		f := &sdlField{name: a.Name, typ: a.OutputType, description: actionDescription(a)}
 		for _, arg := range a.Args {
 			f.args = append(f.args, sdlArg{name: arg.Name, typ: arg.Type, description: arg.Description, defaultValue: arg.Default})
 			b.customType(arg.Type)
 		}
-		if a.OutputTable == "" {
+		switch {
+		case a.Async:
+			f.typ = "uuid!"
+			b.customType("uuid")
+		case a.OutputTable == "":
 			b.customType(a.OutputType)
 		}
 		out = append(out, f)
+	}
+	return out
+}
+
+// actionDescription is an action's root fields' description: its
+// comment, else its description in actions.graphql.
+func actionDescription(a *metadata.Action) string {
+	if a.Comment != "" {
+		return a.Comment
+	}
+	return a.Description
+}
+
+// asyncQueryFields returns the <action>(id: uuid!): <action> fields of
+// the asynchronous actions the role sees (of query_root and of
+// subscription_root alike), and defines their object types with
+// Hasura's field names, types and descriptions.
+func (b *sdlBuilder) asyncQueryFields() []*sdlField {
+	md := b.p.Metadata
+	if md == nil {
+		return nil
+	}
+	var out []*sdlField
+	for _, a := range md.Actions {
+		if !a.Async || !actionVisible(a, b.role) {
+			continue
+		}
+		for _, s := range []string{"uuid", "timestamptz", "json"} {
+			b.customType(s)
+		}
+		b.customType(a.OutputType)
+		b.define(&sdlType{kind: sdlObject, name: a.Name, description: `fields of action: "` + a.Name + `"`, fields: []*sdlField{
+			{name: "created_at", typ: "timestamptz!", description: "the time at which this action was created"},
+			{name: "errors", typ: "json", description: "errors related to the invocation"},
+			{name: "id", typ: "uuid!", description: "the unique id of an action"},
+			{name: "output", typ: a.OutputType, description: "the output fields of this action"},
+		}})
+		out = append(out, &sdlField{name: a.Name, typ: a.Name, description: actionDescription(a),
+			args: []sdlArg{{name: "id", typ: "uuid!", description: "the unique id of an action"}}})
 	}
 	return out
 }

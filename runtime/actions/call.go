@@ -36,6 +36,8 @@ type Service struct {
 	client  *http.Client
 	actions map[string]*action
 	rels    map[string][]Relationship
+	// enqueued wakes the worker of asynchronous actions (async.go).
+	enqueued chan struct{}
 }
 
 // action is an Action with its environment resolved and its transform
@@ -63,7 +65,7 @@ func New(cfg *Config, o Options) (*Service, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	s := &Service{client: client, actions: map[string]*action{}, rels: map[string][]Relationship{}}
+	s := &Service{client: client, actions: map[string]*action{}, rels: map[string][]Relationship{}, enqueued: make(chan struct{}, 1)}
 	for _, r := range cfg.Relationships {
 		s.rels[r.Type] = append(s.rels[r.Type], r)
 	}

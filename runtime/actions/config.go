@@ -54,13 +54,18 @@ type FieldColumn struct {
 	Column string `json:"column"`
 }
 
-// Action is one synchronous action, as Hasura's actions.yaml declares it,
+// Action is one action, as Hasura's actions.yaml declares it,
 // with the environment references kept unresolved: the server resolves
 // them when it starts.
 type Action struct {
 	Name string `json:"name"`
 	// Mutation is set for an action of type Mutation; else it is a query.
 	Mutation bool `json:"mutation,omitempty"`
+	// Async is set for kind: asynchronous (a mutation): the field
+	// returns the action's id at once, a worker calls the handler
+	// (async.go), and the query and subscription <name>(id:) read the
+	// result.
+	Async bool `json:"async,omitempty"`
 	// Handler is the URL, with {{ENV}} references; GoOnly ("go") for an
 	// action that only a Go handler serves.
 	Handler              string   `json:"handler"`

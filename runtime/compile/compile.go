@@ -36,6 +36,10 @@ type Options struct {
 	// values (remoterel.go).
 	RemoteRelationships RemoteRelColumns
 	RemoteMarker        string
+	// CustomSubscription reports the custom root fields that may be
+	// subscribed to (asynchronous actions' <action>(id:)): they compile
+	// to FieldCustom, and package engine answers them. Nil: none.
+	CustomSubscription func(name string) bool
 }
 
 // Compiler compiles operations over one schema. It is immutable and safe
@@ -204,6 +208,11 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 			c.namespace(cc, op.Operation, f, &pf)
 		case f.field.Name == NoQueriesField && op.Operation == ast.Query && !query:
 			pf.Kind, pf.Text = FieldTypename, NoQueriesText
+		case op.Operation == ast.Subscription && !query && c.opts.CustomSubscription != nil && c.opts.CustomSubscription(f.field.Name):
+			pf.Kind = FieldCustom
+			cf := *f.field
+			cf.SelectionSet = f.sels
+			pf.AST = &cf
 		case op.Operation == ast.Subscription:
 			if !query {
 				return nil, &wire.Error{Code: wire.CodeValidationFailed, Path: "$.selectionSet." + f.alias,

@@ -24,7 +24,7 @@ import (
 // markActions makes the action fields of a plan compiled for op
 // FieldAction, and leaves Custom set only when gqlgen has a field left.
 func (e *Engine) markActions(plan *compile.Plan, op ast.Operation) {
-	if e.actions == nil || op == ast.Subscription {
+	if e.actions == nil {
 		return
 	}
 	custom := false
@@ -33,7 +33,10 @@ func (e *Engine) markActions(plan *compile.Plan, op ast.Operation) {
 		if f.Kind != compile.FieldCustom {
 			continue
 		}
-		if ok, mutation := e.actions.Has(f.AST.Name); ok && mutation == (op == ast.Mutation) {
+		// An asynchronous action is also a query and a subscription
+		// (action_async.go).
+		ok, mutation := e.actions.Has(f.AST.Name)
+		if ok && (mutation == (op == ast.Mutation) && op != ast.Subscription || op != ast.Mutation && e.actions.Async(f.AST.Name)) {
 			f.Kind = compile.FieldAction
 			continue
 		}
@@ -73,6 +76,11 @@ func (e *Engine) runActions(ctx context.Context, db DBTX, p *Prepared, results [
 			continue
 		}
 		call := actions.Call{Name: f.AST.Name, Input: f.AST.ArgumentMap(plain), Session: vars, Query: p.Request.Query}
+		if e.actions.Async(call.Name) {
+			// The call is logged, or read back (action_async.go).
+			results[i], errs[i-lo] = e.runAsync(ctx, db, p, f.AST, call)
+			continue
+		}
 		if h := e.actions.GoHandler(f.AST.Name); h != nil {
 			// In process, one at a time: db may be a transaction
 			// (action_go.go).

@@ -150,7 +150,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	copts := compile.Options{StringifyNumeric: cfg.StringifyNumeric, Relay: cfg.Relay}
+	copts := compile.Options{StringifyNumeric: cfg.StringifyNumeric, Relay: cfg.Relay, CustomSubscription: cfg.Actions.Async}
 	if rels != nil {
 		copts.RemoteRelationships, copts.RemoteMarker = rels.columns, rels.marker
 	}

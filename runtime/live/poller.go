@@ -78,6 +78,8 @@ type Querier interface {
 // concurrent use; Close stops it.
 type Poller struct {
 	db    Querier
+	e     *engine.Engine
+	ctx   context.Context // ends with Close
 	cfg   Config
 	m     *metrics.Metrics
 	log   *slog.Logger
@@ -121,7 +123,7 @@ func New(e *engine.Engine, db Querier, cfg Config, m *metrics.Metrics, log *slog
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Poller{
-		db: db, cfg: cfg, m: m, log: log, stop: cancel,
+		db: db, e: e, ctx: ctx, cfg: cfg, m: m, log: log, stop: cancel,
 		queue:       newTaskQueue(),
 		liveSlots:   newSlots(cfg.LiveInterval),
 		streamSlots: newSlots(cfg.StreamInterval),
@@ -215,6 +217,9 @@ func (p *Poller) Subscribe(prep *engine.Prepared, sk Sink) (stop func(), err err
 	}
 	if f.Kind == compile.FieldStream {
 		return p.subscribeStream(prep, f, args, sk)
+	}
+	if f.Kind == compile.FieldAction {
+		return p.subscribeAction(prep, f, sk) // action.go
 	}
 	return p.subscribeLive(prep, f, args, sk)
 }
