@@ -58,7 +58,9 @@ type Request struct {
 	// Session holds the session variables by lower-case name,
 	// x-hasura-role included, as a webhook's session_variables.
 	Session map[string]string
-	// Headers are the client's request headers (nil when unknown).
+	// Headers are the client's request headers as received (nil when
+	// unknown): Authorization and X-Hasura-Admin-Secret included, so do
+	// not log them.
 	Headers http.Header
 	// Query is the client's GraphQL text (a webhook's request_query).
 	Query string
