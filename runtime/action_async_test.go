@@ -243,7 +243,7 @@ func TestAsyncActions(t *testing.T) {
 		resp := gql(t, b.URL, "", "", `mutation { insert_users_one(object: {id: 3, name: "cy"}) { id } first: place_order(item: "mixed-1") second: place_order(item: "mixed-2") }`, nil)
 		var r struct {
 			Data struct {
-				Insert       struct{ ID int } `json:"insert_users_one"`
+				Insert        struct{ ID int } `json:"insert_users_one"`
 				First, Second string
 			} `json:"data"`
 		}
