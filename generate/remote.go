@@ -36,6 +36,14 @@ type remotes struct {
 	// the database: their schema is the remotes' parts alone.
 	roles    []string
 	warnings []string
+	// rels are the tables' remote relationships.
+	rels []remoteRel
+}
+
+// remoteRel is a table's remote relationship field.
+type remoteRel struct {
+	table *model.Table
+	field *remoteschema.RelationshipField
 }
 
 // loadRemotes introspects or reads the snapshot of each remote schema of
@@ -66,6 +74,32 @@ func loadRemotes(ctx context.Context, o *Options, md *metadata.Metadata, p *mode
 			if !known[perm.Role] && perm.Role != model.AdminRole {
 				extra[perm.Role] = true
 			}
+		}
+	}
+	byName := map[string]*remoteschema.Merged{}
+	for _, m := range rs.merged {
+		byName[m.Schema.Name] = m
+	}
+	for _, mt := range md.Tables {
+		t := p.Table(mt.Schema, mt.Name)
+		if t == nil {
+			continue
+		}
+		for _, rel := range mt.RemoteRelationships {
+			m := byName[rel.RemoteSchema]
+			if m == nil {
+				return nil, &metadata.Error{Pos: rel.SchemaPos, Msg: fmt.Sprintf("table %s remote relationship %q: remote schema %q is not defined", t.Qualified(), rel.Name, rel.RemoteSchema)}
+			}
+			scalar := func(col string) string {
+				if c := t.Column(col); c != nil && c.Dims == 0 {
+					return c.Scalar
+				}
+				return ""
+			}
+			if err := m.AddRelationship(t.Qualified(), t.TypeName(""), rel, scalar); err != nil {
+				return nil, err
+			}
+			rs.rels = append(rs.rels, remoteRel{table: t, field: m.Fields[len(m.Fields)-1]})
 		}
 	}
 	for r := range extra {
@@ -159,7 +193,53 @@ func (rs *remotes) render(p *model.Project, role string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rs.insert(b, role)
+	if b, err = rs.insert(b, role); err != nil {
+		return nil, err
+	}
+	return rs.relFields(p, b, role)
+}
+
+// relFields adds to sdl the remote relationship fields role sees: those
+// whose remote field its remote permission allows, on a table where it
+// may select every column the relationship needs (Hasura's rule).
+func (rs *remotes) relFields(p *model.Project, sdl []byte, role string) ([]byte, error) {
+	if rs == nil {
+		return sdl, nil
+	}
+	byType := map[string]string{}
+	var order []string
+	for _, r := range rs.rels {
+		text, ok := r.field.SDL[role]
+		if !ok {
+			continue
+		}
+		v := p.View(r.table, role)
+		if v == nil {
+			continue
+		}
+		all := true
+		for _, name := range r.field.Columns {
+			if c := r.table.Column(name); c == nil || !v.CanSelect(c) {
+				all = false
+			}
+		}
+		if !all {
+			continue
+		}
+		typ := r.table.TypeName("")
+		if _, ok := byType[typ]; !ok {
+			order = append(order, typ)
+		}
+		byType[typ] += text
+	}
+	s := string(sdl)
+	for _, typ := range order {
+		var err error
+		if s, err = remoteschema.AddFields(s, typ, byType[typ]); err != nil {
+			return nil, err
+		}
+	}
+	return []byte(s), nil
 }
 
 // remoteDrift names, for each snapshot that the generation in tmp

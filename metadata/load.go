@@ -114,6 +114,7 @@ func load(fsys fileSystem, root string, s *introspect.Schema) (*Metadata, error)
 		l.projectFiles(m, dir, join)
 	}
 	l.inheritRoles(m, m.InheritedRoles)
+	l.checkRemoteRelationships(m)
 	if len(l.errs) > 0 {
 		l.errs.sort()
 		return nil, l.errs

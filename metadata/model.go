@@ -106,6 +106,9 @@ type Table struct {
 	Relationships []*Relationship
 	// ComputedFields are the computed fields, in file order.
 	ComputedFields []*ComputedField
+	// RemoteRelationships are the relationships to remote schemas, in
+	// file order (remoteschemas.go).
+	RemoteRelationships []*RemoteRelationship
 
 	// The permissions, at most one per role and kind, in file order.
 	SelectPermissions []*SelectPermission

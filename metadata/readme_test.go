@@ -43,7 +43,7 @@ func TestReadmeListsUnsupported(t *testing.T) {
   tables:
     - table: orgs
       event_triggers: [{name: e, webhook: http://e, definition: {enable_manual: true}, response_transform: {version: 2}, trigger_on_replication: true}]
-      remote_relationships: [{name: r}]
+      remote_relationships: [{name: r, definition: {to_source: {source: other}}}]
       apollo_federation_config: {enable: v1}
       insert_permissions:
         - role: user

@@ -376,3 +376,369 @@ func (l *loader) remotePermission(x ynode, ctx string) *RemoteSchemaPermission {
 	p.Doc = doc
 	return p
 }
+
+// RemoteRelationship is a table's remote relationship to a remote schema
+// (remote_relationships in tables.yaml, either of Hasura's formats): a
+// field of the table's type whose value is a remote field, called with
+// arguments that may reference the row's columns.
+type RemoteRelationship struct {
+	Name string
+	// Pos is where the relationship's name is written.
+	Pos Pos
+	// RemoteSchema names the remote schema; SchemaPos is where.
+	RemoteSchema string
+	SchemaPos    Pos
+	// LHSFields are the columns the remote call needs (lhs_fields, or
+	// hasura_fields in the old format), in file order.
+	LHSFields []string
+	// RemoteField is the path from the remote's query root to the field
+	// the relationship gives: the root field first.
+	RemoteField []*RemoteFieldStep
+}
+
+// RemoteFieldStep is one field of a remote relationship's remote_field
+// path, with its arguments.
+type RemoteFieldStep struct {
+	Name      string
+	Pos       Pos
+	Arguments []*RemoteArgument
+}
+
+// RemoteArgument is an argument of a remote field or a field of an input
+// object: a name and a value.
+type RemoteArgument struct {
+	Name  string
+	Pos   Pos
+	Value *RemoteValue
+}
+
+// RemoteValue is a value of a remote relationship's argument: a column
+// reference ("$column"), a scalar literal (string, json.Number, bool or
+// nil), a list or an input object.
+type RemoteValue struct {
+	Pos Pos
+	// Column is set for a "$column" reference.
+	Column string
+	// Scalar holds a scalar literal when neither List nor Object is set.
+	Scalar any
+	// IsList and IsObject say which of List and Object holds the value.
+	IsList, IsObject bool
+	List             []*RemoteValue
+	Object           []*RemoteArgument
+}
+
+// remoteRelationships reads a table's remote_relationships.
+func (v *validator) remoteRelationships(t *Table, x ynode) {
+	ctx := "table " + t.QualifiedName() + " remote_relationships"
+	if v.isNull(x) {
+		return
+	}
+	items, ok := v.seq(x, ctx, "remote_relationships")
+	if !ok {
+		return
+	}
+	for _, it := range items {
+		if r := v.remoteRelationship(t, it, ctx); r != nil {
+			t.RemoteRelationships = append(t.RemoteRelationships, r)
+		}
+	}
+}
+
+func (v *validator) remoteRelationship(t *Table, x ynode, ctx string) *RemoteRelationship {
+	fields, ok := v.mapping(x, ctx, "a remote relationship")
+	if !ok {
+		return nil
+	}
+	at := v.deref(x).pos()
+	r := &RemoteRelationship{Pos: at}
+	var def *field
+	for i, f := range fields {
+		switch f.key {
+		case "name":
+			r.Name = v.graphQLName(f.val, ctx, "name")
+			r.Pos = v.deref(f.val).pos()
+		case "definition":
+			def = &fields[i]
+		case "comment":
+			if !v.isNull(f.val) {
+				v.str(f.val, ctx, "comment")
+			}
+		default:
+			v.errorf(f.keyPos, ctx, "unknown key %q in a remote relationship", f.key)
+			return nil
+		}
+	}
+	if r.Name == "" {
+		v.errorf(at, ctx, "a remote relationship has no name")
+		return nil
+	}
+	ctx = fmt.Sprintf("table %s remote relationship %q", t.QualifiedName(), r.Name)
+	if def == nil {
+		v.errorf(at, ctx, "definition is missing")
+		return nil
+	}
+	dfields, ok := v.mapping(def.val, ctx, "definition")
+	if !ok {
+		return nil
+	}
+	// The new format nests the old one's keys under to_remote_schema
+	// (lhs_fields for hasura_fields); to_source is DB-to-DB.
+	if len(dfields) == 1 {
+		switch dfields[0].key {
+		case "to_remote_schema":
+			if dfields, ok = v.mapping(dfields[0].val, ctx, "to_remote_schema"); !ok {
+				return nil
+			}
+		case "to_source":
+			v.unsupportedf(dfields[0].keyPos, ctx, "to_source (a relationship to another database)")
+			return nil
+		}
+	}
+	good := true
+	var hasFields, hasRemote bool
+	for _, f := range dfields {
+		switch f.key {
+		case "remote_schema":
+			r.RemoteSchema, ok = v.name(f.val, ctx, "remote_schema")
+			r.SchemaPos = v.deref(f.val).pos()
+		case "lhs_fields", "hasura_fields":
+			hasFields = true
+			ok = v.lhsFields(t, r, f.val, ctx)
+		case "remote_field":
+			hasRemote = true
+			r.RemoteField, ok = v.remoteFieldPath(f.val, ctx)
+		case "to_source":
+			v.unsupportedf(f.keyPos, ctx, "to_source (a relationship to another database)")
+			return nil
+		default:
+			v.errorf(f.keyPos, ctx, "unknown key %q in a remote relationship's definition", f.key)
+			ok = false
+		}
+		good = good && ok
+	}
+	if !good {
+		return nil
+	}
+	if r.RemoteSchema == "" || !hasFields || !hasRemote {
+		v.errorf(v.deref(def.val).pos(), ctx, "a remote relationship to a remote schema needs remote_schema, lhs_fields and remote_field")
+		return nil
+	}
+	lhs := map[string]bool{}
+	for _, c := range r.LHSFields {
+		lhs[c] = true
+	}
+	for _, s := range r.RemoteField {
+		for _, a := range s.Arguments {
+			if !v.columnRefs(a.Value, lhs, ctx) {
+				return nil
+			}
+		}
+	}
+	return r
+}
+
+// isComputed reports whether name is a computed field of t.
+func isComputed(t *Table, name string) bool {
+	for _, cf := range t.ComputedFields {
+		if cf.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Columns are the columns rv references, in order (once each).
+func (rv *RemoteValue) Columns() []string {
+	set := map[string]bool{}
+	var out []string
+	rv.walkColumns(func(c string) {
+		if !set[c] {
+			set[c] = true
+			out = append(out, c)
+		}
+	})
+	return out
+}
+
+// walkColumns calls f with each column rv references.
+func (rv *RemoteValue) walkColumns(f func(string)) {
+	if rv.Column != "" {
+		f(rv.Column)
+	}
+	for _, x := range rv.List {
+		x.walkColumns(f)
+	}
+	for _, a := range rv.Object {
+		a.Value.walkColumns(f)
+	}
+}
+
+// columnRefs checks that every column rv references is an lhs field.
+func (v *validator) columnRefs(rv *RemoteValue, lhs map[string]bool, ctx string) bool {
+	if rv.Column != "" && !lhs[rv.Column] {
+		v.errorf(rv.Pos, ctx, "$%s is not one of lhs_fields", rv.Column)
+		return false
+	}
+	for _, x := range rv.List {
+		if !v.columnRefs(x, lhs, ctx) {
+			return false
+		}
+	}
+	for _, a := range rv.Object {
+		if !v.columnRefs(a.Value, lhs, ctx) {
+			return false
+		}
+	}
+	return true
+}
+
+// lhsFields reads the columns of a remote relationship.
+func (v *validator) lhsFields(t *Table, r *RemoteRelationship, x ynode, ctx string) bool {
+	items, ok := v.seq(x, ctx, "lhs_fields")
+	if !ok {
+		return false
+	}
+	for _, it := range items {
+		c, ok := v.name(it, ctx, "an lhs field")
+		if !ok {
+			return false
+		}
+		if t.def.Column(c) == nil {
+			if isComputed(t, c) {
+				v.unsupportedf(v.deref(it).pos(), ctx, "computed field %q as an lhs field", c)
+			} else {
+				v.errorf(v.deref(it).pos(), ctx, "column %q is not in %s", c, t.QualifiedName())
+			}
+			return false
+		}
+		r.LHSFields = append(r.LHSFields, c)
+	}
+	if len(r.LHSFields) == 0 {
+		v.errorf(v.deref(x).pos(), ctx, "lhs_fields is empty")
+		return false
+	}
+	return true
+}
+
+// remoteFieldPath reads remote_field: {name: {arguments, field: {...}}},
+// one field per level.
+func (v *validator) remoteFieldPath(x ynode, ctx string) ([]*RemoteFieldStep, bool) {
+	var out []*RemoteFieldStep
+	for depth := 0; ; depth++ {
+		fields, ok := v.mapping(x, ctx, "remote_field")
+		if !ok {
+			return nil, false
+		}
+		if len(fields) != 1 {
+			v.errorf(v.deref(x).pos(), ctx, "remote_field must name one field")
+			return nil, false
+		}
+		if depth > 20 {
+			v.errorf(fields[0].keyPos, ctx, "remote_field is nested too deeply")
+			return nil, false
+		}
+		s := &RemoteFieldStep{Name: fields[0].key, Pos: fields[0].keyPos}
+		out = append(out, s)
+		body, ok := v.mapping(fields[0].val, ctx, "remote field "+s.Name)
+		if !ok {
+			return nil, false
+		}
+		var next *ynode
+		for _, f := range body {
+			switch f.key {
+			case "arguments":
+				if v.isNull(f.val) {
+					continue
+				}
+				args, ok := v.mapping(f.val, ctx, "arguments")
+				if !ok {
+					return nil, false
+				}
+				for _, a := range args {
+					val, ok := v.remoteValue(a.val, ctx, 0)
+					if !ok {
+						return nil, false
+					}
+					s.Arguments = append(s.Arguments, &RemoteArgument{Name: a.key, Pos: a.keyPos, Value: val})
+				}
+			case "field":
+				n := f.val
+				next = &n
+			default:
+				v.errorf(f.keyPos, ctx, "unknown key %q in remote field %s", f.key, s.Name)
+				return nil, false
+			}
+		}
+		if next == nil {
+			return out, true
+		}
+		x = *next
+	}
+}
+
+// remoteValue reads an argument's value: "$column" strings reference
+// columns.
+func (v *validator) remoteValue(x ynode, ctx string, depth int) (*RemoteValue, bool) {
+	d := v.deref(x)
+	if d.bad {
+		return nil, false
+	}
+	rv := &RemoteValue{Pos: d.pos()}
+	if depth > 50 {
+		v.errorf(rv.Pos, ctx, "the value is nested too deeply")
+		return nil, false
+	}
+	switch {
+	case isMapping(d):
+		fields, ok := v.mapping(d, ctx, "an input object")
+		if !ok {
+			return nil, false
+		}
+		rv.IsObject = true
+		for _, f := range fields {
+			val, ok := v.remoteValue(f.val, ctx, depth+1)
+			if !ok {
+				return nil, false
+			}
+			rv.Object = append(rv.Object, &RemoteArgument{Name: f.key, Pos: f.keyPos, Value: val})
+		}
+	case isList(d):
+		items, _ := v.seq(d, ctx, "a list")
+		rv.IsList = true
+		rv.List = []*RemoteValue{}
+		for _, it := range items {
+			val, ok := v.remoteValue(it, ctx, depth+1)
+			if !ok {
+				return nil, false
+			}
+			rv.List = append(rv.List, val)
+		}
+	default:
+		lit, ok := v.literal(d, ctx, depth)
+		if !ok {
+			return nil, false
+		}
+		if s, isStr := lit.(string); isStr && strings.HasPrefix(s, "$") {
+			rv.Column = s[1:]
+			return rv, true
+		}
+		rv.Scalar = lit
+	}
+	return rv, true
+}
+
+// checkRemoteRelationships checks that the remote schemas the tables'
+// remote relationships name exist.
+func (l *loader) checkRemoteRelationships(m *Metadata) {
+	known := map[string]bool{}
+	for _, r := range m.RemoteSchemas {
+		known[r.Name] = true
+	}
+	for _, t := range m.Tables {
+		for _, r := range t.RemoteRelationships {
+			if !known[r.RemoteSchema] {
+				l.errorf(r.SchemaPos, fmt.Sprintf("table %s remote relationship %q", t.QualifiedName(), r.Name), "remote schema %q is not defined (remote_schemas.yaml)", r.RemoteSchema)
+			}
+		}
+	}
+}

@@ -168,7 +168,7 @@ func (v *validator) qualified(x ynode, ctx, what string) (schema, name string, p
 func (v *validator) tableBody(e *entry) {
 	t := e.t
 	ctx := "table " + t.QualifiedName()
-	var objs, arrs []field
+	var objs, arrs, rrs []field
 	for _, f := range e.fields {
 		switch f.key {
 		case "is_enum":
@@ -184,7 +184,7 @@ func (v *validator) tableBody(e *entry) {
 		case "event_triggers":
 			v.eventTriggerList(t, f.val)
 		case "remote_relationships":
-			v.unsupportedItems(ctx, f.key, f.keyPos, f.val)
+			rrs = append(rrs, f)
 		case "apollo_federation_config":
 			if !v.empty(f.val) {
 				v.unsupportedf(f.keyPos, ctx, f.key)
@@ -196,6 +196,9 @@ func (v *validator) tableBody(e *entry) {
 	}
 	for _, f := range arrs {
 		v.relationships(t, f.val, ArrayRelationship)
+	}
+	for _, f := range rrs {
+		v.remoteRelationships(t, f.val)
 	}
 	if t.IsEnum {
 		v.enumTable(t)
@@ -771,5 +774,12 @@ func (v *validator) names(t *Table) {
 			continue
 		}
 		taken[cf.Name] = fmt.Sprintf("the computed field at %s", cf.Pos)
+	}
+	for _, r := range t.RemoteRelationships {
+		if by, ok := taken[r.Name]; ok {
+			v.errorf(r.Pos, fmt.Sprintf("remote relationship %q", r.Name), "the name is already used by %s", by)
+			continue
+		}
+		taken[r.Name] = fmt.Sprintf("the remote relationship at %s", r.Pos)
 	}
 }

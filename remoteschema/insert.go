@@ -64,6 +64,10 @@ func Insert(sdl []byte, name string, p *Part) ([]byte, error) {
 	return []byte(s), nil
 }
 
+// AddFields inserts fields (formatted field definitions) at the end of
+// the object type typ of sdl, a generated schema.
+func AddFields(sdl, typ, fields string) (string, error) { return addFields(sdl, typ, fields) }
+
 // addFields inserts fields (formatted field definitions) before the end
 // of type typ's body in sdl.
 func addFields(sdl, typ, fields string) (string, error) {

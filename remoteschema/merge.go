@@ -22,6 +22,15 @@ type Merged struct {
 	Parts map[string]*Part
 	// Warnings say what of the remote is not served.
 	Warnings []string
+	// Fields are the tables' remote relationship fields, by role
+	// (relationship.go).
+	Fields []*RelationshipField
+
+	remote *ast.Schema
+	c      *remote.Customization
+	// perms are each role's permitted definitions, by the remote's type
+	// name.
+	perms map[string]map[string]*ast.Definition
 }
 
 // Part is a remote's part of one role's schema: root fields to add to
@@ -47,7 +56,8 @@ func Merge(r *metadata.RemoteSchema, snapshot string) (*Merged, error) {
 		return nil, fmt.Errorf("%s: the snapshot does not load: %w", ctx, gerr)
 	}
 	c := r.Definition.Customization
-	m := &Merged{Parts: map[string]*Part{}, Schema: &remote.Schema{Name: r.Name, Definition: r.Definition, Namespace: c.Namespace()}}
+	m := &Merged{Parts: map[string]*Part{}, Schema: &remote.Schema{Name: r.Name, Definition: r.Definition, Namespace: c.Namespace()},
+		remote: rs, c: c, perms: map[string]map[string]*ast.Definition{}}
 	m.Schema.Definition.Customization = nil // applied here; the server maps names with Types and Fields
 	roots := map[string]ast.Operation{}
 	if rs.Query != nil {
@@ -85,6 +95,10 @@ func Merge(r *metadata.RemoteSchema, snapshot string) (*Merged, error) {
 				m.Schema.Presets = map[string][]remote.Preset{}
 			}
 			m.Schema.Presets[p.Role] = presets
+		}
+		m.perms[p.Role] = map[string]*ast.Definition{}
+		for _, d := range defs {
+			m.perms[p.Role][d.Name] = d
 		}
 		if m.Parts[p.Role], err = m.part(rs, defs, roots, c); err != nil {
 			return nil, err

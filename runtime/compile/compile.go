@@ -31,6 +31,11 @@ type Options struct {
 	StringifyNumeric bool
 	// Relay compiles operations of the Relay schema (relay.go).
 	Relay bool
+	// RemoteRelationships tells the tables' remote relationship fields;
+	// RemoteMarker is the key of the marker objects that stand for their
+	// values (remoterel.go).
+	RemoteRelationships RemoteRelColumns
+	RemoteMarker        string
 	// CustomSubscription reports the custom root fields that may be
 	// subscribed to (asynchronous actions' <action>(id:)): they compile
 	// to FieldCustom, and package engine answers them. Nil: none.
@@ -88,6 +93,9 @@ type Plan struct {
 	// Remote is set when some field is answered by a remote schema
 	// (FieldRemote; the engine marks them).
 	Remote bool
+	// RemoteRels are the remote relationship fields whose markers the
+	// statements' JSON holds (remoterel.go).
+	RemoteRels []RemoteRel
 	// Checks validate the values of a request's variables that its
 	// statements read but cannot check themselves (Relay cursors): the
 	// engine runs them on every request the plan serves.
@@ -175,7 +183,8 @@ const msgOneRootField = "subscriptions must select one top level field"
 // parameters. A subscription compiles to its poll statement. Errors are
 // *wire.Error values.
 func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (*Plan, error) {
-	cc := &compiler{s: c.schema, names: c.schema.Names, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric, relay: c.opts.Relay}
+	cc := &compiler{s: c.schema, names: c.schema.Names, role: role, doc: doc, vars: vars, stringify: c.opts.StringifyNumeric, relay: c.opts.Relay,
+		remoteRel: c.opts.RemoteRelationships, marker: c.opts.RemoteMarker, subscribing: op.Operation == ast.Subscription}
 	p := &Plan{}
 	rootType := "query_root"
 	switch op.Operation {
@@ -243,6 +252,7 @@ func (c *Compiler) Operation(role string, doc *ast.QueryDocument, op *ast.Operat
 		p.Fields = append(p.Fields, pf)
 	}
 	p.Checks = cc.checks
+	p.RemoteRels = cc.remoteRels
 	return p, nil
 }
 
@@ -282,6 +292,13 @@ type compiler struct {
 	// from, when set, writes the row source of the next select instead of
 	// its table: a function call (function.go).
 	from func()
+	// remoteRel tells remote relationship fields, marker their markers'
+	// key; remoteRels are those the operation selects (remoterel.go).
+	// subscribing is set for a subscription, which has none.
+	remoteRel   RemoteRelColumns
+	marker      string
+	remoteRels  []RemoteRel
+	subscribing bool
 }
 
 func (c *compiler) fail(path, code, format string, args ...any) {

@@ -319,6 +319,11 @@ func (c *compiler) rowJSON(t *catalog.Table, perm *catalog.SelectPermission, b s
 		}
 		col := t.Column(f.field.Name)
 		fpath := path + ".selectionSet." + f.alias
+		if c.remoteRel != nil && col == nil && f.field.ObjectDefinition != nil {
+			if cols, ok := c.remoteRel(f.field.ObjectDefinition.Name, f.field.Name); ok {
+				return c.remoteRelValue(t, perm, b, f, cols, fpath)
+			}
+		}
 		if cf := t.ComputedField(f.field.Name); col == nil && cf != nil {
 			return c.computedValue(t, perm, cf, b, f, fpath)
 		}

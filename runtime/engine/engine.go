@@ -114,6 +114,9 @@ type Engine struct {
 	actions *actions.Service
 	// remotes finds the remote schema of a root field; nil without any.
 	remotes *remoteIndex
+	// remoteRels are the tables' remote relationships; nil without any
+	// (remote_rel.go).
+	remoteRels *remoteRels
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -143,16 +146,25 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 	if limits == nil {
 		limits = &LimitSet{Global: DefaultLimits()}
 	}
+	rels, err := newRemoteRels(cfg.Remotes)
+	if err != nil {
+		return nil, err
+	}
+	copts := compile.Options{StringifyNumeric: cfg.StringifyNumeric, Relay: cfg.Relay, CustomSubscription: cfg.Actions.Async}
+	if rels != nil {
+		copts.RemoteRelationships, copts.RemoteMarker = rels.columns, rels.marker
+	}
 	e := &Engine{
-		compiler: compile.New(s, compile.Options{StringifyNumeric: cfg.StringifyNumeric, Relay: cfg.Relay, CustomSubscription: cfg.Actions.Async}),
-		roles:    map[string]*lazyRole{},
-		pool:     pool,
-		limits:   limits,
-		rls:      cfg.RLS,
-		maxResp:  cfg.MaxResponseSize,
-		maxSQL:   cfg.MaxSQLSize,
-		actions:  cfg.Actions,
-		docs:     docs,
+		remoteRels: rels,
+		compiler:   compile.New(s, copts),
+		roles:      map[string]*lazyRole{},
+		pool:       pool,
+		limits:     limits,
+		rls:        cfg.RLS,
+		maxResp:    cfg.MaxResponseSize,
+		maxSQL:     cfg.MaxSQLSize,
+		actions:    cfg.Actions,
+		docs:       docs,
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
 	if len(cfg.Remotes) > 0 {

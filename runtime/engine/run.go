@@ -33,13 +33,30 @@ func (e *Engine) Run(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]b
 		ctx, cancel = context.WithTimeout(ctx, p.Limits.Time)
 		defer cancel()
 	}
+	var out []byte
+	var err error
 	switch p.Operation {
 	case ast.Subscription:
 		return dst, &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: "subscriptions are served on the websocket endpoint"}
 	case ast.Mutation:
-		return e.runMutation(ctx, db, p, dst)
+		out, err = e.runMutation(ctx, db, p, dst)
+	default:
+		out, err = e.runQuery(ctx, db, p, dst)
 	}
-	return e.runQuery(ctx, db, p, dst)
+	if err != nil || len(p.Plan.RemoteRels) == 0 || e.remoteRels == nil {
+		return out, err
+	}
+	// The remote relationships' values replace their markers
+	// (remote_rel.go); a mutation's are fetched after its commit.
+	start := len(dst)
+	body, err := e.resolveRemoteRels(ctx, p, out[start:])
+	if err != nil {
+		return dst[:start], err
+	}
+	if e.maxResp > 0 && len(body) > e.maxResp {
+		return dst[:start], e.tooLarge()
+	}
+	return append(out[:start], body...), nil
 }
 
 // Do prepares and runs req on the engine's pool and returns the whole

@@ -130,6 +130,9 @@ type Schema struct {
 	Roles []string `json:"roles,omitempty"`
 	// Presets are the arguments each role's permission presets, by role.
 	Presets map[string][]Preset `json:"presets,omitempty"`
+	// Relationships are the tables' remote relationships to this remote
+	// (relationship.go).
+	Relationships []*Relationship `json:"relationships,omitempty"`
 }
 
 // Preset is an argument a role's permission sets (@preset): removed
