@@ -185,6 +185,11 @@ func (s *Service) Do(ctx context.Context, c Call) (json.RawMessage, error) {
 	if a == nil {
 		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: fmt.Sprintf("action %q is not defined", c.Name)}
 	}
+	if a.goHandler != nil {
+		// An asynchronous action's worker: the Go handler, after the
+		// request (gohandler.go).
+		return doGo(ctx, a.goHandler, c)
+	}
 	var p payload
 	p.Action.Name = c.Name
 	p.Input = c.Input

@@ -198,3 +198,27 @@ func (r *Rows) Relationship(action string) Relationship {
 	}
 	return rel
 }
+
+// doGo calls the Go handler h of a call made after its request (an
+// asynchronous action's, by the worker): its GraphQL method refuses, as
+// there is no request's transaction nor caller's request to run in; a
+// panic is an internal error.
+func doGo(ctx context.Context, h Handler, c Call) (out json.RawMessage, err error) {
+	input, err := json.Marshal(c.Input)
+	if err != nil {
+		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "cannot encode the action's input", Err: err}
+	}
+	req := NewRequest(c, ClientHeaders(ctx), func(context.Context, string, json.RawMessage) (json.RawMessage, error) {
+		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "an asynchronous action's handler runs after its request: it cannot run GraphQL"}
+	})
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "internal error", Err: fmt.Errorf("action %s: handler panicked: %v", c.Name, r)}
+		}
+	}()
+	out, err = h(ctx, req, input)
+	if err != nil {
+		return nil, HandlerError(err)
+	}
+	return out, nil
+}

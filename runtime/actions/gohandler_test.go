@@ -105,3 +105,37 @@ func TestTyped(t *testing.T) {
 		}
 	}
 }
+
+// TestDoCallsGoHandler: Do, which an asynchronous action's worker calls
+// after the request, calls a Go handler instead of the webhook; its
+// GraphQL method refuses, and a panic is an internal error.
+func TestDoCallsGoHandler(t *testing.T) {
+	h := Handler(func(ctx context.Context, req *Request, in json.RawMessage) (json.RawMessage, error) {
+		switch string(in) {
+		case `{"n":1}`:
+			return json.RawMessage(`{"role":"` + req.Role + `"}`), nil
+		case `{"n":2}`:
+			return nil, req.GraphQL(ctx, "{ __typename }", nil, nil)
+		}
+		panic("boom")
+	})
+	s, err := New(&Config{Actions: []Action{{Name: "a", Handler: "http://127.0.0.1:1/never-called", Async: true}}}, Options{Handlers: map[string]Handler{"a": h}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ n, want string }{
+		{"1", `{"role":"user"}`},
+		{"2", `{"errors":[{"message":"an asynchronous action's handler runs after its request: it cannot run GraphQL","extensions":{"path":"$","code":"unexpected"}}]}`},
+		{"3", `{"errors":[{"message":"internal error","extensions":{"path":"$","code":"unexpected"}}]}`},
+	}
+	for _, c := range cases {
+		out, err := s.Do(context.Background(), Call{Name: "a", Input: map[string]any{"n": json.Number(c.n)}, Session: map[string]string{"x-hasura-role": "user"}})
+		got := string(out)
+		if err != nil {
+			got = string(wire.AppendErrors(nil, err))
+		}
+		if got != c.want {
+			t.Errorf("n=%s: got %s, want %s", c.n, got, c.want)
+		}
+	}
+}
