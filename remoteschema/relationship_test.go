@@ -29,7 +29,9 @@ func col(name string, line int) *metadata.RemoteValue {
 	return &metadata.RemoteValue{Pos: at(line, 9), Column: name}
 }
 
-func lit(v any, line int) *metadata.RemoteValue { return &metadata.RemoteValue{Pos: at(line, 9), Scalar: v} }
+func lit(v any, line int) *metadata.RemoteValue {
+	return &metadata.RemoteValue{Pos: at(line, 9), Scalar: v}
+}
 
 func obj(line int, fields ...*metadata.RemoteArgument) *metadata.RemoteValue {
 	return &metadata.RemoteValue{Pos: at(line, 9), IsObject: true, Object: fields}
