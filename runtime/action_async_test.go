@@ -15,6 +15,7 @@ import (
 
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
+	"github.com/hasgen/hasgen/runtime/actions"
 )
 
 const (
@@ -24,7 +25,8 @@ const (
 
 // orderHandler is the webhook of the async fixture's place_order: it
 // counts the calls by item, blocks the item "slow" until release is
-// closed, answers 400 for "bad", and else the order of the session's
+// closed, answers 400 for "bad", an object without the non-null order_id
+// for "invalid", and else the order of the session's
 // user (user_id "other" for the item "other": user 2).
 type orderHandler struct {
 	*httptest.Server
@@ -59,6 +61,9 @@ func newOrderHandler(t *testing.T) *orderHandler {
 		case "bad":
 			w.WriteHeader(400)
 			io.WriteString(w, `{"message": "out of stock", "code": "no-stock"}`)
+			return
+		case "invalid":
+			io.WriteString(w, `{"note": "no order_id"}`)
 			return
 		}
 		user := session["x-hasura-user-id"]
@@ -219,6 +224,35 @@ func TestAsyncActions(t *testing.T) {
 		}
 	})
 
+	t.Run("an answer that is not the output type is stored as errors", func(t *testing.T) {
+		id := placeOrder(t, a.URL, "invalid")
+		want := `{"data":{"place_order":{"__typename":"place_order","id":"` + id + `","errors":{"code":"unexpected","path":"$","error":"field \"order_id\" expected in webhook response, but not found"},"output":null}}}`
+		var got string
+		eventually(t, "the errors are stored", func() bool {
+			got = gql(t, a.URL, "user", "1", orderQuery, map[string]any{"id": id})
+			return !strings.Contains(got, `"errors":null`)
+		})
+		if got != want {
+			t.Errorf("\n got %s\nwant %s", got, want)
+		}
+	})
+
+	t.Run("beside other root fields", func(t *testing.T) {
+		// Each root field on its own, in order, as Hasura runs a mutation
+		// with actions.
+		resp := gql(t, b.URL, "", "", `mutation { insert_users_one(object: {id: 3, name: "cy"}) { id } first: place_order(item: "mixed-1") second: place_order(item: "mixed-2") }`, nil)
+		var r struct {
+			Data struct {
+				Insert        struct{ ID int } `json:"insert_users_one"`
+				First, Second string
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(resp), &r); err != nil || r.Data.Insert.ID != 3 || len(r.Data.First) != 36 || len(r.Data.Second) != 36 || r.Data.First == r.Data.Second {
+			t.Fatalf("%s", resp)
+		}
+		eventually(t, "both calls are made", func() bool { return h.count("mixed-1") == 1 && h.count("mixed-2") == 1 })
+	})
+
 	t.Run("subscription", func(t *testing.T) {
 		c := dial(t, a.URL, protoNew, nil)
 		c.init(map[string]any{"headers": map[string]string{"X-Hasura-Admin-Secret": e2eSecret, "X-Hasura-Role": "user", "X-Hasura-User-Id": "1"}})
@@ -316,4 +350,62 @@ VALUES ('place_order', jsonb_build_object('item', $1::text), '{}', '{"x-hasura-r
 		t.Errorf("statuses %s", status)
 	}
 	_ = srv
+}
+
+// TestAsyncWorkerShutdown: a call cut off by Shutdown is put back to
+// 'created', and another worker takes it.
+func TestAsyncWorkerShutdown(t *testing.T) {
+	h := newOrderHandler(t)
+	url := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), asyncSQL))
+	pool := newPool(t, url, nil)
+	ctx := context.Background()
+	if err := actions.Install(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if err := actions.Install(ctx, pool); err != nil { // again: nothing changes
+		t.Fatal(err)
+	}
+	svc, err := actions.New(&actions.Config{Actions: []actions.Action{{Name: "place_order", Mutation: true, Async: true,
+		Handler: h.URL, TimeoutSec: 10, OutputType: "OrderResult"}}}, actions.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := svc.NewWorker(pool, actions.WorkerOptions{FetchInterval: 50 * time.Millisecond})
+	w.Start(ctx)
+	id, err := svc.Enqueue(ctx, pool, actions.Call{Name: "place_order", Input: map[string]any{"item": "slow"}, Session: map[string]string{"x-hasura-role": "user", "x-hasura-user-id": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the handler is called", func() bool { return h.count("slow") == 1 })
+	sctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := w.Shutdown(sctx); err != context.DeadlineExceeded {
+		t.Fatalf("Shutdown: %v, want the deadline", err)
+	}
+	status := func() string {
+		var s string
+		var claimed bool
+		if err := pool.QueryRow(ctx, `SELECT status, response_received_at IS NOT NULL FROM hdb_catalog.hdb_action_log WHERE id = $1`, id).Scan(&s, &claimed); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%s %v", s, claimed)
+	}
+	if got := status(); got != "created false" {
+		t.Fatalf("after shutdown: %s", got)
+	}
+	close(h.release)
+	w2 := svc.NewWorker(pool, actions.WorkerOptions{FetchInterval: 50 * time.Millisecond})
+	w2.Start(ctx)
+	defer w2.Close()
+	eventually(t, "another worker completes the call", func() bool { return status() == "completed true" })
+	if c := h.count("slow"); c != 2 {
+		t.Errorf("%d calls, want 2 (the one cut off, then the new one)", c)
+	}
+	e, err := actions.Lookup(ctx, pool, "place_order", id, map[string]string{"x-hasura-user-id": "1", "x-hasura-role": "user"})
+	if err != nil || e == nil || string(e.Output) == "" {
+		t.Fatalf("Lookup: %+v %v", e, err)
+	}
+	if e, _ := actions.Lookup(ctx, pool, "place_order", id, map[string]string{"x-hasura-user-id": "2", "x-hasura-role": "user"}); e != nil {
+		t.Errorf("another session reads the call: %+v", e)
+	}
 }
