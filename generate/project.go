@@ -468,7 +468,7 @@ func hiddenActionWarnings(p *model.Project) []string {
 		}
 		for _, role := range a.Roles {
 			if templates.ActionRowsView(p, a, role) == nil {
-				out = append(out, fmt.Sprintf("%s: action %q: role %s may not select %s's primary key, so its schema has no field %s", a.OutputPos, a.Name, role, a.OutputTable, a.Name))
+				out = append(out, fmt.Sprintf("%s: action %q: role %s may not select %s's primary key (or has no %s root field), so its schema has no field %s", a.OutputPos, a.Name, role, a.OutputTable, p.ActionTable(a).Roots.Select, a.Name))
 			}
 		}
 	}

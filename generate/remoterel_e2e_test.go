@@ -30,7 +30,7 @@ type Account { owner: User }
 `
 
 // relRemote starts the remote: users 1 to 3, each with 3 posts; search
-// gives the user of filter.id when filter.role is MEMBER, at most limit;
+// gives the user of filter.id (user 9 fails) when filter.role is MEMBER, at most limit;
 // fail fails.
 func relRemote(t testing.TB) *remotetest.Server {
 	t.Helper()
@@ -48,6 +48,9 @@ func relRemote(t testing.TB) *remotetest.Server {
 	srv, err := remotetest.New(relSDL, func(field string, args map[string]any, h http.Header) (any, error) {
 		switch field {
 		case "user":
+			if fmt.Sprint(args["id"]) == "9" {
+				return nil, errors.New("user 9 is locked")
+			}
 			return user(args["id"]), nil
 		case "account":
 			return map[string]any{"owner": user(args["id"])}, nil
@@ -108,7 +111,7 @@ func TestRemoteRelationshipServe(t *testing.T) {
 		sent []string
 	}{
 		{"rows, aliases, nested under an array relationship, variables",
-			`query q($lim: Int) { orgs(order_by: {id: asc}) { name boss: owner { name __typename } members(order_by: {id: asc}) { id member(limit: $lim) { id name } } } }`, `{"lim": 3}`, admin,
+			`query q($lim: Int) { orgs(where: {id: {_lt: 5}}, order_by: {id: asc}) { name boss: owner { name __typename } members(order_by: {id: asc}) { id member(limit: $lim) { id name } } } }`, `{"lim": 3}`, admin,
 			`{"data":{"orgs":[` +
 				`{"name":"acme","boss":{"name":"user 1","__typename":"P_User"},"members":[{"id":1,"member":[{"id":1,"name":"user 1"}]},{"id":2,"member":[{"id":2,"name":"user 2"}]}]},` +
 				`{"name":"globex","boss":{"name":"user 2","__typename":"P_User"},"members":[{"id":3,"member":[{"id":3,"name":"user 3"}]}]},` +
@@ -143,9 +146,13 @@ func TestRemoteRelationshipServe(t *testing.T) {
 			`{"errors":[{"message":"field 'owner' not found in type: 'orgs'","extensions":{"path":"$.selectionSet.orgs.selectionSet.owner","code":"validation-failed"}}]}`, nil},
 		{"norem: no remote permission", `{ orgs { owner { name } } }`, "", role("norem"),
 			`{"errors":[{"message":"field 'owner' not found in type: 'orgs'","extensions":{"path":"$.selectionSet.orgs.selectionSet.owner","code":"validation-failed"}}]}`, nil},
-		{"remote errors under the rows", `{ orgs(order_by: {id: asc}, limit: 2) { id broken } }`, "", admin,
-			`{"errors":[{"message":"intentional failure","path":["orgs",0,"broken"]},{"message":"intentional failure","path":["orgs",1,"broken"]}]}`,
+		{"remote errors: Hasura's, the remote's under the rows for admin", `{ orgs(order_by: {id: asc}, limit: 2) { id broken } }`, "", admin,
+			`{"errors":[{"message":"Errors from remote server","extensions":{"path":"$","code":"unexpected","internal":{"errors":[` +
+				`{"message":"intentional failure","path":["orgs",0,"broken"]},{"message":"intentional failure","path":["orgs",1,"broken"]}]}}}]}`,
 			[]string{`query($hasgen_0_0: Int!, $hasgen_1_0: Int!) { r0: fail(id: $hasgen_0_0) r1: fail(id: $hasgen_1_0) }`}},
+		{"remote errors: no internal for a role", `{ orgs(where: {id: {_eq: 5}}) { owner { name } } }`, "", role("user"),
+			`{"errors":[{"message":"Errors from remote server","extensions":{"path":"$","code":"unexpected"}}]}`,
+			[]string{`query($hasgen_0_0: Int!) { r0: user(id: $hasgen_0_0) { name } }`}},
 		{"mutation returning", `mutation { update_orgs(where: {id: {_eq: 3}}, _set: {name: "initech2"}) { returning { name owner { name } } } }`, "", role("user"),
 			`{"data":{"update_orgs":{"returning":[{"name":"initech2","owner":{"name":"user 1"}}]}}}`,
 			[]string{`query($hasgen_0_0: Int!) { r0: user(id: $hasgen_0_0) { name } }`}},

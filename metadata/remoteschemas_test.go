@@ -1,6 +1,8 @@
 package metadata
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -132,6 +134,109 @@ func TestRemoteSchemaErrors(t *testing.T) {
 			}
 			if diff := cmp.Diff(c.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// remoteRelTables is a databases.yaml whose orgs table has the remote
+// relationships rels (YAML lines indented for the table's keys).
+func remoteRelTables(rels string) string {
+	return "- name: default\n  kind: postgres\n  tables:\n    - table: orgs\n      remote_relationships:\n" + rels
+}
+
+// TestRemoteRelationships reads a table's remote relationships in both
+// of Hasura's formats: a path of fields, arguments with columns,
+// literals, lists and input objects.
+func TestRemoteRelationships(t *testing.T) {
+	m, err := loadString(t,
+		"metadata/databases/databases.yaml", remoteRelTables(`        - name: owner
+          definition:
+            to_remote_schema:
+              remote_schema: people
+              lhs_fields: [id, name]
+              remote_field:
+                account:
+                  arguments: {id: $id, where: {name: {_eq: $name}, tags: [a, 1, true, null]}}
+                  field:
+                    owner: {}
+        - name: old
+          definition:
+            remote_schema: people
+            hasura_fields: [id]
+            remote_field: {user: {arguments: {id: $id}}}
+`),
+		"metadata/remote_schemas.yaml", "- name: people\n  definition: {url: http://p}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgs *Table
+	for _, tb := range m.Tables {
+		if tb.Name == "orgs" {
+			orgs = tb
+		}
+	}
+	if orgs == nil || len(orgs.RemoteRelationships) != 2 {
+		t.Fatalf("orgs: %+v", orgs)
+	}
+	f := "metadata/databases/databases.yaml"
+	want := []*RemoteRelationship{
+		{Name: "owner", Pos: Pos{f, 6, 17}, RemoteSchema: "people", SchemaPos: Pos{f, 9, 30}, LHSFields: []string{"id", "name"},
+			RemoteField: []*RemoteFieldStep{
+				{Name: "account", Pos: Pos{f, 12, 17}, Arguments: []*RemoteArgument{
+					{Name: "id", Pos: Pos{f, 13, 31}, Value: &RemoteValue{Pos: Pos{f, 13, 35}, Column: "id"}},
+					{Name: "where", Pos: Pos{f, 13, 40}, Value: &RemoteValue{Pos: Pos{f, 13, 47}, IsObject: true, Object: []*RemoteArgument{
+						{Name: "name", Pos: Pos{f, 13, 48}, Value: &RemoteValue{Pos: Pos{f, 13, 54}, IsObject: true, Object: []*RemoteArgument{
+							{Name: "_eq", Pos: Pos{f, 13, 55}, Value: &RemoteValue{Pos: Pos{f, 13, 60}, Column: "name"}}}}},
+						{Name: "tags", Pos: Pos{f, 13, 68}, Value: &RemoteValue{Pos: Pos{f, 13, 74}, IsList: true, List: []*RemoteValue{
+							{Pos: Pos{f, 13, 75}, Scalar: "a"}, {Pos: Pos{f, 13, 78}, Scalar: json.Number("1")},
+							{Pos: Pos{f, 13, 81}, Scalar: true}, {Pos: Pos{f, 13, 87}}}}},
+					}}},
+				}},
+				{Name: "owner", Pos: Pos{f, 15, 21}},
+			}},
+		{Name: "old", Pos: Pos{f, 16, 17}, RemoteSchema: "people", SchemaPos: Pos{f, 18, 28}, LHSFields: []string{"id"},
+			RemoteField: []*RemoteFieldStep{{Name: "user", Pos: Pos{f, 20, 28}, Arguments: []*RemoteArgument{
+				{Name: "id", Pos: Pos{f, 20, 47}, Value: &RemoteValue{Pos: Pos{f, 20, 51}, Column: "id"}}}}}},
+	}
+	if diff := cmp.Diff(want, orgs.RemoteRelationships); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestRemoteRelationshipErrors: each mistake in a remote relationship is
+// an error where it is written.
+func TestRemoteRelationshipErrors(t *testing.T) {
+	head := "        - name: r\n          definition:\n"
+	cases := []struct {
+		name, def, want string
+	}{
+		{"unknown remote schema", "            to_remote_schema: {remote_schema: nope, lhs_fields: [id], remote_field: {user: {arguments: {id: $id}}}}\n",
+			`metadata/databases/databases.yaml:8:47: table public.orgs remote relationship "r": remote schema "nope" is not defined (remote_schemas.yaml)`},
+		{"unknown column", "            to_remote_schema: {remote_schema: people, lhs_fields: [idd], remote_field: {user: {}}}\n",
+			`metadata/databases/databases.yaml:8:68: table public.orgs remote relationship "r": column "idd" is not in public.orgs`},
+		{"a column not in lhs_fields", "            remote_schema: people\n            hasura_fields: [id]\n            remote_field: {user: {arguments: {id: $name}}}\n",
+			`metadata/databases/databases.yaml:10:51: table public.orgs remote relationship "r": $name is not one of lhs_fields`},
+		{"two fields at one level", "            remote_schema: people\n            hasura_fields: [id]\n            remote_field: {user: {}, other: {}}\n",
+			`metadata/databases/databases.yaml:10:27: table public.orgs remote relationship "r": remote_field must name one field`},
+		{"unknown key in a remote field", "            remote_schema: people\n            hasura_fields: [id]\n            remote_field: {user: {args: {}}}\n",
+			`metadata/databases/databases.yaml:10:35: table public.orgs remote relationship "r": unknown key "args" in remote field user`},
+		{"missing remote_field", "            to_remote_schema: {remote_schema: people, lhs_fields: [id]}\n",
+			`metadata/databases/databases.yaml:8:13: table public.orgs remote relationship "r": a remote relationship to a remote schema needs remote_schema, lhs_fields and remote_field`},
+		{"name taken by a column", "NAME name\n          definition: {remote_schema: people, hasura_fields: [id], remote_field: {user: {}}}\n",
+			`metadata/databases/databases.yaml:6:17: remote relationship "name": the name is already used by column "name" of public.orgs`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// A definition starting with NAME names the relationship.
+			rels := head + c.def
+			if name, rest, ok := strings.Cut(c.def, "NAME "); ok && name == "" {
+				rels = "        - name: " + rest
+			}
+			_, err := loadString(t, "metadata/databases/databases.yaml", remoteRelTables(rels),
+				"metadata/remote_schemas.yaml", "- name: people\n  definition: {url: http://p}\n")
+			if err == nil || err.Error() != c.want {
+				t.Errorf("got  %v\nwant %s", err, c.want)
 			}
 		})
 	}

@@ -184,14 +184,15 @@ func ActionRelationshipView(p *model.Project, r *metadata.ActionRelationship, ro
 // ActionRowsView is role's view of the table a Go-only action returns the
 // rows of, or nil when the role may not see the action's field: it cannot
 // select from the table, or not its primary key (the rows are found by a
-// filter on it).
+// filter on it), or its query_root_fields leave out the table's select
+// root field (which reads them).
 func ActionRowsView(p *model.Project, a *metadata.Action, role string) *model.View {
 	t := p.ActionTable(a)
 	if t == nil || t.Roots.Select == "" {
 		return nil
 	}
 	v := p.View(t, role)
-	if v == nil {
+	if v == nil || !v.HasSelect(false) {
 		return nil
 	}
 	for _, k := range t.PrimaryKey {

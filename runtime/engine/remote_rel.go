@@ -171,7 +171,7 @@ func (e *Engine) resolveRemoteRels(ctx context.Context, p *Prepared, body []byte
 			var remoteErrs []json.RawMessage
 			answers[n], remoteErrs, errs[n] = e.callRemoteRel(ctx, p, x, uses[n], us[n].sets)
 			if errs[n] == nil && len(remoteErrs) > 0 {
-				errs[n] = relErrors(remoteErrs, func(k int) []any { return pathAt(body, marks[us[n].first[k]].start) }, len(x.rel.Path))
+				errs[n] = relErrors(remoteErrs, func(k int) []any { return pathAt(body, marks[us[n].first[k]].start) }, len(x.rel.Path), p.Session.IsAdmin())
 			}
 		}()
 	}
@@ -281,35 +281,57 @@ func (e *Engine) callRemoteRel(ctx context.Context, p *Prepared, x *remoteRel, u
 	return out, nil, nil
 }
 
-// relErrors passes a remote's errors through with their paths under the
-// row: an error at r<k> is at the path of set k's first row (first),
-// the relationship's further steps (steps - 1 keys) dropped.
-func relErrors(raw []json.RawMessage, first func(k int) []any, steps int) error {
-	l := make(wire.List, len(raw))
-	for i, r := range raw {
-		var m struct {
-			Message string `json:"message"`
-			Path    []any  `json:"path"`
-		}
-		_ = json.Unmarshal(r, &m)
-		if len(m.Path) > 0 {
-			if s, ok := m.Path[0].(string); ok && strings.HasPrefix(s, "r") {
-				if k, err := strconv.Atoi(s[1:]); err == nil {
-					rest := m.Path[1:]
-					if len(rest) >= steps-1 {
-						rest = rest[steps-1:]
-					}
-					var obj map[string]json.RawMessage
-					if json.Unmarshal(r, &obj) == nil {
-						obj["path"], _ = json.Marshal(append(first(k), rest...))
-						r, _ = json.Marshal(obj)
-					}
-				}
-			}
-		}
-		l[i] = &wire.Error{Message: m.Message, Path: "$", Code: remote.CodeRemoteSchemaError, Raw: r}
+// relErrors is Hasura's error for a remote join whose remote answered
+// errors: "Errors from remote server" (unexpected), the remote's errors
+// in extensions.internal for admin (as Hasura, whose admin sees internal
+// errors by default), each path made the row's: an error at r<k> is at
+// the path of set k's first row (first), the relationship's further
+// steps (steps - 1 keys) dropped.
+func relErrors(raw []json.RawMessage, first func(k int) []any, steps int, admin bool) error {
+	e := &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "Errors from remote server"}
+	if !admin {
+		return e
 	}
-	return l
+	internal := make([]json.RawMessage, len(raw))
+	for i, r := range raw {
+		internal[i] = r
+		var m struct {
+			Path []any `json:"path"`
+		}
+		if json.Unmarshal(r, &m) != nil || len(m.Path) == 0 {
+			continue
+		}
+		s, ok := m.Path[0].(string)
+		if !ok || !strings.HasPrefix(s, "r") {
+			continue
+		}
+		k, err := strconv.Atoi(s[1:])
+		if err != nil {
+			continue
+		}
+		rest := m.Path[1:]
+		if len(rest) >= steps-1 {
+			rest = rest[steps-1:]
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(r, &obj) == nil {
+			obj["path"], _ = json.Marshal(append(first(k), rest...))
+			internal[i], _ = json.Marshal(obj)
+		}
+	}
+	var ext struct {
+		Path     string `json:"path"`
+		Code     string `json:"code"`
+		Internal struct {
+			Errors []json.RawMessage `json:"errors"`
+		} `json:"internal"`
+	}
+	ext.Path, ext.Code, ext.Internal.Errors = e.Path, e.Code, internal
+	e.Raw, _ = json.Marshal(struct {
+		Message    string `json:"message"`
+		Extensions any    `json:"extensions"`
+	}{e.Message, ext})
+	return e
 }
 
 // printValue prints v as GraphQL, its variables renamed.
