@@ -39,7 +39,7 @@ func TestGenerateAndCheckCommands(t *testing.T) {
 	flags := []string{"--snapshot", chinookSnapshot, "--config", config, "--out", out, "--runtime-replace", root}
 
 	code, stdout, stderr := run(t, append([]string{"generate"}, flags...)...)
-	if code != ExitOK || stdout != "" || !strings.Contains(stderr, out+": ") || !strings.Contains(stderr, "5 created; gqlgen ran; no queries for sqlc") {
+	if code != ExitOK || stdout != "" || !strings.Contains(stderr, out+": ") || !strings.Contains(stderr, "6 created; gqlgen ran; no queries for sqlc") {
 		t.Fatalf("generate: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	code, stdout, stderr = run(t, append([]string{"generate"}, flags...)...)
