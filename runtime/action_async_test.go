@@ -31,6 +31,8 @@ const (
 type orderHandler struct {
 	*httptest.Server
 	release chan struct{}
+	// hold blocks the item "held" as release blocks "slow".
+	hold    chan struct{}
 	mu      sync.Mutex
 	calls   map[string]int
 	bodies  map[string]map[string]any
@@ -38,7 +40,7 @@ type orderHandler struct {
 }
 
 func newOrderHandler(t *testing.T) *orderHandler {
-	h := &orderHandler{release: make(chan struct{}), calls: map[string]int{}, bodies: map[string]map[string]any{}, headers: map[string]http.Header{}}
+	h := &orderHandler{release: make(chan struct{}), hold: make(chan struct{}), calls: map[string]int{}, bodies: map[string]map[string]any{}, headers: map[string]http.Header{}}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		var body map[string]any
@@ -56,6 +58,11 @@ func newOrderHandler(t *testing.T) *orderHandler {
 		case "slow":
 			select {
 			case <-h.release:
+			case <-r.Context().Done():
+			}
+		case "held":
+			select {
+			case <-h.hold:
 			case <-r.Context().Done():
 			}
 		case "bad":
@@ -76,10 +83,12 @@ func newOrderHandler(t *testing.T) *orderHandler {
 		fmt.Fprintf(w, `{"order_id": %d, "user_id": %s, "note": %q}`, len(item), user, item)
 	}))
 	t.Cleanup(func() {
-		select {
-		case <-h.release:
-		default:
-			close(h.release)
+		for _, c := range []chan struct{}{h.release, h.hold} {
+			select {
+			case <-c:
+			default:
+				close(c)
+			}
 		}
 		h.Close()
 	})
@@ -256,22 +265,31 @@ func TestAsyncActions(t *testing.T) {
 	t.Run("subscription", func(t *testing.T) {
 		c := dial(t, a.URL, protoNew, nil)
 		c.init(map[string]any{"headers": map[string]string{"X-Hasura-Admin-Secret": e2eSecret, "X-Hasura-Role": "user", "X-Hasura-User-Id": "1"}})
-		id := placeOrder(t, a.URL, "watched")
-		c.subscribe("1", `subscription($id: uuid!) { place_order(id: $id) { id output { note } } }`, map[string]any{"id": id})
-		var last string
-		for {
-			m := c.next()
-			if m.Type == "complete" {
-				break
-			}
-			if m.Type != "next" {
-				t.Fatalf("got %+v %s", m, m.Payload)
-			}
-			last = string(m.Payload)
+		other := dial(t, a.URL, protoNew, nil)
+		other.init(map[string]any{"headers": map[string]string{"X-Hasura-Admin-Secret": e2eSecret, "X-Hasura-Role": "user", "X-Hasura-User-Id": "2"}})
+		id := placeOrder(t, a.URL, "held")
+		sub := `subscription($id: uuid!) { place_order(id: $id) { id output { note } } }`
+		c.subscribe("1", sub, map[string]any{"id": id})
+		other.subscribe("2", sub, map[string]any{"id": id})
+		// Another user: null, and the subscription is over.
+		if m := other.expect("next", "2"); string(m.Payload) != `{"data":{"place_order":null}}` {
+			t.Errorf("user 2: %s", m.Payload)
 		}
-		if want := `{"data":{"place_order":{"id":"` + id + `","output":{"note":"watched"}}}}`; last != want {
-			t.Errorf("last message %s, want %s", last, want)
+		other.expect("complete", "2")
+		pending := `{"data":{"place_order":{"id":"` + id + `","output":null}}}`
+		if m := c.expect("next", "1"); string(m.Payload) != pending {
+			t.Fatalf("first message %s, want %s", m.Payload, pending)
 		}
+		eventually(t, "the handler is called", func() bool { return h.count("held") == 1 })
+		// The call went to processing meanwhile: the same value is not
+		// sent again.
+		time.Sleep(300 * time.Millisecond)
+		close(h.hold)
+		m := c.next()
+		if want := `{"data":{"place_order":{"id":"` + id + `","output":{"note":"held"}}}}`; m.Type != "next" || string(m.Payload) != want {
+			t.Errorf("got %s %s, want next %s", m.Type, m.Payload, want)
+		}
+		c.expect("complete", "1")
 	})
 
 	t.Run("introspection", func(t *testing.T) {

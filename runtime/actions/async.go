@@ -173,7 +173,7 @@ func (s *Service) wake() {
 
 // LogEntry is what the query of an asynchronous action reads of a call.
 type LogEntry struct {
-	ID string
+	ID, Status string
 	// CreatedAt is created_at as JSON (Postgres's rendering of a
 	// timestamptz, as the tables' columns).
 	CreatedAt json.RawMessage
@@ -195,7 +195,7 @@ func Lookup(ctx context.Context, db Querier, name, id string, session map[string
 		}
 		sv = string(b)
 	}
-	rows, err := db.Query(ctx, `SELECT id::text, to_json(created_at)::text, response_payload::text, errors::text
+	rows, err := db.Query(ctx, `SELECT id::text, status, to_json(created_at)::text, response_payload::text, errors::text
 FROM hdb_catalog.hdb_action_log
 WHERE id = $1::uuid AND action_name = $2 AND ($3::jsonb IS NULL OR session_variables = $3::jsonb)`, id, name, sv)
 	if err != nil {
@@ -205,7 +205,7 @@ WHERE id = $1::uuid AND action_name = $2 AND ($3::jsonb IS NULL OR session_varia
 		var e LogEntry
 		var created string
 		var out, errs *string
-		if err := r.Scan(&e.ID, &created, &out, &errs); err != nil {
+		if err := r.Scan(&e.ID, &e.Status, &created, &out, &errs); err != nil {
 			return nil, err
 		}
 		e.CreatedAt = json.RawMessage(created)
@@ -226,6 +226,23 @@ WHERE id = $1::uuid AND action_name = $2 AND ($3::jsonb IS NULL OR session_varia
 		return nil, nil
 	}
 	return e, err
+}
+
+// Statuses returns the statuses of the calls ids, by id; a call that is
+// not in the log is left out. Subscriptions poll it, one statement for
+// all of them.
+func Statuses(ctx context.Context, db Querier, ids []string) (map[string]string, error) {
+	rows, err := db.Query(ctx, `SELECT id::text, status FROM hdb_catalog.hdb_action_log WHERE id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var id, status string
+	_, err = pgx.ForEachRow(rows, []any{&id, &status}, func() error {
+		out[id] = status
+		return nil
+	})
+	return out, err
 }
 
 // Defaults of WorkerOptions: Hasura's HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL

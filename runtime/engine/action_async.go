@@ -83,11 +83,23 @@ func (e *Engine) asyncQuery(ctx context.Context, db DBTX, p *Prepared, field *as
 	return append(b, '}'), entry, nil
 }
 
-// AsyncValue is the value of a subscription to an asynchronous action's
-// call (its one root field, f, of p): the query's, for package live. done
-// says the call has its output or its errors: nothing changes it any
-// more.
-func (e *Engine) AsyncValue(ctx context.Context, db DBTX, p *Prepared, f *compile.Field) (value []byte, done bool, err error) {
+// AsyncState is the state of an asynchronous action's call that a
+// subscription reads.
+type AsyncState struct {
+	// Value is the root field's value.
+	Value []byte
+	// ID is the call's id (the field's id argument) and Status its
+	// status, empty when the caller cannot read the call.
+	ID, Status string
+	// Done says the call has its output or its errors, or that the
+	// caller cannot read it: nothing changes the value any more.
+	Done bool
+}
+
+// AsyncValue reads the call a subscription to an asynchronous action
+// (its one root field, f, of p) names, as the query does, for package
+// live.
+func (e *Engine) AsyncValue(ctx context.Context, db DBTX, p *Prepared, f *compile.Field) (*AsyncState, error) {
 	plain := make(map[string]any, len(p.Vars.Values))
 	for k, v := range p.Vars.Values {
 		plain[k] = wire.Plain(v)
@@ -100,9 +112,14 @@ func (e *Engine) AsyncValue(ctx context.Context, db DBTX, p *Prepared, f *compil
 	call := actions.Call{Name: f.AST.Name, Input: f.AST.ArgumentMap(plain), Session: vars}
 	value, entry, err := e.asyncQuery(ctx, db, p, f.AST, call)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return value, entry == nil || entry.Output != nil || entry.Errors != nil, nil
+	st := &AsyncState{Value: value, Done: true}
+	if entry != nil {
+		st.ID, st.Status = entry.ID, entry.Status
+		st.Done = entry.Output != nil || entry.Errors != nil
+	}
+	return st, nil
 }
 
 // ValidateActionOutput checks a handler's answer to asynchronous action

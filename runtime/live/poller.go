@@ -94,6 +94,9 @@ type Poller struct {
 	closed  bool
 	live    map[string]*liveGroup
 	streams map[string]*streamGroup
+	// actions holds the subscriptions to asynchronous actions' calls
+	// (action.go).
+	actions actionWatch
 }
 
 // New starts the poller of e's subscriptions, polling on db: its workers
