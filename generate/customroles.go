@@ -36,9 +36,10 @@ func customRoleWarnings(sdl []byte, p *model.Project) []string {
 				if v.Value == nil || v.Value.Kind != ast.StringValue || v.Value.Raw == model.AdminRole || slices.Contains(p.Roles, v.Value.Raw) {
 					continue
 				}
+				// gqlparser places a string after its opening quote.
 				pos := v.Value.Position
 				out = append(out, fmt.Sprintf("%s:%d:%d: field %s.%s: @roles names role %q, which no permission of the metadata has",
-					pathCustomSDL, pos.Line, pos.Column, d.Name, f.Name, v.Value.Raw))
+					pathCustomSDL, pos.Line, max(pos.Column-1, 1), d.Name, f.Name, v.Value.Raw))
 			}
 		}
 	}

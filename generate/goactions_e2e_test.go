@@ -144,7 +144,7 @@ func TestGoActionsServe(t *testing.T) {
 	warnings := strings.Join(res.Warnings, "\n")
 	for _, want := range []string{
 		`testdata/goactions/metadata/actions.graphql:7:3: action "order_by_id": role guest may not select orders's primary key (or has no orders root field), so its schema has no field order_by_id`,
-		`graph/custom.graphqls:7:49: field query_root.clerk_hello: @roles names role "clark", which no permission of the metadata has`,
+		`graph/custom.graphqls:7:48: field query_root.clerk_hello: @roles names role "clark", which no permission of the metadata has`,
 	} {
 		if !strings.Contains(warnings, want) {
 			t.Errorf("warnings lack\n%s\ngot\n%s", want, warnings)
