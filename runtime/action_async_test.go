@@ -39,7 +39,7 @@ type orderHandler struct {
 	headers map[string]http.Header
 }
 
-func newOrderHandler(t *testing.T) *orderHandler {
+func newOrderHandler(t testing.TB) *orderHandler {
 	h := &orderHandler{release: make(chan struct{}), hold: make(chan struct{}), calls: map[string]int{}, bodies: map[string]map[string]any{}, headers: map[string]http.Header{}}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
