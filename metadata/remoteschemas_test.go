@@ -202,6 +202,46 @@ func TestRemoteRelationships(t *testing.T) {
 	if diff := cmp.Diff(want, orgs.RemoteRelationships); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	// Marshal writes them in the new format; they read back the same.
+	out, err := Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOut := `  remote_relationships:
+    - name: owner
+      definition:
+        to_remote_schema:
+          remote_schema: people
+          lhs_fields: [id, name]
+          remote_field: {account: {arguments: {id: "$id", where: {name: {_eq: "$name"}, tags: [a, 1, true, null]}}, field: {owner: {}}}}
+    - name: old
+      definition:
+        to_remote_schema:
+          remote_schema: people
+          lhs_fields: [id]
+          remote_field: {user: {arguments: {id: "$id"}}}
+`
+	if !strings.Contains(string(out), wantOut) {
+		t.Errorf("Marshal:\n%s", out)
+	}
+	m2, err := loadString(t, "metadata/databases/databases.yaml", "- name: default\n  kind: postgres\n  tables: \"!include default/tables/tables.yaml\"\n",
+		"metadata/databases/default/tables/tables.yaml", string(out),
+		"metadata/remote_schemas.yaml", "- name: people\n  definition: {url: http://p}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, tb := range m2.Tables {
+		if tb.Name == "orgs" {
+			found = true
+			if diff := cmp.Diff(want, tb.RemoteRelationships, cmpopts.IgnoreTypes(Pos{})); diff != "" {
+				t.Errorf("read back (-want +got):\n%s", diff)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("read back: no orgs")
+	}
 }
 
 // TestRemoteRelationshipErrors: each mistake in a remote relationship is

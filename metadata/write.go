@@ -79,6 +79,17 @@ func (w *writer) table(t *Table) {
 			w.comment(6, cf.Comment)
 		}
 	}
+	if len(t.RemoteRelationships) > 0 {
+		w.line(2, "remote_relationships:")
+		for _, r := range t.RemoteRelationships {
+			w.line(4, "- name: %s", scalar(r.Name))
+			w.line(6, "definition:")
+			w.line(8, "to_remote_schema:")
+			w.line(10, "remote_schema: %s", scalar(r.RemoteSchema))
+			w.line(10, "lhs_fields: %s", nameList(r.LHSFields))
+			w.line(10, "remote_field: %s", remoteFieldFlow(r.RemoteField))
+		}
+	}
 	if len(t.SelectPermissions) > 0 {
 		w.line(2, "select_permissions:")
 		for _, p := range t.SelectPermissions {
@@ -431,6 +442,47 @@ func flowValue(v any) string {
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return "null"
+}
+
+// remoteFieldFlow writes a remote relationship's remote_field path in
+// flow style: {field: {arguments: {...}, field: {...}}}.
+func remoteFieldFlow(path []*RemoteFieldStep) string {
+	if len(path) == 0 {
+		return "{}"
+	}
+	s := path[0]
+	var parts []string
+	if len(s.Arguments) > 0 {
+		parts = append(parts, "arguments: "+remoteArgsFlow(s.Arguments))
+	}
+	if len(path) > 1 {
+		parts = append(parts, "field: "+remoteFieldFlow(path[1:]))
+	}
+	return "{" + scalar(s.Name) + ": {" + strings.Join(parts, ", ") + "}}"
+}
+
+func remoteArgsFlow(args []*RemoteArgument) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = scalar(a.Name) + ": " + remoteValueFlow(a.Value)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func remoteValueFlow(v *RemoteValue) string {
+	switch {
+	case v.Column != "":
+		return scalar("$" + v.Column)
+	case v.IsObject:
+		return remoteArgsFlow(v.Object)
+	case v.IsList:
+		parts := make([]string, len(v.List))
+		for i, x := range v.List {
+			parts[i] = remoteValueFlow(x)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return flowValue(v.Scalar)
 }
 
 func nameList(names []string) string {
