@@ -166,3 +166,35 @@ custom_types:
 		})
 	}
 }
+
+// TestAsyncActions: kind asynchronous is read on a mutation with an
+// object output type; one whose output is a scalar is reported, not
+// served.
+func TestAsyncActions(t *testing.T) {
+	m, err := loadString(t,
+		"metadata/databases/databases.yaml", actionsDatabases,
+		"metadata/actions.graphql", "type Mutation {\n  order(item: String!): Out\n  count(item: String!): Int\n}\ntype Out { id: Int! }\n",
+		"metadata/actions.yaml", "actions:\n  - name: order\n    definition: {kind: asynchronous, handler: http://o, timeout: 7}\n    permissions: [{role: user}]\n  - name: count\n    definition: {kind: asynchronous, handler: http://c}\ncustom_types:\n  objects: [{name: Out}]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range m.Unsupported {
+		got = append(got, e.Error())
+	}
+	want := []string{`metadata/actions.yaml:6:24: action "count": kind: asynchronous with the output type Int or a Go handler (an object type of actions.graphql and a webhook are served) is not supported by hasgen`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("unsupported (-want +got):\n%s", diff)
+	}
+	if len(m.Actions) != 1 {
+		t.Fatalf("%d actions served, want 1 (order)", len(m.Actions))
+	}
+	a := m.Actions[0]
+	if a.Name != "order" || !a.Async || !a.Mutation || a.TimeoutSec != 7 || a.OutputType != "Out" || strings.Join(a.Roles, ",") != "user" {
+		t.Errorf("order: %+v", a.Action)
+	}
+	b, _ := json.Marshal(a.Action)
+	if !strings.Contains(string(b), `"async":true`) {
+		t.Errorf("schema/actions.jsonc entry %s lacks async", b)
+	}
+}
