@@ -36,8 +36,16 @@ type remotes struct {
 	// the database: their schema is the remotes' parts alone.
 	roles    []string
 	warnings []string
-	// rels are the tables' remote relationships.
-	rels []remoteRel
+	// rels are the tables' remote relationships; typeRels the remote
+	// types' relationships to tables.
+	rels     []remoteRel
+	typeRels []typeRel
+}
+
+// typeRel is a remote type's relationship field to a table.
+type typeRel struct {
+	table *model.Table
+	field *remoteschema.TypeRelationshipField
 }
 
 // remoteRel is a table's remote relationship field.
@@ -100,6 +108,25 @@ func loadRemotes(ctx context.Context, o *Options, md *metadata.Metadata, p *mode
 				return nil, err
 			}
 			rs.rels = append(rs.rels, remoteRel{table: t, field: m.Fields[len(m.Fields)-1]})
+		}
+	}
+	for _, r := range md.RemoteSchemas {
+		m := byName[r.Name]
+		for _, rel := range r.Relationships {
+			t := p.Table(rel.Schema, rel.Table)
+			if t == nil {
+				return nil, &metadata.Error{Pos: rel.TablePos, Msg: fmt.Sprintf("remote schema %q: type %s relationship %q: table %s.%s is not tracked", r.Name, rel.TypeName, rel.Name, rel.Schema, rel.Table)}
+			}
+			field := func(col string) string {
+				if c := t.Column(col); c != nil {
+					return c.Field
+				}
+				return col
+			}
+			if err := m.AddTypeRelationship(rel, t.TypeName(""), t.Roots.Select, t.Namespace(), field); err != nil {
+				return nil, err
+			}
+			rs.typeRels = append(rs.typeRels, typeRel{table: t, field: m.TypeFields[len(m.TypeFields)-1]})
 		}
 	}
 	for r := range extra {
@@ -231,6 +258,31 @@ func (rs *remotes) relFields(p *model.Project, sdl []byte, role string) ([]byte,
 			order = append(order, typ)
 		}
 		byType[typ] += text
+	}
+	// A remote type's relationship to a table: for a role that may
+	// select the table's mapped columns through its select root field.
+	for _, r := range rs.typeRels {
+		text, ok := r.field.SDL[role]
+		if !ok {
+			continue
+		}
+		v := p.View(r.table, role)
+		if v == nil || (!v.IsAdmin() && !v.Perm.Query.Select) {
+			continue
+		}
+		all := true
+		for _, name := range r.field.Columns {
+			if c := r.table.Column(name); c == nil || !v.CanSelect(c) {
+				all = false
+			}
+		}
+		if !all {
+			continue
+		}
+		if _, ok := byType[r.field.Type]; !ok {
+			order = append(order, r.field.Type)
+		}
+		byType[r.field.Type] += text
 	}
 	s := string(sdl)
 	for _, typ := range order {

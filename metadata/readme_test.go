@@ -65,7 +65,7 @@ func TestReadmeListsUnsupported(t *testing.T) {
 		{"network.yaml", "tls_allowlist: [{host: h}]\n"},
 		{"opentelemetry.yaml", "status: enabled\n"},
 		{"query_collections.yaml", "- name: q\n"},
-		{"remote_schemas.yaml", "- name: r\n  definition: {url: http://r}\n  remote_relationships: [{name: rr}]\n"},
+		{"remote_schemas.yaml", "- name: r\n  definition: {url: http://r}\n  remote_relationships: [{type_name: T, relationships: [{name: rr, definition: {to_remote_schema: {remote_schema: x}}}]}]\n"},
 		{"rest_endpoints.yaml", "- name: e\n"},
 	} {
 		files = append(files, "metadata/"+f.name, f.body)

@@ -23,6 +23,210 @@ type RemoteSchema struct {
 	// Permissions are the roles' remote schema permissions, sorted by
 	// role.
 	Permissions []*RemoteSchemaPermission
+	// Relationships are the relationships from the remote's types to
+	// tables (remote_relationships), in file order.
+	Relationships []*RemoteTypeRelationship
+}
+
+// RemoteTypeRelationship is a relationship from an object type of a
+// remote schema to a table (remote_relationships' to_source): a field of
+// the type whose value is the table's rows whose columns equal the
+// object's fields.
+type RemoteTypeRelationship struct {
+	// TypeName is the remote's type (its name in the remote).
+	TypeName string
+	TypePos  Pos
+	Name     string
+	// Pos is where the relationship's name is written.
+	Pos Pos
+	// Source is the database source; Schema and Table the table.
+	Source        string
+	Schema, Table string
+	TablePos      Pos
+	// Array is set for relationship_type: array.
+	Array bool
+	// Mapping pairs the type's fields with the table's columns, in file
+	// order.
+	Mapping []FieldColumn
+	// MappingPos is where field_mapping is written.
+	MappingPos Pos
+}
+
+// remoteTypeRelationships reads a remote schema's remote_relationships:
+// [{type_name, relationships: [{name, definition: {to_source: ...}}]}].
+func (l *loader) remoteTypeRelationships(x ynode, ctx string) ([]*RemoteTypeRelationship, bool) {
+	if l.isNull(x) {
+		return nil, true
+	}
+	items, ok := l.seq(x, ctx, "remote_relationships")
+	if !ok {
+		return nil, false
+	}
+	var out []*RemoteTypeRelationship
+	good := true
+	for _, it := range items {
+		fields, ok := l.mapping(it, ctx, "remote_relationships")
+		if !ok {
+			good = false
+			continue
+		}
+		var typeName string
+		var typePos Pos
+		var rels []ynode
+		for _, f := range fields {
+			switch f.key {
+			case "type_name":
+				typeName, ok = l.gqlName(f.val, ctx, "type_name")
+				typePos = l.deref(f.val).pos()
+			case "relationships":
+				rels, ok = l.seq(f.val, ctx, "relationships")
+			default:
+				l.errorf(f.keyPos, ctx, "unknown key %q in remote_relationships", f.key)
+				ok = false
+			}
+			good = good && ok
+		}
+		if typeName == "" {
+			l.errorf(l.deref(it).pos(), ctx, "remote_relationships: type_name is missing")
+			good = false
+			continue
+		}
+		for _, rx := range rels {
+			r := l.remoteTypeRelationship(rx, fmt.Sprintf("%s: type %s", ctx, typeName))
+			if r == nil {
+				good = false
+				continue
+			}
+			r.TypeName, r.TypePos = typeName, typePos
+			out = append(out, r)
+		}
+	}
+	return out, good
+}
+
+func (l *loader) remoteTypeRelationship(x ynode, ctx string) *RemoteTypeRelationship {
+	fields, ok := l.mapping(x, ctx, "a relationship")
+	if !ok {
+		return nil
+	}
+	r := &RemoteTypeRelationship{Pos: l.deref(x).pos()}
+	var def *ynode
+	for _, f := range fields {
+		switch f.key {
+		case "name":
+			if r.Name, ok = l.gqlName(f.val, ctx, "name"); !ok {
+				return nil
+			}
+			r.Pos = l.deref(f.val).pos()
+		case "definition":
+			v := f.val
+			def = &v
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q in a relationship", f.key)
+			return nil
+		}
+	}
+	if r.Name == "" || def == nil {
+		l.errorf(r.Pos, ctx, "a relationship needs name and definition")
+		return nil
+	}
+	ctx = fmt.Sprintf("%s relationship %q", ctx, r.Name)
+	dfields, ok := l.mapping(*def, ctx, "definition")
+	if !ok {
+		return nil
+	}
+	var src []field
+	for _, f := range dfields {
+		switch f.key {
+		case "to_source":
+			if src, ok = l.mapping(f.val, ctx, "to_source"); !ok {
+				return nil
+			}
+		case "to_remote_schema":
+			l.unsupportedf(f.keyPos, ctx, "to_remote_schema (a relationship from a remote schema to a remote schema)")
+			return nil
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q in a relationship's definition", f.key)
+			return nil
+		}
+	}
+	if src == nil {
+		l.errorf(l.deref(*def).pos(), ctx, "definition needs to_source")
+		return nil
+	}
+	kind := ""
+	for _, f := range src {
+		switch f.key {
+		case "source":
+			r.Source, ok = l.name(f.val, ctx, "source")
+		case "table":
+			r.TablePos = l.deref(f.val).pos()
+			r.Schema, r.Table, ok = l.tableName(f.val, ctx)
+		case "relationship_type":
+			kind, ok = l.name(f.val, ctx, "relationship_type")
+			if ok && kind != "object" && kind != "array" {
+				l.errorf(l.deref(f.val).pos(), ctx, "relationship_type must be object or array, not %q", kind)
+				ok = false
+			}
+			r.Array = kind == "array"
+		case "field_mapping":
+			r.MappingPos = l.deref(f.val).pos()
+			var pairs []field
+			if pairs, ok = l.mapping(f.val, ctx, "field_mapping"); ok {
+				for _, p := range pairs {
+					c, cok := l.name(p.val, ctx, "field_mapping."+p.key)
+					if !cok {
+						return nil
+					}
+					r.Mapping = append(r.Mapping, FieldColumn{Field: p.key, Column: c})
+				}
+			}
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q in to_source", f.key)
+			ok = false
+		}
+		if !ok {
+			return nil
+		}
+	}
+	if r.Table == "" || kind == "" || len(r.Mapping) == 0 {
+		l.errorf(l.deref(*def).pos(), ctx, "to_source needs table, relationship_type and field_mapping")
+		return nil
+	}
+	return r
+}
+
+// tableName reads {schema, name} (schema defaults to public) or a plain
+// name.
+func (l *loader) tableName(x ynode, ctx string) (schema, name string, ok bool) {
+	if isString(l.deref(x)) {
+		name, ok = l.name(x, ctx, "table")
+		return "public", name, ok
+	}
+	fields, ok := l.mapping(x, ctx, "table")
+	if !ok {
+		return "", "", false
+	}
+	schema = "public"
+	for _, f := range fields {
+		switch f.key {
+		case "schema":
+			schema, ok = l.name(f.val, ctx, "table schema")
+		case "name":
+			name, ok = l.name(f.val, ctx, "table name")
+		default:
+			l.errorf(f.keyPos, ctx, "unknown key %q in table", f.key)
+			ok = false
+		}
+		if !ok {
+			return "", "", false
+		}
+	}
+	if name == "" {
+		l.errorf(l.deref(x).pos(), ctx, "table has no name")
+		return "", "", false
+	}
+	return schema, name, true
 }
 
 // RemoteSchemaPermission is what a role may use of a remote schema: a
@@ -109,7 +313,7 @@ func (l *loader) remoteSchema(x ynode) *RemoteSchema {
 		case "permissions":
 			r.Permissions, ok = l.remotePermissions(f.val, ctx)
 		case "remote_relationships":
-			l.unsupportedItems(ctx, "remote_relationships", f.keyPos, f.val)
+			r.Relationships, ok = l.remoteTypeRelationships(f.val, ctx)
 		default:
 			l.errorf(f.keyPos, ctx, "unknown key %q", f.key)
 			ok = false
@@ -728,11 +932,29 @@ func (v *validator) remoteValue(x ynode, ctx string, depth int) (*RemoteValue, b
 }
 
 // checkRemoteRelationships checks that the remote schemas the tables'
-// remote relationships name exist.
+// remote relationships name exist, and that the tables and columns the
+// remote schemas' relationships name do.
 func (l *loader) checkRemoteRelationships(m *Metadata) {
 	known := map[string]bool{}
+	tables := map[string]*Table{}
+	for _, t := range m.Tables {
+		tables[t.Schema+"."+t.Name] = t
+	}
 	for _, r := range m.RemoteSchemas {
 		known[r.Name] = true
+		for _, rel := range r.Relationships {
+			ctx := fmt.Sprintf("remote schema %q: type %s relationship %q", r.Name, rel.TypeName, rel.Name)
+			t := tables[rel.Schema+"."+rel.Table]
+			if t == nil || t.def == nil {
+				l.errorf(rel.TablePos, ctx, "table %s.%s is not tracked", rel.Schema, rel.Table)
+				continue
+			}
+			for _, fc := range rel.Mapping {
+				if t.def.Column(fc.Column) == nil {
+					l.errorf(rel.MappingPos, ctx, "column %q is not in %s", fc.Column, t.QualifiedName())
+				}
+			}
+		}
 	}
 	for _, t := range m.Tables {
 		for _, r := range t.RemoteRelationships {

@@ -281,3 +281,45 @@ func TestRemoteRelationshipErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoteTypeRelationships reads a remote schema's relationships to
+// tables, and reports their mistakes where they are written.
+func TestRemoteTypeRelationships(t *testing.T) {
+	remoteFile := func(rels string) string {
+		return "- name: people\n  definition: {url: http://p}\n  remote_relationships:\n    - type_name: User\n      relationships:\n" + rels
+	}
+	m, err := loadString(t, "metadata/databases/databases.yaml", remoteDatabases, "metadata/remote_schemas.yaml", remoteFile(
+		"        - name: orgs\n          definition: {to_source: {source: default, table: {schema: public, name: orgs}, relationship_type: array, field_mapping: {id: id}}}\n"+
+			"        - name: org\n          definition: {to_source: {source: default, table: orgs, relationship_type: object, field_mapping: {org_id: id, name: name}}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := "metadata/remote_schemas.yaml"
+	want := []*RemoteTypeRelationship{
+		{TypeName: "User", TypePos: Pos{f, 4, 18}, Name: "orgs", Pos: Pos{f, 6, 17}, Source: "default", Schema: "public", Table: "orgs", TablePos: Pos{f, 7, 60},
+			Array: true, Mapping: []FieldColumn{{"id", "id"}}, MappingPos: Pos{f, 7, 131}},
+		{TypeName: "User", TypePos: Pos{f, 4, 18}, Name: "org", Pos: Pos{f, 8, 17}, Source: "default", Schema: "public", Table: "orgs", TablePos: Pos{f, 9, 60},
+			Mapping: []FieldColumn{{"org_id", "id"}, {"name", "name"}}, MappingPos: Pos{f, 9, 108}},
+	}
+	if diff := cmp.Diff(want, m.RemoteSchemas[0].Relationships); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	cases := []struct{ name, rel, want string }{
+		{"untracked table", "        - name: r\n          definition: {to_source: {source: default, table: untracked, relationship_type: array, field_mapping: {id: id}}}\n",
+			`metadata/remote_schemas.yaml:7:60: remote schema "people": type User relationship "r": table public.untracked is not tracked`},
+		{"unknown column", "        - name: r\n          definition: {to_source: {source: default, table: orgs, relationship_type: array, field_mapping: {id: idd}}}\n",
+			`metadata/remote_schemas.yaml:7:107: remote schema "people": type User relationship "r": column "idd" is not in public.orgs`},
+		{"bad relationship_type", "        - name: r\n          definition: {to_source: {source: default, table: orgs, relationship_type: many, field_mapping: {id: id}}}\n",
+			`metadata/remote_schemas.yaml:7:85: remote schema "people": type User relationship "r": relationship_type must be object or array, not "many"`},
+		{"missing field_mapping", "        - name: r\n          definition: {to_source: {source: default, table: orgs, relationship_type: array}}\n",
+			`metadata/remote_schemas.yaml:7:23: remote schema "people": type User relationship "r": to_source needs table, relationship_type and field_mapping`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadString(t, "metadata/databases/databases.yaml", remoteDatabases, "metadata/remote_schemas.yaml", remoteFile(c.rel))
+			if err == nil || err.Error() != c.want {
+				t.Errorf("got  %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}

@@ -25,6 +25,9 @@ type Merged struct {
 	// Fields are the tables' remote relationship fields, by role
 	// (relationship.go).
 	Fields []*RelationshipField
+	// TypeFields are the relationships from the remote's types to
+	// tables (relationship.go).
+	TypeFields []*TypeRelationshipField
 
 	remote *ast.Schema
 	c      *remote.Customization

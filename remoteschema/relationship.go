@@ -293,3 +293,71 @@ func (m *Merged) valueText(v *metadata.RemoteValue, t *ast.Type, column func(str
 	}
 	return "", bad()
 }
+
+// TypeRelationshipField is a relationship from a remote type to a table:
+// its field's SDL for each role whose remote permission has the type and
+// its mapped fields (admin's under "admin"). Whether a role may also
+// select the table's mapped columns is the caller's to check.
+type TypeRelationshipField struct {
+	Rel *remote.TypeRelationship
+	// Type is the served name of the remote type.
+	Type string
+	// Columns are the mapped columns (Postgres names).
+	Columns []string
+	SDL     map[string]string
+}
+
+// AddTypeRelationship checks the remote schema's relationship rel to a
+// table against the remote and records it. tableType is the served name
+// of the table's object type, root its select root field (under the
+// namespace ns, "" for none); field gives a column's GraphQL field.
+// Errors are *metadata.Error at the metadata's positions.
+func (m *Merged) AddTypeRelationship(rel *metadata.RemoteTypeRelationship, tableType, root, ns string, field func(column string) string) error {
+	ctx := fmt.Sprintf("remote schema %q: type %s relationship %q", m.Schema.Name, rel.TypeName, rel.Name)
+	errAt := func(p metadata.Pos, format string, args ...any) error {
+		return &metadata.Error{Pos: p, Msg: ctx + ": " + fmt.Sprintf(format, args...)}
+	}
+	d := m.remote.Types[rel.TypeName]
+	if d == nil || d.BuiltIn || (d.Kind != ast.Object) {
+		return errAt(rel.TypePos, "type %s is not an object type of the remote schema", rel.TypeName)
+	}
+	if d.Fields.ForName(rel.Name) != nil {
+		return errAt(rel.Pos, "type %s already has a field %s", rel.TypeName, rel.Name)
+	}
+	out := &remote.TypeRelationship{Type: m.c.TypeName(d.Name), Name: rel.Name, Array: rel.Array, Root: root, Namespace: ns}
+	tf := &TypeRelationshipField{Rel: out, Type: out.Type, SDL: map[string]string{}}
+	for _, fc := range rel.Mapping {
+		f := d.Fields.ForName(fc.Field)
+		if f == nil {
+			return errAt(rel.MappingPos, "field %s is not in type %s", fc.Field, rel.TypeName)
+		}
+		if t := m.remote.Types[f.Type.Name()]; f.Type.Elem != nil || t == nil || (t.Kind != ast.Scalar && t.Kind != ast.Enum) {
+			return errAt(rel.MappingPos, "field %s.%s is of type %s: a mapped field must be a scalar", rel.TypeName, fc.Field, f.Type)
+		}
+		out.Mapping = append(out.Mapping, remote.FieldColumn{Field: fc.Field, Column: field(fc.Column)})
+		tf.Columns = append(tf.Columns, fc.Column)
+	}
+	sdl := "  " + rel.Name + ": " + tableType + "\n"
+	if rel.Array {
+		sdl = "  " + rel.Name + ": [" + tableType + "!]!\n"
+	}
+	tf.SDL["admin"] = sdl
+	for role, defs := range m.perms {
+		pd := defs[rel.TypeName]
+		if pd == nil {
+			continue
+		}
+		all := true
+		for _, fc := range rel.Mapping {
+			if pd.Fields.ForName(fc.Field) == nil {
+				all = false
+			}
+		}
+		if all {
+			tf.SDL[role] = sdl
+		}
+	}
+	m.Schema.TypeRelationships = append(m.Schema.TypeRelationships, out)
+	m.TypeFields = append(m.TypeFields, tf)
+	return nil
+}

@@ -156,3 +156,57 @@ func TestAddRelationshipErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestAddTypeRelationship: a remote type's relationship to a table is
+// described for the server and is a field of the type for admin and the
+// roles whose permission has the type's mapped fields; what does not fit
+// the remote is an error at its position.
+func TestAddTypeRelationship(t *testing.T) {
+	m := relMerged(t)
+	field := func(c string) string { return "f_" + c }
+	rel := &metadata.RemoteTypeRelationship{TypeName: "User", TypePos: at(2, 3), Name: "orgs", Pos: at(3, 5), Array: true,
+		Mapping: []metadata.FieldColumn{{Field: "id", Column: "owner_id"}}, MappingPos: at(4, 7)}
+	if err := m.AddTypeRelationship(rel, "orgs", "orgs", "", field); err != nil {
+		t.Fatal(err)
+	}
+	want := []*remote.TypeRelationship{{Type: "P_User", Name: "orgs", Array: true, Root: "orgs", Mapping: []remote.FieldColumn{{Field: "id", Column: "f_owner_id"}}}}
+	if diff := cmp.Diff(want, m.Schema.TypeRelationships); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// user, nouser and preset have User.id; noarg too.
+	wantSDL := map[string]string{"admin": "  orgs: [orgs!]!\n", "user": "  orgs: [orgs!]!\n", "nouser": "  orgs: [orgs!]!\n", "preset": "  orgs: [orgs!]!\n", "noarg": "  orgs: [orgs!]!\n"}
+	if diff := cmp.Diff(wantSDL, m.TypeFields[0].SDL); diff != "" {
+		t.Errorf("SDL (-want +got):\n%s", diff)
+	}
+	name := &metadata.RemoteTypeRelationship{TypeName: "User", TypePos: at(2, 3), Name: "org", Pos: at(3, 5),
+		Mapping: []metadata.FieldColumn{{Field: "name", Column: "name"}}, MappingPos: at(4, 7)}
+	if err := m.AddTypeRelationship(name, "orgs", "orgs", "", field); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"admin": "  org: orgs\n"}, m.TypeFields[1].SDL); diff != "" {
+		t.Errorf("no role has User.name: (-want +got):\n%s", diff)
+	}
+	cases := []struct {
+		name    string
+		typ     string
+		relName string
+		field   string
+		want    string
+	}{
+		{"no such type", "Person", "r", "id", `t.yaml:2:3: remote schema "people": type Person relationship "r": type Person is not an object type of the remote schema`},
+		{"an input type", "Filter", "r", "id", `t.yaml:2:3: remote schema "people": type Filter relationship "r": type Filter is not an object type of the remote schema`},
+		{"a field of the type", "User", "name", "id", `t.yaml:3:5: remote schema "people": type User relationship "name": type User already has a field name`},
+		{"no such field", "User", "r", "uid", `t.yaml:4:7: remote schema "people": type User relationship "r": field uid is not in type User`},
+		{"not a scalar", "User", "r", "posts", `t.yaml:4:7: remote schema "people": type User relationship "r": field User.posts is of type [Post!]!: a mapped field must be a scalar`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rel := &metadata.RemoteTypeRelationship{TypeName: c.typ, TypePos: at(2, 3), Name: c.relName, Pos: at(3, 5),
+				Mapping: []metadata.FieldColumn{{Field: c.field, Column: "id"}}, MappingPos: at(4, 7)}
+			err := relMerged(t).AddTypeRelationship(rel, "orgs", "orgs", "", field)
+			if err == nil || err.Error() != c.want {
+				t.Errorf("got  %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}

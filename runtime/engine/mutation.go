@@ -34,7 +34,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 		// Nothing for the database: no transaction (remote.go).
 		for i, f := range fields {
 			if f.Kind == compile.FieldRemote {
-				if err := e.runRemote(ctx, p, results, i, i+1); err != nil {
+				if err := e.runRemote(ctx, db, p, results, i, i+1); err != nil {
 					return dst, err
 				}
 			}
@@ -65,7 +65,7 @@ func (e *Engine) runMutation(ctx context.Context, db DBTX, p *Prepared, dst []by
 		case compile.FieldRemote:
 			// One request per remote field, in order, as Hasura runs a
 			// mutation's remote fields.
-			err = e.runRemote(ctx, p, results, lo, hi)
+			err = e.runRemote(ctx, tx, p, results, lo, hi)
 		case compile.FieldAction:
 			// Go actions only (webhooks take runMutationWithActions):
 			// in the transaction (action_go.go).

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -100,7 +101,7 @@ func onlyRemote(p *compile.Plan) bool {
 // runRemote runs the remote fields among fields lo to hi (excluded) of p,
 // one request per remote (concurrently), and stores each field's JSON in
 // results.
-func (e *Engine) runRemote(ctx context.Context, p *Prepared, results [][]byte, lo, hi int) error {
+func (e *Engine) runRemote(ctx context.Context, db DBTX, p *Prepared, results [][]byte, lo, hi int) error {
 	var order []*remote.Remote
 	groups := map[*remote.Remote][]int{}
 	for i := lo; i < hi; i++ {
@@ -115,7 +116,7 @@ func (e *Engine) runRemote(ctx context.Context, p *Prepared, results [][]byte, l
 		groups[r] = append(groups[r], i)
 	}
 	if len(order) == 1 {
-		return e.callRemote(ctx, p, order[0], groups[order[0]], results)
+		return e.callRemote(ctx, db, p, order[0], groups[order[0]], results)
 	}
 	errs := make([]error, len(order))
 	var wg sync.WaitGroup
@@ -123,7 +124,7 @@ func (e *Engine) runRemote(ctx context.Context, p *Prepared, results [][]byte, l
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[k] = e.callRemote(ctx, p, r, groups[r], results)
+			errs[k] = e.callRemote(ctx, db, p, r, groups[r], results)
 		}()
 	}
 	wg.Wait()
@@ -136,7 +137,7 @@ func (e *Engine) runRemote(ctx context.Context, p *Prepared, results [][]byte, l
 }
 
 // callRemote sends the fields idx of p to r in one request.
-func (e *Engine) callRemote(ctx context.Context, p *Prepared, r *remote.Remote, idx []int, results [][]byte) error {
+func (e *Engine) callRemote(ctx context.Context, db DBTX, p *Prepared, r *remote.Remote, idx []int, results [][]byte) error {
 	pr := &remotePrinter{r: r, p: p, vars: map[string]bool{}}
 	var body strings.Builder
 	pr.w = &body
@@ -191,10 +192,29 @@ func (e *Engine) callRemote(ctx context.Context, p *Prepared, r *remote.Remote, 
 		return &wire.Error{Code: remote.CodeRemoteSchemaError, Path: "$", Err: err,
 			Message: fmt.Sprintf("remote schema %q answered data that is not an object", r.Name)}
 	}
+	// finish renames a field's types, or, when the request holds
+	// relationship fields to tables, joins them (remote_join.go).
+	finish := func(v json.RawMessage, set ast.SelectionSet) (json.RawMessage, error) {
+		if !pr.typeRels {
+			return renameTypes(r, v, set), nil
+		}
+		out, err := e.joinTypeRels(ctx, db, p, r, v, set)
+		if err != nil {
+			var we *wire.Error
+			var wl wire.List
+			if errors.As(err, &we) || errors.As(err, &wl) {
+				return nil, err
+			}
+			return nil, joinError(r, err)
+		}
+		return out, nil
+	}
 	for _, i := range idx {
 		f := p.Plan.Fields[i]
 		if r.Namespace == "" || f.AST.Name != r.Namespace {
-			results[i] = renameTypes(r, data[f.Key], f.AST.SelectionSet)
+			if results[i], err = finish(data[f.Key], f.AST.SelectionSet); err != nil {
+				return err
+			}
 		}
 	}
 	for _, nf := range namespaced {
@@ -215,7 +235,11 @@ func (e *Engine) callRemote(ctx context.Context, p *Prepared, r *remote.Remote, 
 				b = appendTypename(b, parent)
 				continue
 			}
-			b = appendValue(b, renameTypes(r, data["_"+strconv.Itoa(nf.i)+"_"+sf.Alias], sf.SelectionSet))
+			v, err := finish(data["_"+strconv.Itoa(nf.i)+"_"+sf.Alias], sf.SelectionSet)
+			if err != nil {
+				return err
+			}
+			b = appendValue(b, v)
 		}
 		results[nf.i] = append(b, '}')
 	}
@@ -276,6 +300,9 @@ type remotePrinter struct {
 	defs   []string // variable definitions
 	nPre   int
 	err    error
+	// typeRels is set when a relationship field to a table was printed
+	// (remote_join.go).
+	typeRels bool
 }
 
 // field writes f of the served type parent as the remote's field name
@@ -331,6 +358,10 @@ func (pr *remotePrinter) selections(set ast.SelectionSet, parent string) {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
+			if rel := pr.r.TypeRel(parent, s.Name); rel != nil {
+				pr.typeRelField(s, rel)
+				continue
+			}
 			pr.field(s, parent, s.Alias, pr.r.Fields[parent][s.Name])
 		case *ast.InlineFragment:
 			cond := parent

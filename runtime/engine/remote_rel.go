@@ -92,7 +92,7 @@ type marked struct {
 
 // resolveRemoteRels replaces the markers of body ({"data": ...}) with
 // the remotes' answers.
-func (e *Engine) resolveRemoteRels(ctx context.Context, p *Prepared, body []byte) ([]byte, error) {
+func (e *Engine) resolveRemoteRels(ctx context.Context, db DBTX, p *Prepared, body []byte) ([]byte, error) {
 	rr := e.remoteRels
 	uses := p.Plan.RemoteRels
 	needle := []byte(`"` + rr.marker + `"`)
@@ -169,7 +169,7 @@ func (e *Engine) resolveRemoteRels(ctx context.Context, p *Prepared, body []byte
 				return
 			}
 			var remoteErrs []json.RawMessage
-			answers[n], remoteErrs, errs[n] = e.callRemoteRel(ctx, p, x, uses[n], us[n].sets)
+			answers[n], remoteErrs, errs[n] = e.callRemoteRel(ctx, db, p, x, uses[n], us[n].sets)
 			if errs[n] == nil && len(remoteErrs) > 0 {
 				errs[n] = relErrors(remoteErrs, func(k int) []any { return pathAt(body, marks[us[n].first[k]].start) }, len(x.rel.Path), p.Session.IsAdmin())
 			}
@@ -198,7 +198,7 @@ func (e *Engine) resolveRemoteRels(ctx context.Context, p *Prepared, body []byte
 // callRemoteRel sends the column sets of one relationship field to its
 // remote and returns each set's value (nil: null), or the remote's
 // errors.
-func (e *Engine) callRemoteRel(ctx context.Context, p *Prepared, x *remoteRel, use compile.RemoteRel, sets [][]json.RawMessage) ([]json.RawMessage, []json.RawMessage, error) {
+func (e *Engine) callRemoteRel(ctx context.Context, db DBTX, p *Prepared, x *remoteRel, use compile.RemoteRel, sets [][]json.RawMessage) ([]json.RawMessage, []json.RawMessage, error) {
 	pr := &remotePrinter{r: x.r, p: p, vars: map[string]bool{}, values: map[string]json.RawMessage{}}
 	var body strings.Builder
 	pr.w = &body
@@ -278,7 +278,35 @@ func (e *Engine) callRemoteRel(ctx context.Context, p *Prepared, x *remoteRel, u
 			}
 			v = obj[st.Field]
 		}
-		out[k] = renameTypes(x.r, v, use.Field.SelectionSet)
+		out[k] = v
+		if !pr.typeRels {
+			out[k] = renameTypes(x.r, v, use.Field.SelectionSet)
+		}
+	}
+	if pr.typeRels {
+		// The remote's types' relationships to tables (remote_join.go),
+		// one query each for all the sets' values, joined as one list.
+		all := []byte{'['}
+		for k, v := range out {
+			if k > 0 {
+				all = append(all, ',')
+			}
+			all = appendValue(all, v)
+		}
+		joined, err := e.joinTypeRels(ctx, db, p, x.r, append(all, ']'), use.Field.SelectionSet)
+		if err != nil {
+			return nil, nil, err
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(joined, &items); err != nil || len(items) != len(out) {
+			return nil, nil, joinError(x.r, err)
+		}
+		for k, it := range items {
+			if string(it) == "null" {
+				it = nil
+			}
+			out[k] = it
+		}
 	}
 	return out, nil, nil
 }

@@ -49,7 +49,7 @@ func (e *Engine) Run(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]b
 	// The remote relationships' values replace their markers
 	// (remote_rel.go); a mutation's are fetched after its commit.
 	start := len(dst)
-	body, err := e.resolveRemoteRels(ctx, p, out[start:])
+	body, err := e.resolveRemoteRels(ctx, db, p, out[start:])
 	if err != nil {
 		return dst[:start], err
 	}
@@ -95,7 +95,7 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 		}
 	}
 	if p.Plan.Remote {
-		if err := e.runRemote(ctx, p, custom, 0, len(custom)); err != nil {
+		if err := e.runRemote(ctx, db, p, custom, 0, len(custom)); err != nil {
 			return dst, err
 		}
 	}

@@ -133,6 +133,9 @@ type Schema struct {
 	// Relationships are the tables' remote relationships to this remote
 	// (relationship.go).
 	Relationships []*Relationship `json:"relationships,omitempty"`
+	// TypeRelationships are the relationships from the remote's types to
+	// tables (relationship.go).
+	TypeRelationships []*TypeRelationship `json:"type_relationships,omitempty"`
 }
 
 // Preset is an argument a role's permission sets (@preset): removed
@@ -162,7 +165,19 @@ type Remote struct {
 	// original maps the served type names back to the remote's: the
 	// inverse of Types.
 	served map[string]string
+	// typeRels indexes TypeRelationships by "type.field".
+	typeRels map[string]*TypeRelationship
 }
+
+// TypeRel returns the relationship field of the served type typ to a
+// table, or nil.
+func (r *Remote) TypeRel(typ, field string) *TypeRelationship {
+	return r.typeRels[typ+"."+field]
+}
+
+// HasTypeRels reports whether the remote's types have relationships to
+// tables.
+func (r *Remote) HasTypeRels() bool { return len(r.typeRels) > 0 }
 
 // ServedType is the served name of the remote's type name.
 func (r *Remote) ServedType(name string) string {
@@ -212,7 +227,10 @@ func NewRemotes(list []*Schema, getenv func(string) string) ([]*Remote, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := &Remote{Schema: s, Client: c, served: map[string]string{}}
+		r := &Remote{Schema: s, Client: c, served: map[string]string{}, typeRels: map[string]*TypeRelationship{}}
+		for _, tr := range s.TypeRelationships {
+			r.typeRels[tr.Type+"."+tr.Name] = tr
+		}
 		for served, orig := range s.Types {
 			r.served[orig] = served
 		}

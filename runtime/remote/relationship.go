@@ -45,3 +45,30 @@ type RelationshipVar struct {
 
 // VarName is the name of the i-th variable in a relationship's Args.
 func VarName(i int) string { return "hasgen_" + strconv.Itoa(i) }
+
+// TypeRelationship is a relationship from a remote's object type to a
+// table: a field of the type whose value is the table's rows (read with
+// the caller's select permission, through the table's select root field
+// filtered on the mapped columns) whose columns equal the object's
+// fields.
+type TypeRelationship struct {
+	// Type is the served name of the remote type; Name the field.
+	Type string `json:"type"`
+	Name string `json:"name"`
+	// Array is set for an array relationship (a list of rows), else one
+	// row or null.
+	Array bool `json:"array,omitempty"`
+	// Root is the table's select root field, Namespace the root field
+	// namespace it is under ("" for none).
+	Root      string `json:"root"`
+	Namespace string `json:"namespace,omitempty"`
+	// Mapping pairs the type's fields (the remote's names) with the
+	// table's columns (their GraphQL fields).
+	Mapping []FieldColumn `json:"field_mapping"`
+}
+
+// FieldColumn pairs a remote type's field with a column's GraphQL field.
+type FieldColumn struct {
+	Field  string `json:"field"`
+	Column string `json:"column"`
+}
