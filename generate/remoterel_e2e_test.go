@@ -135,7 +135,7 @@ func TestRemoteRelationshipServe(t *testing.T) {
 				`query($hasgen_0_0: Int!) { r0: account(id: $hasgen_0_0) { owner { posts(limit: 2) { title } } } }`,
 				`query($hasgen_0_0: Int!) { r0: user(id: $hasgen_0_0) { id } }`,
 			}},
-		{"user: preset, fields of its permission", `{ members(where: {id: {_eq: 2}}) { member { name } org { owner { id name } } } }`, "", role("user"),
+		{"user: presets (not on an argument the relationship gives), fields of its permission", `{ members(where: {id: {_eq: 2}}) { member { name } org { owner { id name } } } }`, "", role("user"),
 			`{"data":{"members":[{"member":[{"name":"user 2"}],"org":{"owner":{"id":1,"name":"user 1"}}}]}}`,
 			[]string{
 				`query($hasgen_0_0: Int!) { r0: user(id: $hasgen_0_0) { id name } }`,

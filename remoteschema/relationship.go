@@ -103,7 +103,7 @@ func (m *Merged) AddRelationship(table, typeName string, rel *metadata.RemoteRel
 	}
 	sort.Strings(roles)
 	for _, role := range roles {
-		if f := m.permitted(role, rel); f != nil {
+		if f := m.permitted(role, rel, out); f != nil {
 			rf.SDL[role] = m.fieldSDL(rel.Name, f, given)
 		}
 	}
@@ -113,17 +113,25 @@ func (m *Merged) AddRelationship(table, typeName string, rel *metadata.RemoteRel
 }
 
 // permitted returns the leaf field of rel's path as role's permission
-// has it, or nil when the permission lacks a field of the path.
-func (m *Merged) permitted(role string, rel *metadata.RemoteRelationship) *ast.FieldDefinition {
+// has it, or nil when the permission lacks a field of the path or an
+// argument the relationship gives (Hasura's rule: a preset argument is
+// given by the relationship, its preset ignored). out is rel's
+// description, for the steps' served names.
+func (m *Merged) permitted(role string, rel *metadata.RemoteRelationship, out *remote.Relationship) *ast.FieldDefinition {
 	defs := m.perms[role]
 	parent := defs[m.remote.Query.Name]
 	var f *ast.FieldDefinition
-	for _, step := range rel.RemoteField {
+	for i, step := range rel.RemoteField {
 		if parent == nil {
 			return nil
 		}
 		if f = parent.Fields.ForName(step.Name); f == nil {
 			return nil
+		}
+		for _, a := range step.Arguments {
+			if f.Arguments.ForName(a.Name) == nil && !m.preset(role, out.Path[i], a.Name) {
+				return nil
+			}
 		}
 		parent = defs[f.Type.Name()]
 	}
@@ -131,6 +139,17 @@ func (m *Merged) permitted(role string, rel *metadata.RemoteRelationship) *ast.F
 		return nil
 	}
 	return f
+}
+
+// preset reports whether role's permission presets argument arg of the
+// path's step st.
+func (m *Merged) preset(role string, st remote.RelationshipStep, arg string) bool {
+	for _, ps := range m.Schema.Presets[role] {
+		if ps.Type == st.Parent && ps.Field == st.Served && ps.Arg == arg {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldSDL is the relationship's field definition: the remote field's

@@ -58,6 +58,10 @@ func relMerged(t *testing.T) *Merged {
 		perm(t, "user", `type Query { users(filter: Filter!, limit: Int @preset(value: 5)): [User!]! account(id: ID!): Account }
 type User { id: Int! } input Filter { id: Int kind: Kind! } enum Kind { A B } type Account { owner: User }`),
 		perm(t, "nouser", `type Query { account(id: ID!): Account } type Account { owners: [User] } type User { id: Int! }`),
+		// The join argument: preset (the relationship gives it), or
+		// left out (no relationship).
+		perm(t, "preset", `type Query { users(filter: Filter! @preset(value: {kind: A}), limit: Int): [User!]! } type User { id: Int! } input Filter { kind: Kind! } enum Kind { A B }`),
+		perm(t, "noarg", `type Query { users(limit: Int): [User!]! } type User { id: Int! }`),
 	}}
 	m, err := Merge(r, relSDL)
 	if err != nil {
@@ -97,7 +101,7 @@ func TestAddRelationship(t *testing.T) {
 	}
 	sdl := []map[string]string{
 		// user's limit is preset: not an argument; nouser lacks users.
-		{"admin": "  search(limit: Int, order: P_Order = ASC): [P_User!]\n", "user": "  search: [P_User!]\n"},
+		{"admin": "  search(limit: Int, order: P_Order = ASC): [P_User!]\n", "user": "  search: [P_User!]\n", "preset": "  search(limit: Int): [P_User!]\n"},
 		// nouser's Account has no owner.
 		{"admin": "  owner: P_User\n", "user": "  owner: P_User\n"},
 	}

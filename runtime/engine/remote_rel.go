@@ -232,7 +232,9 @@ func (e *Engine) callRemoteRel(ctx context.Context, p *Prepared, x *remoteRel, u
 				}
 			}
 			for _, ps := range x.r.Presets[p.Session.Role] {
-				if ps.Type == st.Parent && ps.Field == st.Served {
+				// An argument the relationship gives is not preset
+				// (Hasura ignores the preset).
+				if ps.Type == st.Parent && ps.Field == st.Served && x.args[j].ForName(ps.Arg) == nil {
 					args = append(args, ps.Arg+": "+pr.preset(ps))
 				}
 			}
