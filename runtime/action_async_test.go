@@ -290,6 +290,11 @@ func TestAsyncActions(t *testing.T) {
 			t.Errorf("got %s %s, want next %s", m.Type, m.Payload, want)
 		}
 		c.expect("complete", "1")
+		// An id that is not a UUID ends the subscription with an error.
+		c.subscribe("3", sub, map[string]any{"id": "nope"})
+		if m := c.expect("error", "3"); !strings.Contains(string(m.Payload), "uuid") {
+			t.Errorf("bad id: %s", m.Payload)
+		}
 	})
 
 	t.Run("introspection", func(t *testing.T) {
