@@ -290,6 +290,11 @@ func TestAsyncActions(t *testing.T) {
 			t.Errorf("got %s %s, want next %s", m.Type, m.Payload, want)
 		}
 		c.expect("complete", "1")
+		// An id that is not a UUID ends the subscription with an error.
+		c.subscribe("3", sub, map[string]any{"id": "nope"})
+		if m := c.expect("error", "3"); !strings.Contains(string(m.Payload), "uuid") {
+			t.Errorf("bad id: %s", m.Payload)
+		}
 	})
 
 	t.Run("introspection", func(t *testing.T) {
@@ -328,6 +333,24 @@ func TestAsyncActions(t *testing.T) {
 			})
 			if c := h.count(fmt.Sprintf("item-%02d", i)); c != 1 {
 				t.Errorf("item-%02d: %d handler calls, want 1", i, c)
+			}
+		}
+		// A backlog that no mutation of theirs announces: both workers
+		// find it at their fetch interval and claim from it at once.
+		pool := newPool(t, url, nil)
+		if _, err := pool.Exec(context.Background(), `INSERT INTO hdb_catalog.hdb_action_log (action_name, input_payload, request_headers, session_variables, status)
+SELECT 'place_order', jsonb_build_object('item', 'bulk-' || i), '{}', '{"x-hasura-role": "user", "x-hasura-user-id": "1"}', 'created'
+FROM generate_series(1, 60) AS i`); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the backlog is done", func() bool {
+			var pending int
+			pool.QueryRow(context.Background(), `SELECT count(*) FROM hdb_catalog.hdb_action_log WHERE status IN ('created', 'processing')`).Scan(&pending)
+			return pending == 0
+		})
+		for i := 1; i <= 60; i++ {
+			if c := h.count(fmt.Sprintf("bulk-%d", i)); c != 1 {
+				t.Errorf("bulk-%d: %d handler calls, want 1", i, c)
 			}
 		}
 	})
