@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	lrucache "github.com/hashicorp/golang-lru/v2"
@@ -34,6 +35,9 @@ type Prepared struct {
 	role *roleExec
 	// op is the operation run.
 	op *ast.OperationDefinition
+	// joinMu serializes the database reads of the remote joins that run
+	// concurrently (remote_join.go): the DBTX may be one connection.
+	joinMu *sync.Mutex
 }
 
 // Bind resolves a statement's parameters for the session and variables of
@@ -179,7 +183,7 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 			return nil, err
 		}
 	}
-	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r, op: d.op}, nil
+	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r, op: d.op, joinMu: &sync.Mutex{}}, nil
 }
 
 // document returns the parsed and validated document of a request,

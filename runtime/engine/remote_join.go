@@ -73,7 +73,13 @@ func (e *Engine) joinTypeRels(ctx context.Context, db DBTX, p *Prepared, r *remo
 			mapping[i] = actions.FieldColumn{Field: "k" + strconv.Itoa(i), Column: m.Column}
 		}
 		ar := actions.Relationship{Type: o.rel.Type, Name: o.rel.Name, Array: o.rel.Array, Root: o.rel.Root, Namespace: o.rel.Namespace, Mapping: mapping}
+		if p.joinMu != nil {
+			p.joinMu.Lock()
+		}
 		val, err := e.relationshipRows(ctx, db, p, ar, o.field, o.objs)
+		if p.joinMu != nil {
+			p.joinMu.Unlock()
+		}
 		if err != nil {
 			return nil, err
 		}
