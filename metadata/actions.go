@@ -499,7 +499,7 @@ func (l *loader) actionDefinition(a *Action, x ynode, ctx string) bool {
 		return false
 	}
 	ctx += " definition"
-	good, async := true, false
+	good := true
 	for _, f := range fields {
 		switch f.key {
 		case "kind":
@@ -543,10 +543,8 @@ func (l *loader) actionDefinition(a *Action, x ynode, ctx string) bool {
 			raw, ok := l.requestTransform(f.val, ctx)
 			a.RequestTransform, good = raw, ok && good
 		case "response_transform":
-			if !l.empty(f.val) {
-				l.unsupportedf(f.keyPos, fmt.Sprintf("action %q", a.Name), "response_transform")
-				async = true // not served either
-			}
+			raw, ok := l.responseTransform(f.val, ctx)
+			a.ResponseTransform, good = raw, ok && good
 		case "type", "arguments", "output_type":
 			// A metadata export's copy of actions.graphql's definition.
 		default:
@@ -558,7 +556,7 @@ func (l *loader) actionDefinition(a *Action, x ynode, ctx string) bool {
 		l.errorf(l.deref(x).pos(), ctx, "the definition has no handler")
 		good = false
 	}
-	return good && !async
+	return good
 }
 
 // actionPermissions reads an action's permissions: the roles that see it.

@@ -126,6 +126,8 @@ func TestActionErrors(t *testing.T) {
 			[]string{`metadata/actions.yaml:4:5: actions.yaml: unknown key "permission" in an action`}},
 		{"bad transform", "type Query { a: Int }\n", "actions:\n  - name: a\n    definition:\n      handler: http://a\n      request_transform:\n        version: 2\n        body: {action: transform, template: '{{'}\n",
 			[]string{"metadata/actions.yaml:6:9: action \"a\" definition: request_transform.body.template:"}},
+		{"bad response transform", "type Query { a: Int }\n", "actions:\n  - name: a\n    definition:\n      handler: http://a\n      response_transform:\n        version: 2\n        body: {action: transform, template: '{{ $base_url }}'}\n",
+			[]string{"metadata/actions.yaml:6:9: action \"a\" definition: response_transform.body.template:1:4: variable $base_url is not defined"}},
 		{"relationship mistakes", "type Query {\n  a: O\n}\ntype O { id: Int }\n", `actions: [{name: a, definition: {handler: http://a}}]
 custom_types:
   objects:

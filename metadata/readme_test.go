@@ -54,7 +54,7 @@ func TestReadmeListsUnsupported(t *testing.T) {
 `
 	files := []string{"metadata/databases/databases.yaml", databases}
 	for _, f := range []struct{ name, body string }{
-		{"actions.yaml", "actions: [{name: a, definition: {handler: http://a}}, {name: b, definition: {handler: http://b, response_transform: {version: 2}}}]\ncustom_types: {objects: [{name: O}, {name: P, relationships: [{name: r, type: object, remote_table: orgs, field_mapping: {id: id}}]}]}\n"},
+		{"actions.yaml", "actions: [{name: a, definition: {handler: http://a}}, {name: b, definition: {handler: http://b}}]\ncustom_types: {objects: [{name: O}, {name: P, relationships: [{name: r, type: object, remote_table: orgs, field_mapping: {id: id}}]}]}\n"},
 		{"actions.graphql", "type Query { a: O b: Int }\ntype O { id: Int p: P }\ntype P { id: Int }\n"},
 		{"allow_list.yaml", "- collection: c\n"},
 		{"api_limits.yaml", "rate_limit: {global: {max_reqs_per_min: 1}}\n"},

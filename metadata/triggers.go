@@ -391,23 +391,40 @@ func (l *loader) headers(x ynode, ctx string) ([]events.Header, bool) {
 // requestTransform returns request_transform as JSON, checked by
 // transform.Parse.
 func (l *loader) requestTransform(x ynode, ctx string) (json.RawMessage, bool) {
+	return l.transformObject(x, ctx, "request_transform", func(raw json.RawMessage) error {
+		_, err := transform.Parse(raw)
+		return err
+	})
+}
+
+// responseTransform returns an action's response_transform as JSON,
+// checked by transform.ParseResponse.
+func (l *loader) responseTransform(x ynode, ctx string) (json.RawMessage, bool) {
+	return l.transformObject(x, ctx, "response_transform", func(raw json.RawMessage) error {
+		_, err := transform.ParseResponse(raw)
+		return err
+	})
+}
+
+// transformObject returns the mapping at key as JSON, checked by parse.
+func (l *loader) transformObject(x ynode, ctx, key string, parse func(json.RawMessage) error) (json.RawMessage, bool) {
 	if l.isNull(x) {
 		return nil, true
 	}
-	v, ok := l.literal(x, ctx+" request_transform", 0)
+	v, ok := l.literal(x, ctx+" "+key, 0)
 	if !ok {
 		return nil, false
 	}
 	if _, isMap := v.(map[string]any); !isMap {
-		l.typeError(l.deref(x), ctx, "request_transform", "a mapping")
+		l.typeError(l.deref(x), ctx, key, "a mapping")
 		return nil, false
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
-		l.errorf(l.deref(x).pos(), ctx, "request_transform: %v", err)
+		l.errorf(l.deref(x).pos(), ctx, "%s: %v", key, err)
 		return nil, false
 	}
-	if _, err := transform.Parse(raw); err != nil {
+	if err := parse(raw); err != nil {
 		l.errorf(l.deref(x).pos(), ctx, "%v", err)
 		return nil, false
 	}

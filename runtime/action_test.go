@@ -105,6 +105,16 @@ func newActionHandlers(t testing.TB) *actionHandlers {
 		h.mu.Unlock()
 		reply(w, status, body)
 	})
+	mux.HandleFunc("/envelope", func(w http.ResponseWriter, r *http.Request) {
+		// Answers in its own envelope, as a service not written for
+		// Hasura does; the actions' response_transform unwraps it.
+		c := h.record(r)
+		if input, _ := c.Body["input"].(map[string]any); input["ok"] == true {
+			reply(w, 200, `{"data": {"text": "inner"}}`)
+			return
+		}
+		reply(w, 422, `{"error": "bad envelope"}`)
+	})
 	mux.HandleFunc("/shout/transformed", func(w http.ResponseWriter, r *http.Request) {
 		c := h.record(r)
 		said, _ := c.Body["said"].(string)
@@ -372,6 +382,39 @@ fragment More on Profile { id }`
 			if c.Path != "/shout/transformed" || c.Query != "via=kriti" {
 				t.Errorf("sent to %s?%s", c.Path, c.Query)
 			}
+		}
+	})
+
+	t.Run("response transform", func(t *testing.T) {
+		cases := []struct{ name, query, want string }{
+			{"2xx unwrapped", `{ unwrap(ok: true) { text via } }`, `{"data":{"unwrap":{"text":"inner","via":"admin"}}}`},
+			// The template turns the handler's 422 into Hasura's
+			// {message, extensions}, which becomes the GraphQL error.
+			{"4xx mapped", `{ unwrap(ok: false) { text } }`, `{"errors":[{"message":"bad envelope","extensions":{"code":"envelope","status":422}}]}`},
+			// $request is the request before its request_transform.
+			{"$request", `{ unwrapreq(text: "asked") { text via } }`, `{"data":{"unwrapreq":{"text":"asked","via":"inner"}}}`},
+			{"template fails", `{ badresponse }`, `{"errors":[{"message":"Response Transformation Failed","extensions":{"path":"$","code":"unexpected"}}]}`},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				if got := e.raw(t, "admin", nil, c.query, nil); got != c.want {
+					t.Errorf("got  %s\nwant %s", got, c.want)
+				}
+			})
+		}
+		calls := h.take()
+		// Each query ran in process and over HTTP.
+		if len(calls) != 8 {
+			t.Fatalf("%d handler calls, want 8", len(calls))
+		}
+		for _, c := range calls {
+			if c.Path != "/envelope" {
+				t.Errorf("sent to %s", c.Path)
+			}
+		}
+		// unwrapreq's request_transform replaced the body the handler got.
+		if got, _ := json.Marshal(calls[4].Body); string(got) != `{"input":{"ok":true}}` {
+			t.Errorf("unwrapreq sent %s", got)
 		}
 	})
 

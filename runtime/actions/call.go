@@ -47,6 +47,7 @@ type action struct {
 	url       string
 	headers   http.Header
 	transform *transform.Spec
+	response  *transform.ResponseSpec
 	// goHandler answers the action in place of its webhook when set.
 	goHandler Handler
 }
@@ -109,6 +110,13 @@ func New(cfg *Config, o Options) (*Service, error) {
 				errs = append(errs, fmt.Errorf("action %q: %w", a.Name, err))
 			}
 			ra.transform = spec
+		}
+		if len(a.ResponseTransform) > 0 {
+			spec, err := transform.ParseResponse(a.ResponseTransform)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("action %q: %w", a.Name, err))
+			}
+			ra.response = spec
 		}
 		s.actions[a.Name] = ra
 	}
@@ -215,7 +223,9 @@ func (s *Service) Do(ctx context.Context, c Call) (json.RawMessage, error) {
 	}
 	req := delivery.Request{Method: http.MethodPost, URL: a.url, Headers: h, Body: body,
 		Timeout: time.Duration(a.TimeoutSec) * time.Second}
+	var sent *transform.Input // the request as Hasura's $request sees it
 	if a.transform != nil {
+		sent = &transform.Input{Method: req.Method, URL: req.URL, BaseURL: req.URL, Headers: req.Headers, Body: req.Body, SessionVariables: c.Session}
 		if err := a.transform.ApplyRequest(&req, c.Session); err != nil {
 			return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "Request Transformation Failed", Err: err}
 		}
@@ -223,6 +233,15 @@ func (s *Service) Do(ctx context.Context, c Call) (json.RawMessage, error) {
 	res := delivery.Send(ctx, s.client, req)
 	if res.Status == 0 {
 		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "http exception when calling webhook", Err: res.Err}
+	}
+	if a.response != nil && res.Err == nil {
+		// Before the status is read, as Hasura does: a template may turn
+		// a handler's own error shape into {message, extensions}.
+		b, err := a.response.Apply(transform.ResponseInput{Body: res.Body, Status: res.Status, Request: sent, SessionVariables: c.Session})
+		if err != nil {
+			return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "Response Transformation Failed", Err: err}
+		}
+		res.Body = b
 	}
 	if res.Err != nil || !json.Valid(res.Body) {
 		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "not a valid json response from webhook", Err: res.Err}

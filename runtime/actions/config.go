@@ -2,7 +2,8 @@
 // value comes from an HTTP handler. Call sends Hasura's payload
 // ({"action":{"name"}, "input", "session_variables", "request_query"}) with
 // the action's headers (and the client's, when forward_client_headers),
-// through its request_transform, and maps the answer as Hasura does: a 2xx
+// through its request_transform, rewrites the answer's body by its
+// response_transform, and maps the answer as Hasura does: a 2xx
 // JSON value is the field's value (validated against the output type and
 // projected through the selection set by package engine), a 4xx
 // {message, extensions} a GraphQL error, anything else Hasura's
@@ -76,6 +77,9 @@ type Action struct {
 	// RequestTransform is Hasura's request_transform object, unchanged
 	// (runtime/transform parses it).
 	RequestTransform json.RawMessage `json:"request_transform,omitempty"`
+	// ResponseTransform is Hasura's response_transform object, unchanged
+	// (runtime/transform.ParseResponse parses it).
+	ResponseTransform json.RawMessage `json:"response_transform,omitempty"`
 	// OutputType is the output type as written in SDL ("[Out!]").
 	OutputType string `json:"output_type"`
 	// Rows is set when the output type is a table's: the Go handler

@@ -16,6 +16,9 @@
 // [[key, value], …]); getSessionVariable(name) reads a session variable
 // by case-insensitive name.
 //
+// ParseResponse and ResponseSpec.Apply do the same for an action's
+// response_transform (response.go).
+//
 // As in Hasura, nothing is implicit: a header (content-type included)
 // changes only through request_headers, so a x_www_form_urlencoded body
 // wants remove_headers: [content-type] and add_headers: {content-type:
@@ -29,6 +32,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -332,9 +336,14 @@ func (c *compiled) compileParams(raw json.RawMessage) error {
 	return nil
 }
 
-// parseTemplate parses a whole (or, interpolated, a string) template and
-// checks it reads only Hasura's variables.
+// parseTemplate parses a template of a request transform.
 func parseTemplate(key, src string, interpolated bool) (*kriti.Template, error) {
+	return parseTemplateOf(key, src, interpolated, "request transforms", Variables)
+}
+
+// parseTemplateOf parses a whole (or, interpolated, a string) template and
+// checks it reads only vars, the variables of what.
+func parseTemplateOf(key, src string, interpolated bool, what string, vars []string) (*kriti.Template, error) {
 	parse := kriti.Parse
 	if interpolated {
 		parse = kriti.ParseInterpolated
@@ -348,21 +357,12 @@ func parseTemplate(key, src string, interpolated bool) (*kriti.Template, error) 
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	for _, v := range t.Vars() {
-		if !isVariable(v.Name) {
+		if !slices.Contains(vars, v.Name) {
 			return nil, &TemplateError{Key: key, Err: &kriti.Error{Line: v.Line, Col: v.Col,
-				Msg: fmt.Sprintf("variable %s is not defined (request transforms have %s)", v.Name, strings.Join(Variables, ", "))}}
+				Msg: fmt.Sprintf("variable %s is not defined (%s have %s)", v.Name, what, strings.Join(vars, ", "))}}
 		}
 	}
 	return t, nil
-}
-
-func isVariable(name string) bool {
-	for _, v := range Variables {
-		if v == name {
-			return true
-		}
-	}
-	return false
 }
 
 // Apply rewrites one request. s should come from Parse (a Spec built by
