@@ -158,6 +158,8 @@ type Server struct {
 	events  *eventsServer   // nil when no event trigger is delivered
 	sched   *scheduleServer // nil when nothing is scheduled
 	async   *asyncServer    // nil without asynchronous actions
+	// rateStore is the Redis of the rate limits; nil without.
+	rateStore io.Closer
 	// Logs writes the Hasura-shaped logs (runtime/logs).
 	Logs *logs.Logger
 }
@@ -186,6 +188,11 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		return nil, err
 	}
 	cfg.Limits = limits.Global
+	rateLimiter, rateStore, err := newRateLimiter(cfg, p, log) // ratelimits.go
+	if err != nil {
+		return nil, err
+	}
+	cfg.rateLimiter = rateLimiter
 	var ch *console.Handler
 	if cfg.EnableConsole {
 		// GraphiQL from files in the binary (runtime/console).
@@ -252,7 +259,8 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
 	wsh.Logs = hlogs
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs}
+	wsh.RateLimit = rateLimiter
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, RateLimit: rateLimiter}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -328,7 +336,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path, ch)
 		mux.Handle(console.Path+"/", ch)
 	}
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs, rateStore: rateStore}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -378,6 +386,9 @@ func (s *Server) Close() {
 	s.relay.close()
 	s.pool.Close()
 	s.health.Close()
+	if s.rateStore != nil {
+		s.rateStore.Close()
+	}
 }
 
 // Main runs a generated server: configuration from the environment and
