@@ -30,6 +30,8 @@ type Metadata struct {
 	// Connection is the source's connection settings (its
 	// configuration.connection_info), or nil for a plain table list.
 	Connection *Connection
+	// QueryTags is the source's query_tags, or nil (querytags.go).
+	QueryTags *QueryTags
 	// Customization is the source's customization (customization.go), or
 	// nil when it has none.
 	Customization *Customization

@@ -33,6 +33,8 @@ type Source struct {
 	// Introspection is the metadata's graphql_schema_introspection: the
 	// roles refused __schema and __type.
 	Introspection *IntrospectionOptions `json:"graphql_schema_introspection,omitempty"`
+	// QueryTags is the source's query_tags (querytags.go).
+	QueryTags *QueryTagsOptions `json:"query_tags,omitempty"`
 }
 
 // IntrospectionOptions are Hasura's graphql_schema_introspection options.
