@@ -189,3 +189,30 @@ func (p *Prepared) CacheVariables() [][2]string {
 	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	return out
 }
+
+// hasuraDirectiveMessage rewrites GraphQL's refusal of a directive where
+// it may not be used (`Directive "@cached" may not be used on
+// MUTATION.`) into Hasura's (`directive "cached" is not allowed on a
+// mutation`); other messages are returned as they are.
+func hasuraDirectiveMessage(msg string) string {
+	rest, ok := strings.CutPrefix(msg, `Directive "@`)
+	if !ok {
+		return msg
+	}
+	name, loc, ok := strings.Cut(rest, `" may not be used on `)
+	if !ok {
+		return msg
+	}
+	where, ok := directiveLocations[strings.TrimSuffix(loc, ".")]
+	if !ok {
+		return msg
+	}
+	return `directive "` + name + `" is not allowed on ` + where
+}
+
+// directiveLocations are Hasura's words for the executable locations.
+var directiveLocations = map[string]string{
+	"QUERY": "a query", "MUTATION": "a mutation", "SUBSCRIPTION": "a subscription", "FIELD": "a field",
+	"FRAGMENT_DEFINITION": "a fragment definition", "FRAGMENT_SPREAD": "a fragment spread",
+	"INLINE_FRAGMENT": "an inline fragment",
+}

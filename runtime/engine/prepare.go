@@ -259,6 +259,7 @@ func validate(schema *ast.Schema, doc *ast.QueryDocument) (map[string]bool, erro
 		if strings.HasSuffix(msg, "must select only one top level field.") {
 			msg = msgOneRootField
 		}
+		msg = hasuraDirectiveMessage(msg) // cached.go
 		out[i] = &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: msg, Err: ge}
 	}
 	return nil, out
