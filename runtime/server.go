@@ -160,6 +160,8 @@ type Server struct {
 	sched   *scheduleServer // nil when nothing is scheduled
 	async   *asyncServer    // nil without asynchronous actions
 	cache   *cache.Cache
+	// rateStore is the Redis of the rate limits; nil without.
+	rateStore io.Closer
 	// Logs writes the Hasura-shaped logs (runtime/logs).
 	Logs *logs.Logger
 }
@@ -188,6 +190,11 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		return nil, err
 	}
 	cfg.Limits = limits.Global
+	rateLimiter, rateStore, err := newRateLimiter(cfg, p, log) // ratelimits.go
+	if err != nil {
+		return nil, err
+	}
+	cfg.rateLimiter = rateLimiter
 	var ch *console.Handler
 	if cfg.EnableConsole {
 		// GraphiQL from files in the binary (runtime/console).
@@ -264,7 +271,8 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, Cache: rcache}
+	wsh.RateLimit = rateLimiter
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, RateLimit: rateLimiter, Cache: rcache}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -341,7 +349,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path, ch)
 		mux.Handle(console.Path+"/", ch)
 	}
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, cache: rcache, Logs: hlogs}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs, rateStore: rateStore, cache: rcache}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -391,6 +399,9 @@ func (s *Server) Close() {
 	s.relay.close()
 	s.pool.Close()
 	s.health.Close()
+	if s.rateStore != nil {
+		s.rateStore.Close()
+	}
 	s.cache.Close()
 }
 
