@@ -271,7 +271,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
-	wsh.RateLimit = rateLimiter
+	wsh.RateLimit, wsh.Cache = rateLimiter, rcache
 	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, RateLimit: rateLimiter, Cache: rcache}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {

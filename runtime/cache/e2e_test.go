@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/jackc/pgx/v5"
@@ -369,6 +371,31 @@ func TestSharedCacheEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("websockets, GET and batches", func(t *testing.T) {
+		q := `query Transports @cached { media_types(order_by: {id: asc}) { id name } }`
+		first := post(t, s1.URL, admin, q, nil)
+		checkStored(t, first, 59, 60)
+		n0 := statements(t, "media_types")
+		if got := wsQuery(t, s2.URL, q); got != first.body {
+			t.Errorf("websocket: %s, want %s", got, first.body)
+		}
+		g := getResponse(t, s2.URL+"/v1/graphql?query="+url.QueryEscape(q))
+		checkStored(t, g, 58, 60)
+		if g.body != first.body || cacheKey(g) != cacheKey(first) {
+			t.Errorf("GET: %s %s", cacheKey(g), g.body)
+		}
+		batch := postRaw(t, s2.URL, `[{"query":`+strconv.Quote(q)+`},{"query":`+strconv.Quote(q)+`}]`)
+		if batch.body != "["+first.body+","+first.body+"]" {
+			t.Errorf("batch: %s", batch.body)
+		}
+		if batch.header.Get("X-Hasura-Query-Cache-Key") != "" || batch.header.Get("Cache-Control") != "" {
+			t.Errorf("a batch carries cache headers: %v", batch.header)
+		}
+		if n := statements(t, "media_types"); n != n0 {
+			t.Errorf("websocket, GET and batch ran %d statements, want none", n-n0)
+		}
+	})
+
 	t.Run("only queries", func(t *testing.T) {
 		for _, tc := range []struct{ query, want string }{
 			{`mutation @cached { delete_albums(where: {id: {_eq: -1}}) { affected_rows } }`, `directive "cached" is not allowed on a mutation`},
@@ -412,7 +439,8 @@ func TestInProcessCache(t *testing.T) {
 }
 
 // TestRedisDownEndToEnd: a Redis that stops answering makes @cached
-// queries uncached, answered, with Hasura's warning, and logged.
+// queries uncached, answered, with Hasura's warning, and logged; once it
+// is back the cache serves again.
 func TestRedisDownEndToEnd(t *testing.T) {
 	addr, stop := startRedis(t)
 	s := startServer(t, map[string]string{"HASURA_GRAPHQL_REDIS_URL": "redis://" + addr, "HASGEN_CACHE_REDIS_PREFIX": testPrefix()})
@@ -443,22 +471,42 @@ func TestRedisDownEndToEnd(t *testing.T) {
 	if !strings.Contains(s.Logs(), "response cache unavailable") {
 		t.Errorf("the outage is not logged:\n%s", s.Logs())
 	}
+	// Redis back (empty): within the backoff the cache serves again.
+	runRedis(t, addr)
+	time.Sleep(1100 * time.Millisecond)
+	checkStored(t, post(t, s.URL, admin, q, nil), 59, 60)
+	n1 := statements(t, "genres")
+	checkStored(t, post(t, s.URL, admin, q, nil), 58, 60)
+	if statements(t, "genres") != n1 {
+		t.Error("Redis is back, but the query still runs")
+	}
+	if !strings.Contains(s.Logs(), "response cache available again") {
+		t.Errorf("the recovery is not logged:\n%s", s.Logs())
+	}
 }
 
-// startRedis runs a Redis server of the test's own, for stopping it.
+// startRedis runs a Redis server of the test's own on a free port, for
+// stopping it.
 func startRedis(t testing.TB) (addr string, stop func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = l.Addr().String()
+	l.Close()
+	return addr, runRedis(t, addr)
+}
+
+// runRedis runs redis-server on addr until stop (or the test's end).
+func runRedis(t testing.TB, addr string) (stop func()) {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("the test needs redis-server on PATH (apt install redis-server): %v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	_, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -470,11 +518,10 @@ func startRedis(t testing.TB) (addr string, stop func()) {
 		})
 	}
 	t.Cleanup(stop)
-	addr = fmt.Sprintf("127.0.0.1:%d", port)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return addr, stop
+			return stop
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("redis-server did not start")
@@ -578,4 +625,65 @@ func BenchmarkResponseCache(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 		})
 	}
+}
+
+// wsQuery runs a query over a websocket (graphql-transport-ws) as admin
+// and returns its payload.
+func wsQuery(t testing.TB, base, query string) string {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}, HandshakeTimeout: 10 * time.Second}
+	c, _, err := d.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/graphql", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	send := func(v any) {
+		if err := c.WriteJSON(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]string{"X-Hasura-Admin-Secret": adminSecret}}})
+	send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query}})
+	for {
+		var m struct {
+			Type    string          `json:"type"`
+			Payload json.RawMessage `json:"payload"`
+		}
+		if err := c.ReadJSON(&m); err != nil {
+			t.Fatal(err)
+		}
+		switch m.Type {
+		case "next":
+			return string(m.Payload)
+		case "error", "connection_error":
+			t.Fatalf("websocket %s: %s", m.Type, m.Payload)
+		}
+	}
+}
+
+func getResponse(t testing.TB, u string) response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
+	return do(t, req)
+}
+
+func postRaw(t testing.TB, base, body string) response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
+	return do(t, req)
+}
+
+func do(t testing.TB, req *http.Request) response {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, string(b), resp.Header}
 }

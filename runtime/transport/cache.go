@@ -7,7 +7,7 @@ package transport
 // X-Hasura-Query-Cache-Key and X-Hasura-Query-Family-Cache-Key; a
 // response that could not be stored carries Hasura's Warning instead.
 // Batches are cached per operation, without headers, as Hasura answers
-// a batch without them.
+// a batch without them; so are queries over websockets, which have none.
 
 import (
 	"context"
@@ -31,31 +31,32 @@ const (
 	HeaderFamilyCacheKey = "X-Hasura-Query-Family-Cache-Key"
 )
 
-// serveCached answers a prepared query marked @cached: from the cache,
-// or by running it and storing the response. hdr, when not nil,
-// receives the cache headers.
-func (h *Handler) serveCached(ctx context.Context, p *engine.Prepared, cd engine.CacheDirective, dst []byte, hdr http.Header) ([]byte, error) {
-	ttl := h.Cache.TTL(cd.TTL)
+// runCached answers a prepared query marked @cached: from c, or by
+// running it on db and storing the response. hdr, when not nil,
+// receives the cache headers; ql, when not nil, the query-log line
+// (Hasura's kind "cached" for a hit).
+func runCached(ctx context.Context, c *cache.Cache, e *engine.Engine, db engine.DBTX, p *engine.Prepared, cd engine.CacheDirective, dst []byte, hdr http.Header, ql *logs.Logger) ([]byte, error) {
+	ttl := c.TTL(cd.TTL)
 	if ttl <= 0 {
 		// Nothing would be kept: run it as any query.
-		LogQuery(ctx, h.Logs, p)
-		return h.Engine.Run(ctx, h.DB, p, dst)
+		LogQuery(ctx, ql, p)
+		return e.Run(ctx, db, p, dst)
 	}
-	k := h.cacheKey(ctx, p)
+	k := cacheKey(ctx, e, p)
 	if !cd.Refresh {
-		if e, ok := h.Cache.Get(ctx, k); ok {
-			logCachedQuery(ctx, h.Logs, p)
-			setCacheHeaders(hdr, k, e.Expires)
-			return append(dst, e.Body...), nil
+		if ent, ok := c.Get(ctx, k); ok {
+			logCachedQuery(ctx, ql, p)
+			setCacheHeaders(hdr, k, ent.Expires)
+			return append(dst, ent.Body...), nil
 		}
 	}
-	LogQuery(ctx, h.Logs, p)
+	LogQuery(ctx, ql, p)
 	start := len(dst)
-	dst, err := h.Engine.Run(ctx, h.DB, p, dst)
+	dst, err := e.Run(ctx, db, p, dst)
 	if err != nil {
 		return dst, err
 	}
-	outcome, expires := h.Cache.Put(ctx, k, dst[start:], ttl)
+	outcome, expires := c.Put(ctx, k, dst[start:], ttl)
 	if outcome == cache.Stored {
 		setCacheHeaders(hdr, k, expires)
 	} else if hdr != nil {
@@ -70,8 +71,8 @@ func (h *Handler) serveCached(ctx context.Context, p *engine.Prepared, cd engine
 // are not answered by SQL alone, every session variable and the
 // request's headers, as Hasura keys a remote schema's or action's
 // forwarded headers.
-func (h *Handler) cacheKey(ctx context.Context, p *engine.Prepared) cache.Key {
-	vars, whole := h.Engine.CacheSession(p)
+func cacheKey(ctx context.Context, e *engine.Engine, p *engine.Prepared) cache.Key {
+	vars, whole := e.CacheSession(p)
 	kp := cache.KeyParts{
 		Role:          p.Session.Role,
 		OperationName: p.Request.OperationName,

@@ -209,7 +209,7 @@ func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Reque
 	}
 	if err == nil {
 		if cd, ok := p.Cached(); ok && h.Cache != nil {
-			dst, err = h.serveCached(ctx, p, cd, dst, hdr)
+			dst, err = runCached(ctx, h.Cache, h.Engine, h.DB, p, cd, dst, hdr, h.Logs) // cache.go
 		} else {
 			LogQuery(ctx, h.Logs, p)
 			dst, err = h.Engine.Run(ctx, h.DB, p, dst)
