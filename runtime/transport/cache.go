@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/cache"
 	"github.com/hasgen/hasgen/runtime/engine"
@@ -81,7 +82,13 @@ func cacheKey(ctx context.Context, e *engine.Engine, p *engine.Prepared) cache.K
 		Variables:     p.CacheVariables(),
 	}
 	if whole {
-		for name, vs := range remote.ClientHeaders(ctx) {
+		// Every transport notes them for actions; remote schemas' are
+		// the same headers where set.
+		hdrs := actions.ClientHeaders(ctx)
+		if hdrs == nil {
+			hdrs = remote.ClientHeaders(ctx)
+		}
+		for name, vs := range hdrs {
 			if unkeyedHeaders[name] {
 				continue
 			}
