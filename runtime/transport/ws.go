@@ -33,6 +33,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/cache"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
@@ -115,6 +116,9 @@ type WebsocketHandler struct {
 	// RateLimit counts each operation started (api_limits.rate_limit);
 	// nil is no limit.
 	RateLimit *ratelimit.Limiter
+	// Cache answers queries marked @cached (cache.go), as HTTP does; nil
+	// runs them uncached.
+	Cache *cache.Cache
 
 	mu      sync.Mutex
 	closing bool
@@ -677,7 +681,9 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		return
 	}
 	c.logOp(op.id, rid, &req, "started", nil)
-	if rid != "" {
+	cd, cached := p.Cached()
+	cached = cached && c.h.Cache != nil
+	if rid != "" && !cached { // a cached query's line says whether it hit
 		LogQuery(logs.WithRequestID(ctx, rid), c.h.Logs, p)
 	}
 	if p.Operation == ast.Subscription {
@@ -698,7 +704,17 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 	go func() {
 		defer c.h.queries.Done()
 		defer cancel()
-		res, err := c.h.engine.Run(qctx, c.h.db, p, nil)
+		var res []byte
+		var err error
+		if cached {
+			lctx, ql := qctx, (*logs.Logger)(nil)
+			if rid != "" {
+				lctx, ql = logs.WithRequestID(qctx, rid), c.h.Logs
+			}
+			res, err = runCached(lctx, c.h.Cache, c.h.engine, c.h.db, p, cd, nil, nil, ql)
+		} else {
+			res, err = c.h.engine.Run(qctx, c.h.db, p, nil)
+		}
 		if !c.endOp(op) {
 			return // stopped by the client
 		}
