@@ -59,6 +59,12 @@ type Options struct {
 	// Timeout bounds a heartbeat (default 5 s); one that takes longer
 	// loses the control connection.
 	Timeout time.Duration
+	// Linger is how long the row of an instance whose lock is gone still
+	// counts after its last heartbeat (default 3 s): its connections'
+	// server processes may outlive its control connection's for a moment,
+	// until they notice that their client is gone (the pools' connections
+	// check every second, client_connection_check_interval).
+	Linger time.Duration
 	Log     *slog.Logger
 }
 
@@ -106,6 +112,9 @@ func Join(ctx context.Context, o Options) (*Coordinator, error) {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
+	}
+	if o.Linger <= 0 {
+		o.Linger = 3 * time.Second
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -168,6 +177,18 @@ func (c *Coordinator) connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("connection budget: %w", err)
 	}
+	// The instance's other connections: a cut-off host, or a dead
+	// process's statement, is noticed within seconds (Linger).
+	params := map[string]string{"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
+	var version int
+	if err := conn.QueryRow(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&version); err != nil {
+		conn.Close(context.Background())
+		return fmt.Errorf("connection budget: %w", err)
+	}
+	if version >= 140000 {
+		params["client_connection_check_interval"] = "1000"
+	}
+	c.lim.setParams(params)
 	if err := install(ctx, conn); err != nil {
 		conn.Close(context.Background())
 		return err
@@ -246,7 +267,7 @@ func decide(total int, me int32, members []member) decision {
 }
 
 // heartbeat reads the live instances under the budget's lock, removes
-// the rows of dead ones, and publishes this instance's limit: a larger
+// the rows of dead ones (no lock, and no heartbeat for Linger), and publishes this instance's limit: a larger
 // one is published before the limiter grows to it, a smaller one once the
 // limiter has shrunk and as long as more connections are open.
 func (c *Coordinator) heartbeat(ctx context.Context) error {
@@ -263,7 +284,8 @@ func (c *Coordinator) heartbeat(ctx context.Context) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, LockClass); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM hdb_catalog.hasgen_instances AS i WHERE NOT `+liveSQL); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM hdb_catalog.hasgen_instances AS i WHERE i.heartbeat_at < now() - make_interval(secs => $1) AND NOT `+liveSQL,
+		c.o.Linger.Seconds()); err != nil {
 		return err
 	}
 	rows, err := tx.Query(ctx, `SELECT lock_key, conn_limit FROM hdb_catalog.hasgen_instances`)

@@ -60,6 +60,9 @@ type Limiter struct {
 	// changed is closed, and replaced, whenever a socket closes or a
 	// slot, a reservation or the limit changes.
 	changed chan struct{}
+	// params are run-time parameters every connection gets unless its
+	// configuration sets them (setParams).
+	params map[string]string
 	// grace is how long a closed socket still counts: the time its
 	// server process takes to go away once the client has closed it.
 	grace time.Duration
@@ -121,6 +124,25 @@ func (l *Limiter) SetLimit(n int) {
 	}
 }
 
+// setParams sets the run-time parameters of the connections configured
+// from now on.
+func (l *Limiter) setParams(p map[string]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.params = p
+}
+
+// applyParams sets the limiter's run-time parameters that rp lacks.
+func (l *Limiter) applyParams(rp map[string]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, v := range l.params {
+		if rp[k] == "" {
+			rp[k] = v
+		}
+	}
+}
+
 // ConfigurePool makes pc's connections count against the limiter: their
 // dial goes through it and every Acquire takes a slot first (through the
 // pool's tracer, combined with pc's own). The pool keeps no minimum of
@@ -128,6 +150,7 @@ func (l *Limiter) SetLimit(n int) {
 // made.
 func (l *Limiter) ConfigurePool(pc *pgxpool.Config) {
 	pc.MinConns, pc.MinIdleConns = 0, 0
+	l.applyParams(pc.ConnConfig.RuntimeParams)
 	tracers := []pgx.QueryTracer{(*poolTracer)(l)}
 	if pc.ConnConfig.Tracer != nil {
 		tracers = append(tracers, pc.ConnConfig.Tracer)
@@ -173,6 +196,7 @@ func (l *Limiter) Unregister(p *pgxpool.Pool) {
 // limit would leave the pools none. The caller reconnects as it would
 // after any lost connection.
 func (l *Limiter) ConfigureConn(cc *pgx.ConnConfig) {
+	l.applyParams(cc.RuntimeParams)
 	d := &dialer{l: l, orig: cc.DialFunc, perm: true}
 	cc.DialFunc = d.dial
 }
