@@ -284,6 +284,15 @@ func TestConnectionBudgetInstances(t *testing.T) {
 	for _, s := range servers {
 		names = append(names, instanceName(t, s))
 	}
+	sessions := func() int64 {
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT sessions FROM pg_stat_database WHERE datname = current_database()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	sessions0 := sessions()
+	loadStart := time.Now()
 	load := startBudgetLoad(servers, 48)
 	defer load.close()
 
@@ -335,8 +344,8 @@ func TestConnectionBudgetInstances(t *testing.T) {
 	}
 	load.close()
 	_, most, samples, over := act.state()
-	t.Logf("%d samples of pg_stat_activity, at most %d connections; %d queries answered, %d failed (those sent to killed instances)",
-		samples, most, load.ok.Load(), load.bad.Load())
+	t.Logf("%d samples of pg_stat_activity, at most %d connections; %d queries answered in %v, %d failed (those sent to killed instances); %d sessions opened",
+		samples, most, load.ok.Load(), time.Since(loadStart).Round(time.Second), load.bad.Load(), sessions()-sessions0)
 	if most > budgetTotal {
 		t.Errorf("%d connections seen, budget %d: %s", most, budgetTotal, over)
 	}
