@@ -65,7 +65,7 @@ type Options struct {
 	// until they notice that their client is gone (the pools' connections
 	// check every second, client_connection_check_interval).
 	Linger time.Duration
-	Log     *slog.Logger
+	Log    *slog.Logger
 }
 
 // Coordinator is an instance's membership of the budget: its control
