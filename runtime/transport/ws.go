@@ -33,6 +33,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/cache"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
@@ -115,6 +116,9 @@ type WebsocketHandler struct {
 	// RateLimit counts each operation started (api_limits.rate_limit);
 	// nil is no limit.
 	RateLimit *ratelimit.Limiter
+	// Cache answers queries marked @cached (cache.go), as HTTP does; nil
+	// runs them uncached.
+	Cache *cache.Cache
 
 	mu      sync.Mutex
 	closing bool
@@ -695,7 +699,14 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 	go func() {
 		defer c.h.queries.Done()
 		defer cancel()
-		res, err := c.h.engine.Run(qctx, c.h.db, p, nil)
+		var res []byte
+		var err error
+		if cd, ok := p.Cached(); ok && c.h.Cache != nil {
+			// The query-log line was written above.
+			res, err = runCached(qctx, c.h.Cache, c.h.engine, c.h.db, p, cd, nil, nil, nil)
+		} else {
+			res, err = c.h.engine.Run(qctx, c.h.db, p, nil)
+		}
 		if !c.endOp(op) {
 			return // stopped by the client
 		}
