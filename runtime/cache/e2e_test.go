@@ -418,9 +418,9 @@ func TestSharedCacheEndToEnd(t *testing.T) {
 }
 
 // TestInProcessCache: without Redis each instance caches for itself,
-// within HASURA_GRAPHQL_CACHE_MAX_ENTRY_TTL.
+// within HASURA_GRAPHQL_CACHE_MAX_ENTRY_TTL; the query-log tells hits.
 func TestInProcessCache(t *testing.T) {
-	s1 := startServer(t, map[string]string{"HASURA_GRAPHQL_CACHE_MAX_ENTRY_TTL": "5"})
+	s1 := startServer(t, map[string]string{"HASURA_GRAPHQL_CACHE_MAX_ENTRY_TTL": "5", "HASURA_GRAPHQL_ENABLED_LOG_TYPES": "startup,http-log,query-log"})
 	s2 := startServer(t, nil)
 	q := `query InProcess @cached(ttl: 300) { tracks(order_by: {id: asc}, limit: 2) { id name } }`
 	n0 := statements(t, "tracks")
@@ -430,6 +430,10 @@ func TestInProcessCache(t *testing.T) {
 	checkStored(t, b, 3, 5)
 	if a.body != b.body || statements(t, "tracks") != n0+1 {
 		t.Errorf("second request on the same instance: %s, %d statements", b.body, statements(t, "tracks")-n0)
+	}
+	// The query-log says which answer came from the cache, as Hasura's.
+	if logs := s1.Logs(); strings.Count(logs, `"kind":"cached"`) != 1 || strings.Count(logs, `"kind":"database"`) != 1 {
+		t.Errorf("query-log lines: want one database, one cached:\n%s", grepLines(logs, "query-log"))
 	}
 	c := post(t, s2.URL, admin, q, nil)
 	checkStored(t, c, 299, 300)

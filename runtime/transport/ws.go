@@ -681,7 +681,9 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		return
 	}
 	c.logOp(op.id, rid, &req, "started", nil)
-	if rid != "" {
+	cd, cached := p.Cached()
+	cached = cached && c.h.Cache != nil
+	if rid != "" && !cached { // a cached query's line says whether it hit
 		LogQuery(logs.WithRequestID(ctx, rid), c.h.Logs, p)
 	}
 	if p.Operation == ast.Subscription {
@@ -701,9 +703,12 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		defer cancel()
 		var res []byte
 		var err error
-		if cd, ok := p.Cached(); ok && c.h.Cache != nil {
-			// The query-log line was written above.
-			res, err = runCached(qctx, c.h.Cache, c.h.engine, c.h.db, p, cd, nil, nil, nil)
+		if cached {
+			lctx, ql := qctx, (*logs.Logger)(nil)
+			if rid != "" {
+				lctx, ql = logs.WithRequestID(qctx, rid), c.h.Logs
+			}
+			res, err = runCached(lctx, c.h.Cache, c.h.engine, c.h.db, p, cd, nil, nil, ql)
 		} else {
 			res, err = c.h.engine.Run(qctx, c.h.db, p, nil)
 		}
