@@ -89,6 +89,9 @@ type Connection struct {
 	MaxConnections     int `json:"max_connections,omitempty"`
 	IdleTimeout        int `json:"idle_timeout,omitempty"`
 	ConnectionLifetime int `json:"connection_lifetime,omitempty"`
+	// TotalMaxConnections is the budget of every server instance
+	// together (Hasura Cloud's total_max_connections).
+	TotalMaxConnections int `json:"total_max_connections,omitempty"`
 }
 
 // Table is one tracked table (or view) and everything said about it.

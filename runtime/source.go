@@ -30,6 +30,9 @@ type Source struct {
 	MaxConnections     int `json:"max_connections,omitempty"`
 	IdleTimeout        int `json:"idle_timeout,omitempty"`
 	ConnectionLifetime int `json:"connection_lifetime,omitempty"`
+	// TotalMaxConnections is the connection budget of every instance
+	// together (Hasura Cloud's pool_settings.total_max_connections).
+	TotalMaxConnections int `json:"total_max_connections,omitempty"`
 	// Introspection is the metadata's graphql_schema_introspection: the
 	// roles refused __schema and __type.
 	Introspection *IntrospectionOptions `json:"graphql_schema_introspection,omitempty"`
