@@ -84,6 +84,16 @@ func (a *activity) close() {
 	<-a.done
 }
 
+// restart forgets the largest count and the one over the budget, and
+// returns them.
+func (a *activity) restart() (max int, over string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	max, over = a.max, a.over
+	a.max, a.over = a.last, ""
+	return max, over
+}
+
 func (a *activity) state() (last, max, samples int, over string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -175,6 +185,13 @@ func startBudgetLoad(servers []*e2e.Server, workers int) *budgetLoad {
 	return l
 }
 
+// add sends to s too.
+func (l *budgetLoad) add(s *e2e.Server) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.servers = append(l.servers, s)
+}
+
 // drop stops sending to s.
 func (l *budgetLoad) drop(s *e2e.Server) {
 	l.mu.Lock()
@@ -236,7 +253,8 @@ func backendsOf(t *testing.T, conn *pgx.Conn, app string) int {
 // sampled every few milliseconds, never shows more than 12 of their
 // connections, and shows 12. One instance is killed (SIGKILL): the two
 // others grow back to the whole 12 within 10 s; another is killed: the
-// last one alone uses the 12.
+// last one alone uses the 12. A new instance joins: the two share the 12,
+// the joiner's control connection being at most one over meanwhile.
 func TestConnectionBudgetInstances(t *testing.T) {
 	ctx := context.Background()
 	root := repoRoot(t)
@@ -342,13 +360,41 @@ func TestConnectionBudgetInstances(t *testing.T) {
 			t.Errorf("one instance: %d connections named %s, want %d", got, name, budgetTotal)
 		}
 	}
-	load.close()
-	_, most, samples, over := act.state()
-	t.Logf("%d samples of pg_stat_activity, at most %d connections; %d queries answered in %v, %d failed (those sent to killed instances); %d sessions opened",
-		samples, most, load.ok.Load(), time.Since(loadStart).Round(time.Second), load.bad.Load(), sessions()-sessions0)
+	// The last instance's /metrics say the same.
+	for name, want := range map[string]float64{"hasgen_connection_budget_instances": 1, "hasgen_connection_budget_limit": budgetTotal,
+		"hasgen_connection_budget_share": budgetTotal} {
+		if got := metric(t, servers[2].URL, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	_, _, samples, _ := act.state()
+	most, over := act.restart()
 	if most > budgetTotal {
 		t.Errorf("%d connections seen, budget %d: %s", most, budgetTotal, over)
 	}
+	t.Logf("%d samples of pg_stat_activity, at most %d connections; %d queries answered in %v, %d failed (those sent to killed instances); %d sessions opened",
+		samples, most, load.ok.Load(), time.Since(loadStart).Round(time.Second), load.bad.Load(), sessions()-sessions0)
+
+	// An instance joins under load: it must open its control connection
+	// before it can see the others' limits, so the database may see one
+	// connection over the budget until the first has shrunk to its new
+	// share (README, Scaling out); then the two share the 12.
+	joined := time.Now()
+	s, err := b.Start(ctx, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	load.add(s)
+	act.waitFull(t, conn, "an instance joining", []string{names[2], instanceName(t, s)}, 10*time.Second)
+	full := time.Since(joined)
+	time.Sleep(time.Second)
+	most, over = act.restart()
+	t.Logf("an instance joining: %d connections %v after its start, at most %d meanwhile", budgetTotal, full.Round(time.Millisecond), most)
+	if most > budgetTotal+1 {
+		t.Errorf("an instance joining: %d connections seen, budget %d (+1 while joining): %s", most, budgetTotal, over)
+	}
+	load.close()
 	if load.ok.Load() == 0 {
 		t.Error("no query was answered")
 	}

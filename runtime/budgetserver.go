@@ -7,6 +7,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/budget"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // startBudget joins the instances that share cfg.TotalMaxConns
@@ -55,4 +56,22 @@ func budgetPool(cfg Config, pc *pgxpool.Config) (register func(*pgxpool.Pool)) {
 	}
 	b.Limiter().ConfigurePool(pc)
 	return b.Limiter().Register
+}
+
+// registerBudgetMetrics adds the connection budget's gauges to reg: the
+// live instances, this instance's share and limit (its control connection
+// included), its open connections and the acquirers waiting for one.
+// Nothing without a budget.
+func registerBudgetMetrics(reg *prometheus.Registry, c *budget.Coordinator) {
+	if c == nil {
+		return
+	}
+	gauge := func(name, help string, v func() int) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(v()) }))
+	}
+	gauge("hasgen_connection_budget_instances", "Live instances sharing the connection budget.", func() int { return c.Status().Instances })
+	gauge("hasgen_connection_budget_share", "This instance's share of the connection budget.", func() int { return c.Status().Share })
+	gauge("hasgen_connection_budget_limit", "Connections this instance may open now, its control connection included.", func() int { return c.Limiter().Stats().Limit + 1 })
+	gauge("hasgen_connection_budget_open", "Connections this instance has open, its control connection included.", func() int { return c.Limiter().Stats().Open + 1 })
+	gauge("hasgen_connection_budget_waiting", "Acquirers waiting for a connection of the budget.", func() int { return c.Limiter().Stats().Waiting })
 }

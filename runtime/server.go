@@ -280,6 +280,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		return nil, err
 	}
 	m := metrics.New(pool)
+	registerBudgetMetrics(m.Registry, coord) // budgetserver.go
 	cfg.Events.metrics = m.Registry
 	cfg.Schedule.metrics = m.Registry
 	poller := live.New(e, pool, cfg.Live, m, log)
