@@ -87,6 +87,10 @@ type Connection struct {
 	MaxConnections     int `json:"max_connections,omitempty"`
 	IdleTimeout        int `json:"idle_timeout,omitempty"`
 	ConnectionLifetime int `json:"connection_lifetime,omitempty"`
+	// ReadReplicas are the source's read_replicas: each a connection_info
+	// of its own (URL, pool settings, isolation, prepared statements),
+	// never with replicas of its own.
+	ReadReplicas []Connection `json:"read_replicas,omitempty"`
 }
 
 // Table is one tracked table (or view) and everything said about it.

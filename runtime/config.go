@@ -53,6 +53,10 @@ type Config struct {
 	MinConns        int
 	ConnLifetime    time.Duration
 	ConnIdleTimeout time.Duration
+	// ReadReplicas are the read replicas queries and live queries run on
+	// (replicas.go): HASURA_GRAPHQL_READ_REPLICA_URLS, else the metadata's
+	// read_replicas.
+	ReadReplicas []ReplicaConfig
 	// IsolationLevel is every transaction's isolation: read-committed
 	// (the default), repeatable-read or serializable; from the metadata's
 	// connection_info.
@@ -207,6 +211,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
 	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
+	replicaEnv := readReplicaEnv(&env, src)
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
 	env.duration(&cfg.ConnIdleTimeout, "HASURA_GRAPHQL_PG_TIMEOUT", time.Second, 0)
@@ -306,6 +311,11 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	if _, err := isolation(cfg.IsolationLevel); err != nil {
 		return cfg, err
 	}
+	replicas, err := readReplicas(src, replicaEnv, cfg)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.ReadReplicas = replicas
 	cfg.Live.DatabaseURL = cfg.DatabaseURL
 	return cfg, nil
 }

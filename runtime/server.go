@@ -43,6 +43,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/remote"
+	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5"
@@ -152,6 +153,7 @@ type Server struct {
 	Metrics *metrics.Metrics
 	pool    *pgxpool.Pool
 	health  *pgxpool.Pool
+	reads   *replica.Set // nil without read replicas
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
 	relay   *relayServer    // nil without schema/relay/
@@ -249,10 +251,25 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	m := metrics.New(pool)
 	cfg.Events.metrics = m.Registry
 	cfg.Schedule.metrics = m.Registry
+	// Queries and live queries read the replicas (replicas.go); nil
+	// without any.
+	reads, err := newReplicaSet(ctx, cfg, pool, m, log)
+	if err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			reads.Close()
+		}
+	}()
+	cfg.Live.Reads = reads
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
-	wsh.Logs = hlogs
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs}
+	wsh.Logs, wsh.Reads = hlogs, reads
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Reads: reads, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -328,7 +345,8 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path, ch)
 		mux.Handle(console.Path+"/", ch)
 	}
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs}, nil
+	started = true
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -376,6 +394,7 @@ func (s *Server) Close() {
 	s.async.close()
 	s.poller.Close()
 	s.relay.close()
+	s.reads.Close()
 	s.pool.Close()
 	s.health.Close()
 }

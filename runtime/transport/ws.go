@@ -38,6 +38,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/remote"
+	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -111,6 +112,9 @@ type WebsocketHandler struct {
 	upgrader websocket.Upgrader
 	// Logs receives the websocket-log lines (wslog.go); nil writes none.
 	Logs *logs.Logger
+	// Reads, when set, runs the queries sent over the socket on the read
+	// replicas (RunRouted); mutations run on db.
+	Reads *replica.Set
 
 	mu      sync.Mutex
 	closing bool
@@ -682,7 +686,7 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 	go func() {
 		defer c.h.queries.Done()
 		defer cancel()
-		res, err := c.h.engine.Run(qctx, c.h.db, p, nil)
+		res, err := RunRouted(qctx, c.h.engine, c.h.db, c.h.Reads, p.Operation != ast.Query, p, nil)
 		if !c.endOp(op) {
 			return // stopped by the client
 		}
