@@ -62,8 +62,8 @@ type Set struct {
 	next     atomic.Uint32
 	log      *slog.Logger
 	interval time.Duration
-	stop context.CancelFunc
-	done sync.WaitGroup
+	stop     context.CancelFunc
+	done     sync.WaitGroup
 	// primaryReads counts the reads the primary served because no replica
 	// was healthy.
 	primaryReads atomic.Uint64

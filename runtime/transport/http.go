@@ -47,7 +47,7 @@ type Handler struct {
 	// when a replica's connection fails. Mutations, and the operations
 	// after a mutation in a batch, run on DB.
 	Reads *replica.Set
-	Log *slog.Logger
+	Log   *slog.Logger
 	// BodyTimeout bounds the time to read a request's body; 0 is none.
 	BodyTimeout time.Duration
 	// Alpha answers as Hasura's /v1alpha1/graphql does: a request that
