@@ -14,6 +14,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
+	"github.com/hasgen/hasgen/runtime/ratelimit"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5"
 )
@@ -77,6 +78,10 @@ type Config struct {
 	LogOutput io.Writer
 	// hlogs is the server's logger, for the parts NewServer builds.
 	hlogs *logs.Logger
+	// RateLimit says where api_limits.rate_limit counts (ratelimits.go);
+	// rateLimiter is the limiter NewServer builds.
+	RateLimit   RateLimitConfig
+	rateLimiter *ratelimit.Limiter
 	// Tracer, when set, sees every statement the pool runs (OpenTelemetry
 	// instrumentation, tests that count statements). Not read from the
 	// environment.
@@ -255,6 +260,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	readEventsEnv(&env, &cfg.Events)
 	readScheduleEnv(&env, &cfg.Schedule)
 	readAsyncEnv(&env, &cfg.Async)
+	readRateLimitEnv(&env, &cfg.RateLimit) // ratelimits.go
 	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":

@@ -38,7 +38,10 @@ type replicaClusters struct {
 	port, port1, port2 int
 }
 
-func startReplicaClusters(t testing.TB) *replicaClusters {
+func startReplicaClusters(t testing.TB) *replicaClusters { return startReplicas(t, 2) }
+
+// startReplicas starts the primary and n (1 or 2) replicas.
+func startReplicas(t testing.TB, n int) *replicaClusters {
 	t.Helper()
 	ctx := context.Background()
 	primary, err := pgtest.Start(ctx, pgtest.Options{})
@@ -55,15 +58,17 @@ func startReplicaClusters(t testing.TB) *replicaClusters {
 	}
 	// The replicas are copies taken after the load: they start with the
 	// fixture, then stream what the primary writes.
-	for _, r := range []**pgtest.Server{&c.r1, &c.r2} {
+	for _, r := range []**pgtest.Server{&c.r1, &c.r2}[:n] {
 		if *r, err = primary.StartReplica(ctx); err != nil {
 			t.Fatal(err)
 		}
 		s := *r
 		t.Cleanup(func() { s.Close() })
 	}
-	c.url1, c.url2 = c.r1.DatabaseURL(replicaDB), c.r2.DatabaseURL(replicaDB)
-	c.port, c.port1, c.port2 = portOf(t, c.url), portOf(t, c.url1), portOf(t, c.url2)
+	c.url1, c.port, c.port1 = c.r1.DatabaseURL(replicaDB), portOf(t, c.url), portOf(t, c.r1.URL)
+	if n > 1 {
+		c.url2, c.port2 = c.r2.DatabaseURL(replicaDB), portOf(t, c.r2.URL)
+	}
 	return c
 }
 

@@ -160,6 +160,8 @@ type Server struct {
 	events  *eventsServer   // nil when no event trigger is delivered
 	sched   *scheduleServer // nil when nothing is scheduled
 	async   *asyncServer    // nil without asynchronous actions
+	// rateStore is the Redis of the rate limits; nil without.
+	rateStore io.Closer
 	// Logs writes the Hasura-shaped logs (runtime/logs).
 	Logs *logs.Logger
 }
@@ -188,6 +190,11 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		return nil, err
 	}
 	cfg.Limits = limits.Global
+	rateLimiter, rateStore, err := newRateLimiter(cfg, p, log) // ratelimits.go
+	if err != nil {
+		return nil, err
+	}
+	cfg.rateLimiter = rateLimiter
 	var ch *console.Handler
 	if cfg.EnableConsole {
 		// GraphiQL from files in the binary (runtime/console).
@@ -269,7 +276,8 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
 	wsh.Logs, wsh.Reads = hlogs, reads
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Reads: reads, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs}
+	wsh.RateLimit = rateLimiter
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Reads: reads, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, RateLimit: rateLimiter}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -346,7 +354,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path+"/", ch)
 	}
 	started = true
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs, rateStore: rateStore}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -397,6 +405,9 @@ func (s *Server) Close() {
 	s.reads.Close()
 	s.pool.Close()
 	s.health.Close()
+	if s.rateStore != nil {
+		s.rateStore.Close()
+	}
 }
 
 // Main runs a generated server: configuration from the environment and

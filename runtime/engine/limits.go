@@ -77,8 +77,8 @@ func (ls *LimitSet) For(role string) Limits {
 // ParseLimits reads Hasura's api_limits object (the metadata's
 // api_limits.yaml, as JSON). Values left out of it fall back to defaults
 // (defaults, usually DefaultLimits with the environment's overrides).
-// rate_limit is not served: it is an error here, and hasgen validate
-// reports it.
+// rate_limit is not the engine's: runtime/ratelimit enforces it in the
+// transport.
 func ParseLimits(b []byte, defaults Limits) (*LimitSet, error) {
 	ls := &LimitSet{Global: defaults, PerRole: map[string]Limits{}}
 	if len(b) == 0 {
@@ -87,9 +87,6 @@ func ParseLimits(b []byte, defaults Limits) (*LimitSet, error) {
 	var raw wire.APILimits
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("api_limits: %w", err)
-	}
-	if len(raw.RateLimit) > 0 {
-		return nil, fmt.Errorf("api_limits: rate_limit is not supported by hasgen")
 	}
 	ls.Disabled = raw.Disabled
 	set := func(o *wire.LimitValue, name string, put func(*Limits, float64)) error {

@@ -40,7 +40,7 @@ func TestLimitSetFor(t *testing.T) {
 	if got := off.For("user"); got != (Limits{}) {
 		t.Errorf("disabled: got %+v", got)
 	}
-	for _, bad := range []string{`{"rate_limit": {"global": {"max_reqs_per_min": 1}}}`, `{"depth_limit": {"global": -1}}`, `[`} {
+	for _, bad := range []string{`{"rate_limit": {"global": {"max_reqs_per_min": 1, "unique_params": "host"}}}`, `{"depth_limit": {"global": -1}}`, `[`} {
 		if _, err := ParseLimits([]byte(bad), defaults); err == nil {
 			t.Errorf("%s: no error", bad)
 		}

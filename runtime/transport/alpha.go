@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hasgen/hasgen/runtime/ratelimit"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
 
@@ -30,7 +31,8 @@ func (h *Handler) status(err error) int {
 
 // AlphaStatus is the HTTP status Hasura's /v1alpha1/graphql gives a
 // request that failed with e: 401 for a missing or wrong admin secret
-// (Hasura's throw401), 500 for an unexpected error, else 400, the status
+// (Hasura's throw401), 500 for an unexpected error, 429 for an operation
+// over its rate limit, else 400, the status
 // of every other error Hasura raises on a GraphQL request (validation,
 // parsing, permissions, constraint violations, JWT, session variables).
 func AlphaStatus(e *wire.Error) int {
@@ -41,6 +43,8 @@ func AlphaStatus(e *wire.Error) int {
 		return http.StatusInternalServerError
 	case e.Code == wire.CodeAccessDenied && strings.Contains(e.Message, "x-hasura-admin-secret"):
 		return http.StatusUnauthorized
+	case e.Code == ratelimit.CodeRateLimitExceeded:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusBadRequest
 }

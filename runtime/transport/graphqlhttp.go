@@ -181,6 +181,7 @@ func (h *Handler) serveGET(w http.ResponseWriter, r *http.Request, m media) {
 		return
 	}
 	ctx := actions.WithClientHeaders(session.With(r.Context(), s), r) // for forward_client_headers
+	ctx = h.withClientIP(ctx, r)
 	out, err := h.serve(ctx, s, &req, make([]byte, 0, 1024), true, nil)
 	noteError(w, err)
 	var gm getMutationError

@@ -26,6 +26,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/auth"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/logs"
+	"github.com/hasgen/hasgen/runtime/ratelimit"
 	"github.com/hasgen/hasgen/runtime/remote"
 	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/session"
@@ -60,6 +61,20 @@ type Handler struct {
 	// Logs receives the http-log and query-log lines (log.go); nil
 	// writes none.
 	Logs *logs.Logger
+	// RateLimit counts each operation, those of a batch one by one
+	// (api_limits.rate_limit); nil is no limit.
+	RateLimit *ratelimit.Limiter
+}
+
+// clientIPKey carries a request's address for the IP rate limits.
+type clientIPKey struct{}
+
+// withClientIP notes r's client address in ctx when rate limits apply.
+func (h *Handler) withClientIP(ctx context.Context, r *http.Request) context.Context {
+	if h.RateLimit == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, clientIPKey{}, ratelimit.ClientIP(r.Header.Get("X-Real-IP"), r.Header.Get("X-Forwarded-For"), r.RemoteAddr))
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -129,6 +144,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := actions.WithClientHeaders(session.With(r.Context(), s), r) // for forward_client_headers
 	// Remote schemas with forward_client_headers forward them.
 	ctx = remote.WithClientHeaders(ctx, r.Header)
+	ctx = h.withClientIP(ctx, r)
 	if len(body) > 0 && body[0] == '[' {
 		reqs, err := wire.DecodeBatch(body)
 		noteRequest(w, nil, true)
@@ -189,7 +205,11 @@ func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Reque
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
-	p, err := h.Engine.Prepare(ctx, s, req)
+	var p *engine.Prepared
+	err := h.rateLimit(ctx, s)
+	if err == nil {
+		p, err = h.Engine.Prepare(ctx, s, req)
+	}
 	if err == nil && get && p.Operation != ast.Query {
 		err = errGETMutation(p.Operation)
 	}
@@ -234,6 +254,15 @@ func RunRouted(ctx context.Context, e *engine.Engine, db engine.DBTX, reads *rep
 			return out, err
 		}
 	}
+}
+
+// rateLimit counts one operation of s against its rate limit.
+func (h *Handler) rateLimit(ctx context.Context, s *session.Session) error {
+	if h.RateLimit == nil {
+		return nil
+	}
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return h.RateLimit.Allow(ctx, s, ip)
 }
 
 func (h *Handler) logger() *slog.Logger {

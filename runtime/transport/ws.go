@@ -37,6 +37,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
+	"github.com/hasgen/hasgen/runtime/ratelimit"
 	"github.com/hasgen/hasgen/runtime/remote"
 	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/session"
@@ -115,6 +116,9 @@ type WebsocketHandler struct {
 	// Reads, when set, runs the queries sent over the socket on the read
 	// replicas (RunRouted); mutations run on db.
 	Reads *replica.Set
+	// RateLimit counts each operation started (api_limits.rate_limit);
+	// nil is no limit.
+	RateLimit *ratelimit.Limiter
 
 	mu      sync.Mutex
 	closing bool
@@ -177,6 +181,9 @@ func (h *WebsocketHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		proto = graphQLTransportWS{}
 	}
 	c := &wsConn{h: h, ws: ws, proto: proto, header: upgradeHeaders(r.Header, h.cfg.IgnoreCookie), ops: map[string]*wsOp{}}
+	if h.RateLimit != nil {
+		c.ip = ratelimit.ClientIP(r.Header.Get("X-Real-IP"), r.Header.Get("X-Forwarded-For"), r.RemoteAddr)
+	}
 	if c.logging() {
 		c.id = logs.NewID()
 		c.logEvent(logs.Info, wsEvent{Type: "accepted"})
@@ -257,6 +264,7 @@ type wsConn struct {
 	initHeader http.Header
 	cancel     context.CancelFunc
 	id         string // websocket_id of the logs, when logging
+	ip         string // the client's address, for IP rate limits
 
 	mu sync.Mutex
 	// out is the queue of messages for the writer goroutine, which runs
@@ -661,6 +669,11 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 	s, hdr := c.session, c.initHeader
 	c.mu.Unlock()
 	rid := c.opRequestID()
+	if err := c.h.RateLimit.Allow(ctx, s, c.ip); err != nil {
+		c.logOp(op.id, rid, &req, "query_err", err)
+		c.proto.startFailed(c, op, err)
+		return
+	}
 	p, err := c.h.engine.Prepare(ctx, s, &req)
 	if err != nil {
 		c.logOp(op.id, rid, &req, "query_err", err)
