@@ -9,6 +9,7 @@
 //	engine     per-role schemas; Prepare (document, variables, plan) and Run (DBTX)
 //	compile    operation + catalog → SQL text and parameters (no I/O)
 //	auth       admin secret, JWT, JWKS → session
+//	replica    read replicas: round robin, failover, health checks
 //	catalog    table descriptors, permissions, the SQL writer (generated db/ imports it)
 //	wire, session, metrics
 //
