@@ -18,8 +18,10 @@ import (
 //
 // s needs what PostgreSQL 10 and later have by default, and Start keeps:
 // wal_level = replica, max_wal_senders above zero, and the replication
-// line of initdb's pg_hba.conf for 127.0.0.1 (trust).
-func (s *Server) StartReplica(ctx context.Context) (*Server, error) {
+// line of initdb's pg_hba.conf for 127.0.0.1 (trust). settings are extra
+// postgresql.conf lines of the replica ("recovery_min_apply_delay =
+// '1s'" makes it lag).
+func (s *Server) StartReplica(ctx context.Context, settings ...string) (*Server, error) {
 	if !s.Throwaway() {
 		return nil, errors.New("pgtest: StartReplica needs a throwaway cluster (pgtest.Start), not a server it did not start")
 	}
@@ -66,6 +68,7 @@ func (s *Server) StartReplica(ctx context.Context) (*Server, error) {
 		fmt.Sprintf("unix_socket_directories = '%s'", dir),
 		"hot_standby = on",
 	}
+	conf = append(conf, settings...)
 	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)

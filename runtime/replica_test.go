@@ -18,6 +18,7 @@ import (
 
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
+	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -444,6 +445,34 @@ func TestReadReplicas(t *testing.T) {
 			if !strings.Contains(srv.Logs(), want) {
 				t.Errorf("the server's logs do not say %q", want)
 			}
+		}
+	})
+
+	t.Run("change hints do not skip the polls of a lagging replica", func(t *testing.T) {
+		// A replica that applies commits a second late: the primary's
+		// notification comes long before the replica has the row, so a
+		// poll skipped for want of a new hint would never see it.
+		ctx := context.Background()
+		execOn(t, c.url, live.ChangeHintsInstallSQL([]live.TableName{{Schema: "public", Name: "items"}}))
+		lagging, err := c.primary.StartReplica(ctx, "recovery_min_apply_delay = '1s'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { lagging.Close() })
+		srv := e2e.StartT(t, project, env("HASURA_GRAPHQL_READ_REPLICA_URLS", lagging.DatabaseURL(replicaDB), "HASGEN_CHANGE_HINTS", "true"))
+		waitMetric(t, srv.URL, "hasgen_change_hints_up", 1)
+		ws := dial(t, srv.URL, protoNew, nil)
+		ws.init(adminInit())
+		ws.subscribe("live", `subscription { items(where: {name: {_like: "hint%"}}) { name } }`, nil)
+		if rows := ws.data("live")["items"].([]any); len(rows) != 0 {
+			t.Fatalf("first result %v, want no row", rows)
+		}
+		execOn(t, c.url, "INSERT INTO items (name) VALUES ('hint 1')")
+		if rows := ws.data("live")["items"].([]any); len(rows) != 1 {
+			t.Fatalf("after the insert: %v, want its row", rows)
+		}
+		if s := mustServe(t, srv.URL); s.Port != portOf(t, lagging.URL) {
+			t.Fatalf("served by %+v, want the lagging replica", s)
 		}
 	})
 }

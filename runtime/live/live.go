@@ -126,7 +126,11 @@ func (g *liveGroup) poll(ctx context.Context, b *batch[*cohort]) {
 	for _, c := range cs {
 		fresh = fresh || c.fresh
 	}
-	if !g.begin(b, !fresh) {
+	// With read replicas a change hint cannot skip a poll: the primary
+	// notifies at commit, possibly before the replica the poll runs on has
+	// replayed the change; a skipped poll after that would leave the
+	// subscribers with the old result until the next change.
+	if !g.begin(b, !fresh && g.p.cfg.Reads == nil) {
 		return
 	}
 	g.mu.Unlock()
