@@ -164,7 +164,7 @@ func TestExampleServer(t *testing.T) {
 		{"agent cannot set an order back to placed", chen, `mutation { update_orders(where: {}, _set: {status: placed}) { affected_rows } }`,
 			`{"errors":[{"message":"check constraint of an insert/update permission has failed","extensions":{"path":"$","code":"permission-error"}}]}`},
 		// Hasura's: introspection lists enum values by name; @cached is
-		// accepted on a query (and not cached yet).
+		// accepted on a query (runtime/cache tests the caching).
 		{"introspection: enum values by name", admin, `{ __type(name: "__TypeKind") { enumValues { name } } }`,
 			`{"data":{"__type":{"enumValues":[{"name":"ENUM"},{"name":"INPUT_OBJECT"},{"name":"INTERFACE"},{"name":"LIST"},{"name":"NON_NULL"},{"name":"OBJECT"},{"name":"SCALAR"},{"name":"UNION"}]}}}`},
 		{"@cached", admin, `query @cached(ttl: 30) { users_aggregate { aggregate { count } } }`,

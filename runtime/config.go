@@ -148,6 +148,9 @@ type Config struct {
 	// (actionsserver.go): HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL and
 	// HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_BATCH_SIZE.
 	Async AsyncConfig
+	// Cache configures the response cache of @cached queries
+	// (cacheserver.go): HASURA_GRAPHQL_REDIS_URL and the cache's limits.
+	Cache CacheConfig
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv,
@@ -260,6 +263,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	readEventsEnv(&env, &cfg.Events)
 	readScheduleEnv(&env, &cfg.Schedule)
 	readAsyncEnv(&env, &cfg.Async)
+	readCacheEnv(&env, &cfg.Cache)
 	readRateLimitEnv(&env, &cfg.RateLimit) // ratelimits.go
 	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {

@@ -36,6 +36,7 @@ import (
 
 	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/cache"
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/console"
 	"github.com/hasgen/hasgen/runtime/engine"
@@ -161,6 +162,7 @@ type Server struct {
 	events  *eventsServer   // nil when no event trigger is delivered
 	sched   *scheduleServer // nil when nothing is scheduled
 	async   *asyncServer    // nil without asynchronous actions
+	cache   *cache.Cache
 	// rateStore is the Redis of the rate limits; nil without.
 	rateStore io.Closer
 	// Logs writes the Hasura-shaped logs (runtime/logs).
@@ -277,8 +279,18 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
 	wsh.Logs, wsh.Reads = hlogs, reads
-	wsh.RateLimit = rateLimiter
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Reads: reads, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, RateLimit: rateLimiter}
+	rcache, err := newCache(cfg.Cache, log) // cacheserver.go
+	if err == nil {
+		err = registerCacheMetrics(m.Registry, rcache)
+	}
+	if err != nil {
+		poller.Close()
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
+	wsh.RateLimit, wsh.Cache = rateLimiter, rcache
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Reads: reads, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, RateLimit: rateLimiter, Cache: rcache}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -323,6 +335,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	}
 	mux := http.NewServeMux()
 	mux.Handle(MetadataPath, metadataAPI)
+	mux.Handle(transport.CacheClearPath, transport.CacheClearHandler(rcache, authn))
 	mux.Handle("/v1/graphql", transport.Endpoint(transport.Gzip(m.InstrumentHTTP(gql)), wsh))
 	if relay != nil {
 		mux.Handle(RelayPath, transport.Gzip(relay.handler))
@@ -355,7 +368,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path+"/", ch)
 	}
 	started = true
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs, rateStore: rateStore}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs, rateStore: rateStore, cache: rcache}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -409,6 +422,7 @@ func (s *Server) Close() {
 	if s.rateStore != nil {
 		s.rateStore.Close()
 	}
+	s.cache.Close()
 }
 
 // Main runs a generated server: configuration from the environment and

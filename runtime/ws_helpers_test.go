@@ -339,10 +339,20 @@ func (c *wsClient) send(v any) {
 // unless keep is set.
 func (c *wsClient) read(keep bool) wsMsg {
 	c.t.Helper()
+	m, _ := c.receive(keep, nil)
+	return m
+}
+
+// receive is read that gives up, returning false, when stop is closed
+// first (a nil stop never is).
+func (c *wsClient) receive(keep bool, stop <-chan struct{}) (wsMsg, bool) {
+	c.t.Helper()
 	timer := time.NewTimer(rtTimeout)
 	defer timer.Stop()
 	for {
 		select {
+		case <-stop:
+			return wsMsg{}, false
 		case m, ok := <-c.in:
 			if !ok {
 				c.t.Fatal("connection already closed")
@@ -353,7 +363,7 @@ func (c *wsClient) read(keep bool) wsMsg {
 				}
 				continue
 			}
-			return m
+			return m, true
 		case <-timer.C:
 			c.t.Fatal("timed out waiting for a websocket message")
 		}

@@ -22,8 +22,9 @@ func hasuraRules() *rules.Rules {
 	return r
 }
 
-// cachedDirective is Hasura's @cached, as its schema declares it. Hasura
-// accepts it on every query; hasgen accepts it and does not cache yet.
+// cachedDirective is Hasura's @cached, as its schema declares it, on
+// queries only; the transport serves it from the response cache
+// (cached.go, runtime/cache).
 const cachedDirective = `
 "whether this query should be cached (Hasura Cloud only)"
 directive @cached(

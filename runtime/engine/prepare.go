@@ -38,6 +38,8 @@ type Prepared struct {
 	// joinMu serializes the database reads of the remote joins that run
 	// concurrently (remote_join.go): the DBTX may be one connection.
 	joinMu *sync.Mutex
+	// doc is the request's document (CacheText memoizes on it).
+	doc *document
 }
 
 // Bind resolves a statement's parameters for the session and variables of
@@ -104,6 +106,9 @@ type document struct {
 	// cache holding it, nil when it is not cached.
 	size  atomic.Int64
 	cache *docCache
+	// cacheText is the document as the response cache keys it
+	// (cached.go), computed on first use.
+	cacheText atomic.Pointer[string]
 }
 
 const maxPlansPerDocument = 64
@@ -183,7 +188,7 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 			return nil, err
 		}
 	}
-	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r, op: d.op, joinMu: &sync.Mutex{}}, nil
+	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r, op: d.op, joinMu: &sync.Mutex{}, doc: d}, nil
 }
 
 // document returns the parsed and validated document of a request,
@@ -254,6 +259,7 @@ func validate(schema *ast.Schema, doc *ast.QueryDocument) (map[string]bool, erro
 		if strings.HasSuffix(msg, "must select only one top level field.") {
 			msg = msgOneRootField
 		}
+		msg = hasuraDirectiveMessage(msg) // cached.go
 		out[i] = &wire.Error{Code: wire.CodeValidationFailed, Path: "$", Message: msg, Err: ge}
 	}
 	return nil, out

@@ -24,6 +24,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/cache"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/ratelimit"
@@ -61,6 +62,9 @@ type Handler struct {
 	// Logs receives the http-log and query-log lines (log.go); nil
 	// writes none.
 	Logs *logs.Logger
+	// Cache holds the responses of @cached queries (cache.go); nil runs
+	// them uncached.
+	Cache *cache.Cache
 	// RateLimit counts each operation, those of a batch one by one
 	// (api_limits.rate_limit); nil is no limit.
 	RateLimit *ratelimit.Limiter
@@ -166,7 +170,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			if i > 0 {
 				out = append(out, ',')
 			}
-			out, _ = h.serve(ctx, s, &reqs[i], out, false, &wrote)
+			out, _ = h.serve(ctx, s, &reqs[i], out, false, nil, &wrote)
 			if max := h.Engine.MaxResponseSize(); max > 0 && len(out) > max {
 				h.writeErrorAs(w, m, &wire.Error{Code: wire.CodeUnexpected, Path: "$",
 					Message: fmt.Sprintf("the batch's response is larger than the limit of %d bytes", max)})
@@ -186,7 +190,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	noteRequest(w, &req, false)
 	out := respPool.Get().(*[]byte)
-	*out, err = h.serve(ctx, s, &req, (*out)[:0], false, nil)
+	*out, err = h.serve(ctx, s, &req, (*out)[:0], false, w.Header(), nil)
 	noteError(w, err)
 	m.write(w, h.statusAs(m, err), *out)
 	if cap(*out) <= 16<<20 {
@@ -196,10 +200,11 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve prepares and runs one request, appending its response to dst,
 // and returns the error it answered with, if any. The role's time limit
-// runs from here, preparing included. wrote, in a batch, says whether a
-// mutation ran before (then a query runs on the primary) and is set when
-// this one is a mutation.
-func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte, get bool, wrote *bool) ([]byte, error) {
+// runs from here, preparing included. hdr, when not nil, receives the
+// response cache's headers. wrote, in a batch, says whether a mutation
+// ran before (then a query runs on the primary) and is set when this one
+// is a mutation.
+func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte, get bool, hdr http.Header, wrote *bool) ([]byte, error) {
 	if t := h.Engine.Limits(s.Role).Time; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
@@ -214,13 +219,17 @@ func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Reque
 		err = errGETMutation(p.Operation)
 	}
 	if err == nil {
-		LogQuery(ctx, h.Logs, p)
 		primary := p.Operation != ast.Query
 		if wrote != nil {
 			primary = primary || *wrote
 			*wrote = *wrote || p.Operation == ast.Mutation
 		}
-		dst, err = RunRouted(ctx, h.Engine, h.DB, h.Reads, primary, p, dst)
+		if cd, ok := p.Cached(); ok && h.Cache != nil {
+			dst, err = runCached(ctx, h.Cache, h.Engine, h.DB, h.Reads, primary, p, cd, dst, hdr, h.Logs) // cache.go
+		} else {
+			LogQuery(ctx, h.Logs, p)
+			dst, err = RunRouted(ctx, h.Engine, h.DB, h.Reads, primary, p, dst)
+		}
 	}
 	if err != nil {
 		var we *wire.Error

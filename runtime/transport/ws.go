@@ -33,6 +33,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/cache"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
 	"github.com/hasgen/hasgen/runtime/logs"
@@ -119,6 +120,9 @@ type WebsocketHandler struct {
 	// RateLimit counts each operation started (api_limits.rate_limit);
 	// nil is no limit.
 	RateLimit *ratelimit.Limiter
+	// Cache answers queries marked @cached (cache.go), as HTTP does; nil
+	// runs them uncached.
+	Cache *cache.Cache
 
 	mu      sync.Mutex
 	closing bool
@@ -681,7 +685,9 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		return
 	}
 	c.logOp(op.id, rid, &req, "started", nil)
-	if rid != "" {
+	cd, cached := p.Cached()
+	cached = cached && c.h.Cache != nil
+	if rid != "" && !cached { // a cached query's line says whether it hit
 		LogQuery(logs.WithRequestID(ctx, rid), c.h.Logs, p)
 	}
 	if p.Operation == ast.Subscription {
@@ -699,7 +705,18 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 	go func() {
 		defer c.h.queries.Done()
 		defer cancel()
-		res, err := RunRouted(qctx, c.h.engine, c.h.db, c.h.Reads, p.Operation != ast.Query, p, nil)
+		var res []byte
+		var err error
+		primary := p.Operation != ast.Query
+		if cached {
+			lctx, ql := qctx, (*logs.Logger)(nil)
+			if rid != "" {
+				lctx, ql = logs.WithRequestID(qctx, rid), c.h.Logs
+			}
+			res, err = runCached(lctx, c.h.Cache, c.h.engine, c.h.db, c.h.Reads, primary, p, cd, nil, nil, ql)
+		} else {
+			res, err = RunRouted(qctx, c.h.engine, c.h.db, c.h.Reads, primary, p, nil)
+		}
 		if !c.endOp(op) {
 			return // stopped by the client
 		}
