@@ -6,10 +6,10 @@ import "github.com/hasgen/hasgen/metadata"
 // connection settings and the metadata's graphql_schema_introspection, in
 // the form runtime.Source reads. nil when the metadata says neither.
 func sourceSettings(m *metadata.Metadata) *sourceJSON {
-	if m.Connection == nil && len(m.IntrospectionDisabledForRoles) == 0 {
+	if m.Connection == nil && len(m.IntrospectionDisabledForRoles) == 0 && m.QueryTags == nil {
 		return nil
 	}
-	s := &sourceJSON{Connection: m.Connection}
+	s := &sourceJSON{Connection: m.Connection, QueryTags: m.QueryTags}
 	if len(m.IntrospectionDisabledForRoles) > 0 {
 		s.Introspection = &introspectionJSON{DisabledForRoles: m.IntrospectionDisabledForRoles}
 	}
@@ -20,6 +20,8 @@ func sourceSettings(m *metadata.Metadata) *sourceJSON {
 type sourceJSON struct {
 	*metadata.Connection
 	Introspection *introspectionJSON `json:"graphql_schema_introspection,omitempty"`
+	// QueryTags is the source's query_tags (runtime.QueryTagsOptions).
+	QueryTags *metadata.QueryTags `json:"query_tags,omitempty"`
 }
 
 // introspectionJSON is Hasura's graphql_schema_introspection

@@ -334,6 +334,10 @@ func (l *loader) databases(m *Metadata, items []ynode) []ynode {
 			if !l.isNull(f.val) {
 				m.Customization = l.customization(f.val, ctx)
 			}
+		case "query_tags":
+			if !l.isNull(f.val) {
+				m.QueryTags = l.queryTags(f.val, ctx) // querytags.go
+			}
 		case "health_check", "logical_models", "native_queries", "stored_procedures", "backend_configs":
 			if !l.empty(f.val) {
 				l.unsupportedf(f.keyPos, ctx, f.key)

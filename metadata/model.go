@@ -30,6 +30,8 @@ type Metadata struct {
 	// Connection is the source's connection settings (its
 	// configuration.connection_info), or nil for a plain table list.
 	Connection *Connection
+	// QueryTags is the source's query_tags, or nil (querytags.go).
+	QueryTags *QueryTags
 	// Customization is the source's customization (customization.go), or
 	// nil when it has none.
 	Customization *Customization
@@ -91,6 +93,9 @@ type Connection struct {
 	// of its own (URL, pool settings, isolation, prepared statements),
 	// never with replicas of its own.
 	ReadReplicas []Connection `json:"read_replicas,omitempty"`
+	// TotalMaxConnections is the budget of every server instance
+	// together (Hasura Cloud's total_max_connections).
+	TotalMaxConnections int `json:"total_max_connections,omitempty"`
 }
 
 // Table is one tracked table (or view) and everything said about it.

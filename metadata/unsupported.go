@@ -357,7 +357,13 @@ func (l *loader) poolSettings(c *Connection, x ynode, ctx string) {
 			dst = &c.IdleTimeout
 		case "connection_lifetime":
 			dst = &c.ConnectionLifetime
-		case "retries", "pool_timeout", "total_max_connections":
+		case "total_max_connections":
+			// Served by the generated server (runtime/budget); null is unset.
+			if l.isNull(f.val) {
+				continue
+			}
+			dst = &c.TotalMaxConnections
+		case "retries", "pool_timeout":
 			if !l.isNull(f.val) {
 				l.unsupportedf(f.keyPos, ctx, f.key)
 			}

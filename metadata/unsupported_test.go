@@ -141,7 +141,7 @@ func TestExport(t *testing.T) {
 	}
 	c := m.Connection
 	if c == nil || c.URLFromEnv != "PG_URL" || c.IsolationLevel != "repeatable-read" || c.UsePreparedStatements == nil || *c.UsePreparedStatements ||
-		c.MaxConnections != 20 || c.IdleTimeout != 30 || c.ConnectionLifetime != 300 {
+		c.MaxConnections != 20 || c.IdleTimeout != 30 || c.ConnectionLifetime != 300 || c.TotalMaxConnections != 100 {
 		t.Errorf("v3: connection %+v", c)
 	}
 	if c != nil && (len(c.ReadReplicas) != 2 || c.ReadReplicas[0].URLFromEnv != "REPLICA_URL" || c.ReadReplicas[0].MaxConnections != 5 ||
@@ -153,9 +153,8 @@ func TestExport(t *testing.T) {
 	for _, e := range m.Unsupported {
 		got = append(got, e.Error())
 	}
-	want := []string{
-		`metadata.json:20:98: database source "default" configuration.connection_info.pool_settings: total_max_connections is not supported by hasgen`,
-	}
+	// total_max_connections is served (runtime/budget).
+	var want []string
 	// inherited_roles is served: editor gets the union of a and b.
 	if sp := m.Table("public", "orgs").SelectPermission("editor"); sp == nil || len(sp.Columns) != 2 || sp.ColumnFilters["name"] == nil {
 		t.Errorf("v3: editor's select permission %+v", sp)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/budget"
 	"github.com/hasgen/hasgen/runtime/console"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/live"
@@ -58,6 +59,14 @@ type Config struct {
 	// (replicas.go): HASURA_GRAPHQL_READ_REPLICA_URLS, else the metadata's
 	// read_replicas.
 	ReadReplicas []ReplicaConfig
+	// TotalMaxConns is the connection budget shared by every instance on
+	// the database (HASGEN_PG_TOTAL_MAX_CONNECTIONS, or the metadata's
+	// pool_settings.total_max_connections; 0, the default, is none): each
+	// instance sizes its connections to its share (budgetserver.go).
+	TotalMaxConns int
+	// budget is the instance's share of TotalMaxConns, which every pool
+	// NewPool opens takes its connections from; nil without a budget.
+	budget *budget.Coordinator
 	// IsolationLevel is every transaction's isolation: read-committed
 	// (the default), repeatable-read or serializable; from the metadata's
 	// connection_info.
@@ -185,6 +194,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	if src.MaxConnections > 0 {
 		cfg.MaxConns = src.MaxConnections
 	}
+	cfg.TotalMaxConns = src.TotalMaxConnections
 	if src.IdleTimeout > 0 {
 		cfg.ConnIdleTimeout = time.Duration(src.IdleTimeout) * time.Second
 	}
@@ -221,6 +231,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
 	replicaEnv := readReplicaEnv(&env, src)
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
+	env.num(&cfg.TotalMaxConns, "HASGEN_PG_TOTAL_MAX_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
 	env.duration(&cfg.ConnIdleTimeout, "HASURA_GRAPHQL_PG_TIMEOUT", time.Second, 0)
 	env.str(&cfg.LogLevel, "HASGEN_LOG_LEVEL", "HASURA_GRAPHQL_LOG_LEVEL")

@@ -112,7 +112,8 @@ func readReplicas(src Source, re replicaEnv, cfg Config) ([]ReplicaConfig, error
 }
 
 // newReplicaSet opens a pool per configured replica (NewPool: the
-// primary's session settings, the replica's pool settings) and returns
+// primary's session settings, the replica's pool settings, outside the
+// connection budget) and returns
 // the set that routes reads to them, with its metrics registered on m;
 // nil when no replica is configured. The pools connect lazily: a replica
 // down at start is found by its first read.
@@ -133,6 +134,10 @@ func newReplicaSet(ctx context.Context, cfg Config, primary *pgxpool.Pool, m *me
 		c := cfg
 		c.DatabaseURL, c.MaxConns, c.ConnLifetime, c.ConnIdleTimeout = rc.URL, rc.MaxConns, rc.ConnLifetime, rc.ConnIdleTimeout
 		c.IsolationLevel, c.NoPreparedStatements = rc.IsolationLevel, rc.NoPreparedStatements
+		// The connection budget is the primary's (its instances' rows and
+		// max_connections); a replica is another server with its own, so
+		// its pool is bounded by its max_connections alone.
+		c.budget = nil
 		p, err := NewPool(ctx, c)
 		if err != nil {
 			closeAll()

@@ -36,6 +36,7 @@ import (
 
 	"github.com/hasgen/hasgen/runtime/actions"
 	"github.com/hasgen/hasgen/runtime/auth"
+	"github.com/hasgen/hasgen/runtime/budget"
 	"github.com/hasgen/hasgen/runtime/cache"
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/console"
@@ -141,10 +142,16 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	if rp["timezone"] == "" {
 		rp["timezone"] = "UTC"
 	}
+	register := budgetPool(cfg, pc) // budgetserver.go
 	if rp["application_name"] == "" {
 		rp["application_name"] = "hasgen"
 	}
-	return pgxpool.NewWithConfig(ctx, pc)
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	register(pool)
+	return pool, nil
 }
 
 // Server is a running GraphQL server.
@@ -158,10 +165,11 @@ type Server struct {
 	reads   *replica.Set // nil without read replicas
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
-	relay   *relayServer    // nil without schema/relay/
-	events  *eventsServer   // nil when no event trigger is delivered
-	sched   *scheduleServer // nil when nothing is scheduled
-	async   *asyncServer    // nil without asynchronous actions
+	relay   *relayServer        // nil without schema/relay/
+	events  *eventsServer       // nil when no event trigger is delivered
+	sched   *scheduleServer     // nil when nothing is scheduled
+	async   *asyncServer        // nil without asynchronous actions
+	budget  *budget.Coordinator // nil without a connection budget
 	cache   *cache.Cache
 	// rateStore is the Redis of the rate limits; nil without.
 	rateStore io.Closer
@@ -205,6 +213,16 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 			return nil, err
 		}
 	}
+	cfg, coord, err := startBudget(ctx, cfg, log) // budgetserver.go
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			coord.Close()
+		}
+	}()
 	pool, err := NewPool(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -245,12 +263,18 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
+	tags, err := projectQueryTags(p) // querytags.go
+	if err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	ecfg := engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom, Actions: acts,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
-		Remotes: remotes,
+		Remotes: remotes, QueryTags: tags,
 	}
 	e, err := engine.New(ecfg, pool)
 	if err != nil {
@@ -269,7 +293,6 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
-	started := false
 	defer func() {
 		if !started {
 			reads.Close()
@@ -368,7 +391,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path+"/", ch)
 	}
 	started = true
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, Logs: hlogs, rateStore: rateStore, cache: rcache}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, budget: coord, Logs: hlogs, rateStore: rateStore, cache: rcache}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -423,6 +446,8 @@ func (s *Server) Close() {
 		s.rateStore.Close()
 	}
 	s.cache.Close()
+	// Last: the instance's share counts until its connections are closed.
+	s.budget.Close()
 }
 
 // Main runs a generated server: configuration from the environment and

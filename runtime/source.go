@@ -32,9 +32,14 @@ type Source struct {
 	ConnectionLifetime int `json:"connection_lifetime,omitempty"`
 	// ReadReplicas are the source's read_replicas (replicas.go).
 	ReadReplicas []ReplicaSource `json:"read_replicas,omitempty"`
+	// TotalMaxConnections is the connection budget of every instance
+	// together (Hasura Cloud's pool_settings.total_max_connections).
+	TotalMaxConnections int `json:"total_max_connections,omitempty"`
 	// Introspection is the metadata's graphql_schema_introspection: the
 	// roles refused __schema and __type.
 	Introspection *IntrospectionOptions `json:"graphql_schema_introspection,omitempty"`
+	// QueryTags is the source's query_tags (querytags.go).
+	QueryTags *QueryTagsOptions `json:"query_tags,omitempty"`
 }
 
 // ReplicaSource is one of the source's read_replicas: a connection_info

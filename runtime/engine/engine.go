@@ -91,6 +91,9 @@ type Config struct {
 	// Remotes are the project's remote schemas (remote.Load): their root
 	// fields, in the role schemas, are answered by them (remote.go).
 	Remotes []*remote.Remote
+	// QueryTags, when not nil, comments every root field's SQL with the
+	// operation it serves (the source's query_tags; querytags.go).
+	QueryTags *QueryTags
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -117,6 +120,8 @@ type Engine struct {
 	// remoteRels are the tables' remote relationships; nil without any
 	// (remote_rel.go).
 	remoteRels *remoteRels
+	// tags are the query tags; nil when off (querytags.go).
+	tags *QueryTags
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -165,6 +170,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		maxSQL:     cfg.MaxSQLSize,
 		actions:    cfg.Actions,
 		docs:       docs,
+		tags:       cfg.QueryTags,
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
 	if len(cfg.Remotes) > 0 {

@@ -113,7 +113,7 @@ func (e *Engine) mutate(ctx context.Context, db DBTX, p *Prepared, results [][]b
 			if err != nil {
 				return err
 			}
-			stmts = append(stmts, stmt{st.SQL, args, f.ErrorPath})
+			stmts = append(stmts, stmt{e.taggedSQL(ctx, p, f.Key, st.SQL), args, f.ErrorPath})
 		}
 	}
 	admin := p.Session.IsAdmin()

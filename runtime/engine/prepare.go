@@ -38,6 +38,8 @@ type Prepared struct {
 	// joinMu serializes the database reads of the remote joins that run
 	// concurrently (remote_join.go): the DBTX may be one connection.
 	joinMu *sync.Mutex
+	// tagHash is the document's parameterized_query_hash (querytags.go).
+	tagHash string
 	// doc is the request's document (CacheText memoizes on it).
 	doc *document
 }
@@ -102,6 +104,9 @@ type document struct {
 	// may hold a string of digits (offsetArg).
 	offsetVars map[string]bool
 	plans      *lrucache.Cache[string, *compile.Plan]
+	// tagHash is the parameterized_query_hash of the query tags
+	// (querytags.go), when they are on.
+	tagHash string
 	// size is the memory the cache counts for the document; cache is the
 	// cache holding it, nil when it is not cached.
 	size  atomic.Int64
@@ -175,6 +180,7 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 			return nil, err
 		}
 		e.markRemote(d.op.Operation, plan)
+		e.tagPlan(plan, d.op, d.tagHash) // querytags.go
 		if !d.plans.Contains(key) && d.cache != nil {
 			d.cache.grow(d, planBytes(plan))
 		}
@@ -188,7 +194,7 @@ func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Requ
 			return nil, err
 		}
 	}
-	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r, op: d.op, joinMu: &sync.Mutex{}, doc: d}, nil
+	return &Prepared{Session: s, Request: req, Operation: d.op.Operation, Plan: plan, Vars: vars, Limits: e.limits.For(r.name), role: r, op: d.op, joinMu: &sync.Mutex{}, tagHash: d.tagHash, doc: d}, nil
 }
 
 // document returns the parsed and validated document of a request,
@@ -224,6 +230,9 @@ func (e *Engine) parse(r *roleExec, req *wire.Request) *document {
 	}
 	d.offsetVars = offsetVars
 	d.doc = doc
+	if e.tags != nil {
+		d.tagHash = queryHash(doc)
+	}
 	switch {
 	case req.OperationName != "":
 		if d.op = doc.Operations.ForName(req.OperationName); d.op == nil {

@@ -121,7 +121,7 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 		k := 0
 		for _, f := range p.Plan.Fields {
 			if f.Kind == compile.FieldQuery {
-				batch.Queue(f.SQL, args[k]...)
+				batch.Queue(e.taggedSQL(ctx, p, f.Key, f.SQL), args[k]...)
 				k++
 			}
 		}
@@ -146,7 +146,7 @@ func (e *Engine) runQuery(ctx context.Context, db DBTX, p *Prepared, dst []byte)
 			if br != nil {
 				rows, err = br.Query()
 			} else {
-				rows, err = db.Query(ctx, f.SQL, args[k]...)
+				rows, err = db.Query(ctx, e.taggedSQL(ctx, p, f.Key, f.SQL), args[k]...)
 			}
 			k++
 			if err == nil {

@@ -119,10 +119,10 @@ func (h *changeHints) touchAll() {
 // run keeps a connection listening until ctx ends, reconnecting with a
 // backoff. Unless required, it gives up when the trigger function is not
 // installed (auto-detection).
-func (h *changeHints) run(ctx context.Context, url string, required bool, log *slog.Logger, m *metrics.Metrics) {
+func (h *changeHints) run(ctx context.Context, url string, configure func(*pgx.ConnConfig), required bool, log *slog.Logger, m *metrics.Metrics) {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		err := h.listen(ctx, url, required, log, m)
+		err := h.listen(ctx, url, configure, required, log, m)
 		h.ready.Store(false)
 		m.HintsUp.Set(0)
 		if err == errNoHints {
@@ -148,12 +148,15 @@ var errNoHints = errors.New("change hints are not installed")
 
 // listen connects, listens and marks tables changed as notifications come,
 // until the connection fails or ctx ends.
-func (h *changeHints) listen(ctx context.Context, url string, required bool, log *slog.Logger, m *metrics.Metrics) error {
+func (h *changeHints) listen(ctx context.Context, url string, configure func(*pgx.ConnConfig), required bool, log *slog.Logger, m *metrics.Metrics) error {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return err
 	}
 	cfg.RuntimeParams["application_name"] = "hasgen-hints"
+	if configure != nil {
+		configure(cfg)
+	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err

@@ -73,6 +73,10 @@ type Config struct {
 	// connection fails. Streams and subscriptions to asynchronous actions
 	// poll the poller's db, the primary (stream.go says why).
 	Reads *replica.Set
+	// ConnConfig, when set, adjusts the listening connection's
+	// configuration before each connect (the connection budget counts it:
+	// runtime/budget). Not read from the environment.
+	ConnConfig func(*pgx.ConnConfig)
 }
 
 // Querier is what polls run on: a *pgxpool.Pool.
@@ -144,7 +148,7 @@ func New(e *engine.Engine, db Querier, cfg Config, m *metrics.Metrics, log *slog
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			p.hints.run(ctx, cfg.DatabaseURL, cfg.Hints == HintsOn, p.log, p.m)
+			p.hints.run(ctx, cfg.DatabaseURL, cfg.ConnConfig, cfg.Hints == HintsOn, p.log, p.m)
 		}()
 	}
 	for i := 0; i < cfg.Workers; i++ {

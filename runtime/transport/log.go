@@ -97,7 +97,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header()[logs.RequestIDHeader] = []string{id}
 	}
 	httpLog := h.Logs.Enabled(logs.HTTP, logs.Info)
-	if h.Logs.Enabled(logs.Query, logs.Info) {
+	if h.Logs.Enabled(logs.Query, logs.Info) || h.Engine.WantsRequestID() {
+		// The query-log line and the query tags carry it.
 		r = r.WithContext(logs.WithRequestID(r.Context(), id))
 	}
 	if !httpLog {

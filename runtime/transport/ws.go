@@ -700,6 +700,9 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		return
 	}
 	qctx, cancel := context.WithCancel(remote.WithClientHeaders(actions.WithHeaders(session.With(ctx, s), hdr), hdr))
+	if rid != "" {
+		qctx = logs.WithRequestID(qctx, rid) // query tags
+	}
 	c.setStop(op, cancel)
 	c.h.queries.Add(1)
 	go func() {

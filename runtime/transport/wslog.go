@@ -62,7 +62,7 @@ func (c *wsConn) logEvent(lv logs.Level, ev wsEvent) {
 // opRequestID is the request id of an operation's log lines, "" when
 // neither websocket-log nor query-log is written.
 func (c *wsConn) opRequestID() string {
-	if c.logging() || c.h.Logs.Enabled(logs.Query, logs.Info) {
+	if c.logging() || c.h.Logs.Enabled(logs.Query, logs.Info) || c.h.engine.WantsRequestID() {
 		return logs.NewID()
 	}
 	return ""
