@@ -51,6 +51,11 @@ func TestReadReplicas(t *testing.T) {
 		{name: "ssl reported", replicas: "\n      - {database_url: postgres://r/db, ssl_configuration: {sslmode: verify-full}}",
 			wantUnsup: `configuration.read_replicas[0]: ssl_configuration is not supported by hasgen`,
 			check:     func(c *Connection) bool { return len(c.ReadReplicas) == 1 }},
+		{name: "budget reported", replicas: "\n      - {database_url: postgres://r/db, pool_settings: {max_connections: 2, total_max_connections: 9}}",
+			wantUnsup: `configuration.read_replicas[0]: pool_settings.total_max_connections (a connection budget of a read replica) is not supported by hasgen`,
+			check: func(c *Connection) bool {
+				return len(c.ReadReplicas) == 1 && c.ReadReplicas[0].TotalMaxConnections == 0 && c.ReadReplicas[0].MaxConnections == 2
+			}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := loadString(t, "metadata/databases/databases.yaml", source(c.replicas))

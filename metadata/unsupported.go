@@ -286,6 +286,12 @@ func (l *loader) readReplicas(c *Connection, x ynode, ctx string) {
 		r := Connection{}
 		ictx := fmt.Sprintf("%s[%d]", ctx, i)
 		l.connectionInfo(&r, item, ictx)
+		if r.TotalMaxConnections != 0 {
+			// The connection budget is the primary's (runtime/budget);
+			// a replica's pool has its max_connections alone.
+			l.unsupportedf(l.deref(item).pos(), ictx, "pool_settings.total_max_connections (a connection budget of a read replica)")
+			r.TotalMaxConnections = 0
+		}
 		if r.URL == "" && r.URLFromEnv == "" {
 			l.errorf(l.deref(item).pos(), ictx, "a read replica needs a database_url (a URL, or {from_env: VAR})")
 		}
