@@ -83,7 +83,6 @@ func TestHasuraProjectsValidate(t *testing.T) {
 	projects := []hasuraProject{
 		{dir: "observability-chinook", migration: "migrations/default/*/up.sql", unsupported: []string{
 			"databases.yaml:11: database source \"default\" configuration.connection_info.pool_settings: retries is not supported by hasgen",
-			"databases.yaml:13: database source \"default\" configuration: read_replicas is not supported by hasgen",
 			"databases.yaml:18: database source \"default\": health_check is not supported by hasgen",
 			"databases.yaml:26: database source \"failed\" is not supported by hasgen: it serves one source, \"default\"",
 			"opentelemetry.yaml:1: opentelemetry.status is not supported by hasgen",
@@ -226,9 +225,11 @@ func TestHasuraProjectsServe(t *testing.T) {
 		meta := filepath.Join(dir, "metadata")
 		url, _ := projectDB(t, dir, "migrations/default/*/up.sql", meta)
 		// The metadata reads the URL from HGE_DATABASE_URL, as Hasura does:
-		// the usual variable points nowhere, so only that one can work.
+		// the usual variable points nowhere, so only that one can work. Its
+		// read_replicas name HGE_DATABASE_REPLICA_URL: the same database here.
 		srv := e2e.StartT(t, e2e.Project{DatabaseURL: url, Config: meta, IgnoreUnsupported: true}, map[string]string{
 			"HGE_DATABASE_URL":                     url,
+			"HGE_DATABASE_REPLICA_URL":             url,
 			"HASURA_GRAPHQL_DATABASE_URL":          "postgres://nobody@127.0.0.1:1/nothing",
 			"HASURA_GRAPHQL_ADMIN_SECRET":          "secret",
 			"HASURA_GRAPHQL_UNAUTHORIZED_ROLE":     "anonymous",

@@ -89,6 +89,10 @@ type Connection struct {
 	MaxConnections     int `json:"max_connections,omitempty"`
 	IdleTimeout        int `json:"idle_timeout,omitempty"`
 	ConnectionLifetime int `json:"connection_lifetime,omitempty"`
+	// ReadReplicas are the source's read_replicas: each a connection_info
+	// of its own (URL, pool settings, isolation, prepared statements),
+	// never with replicas of its own.
+	ReadReplicas []Connection `json:"read_replicas,omitempty"`
 	// TotalMaxConnections is the budget of every server instance
 	// together (Hasura Cloud's total_max_connections).
 	TotalMaxConnections int `json:"total_max_connections,omitempty"`

@@ -246,8 +246,8 @@ func (l *loader) projectKey(m *Metadata, key string, keyPos Pos, x ynode) {
 	}
 }
 
-// connection reads a source's configuration: connection_info is served;
-// read replicas and the rest are reported.
+// connection reads a source's configuration: connection_info and
+// read_replicas are served; the rest is reported.
 func (l *loader) connection(x ynode, ctx string) *Connection {
 	fields, ok := l.mapping(x, ctx, "configuration")
 	if !ok {
@@ -259,7 +259,9 @@ func (l *loader) connection(x ynode, ctx string) *Connection {
 		switch f.key {
 		case "connection_info":
 			l.connectionInfo(c, f.val, ctx+".connection_info")
-		case "read_replicas", "connection_template", "connection_set", "extensions_schema":
+		case "read_replicas":
+			l.readReplicas(c, f.val, ctx+".read_replicas")
+		case "connection_template", "connection_set", "extensions_schema":
 			if !l.empty(f.val) {
 				l.unsupportedf(f.keyPos, ctx, f.key)
 			}
@@ -268,6 +270,33 @@ func (l *loader) connection(x ynode, ctx string) *Connection {
 		}
 	}
 	return c
+}
+
+// readReplicas reads a source's read_replicas: a list of connection_info,
+// each of which must say where the replica is.
+func (l *loader) readReplicas(c *Connection, x ynode, ctx string) {
+	if l.isNull(x) {
+		return
+	}
+	items, ok := l.seq(x, ctx, "read_replicas")
+	if !ok {
+		return
+	}
+	for i, item := range items {
+		r := Connection{}
+		ictx := fmt.Sprintf("%s[%d]", ctx, i)
+		l.connectionInfo(&r, item, ictx)
+		if r.TotalMaxConnections != 0 {
+			// The connection budget is the primary's (runtime/budget);
+			// a replica's pool has its max_connections alone.
+			l.unsupportedf(l.deref(item).pos(), ictx, "pool_settings.total_max_connections (a connection budget of a read replica)")
+			r.TotalMaxConnections = 0
+		}
+		if r.URL == "" && r.URLFromEnv == "" {
+			l.errorf(l.deref(item).pos(), ictx, "a read replica needs a database_url (a URL, or {from_env: VAR})")
+		}
+		c.ReadReplicas = append(c.ReadReplicas, r)
+	}
 }
 
 func (l *loader) connectionInfo(c *Connection, x ynode, ctx string) {

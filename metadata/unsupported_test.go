@@ -115,7 +115,11 @@ func TestExport(t *testing.T) {
         "isolation_level": "repeatable-read",
         "use_prepared_statements": false,
         "pool_settings": {"max_connections": 20, "idle_timeout": 30, "connection_lifetime": 300, "total_max_connections": 100}
-      }}
+      },
+      "read_replicas": [
+        {"database_url": {"from_env": "REPLICA_URL"}, "pool_settings": {"max_connections": 5}, "use_prepared_statements": true},
+        {"database_url": "postgres://replica-2/db", "isolation_level": "serializable"}
+      ]}
     }
   ],
   "inherited_roles": [{"role_name": "editor", "role_set": ["a", "b"]}],
@@ -139,6 +143,11 @@ func TestExport(t *testing.T) {
 	if c == nil || c.URLFromEnv != "PG_URL" || c.IsolationLevel != "repeatable-read" || c.UsePreparedStatements == nil || *c.UsePreparedStatements ||
 		c.MaxConnections != 20 || c.IdleTimeout != 30 || c.ConnectionLifetime != 300 || c.TotalMaxConnections != 100 {
 		t.Errorf("v3: connection %+v", c)
+	}
+	if c != nil && (len(c.ReadReplicas) != 2 || c.ReadReplicas[0].URLFromEnv != "REPLICA_URL" || c.ReadReplicas[0].MaxConnections != 5 ||
+		c.ReadReplicas[0].UsePreparedStatements == nil || !*c.ReadReplicas[0].UsePreparedStatements ||
+		c.ReadReplicas[1].URL != "postgres://replica-2/db" || c.ReadReplicas[1].IsolationLevel != "serializable") {
+		t.Errorf("v3: read_replicas %+v", c.ReadReplicas)
 	}
 	var got []string
 	for _, e := range m.Unsupported {

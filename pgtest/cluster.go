@@ -206,6 +206,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		"shared_buffers = 128MB",
 		"log_min_messages = warning",
 		"max_prepared_transactions = 10",
+		// PostgreSQL's defaults, stated: StartReplica streams from here.
+		"wal_level = replica",
+		"max_wal_senders = 10",
 	}
 	if !opts.Durable {
 		conf = append(conf, "fsync = off", "synchronous_commit = off", "full_page_writes = off")

@@ -55,6 +55,10 @@ type Config struct {
 	MinConns        int
 	ConnLifetime    time.Duration
 	ConnIdleTimeout time.Duration
+	// ReadReplicas are the read replicas queries and live queries run on
+	// (replicas.go): HASURA_GRAPHQL_READ_REPLICA_URLS, else the metadata's
+	// read_replicas.
+	ReadReplicas []ReplicaConfig
 	// TotalMaxConns is the connection budget shared by every instance on
 	// the database (HASGEN_PG_TOTAL_MAX_CONNECTIONS, or the metadata's
 	// pool_settings.total_max_connections; 0, the default, is none): each
@@ -225,6 +229,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
 	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
+	replicaEnv := readReplicaEnv(&env, src)
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
 	env.num(&cfg.TotalMaxConns, "HASGEN_PG_TOTAL_MAX_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
@@ -327,6 +332,11 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	if _, err := isolation(cfg.IsolationLevel); err != nil {
 		return cfg, err
 	}
+	replicas, err := readReplicas(src, replicaEnv, cfg)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.ReadReplicas = replicas
 	cfg.Live.DatabaseURL = cfg.DatabaseURL
 	return cfg, nil
 }

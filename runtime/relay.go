@@ -56,8 +56,8 @@ func newRelay(ctx context.Context, cfg Config, p Project, base engine.Config, po
 	}
 	poller := live.New(e, pool, cfg.Live, m, log)
 	ws := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
-	ws.Logs = cfg.hlogs
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Logs: cfg.hlogs, RateLimit: cfg.rateLimiter}
+	ws.Logs, ws.Reads = cfg.hlogs, cfg.Live.Reads
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Reads: cfg.Live.Reads, Log: log, BodyTimeout: cfg.BodyTimeout, Logs: cfg.hlogs, RateLimit: cfg.rateLimiter}
 	return &relayServer{engine: e, handler: transport.Endpoint(m.InstrumentHTTP(gql), ws), poller: poller, ws: ws}, nil
 }
 

@@ -9,6 +9,7 @@
 //	engine     per-role schemas; Prepare (document, variables, plan) and Run (DBTX)
 //	compile    operation + catalog → SQL text and parameters (no I/O)
 //	auth       admin secret, JWT, JWKS → session
+//	replica    read replicas: round robin, failover, health checks
 //	catalog    table descriptors, permissions, the SQL writer (generated db/ imports it)
 //	wire, session, metrics
 //
@@ -45,6 +46,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/remote"
+	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/transport"
 	"github.com/jackc/pgx/v5"
@@ -160,6 +162,7 @@ type Server struct {
 	Metrics *metrics.Metrics
 	pool    *pgxpool.Pool
 	health  *pgxpool.Pool
+	reads   *replica.Set // nil without read replicas
 	poller  *live.Poller
 	ws      *transport.WebsocketHandler
 	relay   *relayServer        // nil without schema/relay/
@@ -283,9 +286,23 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	registerBudgetMetrics(m.Registry, coord) // budgetserver.go
 	cfg.Events.metrics = m.Registry
 	cfg.Schedule.metrics = m.Registry
+	// Queries and live queries read the replicas (replicas.go); nil
+	// without any.
+	reads, err := newReplicaSet(ctx, cfg, pool, m, log)
+	if err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
+	defer func() {
+		if !started {
+			reads.Close()
+		}
+	}()
+	cfg.Live.Reads = reads
 	poller := live.New(e, pool, cfg.Live, m, log)
 	wsh := transport.NewWebsocketHandler(e, pool, authn, poller, cfg.Websocket, m, log)
-	wsh.Logs = hlogs
+	wsh.Logs, wsh.Reads = hlogs, reads
 	rcache, err := newCache(cfg.Cache, log) // cacheserver.go
 	if err == nil {
 		err = registerCacheMetrics(m.Registry, rcache)
@@ -297,7 +314,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		return nil, err
 	}
 	wsh.RateLimit, wsh.Cache = rateLimiter, rcache
-	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, RateLimit: rateLimiter, Cache: rcache}
+	gql := &transport.Handler{Engine: e, Auth: authn, DB: pool, Reads: reads, Log: log, BodyTimeout: cfg.BodyTimeout, Strict: cfg.StrictGraphQLHTTP, Logs: hlogs, RateLimit: rateLimiter, Cache: rcache}
 	relay, err := newRelay(ctx, cfg, p, ecfg, pool, authn, m, log)
 	if err != nil {
 		poller.Close()
@@ -375,7 +392,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		mux.Handle(console.Path+"/", ch)
 	}
 	started = true
-	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, budget: coord, Logs: hlogs, rateStore: rateStore, cache: rcache}, nil
+	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, budget: coord, Logs: hlogs, rateStore: rateStore, cache: rcache}, nil
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,
@@ -423,6 +440,7 @@ func (s *Server) Close() {
 	s.async.close()
 	s.poller.Close()
 	s.relay.close()
+	s.reads.Close()
 	s.pool.Close()
 	s.health.Close()
 	if s.rateStore != nil {

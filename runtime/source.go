@@ -30,6 +30,8 @@ type Source struct {
 	MaxConnections     int `json:"max_connections,omitempty"`
 	IdleTimeout        int `json:"idle_timeout,omitempty"`
 	ConnectionLifetime int `json:"connection_lifetime,omitempty"`
+	// ReadReplicas are the source's read_replicas (replicas.go).
+	ReadReplicas []ReplicaSource `json:"read_replicas,omitempty"`
 	// TotalMaxConnections is the connection budget of every instance
 	// together (Hasura Cloud's pool_settings.total_max_connections).
 	TotalMaxConnections int `json:"total_max_connections,omitempty"`
@@ -38,6 +40,18 @@ type Source struct {
 	Introspection *IntrospectionOptions `json:"graphql_schema_introspection,omitempty"`
 	// QueryTags is the source's query_tags (querytags.go).
 	QueryTags *QueryTagsOptions `json:"query_tags,omitempty"`
+}
+
+// ReplicaSource is one of the source's read_replicas: a connection_info
+// of its own. Settings it leaves out are the primary's.
+type ReplicaSource struct {
+	DatabaseURLFromEnv    string `json:"database_url_from_env,omitempty"`
+	DatabaseURL           string `json:"database_url,omitempty"`
+	IsolationLevel        string `json:"isolation_level,omitempty"`
+	UsePreparedStatements *bool  `json:"use_prepared_statements,omitempty"`
+	MaxConnections        int    `json:"max_connections,omitempty"`
+	IdleTimeout           int    `json:"idle_timeout,omitempty"`
+	ConnectionLifetime    int    `json:"connection_lifetime,omitempty"`
 }
 
 // IntrospectionOptions are Hasura's graphql_schema_introspection options.

@@ -126,7 +126,11 @@ func (g *liveGroup) poll(ctx context.Context, b *batch[*cohort]) {
 	for _, c := range cs {
 		fresh = fresh || c.fresh
 	}
-	if !g.begin(b, !fresh) {
+	// With read replicas a change hint cannot skip a poll: the primary
+	// notifies at commit, possibly before the replica the poll runs on has
+	// replayed the change; a skipped poll after that would leave the
+	// subscribers with the old result until the next change.
+	if !g.begin(b, !fresh && g.p.cfg.Reads == nil) {
 		return
 	}
 	g.mu.Unlock()
@@ -210,7 +214,28 @@ func (g *liveGroup) query(ctx context.Context, vars []string) ([][]byte, error) 
 	for i := range ids {
 		ids[i] = int32(i)
 	}
-	rows, err := g.p.db.Query(ctx, g.sql, ids, vars)
+	reads := g.p.cfg.Reads
+	if reads == nil {
+		return g.queryOn(ctx, g.p.db, ids, vars)
+	}
+	// A live query reads: the replicas serve it; a replica that fails is
+	// taken out and the poll runs again on the next, then the primary.
+	for attempt := 0; ; attempt++ {
+		pool, r := reads.Read(attempt)
+		var db Querier = pool
+		if r == nil {
+			db = g.p.db
+		}
+		out, err := g.queryOn(ctx, db, ids, vars)
+		if !reads.Failed(ctx, r, err) {
+			return out, err
+		}
+	}
+}
+
+// queryOn runs the poll statement on db.
+func (g *liveGroup) queryOn(ctx context.Context, db Querier, ids []int32, vars []string) ([][]byte, error) {
+	rows, err := db.Query(ctx, g.sql, ids, vars)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/metrics"
+	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/jackc/pgx/v5"
 )
@@ -67,6 +68,11 @@ type Config struct {
 	// pool's).
 	Hints       HintsMode
 	DatabaseURL string
+	// Reads, when set, is where live queries poll: the read replicas,
+	// round robin, the next one (or the primary) when a replica's
+	// connection fails. Streams and subscriptions to asynchronous actions
+	// poll the poller's db, the primary (stream.go says why).
+	Reads *replica.Set
 	// ConnConfig, when set, adjusts the listening connection's
 	// configuration before each connect (the connection budget counts it:
 	// runtime/budget). Not read from the environment.

@@ -43,6 +43,14 @@ package live
 //	SELECT "_subs"."id", "_res".*, "_h".*, "_f"."F", ...
 //	FROM "_h", "_f", "_k", unnest($1::int4[], $2::json[], $3::text[]) AS "_subs"("id", "vars", "cursor")
 //	LEFT JOIN LATERAL (<the subscriber's next batch, col > cursor AND col <= F>) AS "_res" ON true
+//
+// Streams poll the primary even when read replicas serve live queries
+// (Config.Reads): the horizon h_k reads pg_locks and pg_stat_activity,
+// which on a replica show the replica's own sessions, never the primary's
+// transactions still writing. On a replica h_k would be NULL while T1
+// holds id 5, F would jump to 6 and 5 would be skipped for good: the very
+// gap the frontier exists to close. (A replica's snapshot also lags; the
+// frontier would hold, but not the horizon.)
 
 import (
 	"context"

@@ -23,6 +23,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/remote"
+	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/wire"
 )
 
@@ -33,15 +34,16 @@ const (
 )
 
 // runCached answers a prepared query marked @cached: from c, or by
-// running it on db and storing the response. hdr, when not nil,
-// receives the cache headers; ql, when not nil, the query-log line
-// (Hasura's kind "cached" for a hit).
-func runCached(ctx context.Context, c *cache.Cache, e *engine.Engine, db engine.DBTX, p *engine.Prepared, cd engine.CacheDirective, dst []byte, hdr http.Header, ql *logs.Logger) ([]byte, error) {
+// running it (RunRouted: on a read replica of reads unless primary, else
+// on db) and storing the response. hdr, when not nil, receives the cache
+// headers; ql, when not nil, the query-log line (Hasura's kind "cached"
+// for a hit).
+func runCached(ctx context.Context, c *cache.Cache, e *engine.Engine, db engine.DBTX, reads *replica.Set, primary bool, p *engine.Prepared, cd engine.CacheDirective, dst []byte, hdr http.Header, ql *logs.Logger) ([]byte, error) {
 	ttl := c.TTL(cd.TTL)
 	if ttl <= 0 {
 		// Nothing would be kept: run it as any query.
 		LogQuery(ctx, ql, p)
-		return e.Run(ctx, db, p, dst)
+		return RunRouted(ctx, e, db, reads, primary, p, dst)
 	}
 	k := cacheKey(ctx, e, p)
 	if !cd.Refresh {
@@ -53,7 +55,7 @@ func runCached(ctx context.Context, c *cache.Cache, e *engine.Engine, db engine.
 	}
 	LogQuery(ctx, ql, p)
 	start := len(dst)
-	dst, err := e.Run(ctx, db, p, dst)
+	dst, err := RunRouted(ctx, e, db, reads, primary, p, dst)
 	if err != nil {
 		return dst, err
 	}

@@ -182,7 +182,7 @@ func (h *Handler) serveGET(w http.ResponseWriter, r *http.Request, m media) {
 	}
 	ctx := actions.WithClientHeaders(session.With(r.Context(), s), r) // for forward_client_headers
 	ctx = h.withClientIP(ctx, r)
-	out, err := h.serve(ctx, s, &req, make([]byte, 0, 1024), true, w.Header())
+	out, err := h.serve(ctx, s, &req, make([]byte, 0, 1024), true, w.Header(), nil)
 	noteError(w, err)
 	var gm getMutationError
 	if errors.As(err, &gm) {

@@ -29,6 +29,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/logs"
 	"github.com/hasgen/hasgen/runtime/ratelimit"
 	"github.com/hasgen/hasgen/runtime/remote"
+	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -41,9 +42,14 @@ const maxBody = 16 << 20
 type Handler struct {
 	Engine *engine.Engine
 	Auth   *auth.Authenticator
-	// DB is what requests run on: the server's pool.
-	DB  engine.DBTX
-	Log *slog.Logger
+	// DB is what requests run on: the server's pool (the primary).
+	DB engine.DBTX
+	// Reads, when set, runs queries on the read replicas (replica.Set):
+	// round robin over the healthy ones, again on the next one (or DB)
+	// when a replica's connection fails. Mutations, and the operations
+	// after a mutation in a batch, run on DB.
+	Reads *replica.Set
+	Log   *slog.Logger
 	// BodyTimeout bounds the time to read a request's body; 0 is none.
 	BodyTimeout time.Duration
 	// Alpha answers as Hasura's /v1alpha1/graphql does: a request that
@@ -157,11 +163,14 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		out := make([]byte, 0, 1024)
 		out = append(out, '[')
+		// Once a mutation of the batch ran, the operations after it read
+		// the primary: a replica may not have its writes yet.
+		wrote := false
 		for i := range reqs {
 			if i > 0 {
 				out = append(out, ',')
 			}
-			out, _ = h.serve(ctx, s, &reqs[i], out, false, nil)
+			out, _ = h.serve(ctx, s, &reqs[i], out, false, nil, &wrote)
 			if max := h.Engine.MaxResponseSize(); max > 0 && len(out) > max {
 				h.writeErrorAs(w, m, &wire.Error{Code: wire.CodeUnexpected, Path: "$",
 					Message: fmt.Sprintf("the batch's response is larger than the limit of %d bytes", max)})
@@ -181,7 +190,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	noteRequest(w, &req, false)
 	out := respPool.Get().(*[]byte)
-	*out, err = h.serve(ctx, s, &req, (*out)[:0], false, w.Header())
+	*out, err = h.serve(ctx, s, &req, (*out)[:0], false, w.Header(), nil)
 	noteError(w, err)
 	m.write(w, h.statusAs(m, err), *out)
 	if cap(*out) <= 16<<20 {
@@ -192,8 +201,10 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // serve prepares and runs one request, appending its response to dst,
 // and returns the error it answered with, if any. The role's time limit
 // runs from here, preparing included. hdr, when not nil, receives the
-// response cache's headers.
-func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte, get bool, hdr http.Header) ([]byte, error) {
+// response cache's headers. wrote, in a batch, says whether a mutation
+// ran before (then a query runs on the primary) and is set when this one
+// is a mutation.
+func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Request, dst []byte, get bool, hdr http.Header, wrote *bool) ([]byte, error) {
 	if t := h.Engine.Limits(s.Role).Time; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
@@ -208,11 +219,16 @@ func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Reque
 		err = errGETMutation(p.Operation)
 	}
 	if err == nil {
+		primary := p.Operation != ast.Query
+		if wrote != nil {
+			primary = primary || *wrote
+			*wrote = *wrote || p.Operation == ast.Mutation
+		}
 		if cd, ok := p.Cached(); ok && h.Cache != nil {
-			dst, err = runCached(ctx, h.Cache, h.Engine, h.DB, p, cd, dst, hdr, h.Logs) // cache.go
+			dst, err = runCached(ctx, h.Cache, h.Engine, h.DB, h.Reads, primary, p, cd, dst, hdr, h.Logs) // cache.go
 		} else {
 			LogQuery(ctx, h.Logs, p)
-			dst, err = h.Engine.Run(ctx, h.DB, p, dst)
+			dst, err = RunRouted(ctx, h.Engine, h.DB, h.Reads, primary, p, dst)
 		}
 	}
 	if err != nil {
@@ -224,6 +240,29 @@ func (h *Handler) serve(ctx context.Context, s *session.Session, req *wire.Reque
 		return wire.AppendErrors(dst, err), err
 	}
 	return dst, nil
+}
+
+// RunRouted runs p with engine.Run: on db (the primary) when primary is
+// true or reads is nil, else on a read replica of reads, round robin, and
+// again on the next healthy one, then on the primary, when the replica's
+// connection fails (the replica is then out of rotation until its health
+// check passes). A failed run leaves dst as it was, so running again is
+// safe; a query's statements only read.
+func RunRouted(ctx context.Context, e *engine.Engine, db engine.DBTX, reads *replica.Set, primary bool, p *engine.Prepared, dst []byte) ([]byte, error) {
+	if primary || reads == nil {
+		return e.Run(ctx, db, p, dst)
+	}
+	for attempt := 0; ; attempt++ {
+		pool, r := reads.Read(attempt)
+		var rdb engine.DBTX = pool
+		if r == nil {
+			rdb = db
+		}
+		out, err := e.Run(ctx, rdb, p, dst)
+		if !reads.Failed(ctx, r, err) {
+			return out, err
+		}
+	}
 }
 
 // rateLimit counts one operation of s against its rate limit.

@@ -40,6 +40,7 @@ import (
 	"github.com/hasgen/hasgen/runtime/metrics"
 	"github.com/hasgen/hasgen/runtime/ratelimit"
 	"github.com/hasgen/hasgen/runtime/remote"
+	"github.com/hasgen/hasgen/runtime/replica"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -113,6 +114,9 @@ type WebsocketHandler struct {
 	upgrader websocket.Upgrader
 	// Logs receives the websocket-log lines (wslog.go); nil writes none.
 	Logs *logs.Logger
+	// Reads, when set, runs the queries sent over the socket on the read
+	// replicas (RunRouted); mutations run on db.
+	Reads *replica.Set
 	// RateLimit counts each operation started (api_limits.rate_limit);
 	// nil is no limit.
 	RateLimit *ratelimit.Limiter
@@ -706,14 +710,15 @@ func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 		defer cancel()
 		var res []byte
 		var err error
+		primary := p.Operation != ast.Query
 		if cached {
 			lctx, ql := qctx, (*logs.Logger)(nil)
 			if rid != "" {
 				lctx, ql = logs.WithRequestID(qctx, rid), c.h.Logs
 			}
-			res, err = runCached(lctx, c.h.Cache, c.h.engine, c.h.db, p, cd, nil, nil, ql)
+			res, err = runCached(lctx, c.h.Cache, c.h.engine, c.h.db, c.h.Reads, primary, p, cd, nil, nil, ql)
 		} else {
-			res, err = c.h.engine.Run(qctx, c.h.db, p, nil)
+			res, err = RunRouted(qctx, c.h.engine, c.h.db, c.h.Reads, primary, p, nil)
 		}
 		if !c.endOp(op) {
 			return // stopped by the client
