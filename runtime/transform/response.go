@@ -122,16 +122,8 @@ func (s *ResponseSpec) Apply(in ResponseInput) ([]byte, error) {
 		request = map[string]any{"body": rv["$body"], "session_variables": rv["$session_variables"],
 			"base_url": rv["$base_url"], "query_params": rv["$query_params"]}
 	}
-	var session any
-	if in.SessionVariables != nil {
-		m := make(map[string]any, len(in.SessionVariables))
-		for k, v := range in.SessionVariables {
-			m[strings.ToLower(k)] = v
-		}
-		session = m
-	}
 	vars := map[string]any{"$body": body, "$request": request,
-		"$response": map[string]any{"status": json.Number(fmt.Sprint(in.Status))}, "$session_variables": session}
+		"$response": map[string]any{"status": json.Number(fmt.Sprint(in.Status))}, "$session_variables": sessionValue(in.SessionVariables)}
 	fns := kriti.SessionFunctions(in.SessionVariables)
 	if s.Body.Action == "transform" {
 		out, err := kriti.EvalJSON(s.body, vars, fns)
@@ -140,18 +132,9 @@ func (s *ResponseSpec) Apply(in ResponseInput) ([]byte, error) {
 		}
 		return out, nil
 	}
-	var b strings.Builder
-	for i, f := range s.form {
-		v, err := evalString(f.at, f.val, vars, fns)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(kriti.EscapeURIComponent(f.name))
-		b.WriteByte('=')
-		b.WriteString(kriti.EscapeURIComponent(v))
+	form, err := encodeForm(s.form, vars, fns)
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(b.String())
+	return json.Marshal(form)
 }

@@ -433,20 +433,11 @@ func (s *Spec) Apply(in Input) (*Output, error) {
 			}
 			out.Body = b
 		case "x_www_form_urlencoded":
-			var b strings.Builder
-			for i, f := range c.form {
-				v, err := evalString(f.at, f.val, vars, fns)
-				if err != nil {
-					return nil, err
-				}
-				if i > 0 {
-					b.WriteByte('&')
-				}
-				b.WriteString(kriti.EscapeURIComponent(f.name))
-				b.WriteByte('=')
-				b.WriteString(kriti.EscapeURIComponent(v))
+			b, err := encodeForm(c.form, vars, fns)
+			if err != nil {
+				return nil, err
 			}
-			out.Body = []byte(b.String())
+			out.Body = []byte(b)
 		}
 	}
 	return out, nil
@@ -544,14 +535,7 @@ func contextVars(in Input) (map[string]any, error) {
 			body = b
 		}
 	}
-	var session any
-	if in.SessionVariables != nil {
-		m := make(map[string]any, len(in.SessionVariables))
-		for k, v := range in.SessionVariables {
-			m[strings.ToLower(k)] = v
-		}
-		session = m
-	}
+	session := sessionValue(in.SessionVariables)
 	params := []any{}
 	if i := strings.IndexByte(in.URL, '?'); i >= 0 {
 		raw := in.URL[i+1:]
@@ -571,6 +555,37 @@ func contextVars(in Input) (map[string]any, error) {
 		base = in.URL
 	}
 	return map[string]any{"$body": body, "$base_url": base, "$session_variables": session, "$query_params": params}, nil
+}
+
+// encodeForm renders a form template as an x-www-form-urlencoded body.
+func encodeForm(form []field, vars map[string]any, fns map[string]kriti.Func) (string, error) {
+	var b strings.Builder
+	for i, f := range form {
+		v, err := evalString(f.at, f.val, vars, fns)
+		if err != nil {
+			return "", err
+		}
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(kriti.EscapeURIComponent(f.name))
+		b.WriteByte('=')
+		b.WriteString(kriti.EscapeURIComponent(v))
+	}
+	return b.String(), nil
+}
+
+// sessionValue is $session_variables: lower-case names, null without a
+// session.
+func sessionValue(vars map[string]string) any {
+	if vars == nil {
+		return nil
+	}
+	m := make(map[string]any, len(vars))
+	for k, v := range vars {
+		m[strings.ToLower(k)] = v
+	}
+	return m
 }
 
 // evalString evaluates an interpolated template to its text.
