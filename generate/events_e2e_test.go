@@ -595,6 +595,8 @@ func TestObservabilityChinookTrigger(t *testing.T) {
 	e := openEventsDB(t, url, meta, l)
 	e.ignoreUnsupported = true
 	e.env["HGE_DATABASE_URL"] = url
+	// Its read_replicas name HGE_DATABASE_REPLICA_URL: the same database here.
+	e.env["HGE_DATABASE_REPLICA_URL"] = url
 	e.env["HASURA_GRAPHQL_UNAUTHORIZED_ROLE"] = "anonymous"
 	srv := e.start()
 	graphql(t, srv.URL, nil, `mutation { insert_Album(objects: [{Title: "hasgen", ArtistId: 1}]) { affected_rows } }`)

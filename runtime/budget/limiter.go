@@ -2,6 +2,7 @@ package budget
 
 import (
 	"context"
+	"io"
 	"net"
 	"runtime"
 	"sync"
@@ -63,8 +64,8 @@ type Limiter struct {
 	// params are run-time parameters every connection gets unless its
 	// configuration sets them (setParams).
 	params map[string]string
-	// grace is how long a closed socket still counts: the time its
-	// server process takes to go away once the client has closed it.
+	// grace bounds how long a closed socket still counts while its
+	// server process goes away (countedConn.Close waits for it).
 	grace time.Duration
 }
 
@@ -78,7 +79,7 @@ type waiter struct {
 // NewLimiter returns a Limiter of limit connections.
 func NewLimiter(limit int) *Limiter {
 	return &Limiter{limit: max(limit, 0), perm: map[*countedConn]struct{}{}, held: map[*pgx.Conn]struct{}{},
-		changed: make(chan struct{}), grace: 10 * time.Millisecond}
+		changed: make(chan struct{}), grace: 2 * time.Second}
 }
 
 // Stats is a Limiter's state.
@@ -597,10 +598,15 @@ func (c *countedConn) isClosed() bool {
 	return c.closed
 }
 
-// Close closes the socket; it stops counting after the limiter's grace.
+// Close closes the socket; it stops counting once the server's process
+// is gone, which the socket tells: Postgres removes a backend from
+// pg_stat_activity before it closes its end, so the end of the stream
+// after our half-close (or after pgconn's Terminate) is the moment the
+// slot is free. The wait is bounded by the limiter's grace.
 func (c *countedConn) Close() error {
-	err := c.Conn.Close()
+	first := false
 	c.once.Do(func() {
+		first = true
 		c.mu.Lock()
 		c.closed = true
 		c.mu.Unlock()
@@ -608,7 +614,21 @@ func (c *countedConn) Close() error {
 		c.l.closing++
 		c.l.broadcastLocked()
 		c.l.mu.Unlock()
-		time.AfterFunc(c.l.grace, func() { c.l.socketGone(c) })
 	})
-	return err
+	if !first {
+		return c.Conn.Close()
+	}
+	hc, ok := c.Conn.(interface{ CloseWrite() error })
+	if !ok || hc.CloseWrite() != nil {
+		err := c.Conn.Close()
+		time.AfterFunc(c.l.grace, func() { c.l.socketGone(c) })
+		return err
+	}
+	go func() {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(c.l.grace))
+		_, _ = io.Copy(io.Discard, c.Conn)
+		_ = c.Conn.Close()
+		c.l.socketGone(c)
+	}()
+	return nil
 }
