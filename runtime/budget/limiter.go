@@ -75,7 +75,7 @@ type Limiter struct {
 type waiter struct {
 	ch      chan struct{}
 	granted bool
-	err     error // set, instead of granted, by SetUnavailable
+	err     error         // set, instead of granted, by SetUnavailable
 	pool    *pgxpool.Pool // nil for a permanent connection
 	since   time.Time
 }
