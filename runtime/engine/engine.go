@@ -19,6 +19,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
@@ -94,6 +95,9 @@ type Config struct {
 	// QueryTags, when not nil, comments every root field's SQL with the
 	// operation it serves (the source's query_tags; querytags.go).
 	QueryTags *QueryTags
+	// Operations are the project's compiled operations (the generated
+	// operations.Compiled; compiled.go): pinned for their roles.
+	Operations []CompiledOperation
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -122,6 +126,11 @@ type Engine struct {
 	remoteRels *remoteRels
 	// tags are the query tags; nil when off (querytags.go).
 	tags *QueryTags
+	// compiled are the compiled operations, nil without any; stale the
+	// ones not pinned (compiled.go).
+	compiled *compiledSet
+	staleMu  sync.Mutex
+	stale    []string
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -130,6 +139,9 @@ type roleExec struct {
 	name   string
 	schema *ast.Schema
 	custom *executor.Executor
+	// pinned are the role's compiled operations, set when the role
+	// loads, read-only after (compiled.go).
+	pinned map[pinKey]*document
 }
 
 // New links the tables, loads every role's schema and prepares the custom
@@ -171,6 +183,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		actions:    cfg.Actions,
 		docs:       docs,
 		tags:       cfg.QueryTags,
+		compiled:   newCompiledSet(cfg.Operations),
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
 	if len(cfg.Remotes) > 0 {
@@ -297,6 +310,7 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 		ex.SetDefaultRulesFn(hasuraRules)
 		r.custom = ex
 	}
+	e.pin(r) // compiled.go
 	return r, nil
 }
 
