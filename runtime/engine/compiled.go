@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -15,8 +14,6 @@ import (
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Compiled operations are the project's own operations (operations/*.graphql
@@ -71,13 +68,6 @@ type RefusedRole struct {
 	Role, Error string
 }
 
-// OperationSource is a document to compile: its text and where it comes
-// from (a path relative to the project, for messages).
-type OperationSource struct {
-	File  string
-	Query string
-}
-
 // HashQuery returns the hex SHA-256 of a document's text: its Apollo
 // persisted-query hash.
 func HashQuery(query string) string {
@@ -85,69 +75,46 @@ func HashQuery(query string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CompileOperations compiles every named operation of src for every role
-// of the engine (admin included): a role whose schema does not validate an
-// operation is listed in Refused. An unnamed operation, or one whose SQL
-// would depend on the values of its variables (an input object, enum,
-// Boolean or ID variable), is an error naming the file, line and column.
-// The result is in document order, roles sorted.
-func (e *Engine) CompileOperations(src OperationSource) ([]CompiledOperation, error) {
-	doc, perr := parser.ParseQuery(&ast.Source{Name: src.File, Input: src.Query})
-	if perr != nil {
-		return nil, positioned(src.File, perr)
-	}
-	var out []CompiledOperation
-	for _, op := range doc.Operations {
-		at := fmt.Sprintf("%s:%d:%d", src.File, op.Position.Line, op.Position.Column)
-		if op.Name == "" {
-			return nil, fmt.Errorf("%s: an operation of operations/ must be named (clients send its name)", at)
+// CompileOperation compiles the named operation of a document (the text a
+// client sends: the operation and its fragments) for every role of the
+// engine, admin included; source is where it is defined
+// (operations/x.graphql:3:1), for messages. A role whose schema does not
+// validate it is listed in Refused, with the reason. An operation whose
+// SQL would depend on the values of its variables (an input object, enum,
+// Boolean or ID variable) is an error.
+func (e *Engine) CompileOperation(name, source, query string) (CompiledOperation, error) {
+	co := CompiledOperation{Name: name, Source: source, Query: query, Hash: HashQuery(query)}
+	for _, role := range e.Roles() {
+		r, err := e.role(role)
+		if err != nil {
+			return co, fmt.Errorf("%s: operation %s: %w", source, name, err)
 		}
-		co := CompiledOperation{Name: op.Name, Source: at, Query: src.Query, Hash: HashQuery(src.Query)}
-		for _, role := range e.Roles() {
-			r, err := e.role(role)
-			if err != nil {
-				return nil, fmt.Errorf("%s: operation %s: role %s: %w", at, op.Name, role, err)
-			}
-			d := e.parse(r, &wire.Request{Query: src.Query, OperationName: op.Name})
-			if d.err != nil {
-				co.Refused = append(co.Refused, RefusedRole{Role: role, Error: refusal(src.File, d.err)})
-				continue
-			}
-			vars, err := canonicalVars(r.schema, d.op)
-			if err != nil {
-				return nil, fmt.Errorf("%s: operation %s: %w", at, op.Name, err)
-			}
-			plan, err := e.compilePlan(r, d, vars)
-			if err != nil {
-				co.Refused = append(co.Refused, RefusedRole{Role: role, Error: refusal(src.File, err)})
-				continue
-			}
-			co.Roles = append(co.Roles, CompiledRole{Role: role, Statements: planStatements(plan)})
+		d := e.parse(r, &wire.Request{Query: query, OperationName: name})
+		if d.err != nil {
+			co.Refused = append(co.Refused, RefusedRole{Role: role, Error: refusal(d.err)})
+			continue
 		}
-		out = append(out, co)
+		vars, err := canonicalVars(r.schema, d.op)
+		if err != nil {
+			return co, fmt.Errorf("%s: operation %s: %w", source, name, err)
+		}
+		plan, err := e.compilePlan(r, d, vars)
+		if err != nil {
+			co.Refused = append(co.Refused, RefusedRole{Role: role, Error: refusal(err)})
+			continue
+		}
+		co.Roles = append(co.Roles, CompiledRole{Role: role, Statements: planStatements(plan)})
 	}
-	return out, nil
+	return co, nil
 }
 
-// positioned is a parse error as file:line:col: message.
-func positioned(file string, err error) error {
-	var ge *gqlerror.Error
-	if errors.As(err, &ge) && len(ge.Locations) > 0 {
-		return fmt.Errorf("%s:%d:%d: %s", file, ge.Locations[0].Line, ge.Locations[0].Column, ge.Message)
-	}
-	return fmt.Errorf("%s: %w", file, err)
-}
-
-// refusal is the message of a role's validation error, with the position in
-// file when GraphQL's rules give one, else the path Hasura reports.
-func refusal(file string, err error) string {
+// refusal is the message of a role's validation or compile error: each
+// error with the path Hasura reports.
+func refusal(err error) string {
 	var msgs []string
 	for _, we := range wire.Errors(err) {
 		msg := we.Message
-		var ge *gqlerror.Error
-		if errors.As(we.Err, &ge) && len(ge.Locations) > 0 {
-			msg = fmt.Sprintf("%s:%d:%d: %s", file, ge.Locations[0].Line, ge.Locations[0].Column, ge.Message)
-		} else if we.Path != "" {
+		if we.Path != "" && we.Path != "$" {
 			msg += " (at " + we.Path + ")"
 		}
 		msgs = append(msgs, msg)
@@ -288,7 +255,7 @@ func (e *Engine) pin(r *roleExec) {
 	for _, cf := range e.compiled.byRole[r.name] {
 		d := e.parse(r, &wire.Request{Query: cf.op.Query, OperationName: cf.op.Name})
 		if d.err != nil {
-			e.noteStale(cf, "does not validate: "+refusal(cf.op.Source, d.err))
+			e.noteStale(cf, "does not validate: "+refusal(d.err))
 			continue
 		}
 		vars, err := canonicalVars(r.schema, d.op)
@@ -298,7 +265,7 @@ func (e *Engine) pin(r *roleExec) {
 		}
 		plan, err := e.compilePlan(r, d, vars)
 		if err != nil {
-			e.noteStale(cf, "does not compile: "+refusal(cf.op.Source, err))
+			e.noteStale(cf, "does not compile: "+refusal(err))
 			continue
 		}
 		if got := planStatements(plan); !slices.EqualFunc(got, cf.role.Statements, sameStatement) {
