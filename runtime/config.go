@@ -27,6 +27,10 @@ type Config struct {
 	DatabaseURL string // HASURA_GRAPHQL_DATABASE_URL
 	Host        string // HASURA_GRAPHQL_SERVER_HOST, default all interfaces
 	Port        int    // HASURA_GRAPHQL_SERVER_PORT, default 8080
+	// ReusePort listens with SO_REUSEPORT (HASGEN_SERVER_REUSEPORT, Linux):
+	// several server processes on one host share the port, the kernel
+	// spreading new connections among them (listen.go).
+	ReusePort bool
 	// Auth: HASURA_GRAPHQL_ADMIN_SECRET, HASURA_GRAPHQL_JWT_SECRET,
 	// HASURA_GRAPHQL_JWT_SECRETS, HASURA_GRAPHQL_UNAUTHORIZED_ROLE,
 	// HASURA_GRAPHQL_AUTH_HOOK, HASURA_GRAPHQL_AUTH_HOOK_MODE.
@@ -212,6 +216,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.str(&cfg.DatabaseURL, urlVars...)
 	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
 	env.num(&cfg.Port, "HASURA_GRAPHQL_SERVER_PORT", 0)
+	env.boolean(&cfg.ReusePort, "HASGEN_SERVER_REUSEPORT")
 	env.str(&cfg.Auth.AdminSecret, "HASURA_GRAPHQL_ADMIN_SECRET", "HASURA_GRAPHQL_ACCESS_KEY")
 	env.str(&cfg.Auth.JWTSecret, "HASURA_GRAPHQL_JWT_SECRET")
 	env.str(&cfg.Auth.JWTSecrets, "HASURA_GRAPHQL_JWT_SECRETS")
@@ -302,6 +307,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	fl.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL (HASURA_GRAPHQL_DATABASE_URL)")
 	fl.StringVar(&cfg.Host, "server-host", cfg.Host, "address to listen on (HASURA_GRAPHQL_SERVER_HOST)")
 	fl.IntVar(&cfg.Port, "server-port", cfg.Port, "port to listen on (HASURA_GRAPHQL_SERVER_PORT)")
+	fl.BoolVar(&cfg.ReusePort, "server-reuseport", cfg.ReusePort, "listen with SO_REUSEPORT, so that several server processes share the port (HASGEN_SERVER_REUSEPORT, Linux)")
 	fl.StringVar(&cfg.Auth.AdminSecret, "admin-secret", cfg.Auth.AdminSecret, "admin secret (HASURA_GRAPHQL_ADMIN_SECRET)")
 	fl.StringVar(&cfg.Auth.JWTSecret, "jwt-secret", cfg.Auth.JWTSecret, "JWT configuration JSON (HASURA_GRAPHQL_JWT_SECRET)")
 	fl.StringVar(&cfg.Auth.UnauthorizedRole, "unauthorized-role", cfg.Auth.UnauthorizedRole, "role for unauthenticated requests (HASURA_GRAPHQL_UNAUTHORIZED_ROLE)")
