@@ -274,8 +274,6 @@ func (l *loader) allowList(m *Metadata, x ynode) {
 			e.Roles = roles
 		}
 		m.AllowList = append(m.AllowList, e)
-		// The generated server does not check the allow list yet.
-		l.unsupportedf(e.Pos, "", "allowlist %q", e.Collection)
 	}
 }
 

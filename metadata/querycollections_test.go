@@ -60,6 +60,10 @@ func TestQueryCollections(t *testing.T) {
 		t.Errorf("Global: %v %v, want true false", m.AllowList[0].Global(), m.AllowList[1].Global())
 	}
 
+	if len(m.Unsupported) != 0 {
+		t.Errorf("reported as unsupported: %v", m.Unsupported)
+	}
+
 	m, err = loadString(t, "metadata.json", export)
 	if err != nil {
 		t.Fatalf("the export does not load: %v", err)

@@ -48,6 +48,10 @@ type Config struct {
 	// DisableIntrospection refuses introspection to non-admin roles
 	// (HASGEN_DISABLE_INTROSPECTION).
 	DisableIntrospection bool
+	// EnableAllowList runs, for every role but admin, only the documents
+	// of the allow list (HASURA_GRAPHQL_ENABLE_ALLOWLIST, --enable-allowlist;
+	// allowlist.go).
+	EnableAllowList bool
 	// InferFunctionPermissions lets every role that may select from a
 	// query function's table call the function; false asks for a function
 	// permission (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS, default true).
@@ -232,6 +236,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	}
 	env.str(&cfg.DefaultNamingConvention, "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION")
 	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
+	env.boolean(&cfg.EnableAllowList, "HASURA_GRAPHQL_ENABLE_ALLOWLIST")
 	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
 	replicaEnv := readReplicaEnv(&env, src)
@@ -313,6 +318,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	fl.StringVar(&cfg.Auth.UnauthorizedRole, "unauthorized-role", cfg.Auth.UnauthorizedRole, "role for unauthenticated requests (HASURA_GRAPHQL_UNAUTHORIZED_ROLE)")
 	fl.BoolVar(&cfg.StringifyNumeric, "stringify-numeric-types", cfg.StringifyNumeric, "bigint, numeric, float8 and money as JSON strings")
 	fl.BoolVar(&cfg.EnableConsole, "enable-console", cfg.EnableConsole, "serve GraphiQL at /console")
+	fl.BoolVar(&cfg.EnableAllowList, "enable-allowlist", cfg.EnableAllowList, "run only the allow list's operations, for every role but admin (HASURA_GRAPHQL_ENABLE_ALLOWLIST)")
 	fl.BoolVar(&cfg.InferFunctionPermissions, "infer-function-permissions", cfg.InferFunctionPermissions, "let every role that may select from a query function's table call it (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS)")
 	fl.BoolVar(&cfg.Healthcheck, "healthcheck", false, "check the health of the server running with this configuration (GET /healthz) and exit 0 or 1")
 	fl.StringVar(&cfg.SchemaCheck, "schema-check", cfg.SchemaCheck, "when the database does not match the generated catalog: fail, warn or off (HASGEN_SCHEMA_CHECK)")

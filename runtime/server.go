@@ -272,12 +272,18 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
+	allow, err := projectAllowList(cfg, p) // allowlist.go
+	if err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	ecfg := engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom, Actions: acts,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
-		Remotes: remotes, QueryTags: tags, Operations: p.Operations,
+		Remotes: remotes, QueryTags: tags, AllowList: allow, Operations: p.Operations,
 	}
 	e, err := engine.New(ecfg, pool)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/hasgen/hasgen/runtime/actions"
+	"github.com/hasgen/hasgen/runtime/allowlist"
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/remote"
@@ -95,6 +96,10 @@ type Config struct {
 	// QueryTags, when not nil, comments every root field's SQL with the
 	// operation it serves (the source's query_tags; querytags.go).
 	QueryTags *QueryTags
+	// AllowList, when not nil, is the allow list
+	// (HASURA_GRAPHQL_ENABLE_ALLOWLIST): a role but admin runs only its
+	// documents (allowlist.go).
+	AllowList *allowlist.List
 	// Operations are the project's compiled operations (the generated
 	// operations.Compiled; compiled.go): pinned for their roles.
 	Operations []CompiledOperation
@@ -126,6 +131,8 @@ type Engine struct {
 	remoteRels *remoteRels
 	// tags are the query tags; nil when off (querytags.go).
 	tags *QueryTags
+	// allow is the allow list; nil when off (allowlist.go).
+	allow *allowlist.List
 	// compiled are the compiled operations, nil without any; stale the
 	// ones not pinned (compiled.go).
 	compiled *compiledSet
@@ -183,6 +190,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		actions:    cfg.Actions,
 		docs:       docs,
 		tags:       cfg.QueryTags,
+		allow:      cfg.AllowList,
 		compiled:   newCompiledSet(cfg.Operations),
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
