@@ -67,8 +67,14 @@ func clientFiles(p *model.Project, src string, dir string, generated map[string]
 		// Admin last: validation records each field's definition, which
 		// the types are read from.
 		if verrs := validator.Validate(admin, op.QueryDocument()); len(verrs) > 0 {
+			// A fragment's error comes once per walk through it: once.
+			seen := map[string]bool{}
 			for _, ve := range verrs {
-				errs = append(errs, validationError(op, ve))
+				err := validationError(op, ve)
+				if !seen[err.Error()] {
+					seen[err.Error()] = true
+					errs = append(errs, err)
+				}
 			}
 			continue
 		}
