@@ -450,6 +450,8 @@ func (m *clientModel) sharedTypes(f *jen.File) error {
 		if len(todo) == 0 {
 			break
 		}
+		// Sorted: the names handed out must not depend on map order.
+		sort.Strings(todo)
 		for _, gql := range todo {
 			done[gql] = true
 			def := m.schema.Types[gql]
