@@ -8,10 +8,10 @@ import (
 
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/hasgen/hasgen/templates"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/validator"
 )
 
 // clientFiles renders the typed client (client/, templates.Client) of the
@@ -60,16 +60,16 @@ func clientFiles(p *model.Project, src string, dir string, generated map[string]
 			if err != nil {
 				return nil, nil, err
 			}
-			if len(validator.Validate(s, op.QueryDocument())) == 0 {
+			if engine.Validate(s, op.QueryDocument()) == nil {
 				roles = append(roles, role)
 			}
 		}
 		// Admin last: validation records each field's definition, which
 		// the types are read from.
-		if verrs := validator.Validate(admin, op.QueryDocument()); len(verrs) > 0 {
+		if verr := engine.Validate(admin, op.QueryDocument()); verr != nil {
 			// A fragment's error comes once per walk through it: once.
 			seen := map[string]bool{}
-			for _, ve := range verrs {
+			for _, ve := range wire.Errors(verr) {
 				err := validationError(op, ve)
 				if !seen[err.Error()] {
 					seen[err.Error()] = true
@@ -101,16 +101,75 @@ func clientFiles(p *model.Project, src string, dir string, generated map[string]
 	return out, warnings, nil
 }
 
-// validationError places a validation error of op: file:line:col (in the
-// file of the fragment it is in, when it is in one), the operation, the
+// validationError places a validation error of op: file:line:col of
+// GraphQL's rule's error, or of the node Hasura's path names (in the file
+// of the fragment it is in, when it is in one); the operation; Hasura's
 // message.
-func validationError(op *operation, e *gqlerror.Error) error {
-	file := op.File
-	if f, ok := e.Extensions["file"].(string); ok && f != "" {
-		file = f
+func validationError(op *operation, e *wire.Error) error {
+	var ge *gqlerror.Error
+	if errors.As(e.Err, &ge) && len(ge.Locations) > 0 {
+		file := op.File
+		if f, ok := ge.Extensions["file"].(string); ok && f != "" {
+			file = f
+		}
+		return fmt.Errorf("%s:%d:%d: operation %s is not valid for any role: %s", file, ge.Locations[0].Line, ge.Locations[0].Column, op.Name, e.Message)
 	}
-	if len(e.Locations) > 0 {
-		return fmt.Errorf("%s:%d:%d: operation %s is not valid for any role: %s", file, e.Locations[0].Line, e.Locations[0].Column, op.Name, e.Message)
+	place := op.Pos()
+	if pos := pathPos(op, e.Path); pos != nil {
+		place = at(pos)
 	}
-	return fmt.Errorf("%s: operation %s is not valid for any role: %s", op.Pos(), op.Name, e.Message)
+	return fmt.Errorf("%s: operation %s is not valid for any role: %s", place, op.Name, e.Message)
+}
+
+// pathPos finds the node a Hasura error path names in op
+// ($.selectionSet.users.selectionSet.nope, $.selectionSet.users.args.where.x):
+// the deepest field or argument it reaches, through fragments; nil for
+// none.
+func pathPos(op *operation, path string) *ast.Position {
+	parts := strings.Split(strings.TrimPrefix(path, "$."), ".")
+	var pos *ast.Position
+	set := op.Def.SelectionSet
+	for i := 0; i+1 < len(parts); i += 2 {
+		switch parts[i] {
+		case "selectionSet":
+			f := fieldByKey(set, parts[i+1], op.Fragments)
+			if f == nil {
+				return pos
+			}
+			pos, set = f.Position, f.SelectionSet
+			if i+2 < len(parts) && parts[i+2] == "args" && i+3 < len(parts) {
+				if a := f.Arguments.ForName(parts[i+3]); a != nil {
+					return a.Position
+				}
+				return pos
+			}
+		default:
+			return pos
+		}
+	}
+	return pos
+}
+
+// fieldByKey is the field of set (or of its fragments) answering key.
+func fieldByKey(set ast.SelectionSet, key string, frags ast.FragmentDefinitionList) *ast.Field {
+	for _, sel := range set {
+		var inner ast.SelectionSet
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Alias == key || (sel.Alias == "" && sel.Name == key) {
+				return sel
+			}
+			continue
+		case *ast.InlineFragment:
+			inner = sel.SelectionSet
+		case *ast.FragmentSpread:
+			if fd := frags.ForName(sel.Name); fd != nil {
+				inner = fd.SelectionSet
+			}
+		}
+		if f := fieldByKey(inner, key, frags); f != nil {
+			return f
+		}
+	}
+	return nil
 }

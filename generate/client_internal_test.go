@@ -41,7 +41,7 @@ func TestClientFiles(t *testing.T) {
 		{
 			name: "roles of each operation",
 			files: map[string]string{
-				"users.graphql":    "query Names { users { name } }\n",
+				"users.graphql":    "# An unused variable is accepted, as Hasura does.\nquery Names($unused: Int) { users { name } }\n",
 				"invoices.graphql": "query TaxIDs { invoices { tax_id } }\nquery Paid { invoices_aggregate { aggregate { count } } }\n",
 				"stream.graphql":   "subscription Live { orders { status } }\n",
 			},
@@ -56,10 +56,13 @@ func TestClientFiles(t *testing.T) {
 			files: map[string]string{
 				"a.graphql": "query Bad {\n  users { nope }\n}\nquery UsesFragment { channels { ...Wrong } }\n",
 				"b.graphql": "fragment Wrong on channels {\n  id\n  title\n}\n",
+				"c.graphql": "query Arg {\n  users(where: {nope: {_eq: 1}}) { id }\n}\nquery Var($x: String) {\n  users(limit: $x) { id }\n}\n",
 			},
 			errs: []string{
-				`operations/a.graphql:2:11: operation Bad is not valid for any role: Cannot query field "nope" on type "users". Did you mean "name"?`,
-				`operations/b.graphql:3:3: operation UsesFragment is not valid for any role: Cannot query field "title" on type "channels".`,
+				`operations/c.graphql:2:9: operation Arg is not valid for any role: field 'nope' not found in type: 'users_bool_exp'`,
+				`operations/a.graphql:2:11: operation Bad is not valid for any role: field 'nope' not found in type: 'users'`,
+				`operations/b.graphql:3:3: operation UsesFragment is not valid for any role: field 'title' not found in type: 'channels'`,
+				`operations/c.graphql:5:16: operation Var is not valid for any role: Variable "$x" of type "String" used in position expecting type "Int".`,
 			},
 		},
 	}

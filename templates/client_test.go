@@ -54,7 +54,7 @@ func TestClient(t *testing.T) {
 	schema := gqlparser.MustLoadSchema(&ast.Source{Name: "schema.graphqls", Input: clientSchema})
 	var ops []templates.ClientOperation
 	for file, text := range clientOps {
-		doc, errs := gqlparser.LoadQuery(schema, text)
+		doc, errs := gqlparser.LoadQueryWithRules(schema, text, nil)
 		if errs != nil {
 			t.Fatalf("%s: %v", file, errs)
 		}
@@ -90,7 +90,7 @@ func TestClient(t *testing.T) {
 // parent's cannot be typed: an error at its place.
 func TestClientFragmentOnAnotherType(t *testing.T) {
 	schema := gqlparser.MustLoadSchema(&ast.Source{Name: "schema.graphqls", Input: clientSchema + "\ninterface named { name: String }\n"})
-	doc, err := gqlparser.LoadQuery(schema, "query Q {\n  users { ... on users { id } ...F }\n}\nfragment F on users { name }\n")
+	doc, err := gqlparser.LoadQueryWithRules(schema, "query Q {\n  users { ... on users { id } ...F }\n}\nfragment F on users { name }\n", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
