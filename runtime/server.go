@@ -26,7 +26,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -390,12 +389,16 @@ func engineConfig(cfg Config, p Project, limits *engine.LimitSet) (engine.Config
 	if err != nil {
 		return engine.Config{}, err
 	}
+	allow, err := projectAllowList(cfg, p) // allowlist.go
+	if err != nil {
+		return engine.Config{}, err
+	}
 	return engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom, Actions: acts,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
-		Remotes: remotes, QueryTags: tags,
+		Remotes: remotes, QueryTags: tags, AllowList: allow,
 	}, nil
 }
 
@@ -513,8 +516,7 @@ func Serve(ctx context.Context, cfg Config, p Project, log *slog.Logger) error {
 		return err
 	}
 	defer srv.Close()
-	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(ctx, cfg) // listen.go
 	if err != nil {
 		return err
 	}
