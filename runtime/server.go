@@ -71,6 +71,10 @@ type Project struct {
 	// (actions/handlers.go of the emitted project); an action without one
 	// is answered by its webhook.
 	ActionHandlers map[string]actions.Handler
+	// Operations are the project's operations compiled by hasgen
+	// generate (operations.Compiled of the emitted project): requests
+	// that send one skip parsing, validation and compiling.
+	Operations []engine.CompiledOperation
 }
 
 // CustomSchema builds the executable schema of the custom fields over a
@@ -252,6 +256,9 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
+	for _, msg := range e.StaleOperations() {
+		log.Warn("a compiled operation runs uncompiled", "reason", msg)
+	}
 	m := metrics.New(pool)
 	registerBudgetMetrics(m.Registry, coord) // budgetserver.go
 	cfg.Events.metrics = m.Registry
@@ -398,7 +405,7 @@ func engineConfig(cfg Config, p Project, limits *engine.LimitSet) (engine.Config
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
-		Remotes: remotes, QueryTags: tags, AllowList: allow,
+		Remotes: remotes, QueryTags: tags, AllowList: allow, Operations: p.Operations,
 	}, nil
 }
 

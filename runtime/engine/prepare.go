@@ -222,6 +222,11 @@ func (e *Engine) prepare(ctx context.Context, s *session.Session, req *wire.Requ
 // document returns the parsed and validated document of a request,
 // computing it on first use.
 func (e *Engine) document(r *roleExec, req *wire.Request) *document {
+	if r.pinned != nil {
+		if d := r.pinnedDoc(req); d != nil {
+			return d // a compiled operation (compiled.go)
+		}
+	}
 	key := docKey{r.name, req.OperationName, req.Query}
 	if d, ok := e.docs.get(key); ok {
 		return d

@@ -5,13 +5,65 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"github.com/hasgen/hasgen/runtime/gqlclient"
 )
 
+// channelMessagesDocument is the document ChannelMessages sends.
+const channelMessagesDocument = `query ChannelMessages ($channel: Int!, $limit: Int) {
+  messages(where: {channel_id:{_eq:$channel}}, order_by: {id:asc}, limit: $limit) {
+    ... MessageFields
+  }
+}
+fragment MessageFields on messages {
+  id
+  body
+  author {
+    name
+  }
+}
+`
+
+// ChannelMessagesVars are the variables of ChannelMessages;
+// a nullable one is a pointer, left out when nil.
+type ChannelMessagesVars struct {
+	Channel int  `json:"channel"`
+	Limit   *int `json:"limit,omitempty"`
+}
+
+// ChannelMessagesResult is the data of ChannelMessages.
+type ChannelMessagesResult struct {
+	Messages []ChannelMessagesMessages `json:"messages"`
+}
+
+// ChannelMessagesMessages is ChannelMessagesResult.Messages.
+type ChannelMessagesMessages struct {
+	ID     int64                         `json:"id"`
+	Body   string                        `json:"body"`
+	Author ChannelMessagesMessagesAuthor `json:"author"`
+}
+
+// ChannelMessagesMessagesAuthor is ChannelMessagesMessages.Author.
+type ChannelMessagesMessagesAuthor struct {
+	Name string `json:"name"`
+}
+
+// ChannelMessages runs the query ChannelMessages (operations/channels.graphql:3:1) on c.
+// Roles whose schema has it: admin, user.
+func ChannelMessages(ctx context.Context, c gqlclient.Client, vars ChannelMessagesVars) (*ChannelMessagesResult, error) {
+	var res ChannelMessagesResult
+	if err := c.Do(ctx, &gqlclient.Request{
+		OperationName: "ChannelMessages",
+		Query:         channelMessagesDocument,
+		Variables:     vars,
+	}, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
 // myChannelsDocument is the document MyChannels sends.
-const myChannelsDocument = `query MyChannels ($messages: Int!, $where: channels_bool_exp) {
-  channels(where: $where, order_by: {id:asc}) {
+const myChannelsDocument = `query MyChannels ($messages: Int!) {
+  channels(order_by: {id:asc}) {
     __typename
     id
     name
@@ -24,7 +76,6 @@ const myChannelsDocument = `query MyChannels ($messages: Int!, $where: channels_
 fragment MessageFields on messages {
   id
   body
-  meta
   author {
     name
   }
@@ -34,8 +85,7 @@ fragment MessageFields on messages {
 // MyChannelsVars are the variables of MyChannels;
 // a nullable one is a pointer, left out when nil.
 type MyChannelsVars struct {
-	Messages int              `json:"messages"`
-	Where    *ChannelsBoolExp `json:"where,omitempty"`
+	Messages int `json:"messages"`
 }
 
 // MyChannelsResult is the data of MyChannels.
@@ -56,7 +106,6 @@ type MyChannelsChannels struct {
 type MyChannelsChannelsLatest struct {
 	ID     int64                          `json:"id"`
 	Body   string                         `json:"body"`
-	Meta   json.RawMessage                `json:"meta"`
 	Author MyChannelsChannelsLatestAuthor `json:"author"`
 }
 
@@ -65,7 +114,7 @@ type MyChannelsChannelsLatestAuthor struct {
 	Name string `json:"name"`
 }
 
-// MyChannels runs the query MyChannels (operations/channels.graphql:6:1) on c.
+// MyChannels runs the query MyChannels (operations/channels.graphql:26:1) on c.
 // Roles whose schema has it: admin, user.
 func MyChannels(ctx context.Context, c gqlclient.Client, vars MyChannelsVars) (*MyChannelsResult, error) {
 	var res MyChannelsResult
@@ -79,63 +128,52 @@ func MyChannels(ctx context.Context, c gqlclient.Client, vars MyChannelsVars) (*
 	return &res, nil
 }
 
-// postMessageDocument is the document PostMessage sends.
-const postMessageDocument = `mutation PostMessage ($channel: Int!, $body: String!) {
+// sendMessageDocument is the document SendMessage sends.
+const sendMessageDocument = `mutation SendMessage ($channel: Int!, $body: String!) {
   insert_messages_one(object: {channel_id:$channel,body:$body}) {
     ... MessageFields
-    channel {
-      name
-    }
   }
 }
 fragment MessageFields on messages {
   id
   body
-  meta
   author {
     name
   }
 }
 `
 
-// PostMessageVars are the variables of PostMessage;
+// SendMessageVars are the variables of SendMessage;
 // a nullable one is a pointer, left out when nil.
-type PostMessageVars struct {
+type SendMessageVars struct {
 	Channel int    `json:"channel"`
 	Body    string `json:"body"`
 }
 
-// PostMessageResult is the data of PostMessage.
-type PostMessageResult struct {
-	InsertMessagesOne *PostMessageInsertMessagesOne `json:"insert_messages_one"`
+// SendMessageResult is the data of SendMessage.
+type SendMessageResult struct {
+	InsertMessagesOne *SendMessageInsertMessagesOne `json:"insert_messages_one"`
 }
 
-// PostMessageInsertMessagesOne is PostMessageResult.InsertMessagesOne.
-type PostMessageInsertMessagesOne struct {
-	ID      int64                               `json:"id"`
-	Body    string                              `json:"body"`
-	Meta    json.RawMessage                     `json:"meta"`
-	Author  PostMessageInsertMessagesOneAuthor  `json:"author"`
-	Channel PostMessageInsertMessagesOneChannel `json:"channel"`
+// SendMessageInsertMessagesOne is SendMessageResult.InsertMessagesOne.
+type SendMessageInsertMessagesOne struct {
+	ID     int64                              `json:"id"`
+	Body   string                             `json:"body"`
+	Author SendMessageInsertMessagesOneAuthor `json:"author"`
 }
 
-// PostMessageInsertMessagesOneAuthor is PostMessageInsertMessagesOne.Author.
-type PostMessageInsertMessagesOneAuthor struct {
+// SendMessageInsertMessagesOneAuthor is SendMessageInsertMessagesOne.Author.
+type SendMessageInsertMessagesOneAuthor struct {
 	Name string `json:"name"`
 }
 
-// PostMessageInsertMessagesOneChannel is PostMessageInsertMessagesOne.Channel.
-type PostMessageInsertMessagesOneChannel struct {
-	Name string `json:"name"`
-}
-
-// PostMessage runs the mutation PostMessage (operations/channels.graphql:28:1) on c.
+// SendMessage runs the mutation SendMessage (operations/channels.graphql:10:1) on c.
 // Roles whose schema has it: admin, user.
-func PostMessage(ctx context.Context, c gqlclient.Client, vars PostMessageVars) (*PostMessageResult, error) {
-	var res PostMessageResult
+func SendMessage(ctx context.Context, c gqlclient.Client, vars SendMessageVars) (*SendMessageResult, error) {
+	var res SendMessageResult
 	if err := c.Do(ctx, &gqlclient.Request{
-		OperationName: "PostMessage",
-		Query:         postMessageDocument,
+		OperationName: "SendMessage",
+		Query:         sendMessageDocument,
 		Variables:     vars,
 	}, &res); err != nil {
 		return nil, err

@@ -50,7 +50,7 @@ type OrdersByStatusOrdersInvoice struct {
 	PaidAt *string `json:"paid_at"`
 }
 
-// OrdersByStatus runs the query OrdersByStatus (operations/orders.graphql:5:1) on c.
+// OrdersByStatus runs the query OrdersByStatus (operations/orders.graphql:3:1) on c.
 // Roles whose schema has it: admin, user.
 func OrdersByStatus(ctx context.Context, c gqlclient.Client, vars OrdersByStatusVars) (*OrdersByStatusResult, error) {
 	var res OrdersByStatusResult
@@ -58,68 +58,6 @@ func OrdersByStatus(ctx context.Context, c gqlclient.Client, vars OrdersByStatus
 		OperationName: "OrdersByStatus",
 		Query:         ordersByStatusDocument,
 		Variables:     vars,
-	}, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
-}
-
-// paidInvoicesDocument is the document PaidInvoices sends.
-const paidInvoicesDocument = `query PaidInvoices {
-  invoices(order_by: {id:asc}) {
-    id
-    amount
-    currency
-    tags
-  }
-  invoices_aggregate {
-    aggregate {
-      count
-      sum {
-        amount
-      }
-    }
-  }
-}
-`
-
-// PaidInvoicesResult is the data of PaidInvoices.
-type PaidInvoicesResult struct {
-	Invoices          []PaidInvoicesInvoices        `json:"invoices"`
-	InvoicesAggregate PaidInvoicesInvoicesAggregate `json:"invoices_aggregate"`
-}
-
-// PaidInvoicesInvoices is PaidInvoicesResult.Invoices.
-type PaidInvoicesInvoices struct {
-	ID       int         `json:"id"`
-	Amount   json.Number `json:"amount"`
-	Currency string      `json:"currency"`
-	Tags     []string    `json:"tags"`
-}
-
-// PaidInvoicesInvoicesAggregate is PaidInvoicesResult.InvoicesAggregate.
-type PaidInvoicesInvoicesAggregate struct {
-	Aggregate *PaidInvoicesInvoicesAggregateAggregate `json:"aggregate"`
-}
-
-// PaidInvoicesInvoicesAggregateAggregate is PaidInvoicesInvoicesAggregate.Aggregate.
-type PaidInvoicesInvoicesAggregateAggregate struct {
-	Count int                                        `json:"count"`
-	Sum   *PaidInvoicesInvoicesAggregateAggregateSum `json:"sum"`
-}
-
-// PaidInvoicesInvoicesAggregateAggregateSum is PaidInvoicesInvoicesAggregateAggregate.Sum.
-type PaidInvoicesInvoicesAggregateAggregateSum struct {
-	Amount *json.Number `json:"amount"`
-}
-
-// PaidInvoices runs the query PaidInvoices (operations/orders.graphql:19:1) on c.
-// Roles whose schema has it: admin, analyst.
-func PaidInvoices(ctx context.Context, c gqlclient.Client) (*PaidInvoicesResult, error) {
-	var res PaidInvoicesResult
-	if err := c.Do(ctx, &gqlclient.Request{
-		OperationName: "PaidInvoices",
-		Query:         paidInvoicesDocument,
 	}, &res); err != nil {
 		return nil, err
 	}

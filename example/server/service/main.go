@@ -30,6 +30,7 @@ import (
 	"github.com/hasgen/hasgen/example/server/client"
 	"github.com/hasgen/hasgen/example/server/db"
 	"github.com/hasgen/hasgen/example/server/graph"
+	"github.com/hasgen/hasgen/example/server/operations"
 	"github.com/hasgen/hasgen/example/server/schema"
 )
 
@@ -55,13 +56,14 @@ var project = runtime.Project{
 		return graph.NewExecutableSchema(graph.Config{Schema: s, Resolvers: &graph.Resolver{DB: pool}})
 	},
 	ActionHandlers: actions.Setup().ByName(),
+	Operations:     operations.Compiled,
 }
 
 // answers are what one way answered.
 type answers struct {
 	Channels *client.MyChannelsResult     `json:"channels"`
 	Orders   *client.OrdersByStatusResult `json:"orders"`
-	Posted   *client.PostMessageResult    `json:"posted"`
+	Posted   *client.SendMessageResult    `json:"posted"`
 	// Refused is the GraphQL error of a post to another channel.
 	Refused *gqlclient.Error `json:"refused"`
 }
@@ -109,10 +111,10 @@ func ask(ctx context.Context, c gqlclient.Client, way string, channel, foreign i
 	if a.Orders, err = client.OrdersByStatus(ctx, c, client.OrdersByStatusVars{Statuses: []string{"placed", "preparing", "out_for_delivery", "delivered"}}); err != nil {
 		return nil, err
 	}
-	if a.Posted, err = client.PostMessage(ctx, c, client.PostMessageVars{Channel: channel, Body: "posted " + way}); err != nil {
+	if a.Posted, err = client.SendMessage(ctx, c, client.SendMessageVars{Channel: channel, Body: "posted " + way}); err != nil {
 		return nil, err
 	}
-	_, err = client.PostMessage(ctx, c, client.PostMessageVars{Channel: foreign, Body: "intruder " + way})
+	_, err = client.SendMessage(ctx, c, client.SendMessageVars{Channel: foreign, Body: "intruder " + way})
 	if !errors.As(err, &a.Refused) {
 		return nil, fmt.Errorf("a post to channel %d: want a GraphQL error, got %v", foreign, err)
 	}
