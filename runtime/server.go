@@ -284,6 +284,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
 		Remotes: remotes, QueryTags: tags, AllowList: allow, Operations: p.Operations,
+		PersistedQueries: cfg.PersistedQueries,
 	}
 	e, err := engine.New(ecfg, pool)
 	if err != nil {
