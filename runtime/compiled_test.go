@@ -252,7 +252,9 @@ func TestPersistedQueries(t *testing.T) {
 	}
 	quoted, _ := json.Marshal(doc)
 	hash := engine.HashQuery(doc)
-	ext := func(h string) string { return `"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + h + `"}}` }
+	ext := func(h string) string {
+		return `"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + h + `"}}`
+	}
 	vars := `"variables": {"channel": 2, "limit": 5}`
 	brian := &session.Session{Role: "user", Vars: map[string]string{"x-hasura-user-id": "2"}}
 	ada := &session.Session{Role: "user", Vars: map[string]string{"x-hasura-user-id": "1"}}
