@@ -134,6 +134,7 @@ type step func(w *world) error
 // derivePermCase derives the rows and checks of role on t.
 func derivePermCase(p *model.Project, t *model.Table, role string) *permCase {
 	c := &permCase{role: role}
+	w0 := newWorld(p) // for kinds and enum labels
 	var steps []step
 	// try keeps s when the world built from the steps so far and s holds.
 	try := func(what string, s step) bool {
@@ -188,21 +189,38 @@ func derivePermCase(p *model.Project, t *model.Table, role string) *permCase {
 			no = [][]metadata.BoolExp{{filter}}
 		}
 		for _, es := range no {
-			desc := fmt.Sprintf("%s: a row that %s", what, describeExp(es[0], false))
-			try(desc, func(w *world) error {
-				r := w.row(t)
-				r.note = "forbidden by " + desc
-				*forbidden = append(*forbidden, r)
-				for _, e := range es[1:] {
-					if err := w.satisfy(e, r); err != nil {
+			// A comparison on an enum or a boolean is violated by every
+			// value it does not accept, each in a row of its own: a filter
+			// widened to one more value lets that row through.
+			values := []string{""}
+			if vs := w0.outside(t, es[0]); len(vs) > 0 {
+				values = vs
+			}
+			for _, v := range values {
+				desc := fmt.Sprintf("%s: a row that %s", what, describeExp(es[0], false))
+				if v != "" {
+					desc += " (" + es[0].(*metadata.Compare).Column + " " + v + ")"
+				}
+				try(desc, func(w *world) error {
+					r := w.row(t)
+					r.note = "forbidden by " + desc
+					*forbidden = append(*forbidden, r)
+					for _, e := range es[1:] {
+						if err := w.satisfy(e, r); err != nil {
+							return err
+						}
+					}
+					if v != "" {
+						if err := w.constrain(r.cols[es[0].(*metadata.Compare).Column], eqOf(v)); err != nil {
+							return err
+						}
+					}
+					if err := w.violate(es[0], r); err != nil {
 						return err
 					}
-				}
-				if err := w.violate(es[0], r); err != nil {
-					return err
-				}
-				return w.resolve()
-			})
+					return w.resolve()
+				})
+			}
 		}
 	}
 	// Every step re-collects its rows: reset the lists before a rebuild.
@@ -323,37 +341,155 @@ func derivePermCase(p *model.Project, t *model.Table, role string) *permCase {
 	return c
 }
 
-// chooseSet picks the update's column and value.
+// chooseSet picks the update's column and value: a column the check does
+// not read, set to a value no allowed row has; or else one it reads only
+// in comparisons of the row's own columns, set to a value for which the
+// check holds on every allowed row.
 func chooseSet(w *world, t *model.Table, up *metadata.UpdatePermission, m *mutationCheck) error {
 	presets := map[string]bool{}
 	for _, s := range up.Set {
 		presets[s.Column] = true
 	}
-	for _, name := range up.Columns {
-		col := t.Column(name)
-		if col == nil || presets[name] || slices.Contains(t.PrimaryKey, col) || (up.Check != nil && readsColumn(up.Check, name)) {
-			continue
-		}
-		k := w.kindOf(col)
-		switch k.name {
-		case "int", "number", "text", "char", "bool", "uuid", "enum":
-		default:
-			continue
-		}
-		s := &slot{col: col}
-		for _, r := range m.allowed {
-			if v := r.values[name]; v != nil {
-				s.ne = append(s.ne, *v)
+	for _, readByCheck := range []bool{false, true} {
+		for _, name := range up.Columns {
+			col := t.Column(name)
+			if col == nil || presets[name] || slices.Contains(t.PrimaryKey, col) {
+				continue
+			}
+			if reads := up.Check != nil && readsColumn(up.Check, name); reads != readByCheck {
+				continue
+			}
+			k := w.kindOf(col)
+			switch k.name {
+			case "int", "number", "text", "char", "bool", "uuid", "enum":
+			default:
+				continue
+			}
+			s := &slot{col: col}
+			for _, r := range m.allowed {
+				if v := r.values[name]; v != nil {
+					s.ne = append(s.ne, *v)
+				}
+			}
+			for range 8 {
+				v, err := w.fresh(s)
+				if err != nil {
+					break
+				}
+				if readByCheck && !checkHolds(up.Check, m.allowed, name, v) {
+					s.ne = append(s.ne, v)
+					continue
+				}
+				m.setColumn, m.setValue, m.setQuoted = col, v, k.name != "int" && k.name != "number" && k.name != "bool"
+				return nil
 			}
 		}
-		v, err := w.fresh(s)
-		if err != nil {
-			continue
+	}
+	return notDerived("no updatable column could be set to a value the check accepts on the allowed rows (presets, keys, and types hasgen does not make values of are not set)")
+}
+
+// checkHolds reports whether e holds, with column set to v, on every row;
+// false also when e needs more than the row's own columns to decide.
+func checkHolds(e metadata.BoolExp, rows []*fixtureRow, column, v string) bool {
+	for _, r := range rows {
+		vals := maps.Clone(r.values)
+		vals[column] = &v
+		if ok, known := evalLocal(e, vals); !ok || !known {
+			return false
 		}
-		m.setColumn, m.setValue, m.setQuoted = col, v, k.name != "int" && k.name != "number" && k.name != "bool"
+	}
+	return true
+}
+
+// evalLocal evaluates e on a row's values (SQL's three-valued logic, with
+// unknown as false at the top); known is false when e reaches beyond the
+// row (relationships, _exists) or uses an operator it does not evaluate.
+func evalLocal(e metadata.BoolExp, vals map[string]*string) (ok, known bool) {
+	switch e := e.(type) {
+	case *metadata.And:
+		for _, x := range e.Exprs {
+			if ok, known := evalLocal(x, vals); !known || !ok {
+				return false, known
+			}
+		}
+		return true, true
+	case *metadata.Or:
+		for _, x := range e.Exprs {
+			ok, known := evalLocal(x, vals)
+			if !known {
+				return false, false
+			}
+			if ok {
+				return true, true
+			}
+		}
+		return false, true
+	case *metadata.Not:
+		ok, known := evalLocal(e.Expr, vals)
+		return !ok, known
+	case *metadata.Compare:
+		lit, isLit := e.Value.(*metadata.Literal)
+		if !isLit || e.Computed != nil || e.Cast != "" {
+			return false, false
+		}
+		v := vals[e.Column]
+		if e.Op == metadata.OpIsNull {
+			b, isBool := lit.Value.(bool)
+			return (v == nil) == b, isBool
+		}
+		if v == nil {
+			return false, false // NULL compares to NULL: leave it to _is_null
+		}
+		list, isList := lit.Value.([]any)
+		if !isList {
+			list = []any{lit.Value}
+		}
+		var in bool
+		for _, x := range list {
+			s, ok := fixtureText(x)
+			if !ok {
+				return false, false
+			}
+			in = in || *v == s
+		}
+		switch e.Op {
+		case metadata.OpEq, metadata.OpIn:
+			return in, true
+		case metadata.OpNeq, metadata.OpNin:
+			return !in, true
+		}
+	}
+	return false, false
+}
+
+// outside is, for a comparison of a column of t whose values are few (an
+// enum, a boolean) with literals, the values for which it does not hold;
+// nil for any other expression.
+func (w *world) outside(t *model.Table, e metadata.BoolExp) []string {
+	cmp, ok := e.(*metadata.Compare)
+	if !ok || cmp.Op == metadata.OpIsNull {
 		return nil
 	}
-	return notDerived("every updatable column is a preset, a key, read by the check, or of a type hasgen does not make values of")
+	col := t.Column(cmp.Column)
+	if col == nil {
+		return nil
+	}
+	var values []string
+	switch k := w.kindOf(col); k.name {
+	case "enum":
+		values = k.labels
+	case "bool":
+		values = []string{"false", "true"}
+	default:
+		return nil
+	}
+	var out []string
+	for _, v := range values {
+		if ok, known := evalLocal(cmp, map[string]*string{cmp.Column: &v}); known && !ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // readsColumn reports whether e compares column name of its own table.

@@ -12,87 +12,191 @@ import (
 func TestPublicInvoicesAnalyst(t *testing.T) {
 	h := permtest.New(t, schemaSQL, project)
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:50+00",
-		"email":      "email 1008",
+		"created_at": "2024-01-01 00:00:54+00",
+		"email":      "email 1012",
 		"id":         "1003",
 		"is_agent":   "false",
-		"name":       "name 1007",
+		"name":       "name 1011",
 	})
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:00+00",
-		"email":      "email 1018",
-		"id":         "1011",
-		"is_agent":   "false",
-		"name":       "name 1017",
+		"created_at": "2024-01-01 00:00:05+00",
+		"email":      "email 1023",
+		"id":         "1016",
+		"is_agent":   "true",
+		"name":       "name 1022",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:09+00",
+		"email":      "email 1027",
+		"id":         "1015",
+		"is_agent":   "true",
+		"name":       "name 1026",
 	})
 	h.Insert("public", "orders", permtest.Row{
-		"agent_id":    nil,
-		"created_at":  "2024-01-01 00:00:55+00",
-		"customer_id": "1011",
+		"agent_id":    "1016",
+		"created_at":  "2024-01-01 00:00:00+00",
+		"customer_id": "1015",
 		"id":          "00000000-0000-4000-8000-000000001002",
 		"items":       "{}",
 		"status":      "out_for_delivery",
-		"total":       "1014",
-		"updated_at":  "2024-01-01 00:00:56+00",
+		"total":       "1019",
+		"updated_at":  "2024-01-01 00:00:01+00",
 	})
 	// allowed by select: a row that satisfies (_eq status "paid")
 	h.Insert("public", "invoices", permtest.Row{
 		"amount":          "1004",
-		"billing_address": nil,
+		"billing_address": "billing_address 1007",
 		"currency":        "rx",
 		"customer_id":     "1003",
 		"id":              "1001",
-		"issued_at":       nil,
+		"issued_at":       "2024-01-01 00:00:49+00",
 		"order_id":        "00000000-0000-4000-8000-000000001002",
-		"paid_at":         nil,
+		"paid_at":         "2024-01-01 00:00:50+00",
 		"status":          "paid",
 		"tags":            "{}",
-		"tax_id":          nil,
+		"tax_id":          "tax_id 1008",
 	})
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:12+00",
-		"email":      "email 1030",
-		"id":         "1023",
-		"is_agent":   "false",
-		"name":       "name 1029",
+		"created_at": "2024-01-01 00:00:23+00",
+		"email":      "email 1041",
+		"id":         "1032",
+		"is_agent":   "true",
+		"name":       "name 1040",
 	})
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:22+00",
-		"email":      "email 1040",
-		"id":         "1033",
+		"created_at": "2024-01-01 00:00:34+00",
+		"email":      "email 1052",
+		"id":         "1045",
 		"is_agent":   "false",
-		"name":       "name 1039",
+		"name":       "name 1051",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:38+00",
+		"email":      "email 1056",
+		"id":         "1044",
+		"is_agent":   "false",
+		"name":       "name 1055",
 	})
 	h.Insert("public", "orders", permtest.Row{
-		"agent_id":    nil,
-		"created_at":  "2024-01-01 00:00:17+00",
-		"customer_id": "1033",
-		"id":          "00000000-0000-4000-8000-000000001022",
+		"agent_id":    "1045",
+		"created_at":  "2024-01-01 00:00:29+00",
+		"customer_id": "1044",
+		"id":          "00000000-0000-4000-8000-000000001031",
+		"items":       "{}",
+		"status":      "preparing",
+		"total":       "1048",
+		"updated_at":  "2024-01-01 00:00:30+00",
+	})
+	// forbidden by select: a row that violates (_eq status "paid") (status draft)
+	h.Insert("public", "invoices", permtest.Row{
+		"amount":          "1033",
+		"billing_address": "billing_address 1036",
+		"currency":        "sq",
+		"customer_id":     "1032",
+		"id":              "1030",
+		"issued_at":       "2024-01-01 00:00:18+00",
+		"order_id":        "00000000-0000-4000-8000-000000001031",
+		"paid_at":         "2024-01-01 00:00:19+00",
+		"status":          "draft",
+		"tags":            "{}",
+		"tax_id":          "tax_id 1037",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:52+00",
+		"email":      "email 1070",
+		"id":         "1061",
+		"is_agent":   "false",
+		"name":       "name 1069",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:03+00",
+		"email":      "email 1081",
+		"id":         "1074",
+		"is_agent":   "true",
+		"name":       "name 1080",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:07+00",
+		"email":      "email 1085",
+		"id":         "1073",
+		"is_agent":   "true",
+		"name":       "name 1084",
+	})
+	h.Insert("public", "orders", permtest.Row{
+		"agent_id":    "1074",
+		"created_at":  "2024-01-01 00:00:58+00",
+		"customer_id": "1073",
+		"id":          "00000000-0000-4000-8000-000000001060",
+		"items":       "{}",
+		"status":      "placed",
+		"total":       "1077",
+		"updated_at":  "2024-01-01 00:00:59+00",
+	})
+	// forbidden by select: a row that violates (_eq status "paid") (status issued)
+	h.Insert("public", "invoices", permtest.Row{
+		"amount":          "1062",
+		"billing_address": "billing_address 1065",
+		"currency":        "tj",
+		"customer_id":     "1061",
+		"id":              "1059",
+		"issued_at":       "2024-01-01 00:00:47+00",
+		"order_id":        "00000000-0000-4000-8000-000000001060",
+		"paid_at":         "2024-01-01 00:00:48+00",
+		"status":          "issued",
+		"tags":            "{}",
+		"tax_id":          "tax_id 1066",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:21+00",
+		"email":      "email 1099",
+		"id":         "1090",
+		"is_agent":   "true",
+		"name":       "name 1098",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:32+00",
+		"email":      "email 1110",
+		"id":         "1103",
+		"is_agent":   "false",
+		"name":       "name 1109",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:36+00",
+		"email":      "email 1114",
+		"id":         "1102",
+		"is_agent":   "false",
+		"name":       "name 1113",
+	})
+	h.Insert("public", "orders", permtest.Row{
+		"agent_id":    "1103",
+		"created_at":  "2024-01-01 00:00:27+00",
+		"customer_id": "1102",
+		"id":          "00000000-0000-4000-8000-000000001089",
 		"items":       "{}",
 		"status":      "cancelled",
-		"total":       "1036",
-		"updated_at":  "2024-01-01 00:00:18+00",
+		"total":       "1106",
+		"updated_at":  "2024-01-01 00:00:28+00",
 	})
-	// forbidden by select: a row that violates (_eq status "paid")
+	// forbidden by select: a row that violates (_eq status "paid") (status void)
 	h.Insert("public", "invoices", permtest.Row{
-		"amount":          "1024",
-		"billing_address": nil,
-		"currency":        "sh",
-		"customer_id":     "1023",
-		"id":              "1021",
-		"issued_at":       nil,
-		"order_id":        "00000000-0000-4000-8000-000000001022",
-		"paid_at":         nil,
+		"amount":          "1091",
+		"billing_address": "billing_address 1094",
+		"currency":        "uc",
+		"customer_id":     "1090",
+		"id":              "1088",
+		"issued_at":       "2024-01-01 00:00:16+00",
+		"order_id":        "00000000-0000-4000-8000-000000001089",
+		"paid_at":         "2024-01-01 00:00:17+00",
 		"status":          "void",
 		"tags":            "{}",
-		"tax_id":          nil,
+		"tax_id":          "tax_id 1095",
 	})
 	h.Select(permtest.Select{
 		Aggregate: "invoices_aggregate",
 		Allowed:   [][]string{{"1001"}},
 		Columns:   []string{"id", "order_id", "customer_id", "amount", "currency", "status", "tags", "issued_at", "paid_at"},
 		Field:     "invoices",
-		Forbidden: [][]string{{"1021"}},
+		Forbidden: [][]string{{"1030"}, {"1059"}, {"1088"}},
 		Hidden:    []string{"billing_address", "tax_id"},
 		Keys: []permtest.Key{{
 			Field:  "id",
@@ -106,7 +210,7 @@ func TestPublicInvoicesAnalyst(t *testing.T) {
 				Field:  "id",
 				Quoted: true,
 			}},
-			Parents: [][]string{{"00000000-0000-4000-8000-000000001002"}, {"00000000-0000-4000-8000-000000001022"}},
+			Parents: [][]string{{"00000000-0000-4000-8000-000000001002"}, {"00000000-0000-4000-8000-000000001031"}, {"00000000-0000-4000-8000-000000001060"}, {"00000000-0000-4000-8000-000000001089"}},
 		}, {
 			Array:  true,
 			Name:   "invoices",
@@ -115,7 +219,7 @@ func TestPublicInvoicesAnalyst(t *testing.T) {
 				Field:  "id",
 				Quoted: false,
 			}},
-			Parents: [][]string{{"1003"}, {"1023"}},
+			Parents: [][]string{{"1003"}, {"1032"}, {"1061"}, {"1090"}},
 		}},
 		Role:    "analyst",
 		Session: map[string]string{},
@@ -127,86 +231,100 @@ func TestPublicInvoicesUser(t *testing.T) {
 	// not derived: relationship orders.invoice: the role's filter on public.orders is not {}, so which parents come back is not derived
 	h := permtest.New(t, schemaSQL, project)
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:50+00",
-		"email":      "email 1008",
+		"created_at": "2024-01-01 00:00:54+00",
+		"email":      "email 1012",
 		"id":         "1",
 		"is_agent":   "false",
-		"name":       "name 1007",
+		"name":       "name 1011",
 	})
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:00+00",
-		"email":      "email 1018",
-		"id":         "1011",
-		"is_agent":   "false",
-		"name":       "name 1017",
+		"created_at": "2024-01-01 00:00:05+00",
+		"email":      "email 1023",
+		"id":         "1016",
+		"is_agent":   "true",
+		"name":       "name 1022",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:09+00",
+		"email":      "email 1027",
+		"id":         "1015",
+		"is_agent":   "true",
+		"name":       "name 1026",
 	})
 	h.Insert("public", "orders", permtest.Row{
-		"agent_id":    nil,
-		"created_at":  "2024-01-01 00:00:55+00",
-		"customer_id": "1011",
+		"agent_id":    "1016",
+		"created_at":  "2024-01-01 00:00:00+00",
+		"customer_id": "1015",
 		"id":          "00000000-0000-4000-8000-000000001002",
 		"items":       "{}",
 		"status":      "out_for_delivery",
-		"total":       "1014",
-		"updated_at":  "2024-01-01 00:00:56+00",
+		"total":       "1019",
+		"updated_at":  "2024-01-01 00:00:01+00",
 	})
 	// allowed by select: a row that satisfies (_eq customer_id x-hasura-user-id)
 	h.Insert("public", "invoices", permtest.Row{
 		"amount":          "1003",
-		"billing_address": nil,
+		"billing_address": "billing_address 1007",
 		"currency":        "rw",
 		"customer_id":     "1",
 		"id":              "1001",
-		"issued_at":       nil,
+		"issued_at":       "2024-01-01 00:00:49+00",
 		"order_id":        "00000000-0000-4000-8000-000000001002",
-		"paid_at":         nil,
+		"paid_at":         "2024-01-01 00:00:50+00",
 		"status":          "issued",
 		"tags":            "{}",
-		"tax_id":          nil,
+		"tax_id":          "tax_id 1008",
 	})
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:11+00",
-		"email":      "email 1029",
-		"id":         "1023",
-		"is_agent":   "true",
-		"name":       "name 1028",
-	})
-	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:21+00",
-		"email":      "email 1039",
+		"created_at": "2024-01-01 00:00:24+00",
+		"email":      "email 1042",
 		"id":         "1032",
+		"is_agent":   "false",
+		"name":       "name 1041",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:35+00",
+		"email":      "email 1053",
+		"id":         "1046",
 		"is_agent":   "true",
-		"name":       "name 1038",
+		"name":       "name 1052",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:39+00",
+		"email":      "email 1057",
+		"id":         "1045",
+		"is_agent":   "true",
+		"name":       "name 1056",
 	})
 	h.Insert("public", "orders", permtest.Row{
-		"agent_id":    nil,
-		"created_at":  "2024-01-01 00:00:16+00",
-		"customer_id": "1032",
-		"id":          "00000000-0000-4000-8000-000000001022",
+		"agent_id":    "1046",
+		"created_at":  "2024-01-01 00:00:30+00",
+		"customer_id": "1045",
+		"id":          "00000000-0000-4000-8000-000000001031",
 		"items":       "{}",
-		"status":      "delivered",
-		"total":       "1035",
-		"updated_at":  "2024-01-01 00:00:17+00",
+		"status":      "out_for_delivery",
+		"total":       "1049",
+		"updated_at":  "2024-01-01 00:00:31+00",
 	})
 	// forbidden by select: a row that violates (_eq customer_id x-hasura-user-id)
 	h.Insert("public", "invoices", permtest.Row{
-		"amount":          "1024",
-		"billing_address": nil,
-		"currency":        "sh",
-		"customer_id":     "1023",
-		"id":              "1021",
-		"issued_at":       nil,
-		"order_id":        "00000000-0000-4000-8000-000000001022",
-		"paid_at":         nil,
-		"status":          "paid",
+		"amount":          "1033",
+		"billing_address": "billing_address 1037",
+		"currency":        "sq",
+		"customer_id":     "1032",
+		"id":              "1030",
+		"issued_at":       "2024-01-01 00:00:19+00",
+		"order_id":        "00000000-0000-4000-8000-000000001031",
+		"paid_at":         "2024-01-01 00:00:20+00",
+		"status":          "void",
 		"tags":            "{}",
-		"tax_id":          nil,
+		"tax_id":          "tax_id 1038",
 	})
 	h.Select(permtest.Select{
 		Allowed:   [][]string{{"1001"}},
 		Columns:   []string{"id", "order_id", "customer_id", "amount", "currency", "status", "tags", "billing_address", "tax_id", "issued_at", "paid_at"},
 		Field:     "invoices",
-		Forbidden: [][]string{{"1021"}},
+		Forbidden: [][]string{{"1030"}},
 		Keys: []permtest.Key{{
 			Field:  "id",
 			Quoted: false,
@@ -219,7 +337,7 @@ func TestPublicInvoicesUser(t *testing.T) {
 				Field:  "id",
 				Quoted: false,
 			}},
-			Parents: [][]string{{"1"}, {"1023"}},
+			Parents: [][]string{{"1"}, {"1032"}},
 		}},
 		Role:    "user",
 		Session: map[string]string{"x-hasura-user-id": "1"},

@@ -10,7 +10,6 @@ import (
 
 // TestPublicOrdersAgent checks role agent's permissions on public.orders.
 func TestPublicOrdersAgent(t *testing.T) {
-	// not derived: update: a column to set: every updatable column is a preset, a key, read by the check, or of a type hasgen does not make values of
 	h := permtest.New(t, schemaSQL, project)
 	h.Insert("public", "users", permtest.Row{
 		"created_at": "2024-01-01 00:00:51+00",
@@ -136,31 +135,52 @@ func TestPublicOrdersAgent(t *testing.T) {
 		Role:    "agent",
 		Session: map[string]string{"x-hasura-user-id": "1"},
 	})
+	h.Update(permtest.Mutation{
+		Allowed:   [][]string{{"00000000-0000-4000-8000-000000001032"}},
+		Field:     "update_orders",
+		Forbidden: [][]string{{"00000000-0000-4000-8000-000000001043"}},
+		Keys: []permtest.Key{{
+			Field:  "id",
+			Quoted: true,
+		}},
+		Role:      "agent",
+		Select:    "orders",
+		Session:   map[string]string{"x-hasura-user-id": "1"},
+		SetColumn: "status",
+		SetValue:  "\"preparing\"",
+		Want:      "preparing",
+	})
 }
 
 // TestPublicOrdersAnalyst checks role analyst's permissions on public.orders.
 func TestPublicOrdersAnalyst(t *testing.T) {
 	// select: the filter is {}: every row is allowed, none is forbidden
 	// not derived: relationship invoices.order: the role's filter on public.invoices is not {}, so which parents come back is not derived
-	// not derived: relationship users.deliveries: the row has no agent_id to join on
 	h := permtest.New(t, schemaSQL, project)
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:51+00",
-		"email":      "email 1009",
+		"created_at": "2024-01-01 00:00:52+00",
+		"email":      "email 1010",
+		"id":         "1003",
+		"is_agent":   "false",
+		"name":       "name 1009",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:56+00",
+		"email":      "email 1014",
 		"id":         "1002",
-		"is_agent":   "true",
-		"name":       "name 1008",
+		"is_agent":   "false",
+		"name":       "name 1013",
 	})
 	// allowed by select: a row that satisfies true
 	h.Insert("public", "orders", permtest.Row{
-		"agent_id":    nil,
-		"created_at":  "2024-01-01 00:00:46+00",
+		"agent_id":    "1003",
+		"created_at":  "2024-01-01 00:00:47+00",
 		"customer_id": "1002",
 		"id":          "00000000-0000-4000-8000-000000001001",
 		"items":       "{}",
-		"status":      "delivered",
-		"total":       "1005",
-		"updated_at":  "2024-01-01 00:00:47+00",
+		"status":      "cancelled",
+		"total":       "1006",
+		"updated_at":  "2024-01-01 00:00:48+00",
 	})
 	h.Select(permtest.Select{
 		Aggregate: "orders_aggregate",
@@ -173,6 +193,15 @@ func TestPublicOrdersAnalyst(t *testing.T) {
 			Quoted: true,
 		}},
 		Relationships: []permtest.Relationship{{
+			Array:  true,
+			Name:   "deliveries",
+			Parent: "users",
+			ParentKeys: []permtest.Key{{
+				Field:  "id",
+				Quoted: false,
+			}},
+			Parents: [][]string{{"1003"}},
+		}, {
 			Array:  true,
 			Name:   "orders",
 			Parent: "users",
@@ -190,54 +219,76 @@ func TestPublicOrdersAnalyst(t *testing.T) {
 // TestPublicOrdersUser checks role user's permissions on public.orders.
 func TestPublicOrdersUser(t *testing.T) {
 	// not derived: relationship invoices.order: the role's filter on public.invoices is not {}, so which parents come back is not derived
-	// not derived: relationship users.deliveries: the row has no agent_id to join on
 	h := permtest.New(t, schemaSQL, project)
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:50+00",
-		"email":      "email 1008",
+		"created_at": "2024-01-01 00:00:51+00",
+		"email":      "email 1009",
+		"id":         "1002",
+		"is_agent":   "true",
+		"name":       "name 1008",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:55+00",
+		"email":      "email 1013",
 		"id":         "1",
-		"is_agent":   "false",
-		"name":       "name 1007",
+		"is_agent":   "true",
+		"name":       "name 1012",
 	})
 	// allowed by select: a row that satisfies (_eq customer_id x-hasura-user-id)
 	h.Insert("public", "orders", permtest.Row{
-		"agent_id":    nil,
-		"created_at":  "2024-01-01 00:00:45+00",
+		"agent_id":    "1002",
+		"created_at":  "2024-01-01 00:00:46+00",
 		"customer_id": "1",
 		"id":          "00000000-0000-4000-8000-000000001001",
 		"items":       "{}",
-		"status":      "out_for_delivery",
-		"total":       "1004",
-		"updated_at":  "2024-01-01 00:00:46+00",
+		"status":      "delivered",
+		"total":       "1005",
+		"updated_at":  "2024-01-01 00:00:47+00",
 	})
 	h.Insert("public", "users", permtest.Row{
-		"created_at": "2024-01-01 00:00:01+00",
-		"email":      "email 1019",
-		"id":         "1012",
+		"created_at": "2024-01-01 00:00:07+00",
+		"email":      "email 1025",
+		"id":         "1018",
 		"is_agent":   "true",
-		"name":       "name 1018",
+		"name":       "name 1024",
+	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:11+00",
+		"email":      "email 1029",
+		"id":         "1017",
+		"is_agent":   "true",
+		"name":       "name 1028",
 	})
 	// forbidden by select: a row that violates (_eq customer_id x-hasura-user-id)
 	h.Insert("public", "orders", permtest.Row{
-		"agent_id":    nil,
-		"created_at":  "2024-01-01 00:00:56+00",
-		"customer_id": "1012",
-		"id":          "00000000-0000-4000-8000-000000001011",
+		"agent_id":    "1018",
+		"created_at":  "2024-01-01 00:00:02+00",
+		"customer_id": "1017",
+		"id":          "00000000-0000-4000-8000-000000001016",
 		"items":       "{}",
-		"status":      "delivered",
-		"total":       "1015",
-		"updated_at":  "2024-01-01 00:00:57+00",
+		"status":      "cancelled",
+		"total":       "1021",
+		"updated_at":  "2024-01-01 00:00:03+00",
 	})
 	h.Select(permtest.Select{
 		Allowed:   [][]string{{"00000000-0000-4000-8000-000000001001"}},
 		Columns:   []string{"id", "customer_id", "agent_id", "status", "items", "total", "created_at", "updated_at"},
 		Field:     "orders",
-		Forbidden: [][]string{{"00000000-0000-4000-8000-000000001011"}},
+		Forbidden: [][]string{{"00000000-0000-4000-8000-000000001016"}},
 		Keys: []permtest.Key{{
 			Field:  "id",
 			Quoted: true,
 		}},
 		Relationships: []permtest.Relationship{{
+			Array:  true,
+			Name:   "deliveries",
+			Parent: "users",
+			ParentKeys: []permtest.Key{{
+				Field:  "id",
+				Quoted: false,
+			}},
+			Parents: [][]string{{"1002"}, {"1018"}},
+		}, {
 			Array:  true,
 			Name:   "orders",
 			Parent: "users",
@@ -245,7 +296,7 @@ func TestPublicOrdersUser(t *testing.T) {
 				Field:  "id",
 				Quoted: false,
 			}},
-			Parents: [][]string{{"1"}, {"1012"}},
+			Parents: [][]string{{"1"}, {"1017"}},
 		}},
 		Role:    "user",
 		Session: map[string]string{"x-hasura-user-id": "1"},

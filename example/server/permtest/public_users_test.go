@@ -66,15 +66,22 @@ func TestPublicUsersAnalyst(t *testing.T) {
 		"total":       "1010",
 		"updated_at":  "2024-01-01 00:00:52+00",
 	})
+	h.Insert("public", "users", permtest.Row{
+		"created_at": "2024-01-01 00:00:07+00",
+		"email":      "email 1025",
+		"id":         "1018",
+		"is_agent":   "true",
+		"name":       "name 1024",
+	})
 	h.Insert("public", "orders", permtest.Row{
-		"agent_id":    nil,
-		"created_at":  "2024-01-01 00:00:01+00",
+		"agent_id":    "1018",
+		"created_at":  "2024-01-01 00:00:02+00",
 		"customer_id": "1001",
 		"id":          "00000000-0000-4000-8000-000000001017",
 		"items":       "{}",
-		"status":      "delivered",
-		"total":       "1020",
-		"updated_at":  "2024-01-01 00:00:02+00",
+		"status":      "cancelled",
+		"total":       "1021",
+		"updated_at":  "2024-01-01 00:00:03+00",
 	})
 	h.Select(permtest.Select{
 		Allowed: [][]string{{"1001"}},
