@@ -61,6 +61,10 @@ type fixtureRow struct {
 	fkDone bool
 	// note says why the test inserts it, for a row the test asks about.
 	note string
+	// referenced says the row is there because a foreign key needs it: its
+	// own nullable columns are NULL unless asked for, so that a chain of
+	// references ends.
+	referenced bool
 }
 
 // slot is a column's value: its constraints, or its parent in the
@@ -344,8 +348,8 @@ func (w *world) compare(e *metadata.Compare, r *fixtureRow, want bool) error {
 		return nil
 	case metadata.OpGt, metadata.OpGte, metadata.OpLt, metadata.OpLte:
 		n, err := strconv.ParseInt(vals[0], 10, 64)
-		if k.name != "int" || err != nil {
-			return notDerived(string(e.Op) + " on a column other than an integer")
+		if (k.name != "int" && k.name != "number") || err != nil {
+			return notDerived(string(e.Op) + " on a column other than a number, or with a value other than an integer")
 		}
 		// The value just inside the range, or just outside.
 		in := map[metadata.Op]int64{metadata.OpGt: n + 1, metadata.OpGte: n, metadata.OpLt: n - 1, metadata.OpLte: n}[e.Op]
@@ -457,7 +461,10 @@ func (w *world) fresh(s *slot) (string, error) {
 		case "text":
 			v = fmt.Sprintf("%s %d", s.col.Name, n)
 		case "char":
-			v = strconv.FormatInt(int64(n), 36)
+			v = fmt.Sprintf("%s %d", s.col.Name, n)
+			if len(v) > k.size {
+				v = strconv.FormatInt(int64(n), 36)
+			}
 			if len(v) > k.size {
 				v = v[len(v)-k.size:]
 			}
@@ -536,6 +543,7 @@ func (w *world) resolveRow(r *fixtureRow) error {
 		case s.eq != nil:
 			s.value = s.eq
 		case s.null:
+		case r.referenced && !s.notNull && !s.col.NotNull && !slices.Contains(r.table.PrimaryKey, c):
 		default:
 			f, err := w.fresh(s)
 			if err != nil {
@@ -548,6 +556,10 @@ func (w *world) resolveRow(r *fixtureRow) error {
 	}
 	return nil
 }
+
+// maxRows bounds a test's rows: foreign keys in a cycle of NOT NULL
+// columns would ask for rows without end.
+const maxRows = 200
 
 // references gives every row the rows its foreign keys reference: one of
 // the world's with those values, or a new one (resolved in turn).
@@ -584,7 +596,11 @@ func (w *world) references() error {
 			}
 			x := w.find1(ref, want)
 			if x == nil {
+				if len(w.rows) > maxRows {
+					return notDerived("the foreign keys ask for more than " + strconv.Itoa(maxRows) + " rows")
+				}
 				x = w.row(ref)
+				x.referenced = true
 				for c, v := range want {
 					if err := w.constrain(x.cols[c], eqOf(v)); err != nil {
 						return err

@@ -329,7 +329,7 @@ func derivePermCase(p *model.Project, t *model.Table, role string) *permCase {
 	}
 	c.rows = w.inserts()
 	c.session = w.session
-	if sel.perm != nil && len(sel.allowed) > 0 {
+	if sel.perm != nil && len(sel.allowed)+len(sel.forbidden) > 0 {
 		c.sel = &sel
 	}
 	if upd.field != "" && upd.setColumn != nil {
