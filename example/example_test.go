@@ -193,3 +193,84 @@ func TestExampleServer(t *testing.T) {
 		}
 	})
 }
+
+// TestOperationPermissionChangeFailsCheck edits a permission of the
+// example in a copy: the compiled SQL of the operations that read the
+// table changes in operations/*.op.go, and `hasgen check` fails until
+// the project is generated again.
+func TestOperationPermissionChangeFailsCheck(t *testing.T) {
+	url := pgtest.NewDatabase(t, "schema.sql")
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "server")
+	if err := os.CopyFS(out, os.DirFS("server")); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "hasgen.yaml")
+	perms, err := os.ReadFile("hasgen.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(s string) {
+		if err := os.WriteFile(config, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(string(perms))
+	o := generate.Options{DatabaseURL: url, Config: config, Out: out, Module: module, RuntimeReplace: root}
+	ctx := context.Background()
+	if _, err := generate.Generate(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(out, "operations", "channel_messages.op.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff, err := generate.Check(ctx, o); err != nil || diff != "" {
+		t.Fatalf("check right after generate: %v\n%s", err, diff)
+	}
+
+	// Users may now read the messages of every channel.
+	const filter = "        filter: {channel: {members: {user_id: {_eq: X-Hasura-User-Id}}}}\n        limit: 100"
+	loose := strings.Replace(string(perms), filter, "        filter: {channel: {is_private: {_eq: false}}}\n        limit: 100", 1)
+	if loose == string(perms) {
+		t.Fatal("the messages filter is not where the test expects it")
+	}
+	write(loose)
+	diff, err := generate.Check(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"--- " + out + "/operations/channel_messages.op.go\n",
+		"--- " + out + "/operations/send_message.op.go\n",
+		`-const opChannelMessagesUserMessages = `,
+		`+const opChannelMessagesUserMessages = `,
+		`"is_private" = `,
+	} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("check's diff lacks %q:\n%s", want, diff)
+		}
+	}
+	// Admin's SQL and the analyst's report do not depend on the filter.
+	if strings.Contains(diff, "opChannelMessagesAdminMessages =") || strings.Contains(diff, "invoice_report.op.go") {
+		t.Errorf("check's diff shows SQL the change does not touch:\n%s", diff)
+	}
+
+	if _, err := generate.Generate(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(filepath.Join(out, "operations", "channel_messages.op.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(before, after) {
+		t.Error("the compiled SQL did not change")
+	}
+	if diff, err := generate.Check(ctx, o); err != nil || diff != "" {
+		t.Fatalf("check after generating again: %v\n%s", err, diff)
+	}
+}

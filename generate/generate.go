@@ -117,6 +117,9 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := compiledFiles(p, dir, o.source(), out); err != nil { // compiled.go
+		return nil, err
+	}
 	res := &Result{Warnings: out.warnings}
 	if replace == "" {
 		if v, ok := hasgenVersion(); !ok {

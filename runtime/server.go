@@ -26,7 +26,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -72,6 +71,10 @@ type Project struct {
 	// (actions/handlers.go of the emitted project); an action without one
 	// is answered by its webhook.
 	ActionHandlers map[string]actions.Handler
+	// Operations are the project's operations compiled by hasgen
+	// generate (operations.Compiled of the emitted project): requests
+	// that send one skip parsing, validation and compiling.
+	Operations []engine.CompiledOperation
 }
 
 // CustomSchema builds the executable schema of the custom fields over a
@@ -269,18 +272,27 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
+	allow, err := projectAllowList(cfg, p) // allowlist.go
+	if err != nil {
+		pool.Close()
+		health.Close()
+		return nil, err
+	}
 	ecfg := engine.Config{
 		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom, Actions: acts,
 		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
-		Remotes: remotes, QueryTags: tags,
+		Remotes: remotes, QueryTags: tags, AllowList: allow, Operations: p.Operations,
 	}
 	e, err := engine.New(ecfg, pool)
 	if err != nil {
 		pool.Close()
 		health.Close()
 		return nil, err
+	}
+	for _, msg := range e.StaleOperations() {
+		log.Warn("a compiled operation runs uncompiled", "reason", msg)
 	}
 	m := metrics.New(pool)
 	registerBudgetMetrics(m.Registry, coord) // budgetserver.go
@@ -490,8 +502,7 @@ func Serve(ctx context.Context, cfg Config, p Project, log *slog.Logger) error {
 		return err
 	}
 	defer srv.Close()
-	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(ctx, cfg) // listen.go
 	if err != nil {
 		return err
 	}

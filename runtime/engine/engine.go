@@ -19,12 +19,14 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/hasgen/hasgen/runtime/actions"
+	"github.com/hasgen/hasgen/runtime/allowlist"
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/remote"
@@ -94,6 +96,13 @@ type Config struct {
 	// QueryTags, when not nil, comments every root field's SQL with the
 	// operation it serves (the source's query_tags; querytags.go).
 	QueryTags *QueryTags
+	// AllowList, when not nil, is the allow list
+	// (HASURA_GRAPHQL_ENABLE_ALLOWLIST): a role but admin runs only its
+	// documents (allowlist.go).
+	AllowList *allowlist.List
+	// Operations are the project's compiled operations (the generated
+	// operations.Compiled; compiled.go): pinned for their roles.
+	Operations []CompiledOperation
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -122,6 +131,13 @@ type Engine struct {
 	remoteRels *remoteRels
 	// tags are the query tags; nil when off (querytags.go).
 	tags *QueryTags
+	// allow is the allow list; nil when off (allowlist.go).
+	allow *allowlist.List
+	// compiled are the compiled operations, nil without any; stale the
+	// ones not pinned (compiled.go).
+	compiled *compiledSet
+	staleMu  sync.Mutex
+	stale    []string
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -130,6 +146,9 @@ type roleExec struct {
 	name   string
 	schema *ast.Schema
 	custom *executor.Executor
+	// pinned are the role's compiled operations, set when the role
+	// loads, read-only after (compiled.go).
+	pinned map[pinKey]*document
 }
 
 // New links the tables, loads every role's schema and prepares the custom
@@ -171,6 +190,8 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		actions:    cfg.Actions,
 		docs:       docs,
 		tags:       cfg.QueryTags,
+		allow:      cfg.AllowList,
+		compiled:   newCompiledSet(cfg.Operations),
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
 	if len(cfg.Remotes) > 0 {
@@ -297,6 +318,7 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 		ex.SetDefaultRulesFn(hasuraRules)
 		r.custom = ex
 	}
+	e.pin(r) // compiled.go
 	return r, nil
 }
 
