@@ -193,7 +193,7 @@ func (w *world) constrain(i int, c cons) error {
 
 // satisfy constrains r so that e holds on it; violate so that it does not.
 func (w *world) satisfy(e metadata.BoolExp, r *fixtureRow) error { return w.holds(e, r, true) }
-func (w *world) violate(e metadata.BoolExp, r *fixtureRow) error  { return w.holds(e, r, false) }
+func (w *world) violate(e metadata.BoolExp, r *fixtureRow) error { return w.holds(e, r, false) }
 
 func (w *world) holds(e metadata.BoolExp, r *fixtureRow, want bool) error {
 	switch e := e.(type) {

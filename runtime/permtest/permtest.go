@@ -235,7 +235,7 @@ type Mutation struct {
 	// Set is, for an update, the _set argument's column and its value as
 	// a GraphQL literal, and Want the value's text as it reads back.
 	SetColumn, SetValue, Want string
-	Allowed, Forbidden [][]string
+	Allowed, Forbidden        [][]string
 }
 
 // Update checks that an update as the role changes the allowed rows and
