@@ -14,5 +14,7 @@ import "github.com/hasgen/hasgen/runtime/engine"
 var Compiled = []engine.CompiledOperation{
 	opChannelMessages,
 	opInvoiceReport,
+	opMyChannels,
+	opOrdersByStatus,
 	opSendMessage,
 }
