@@ -67,6 +67,10 @@ type Config struct {
 	// (replicas.go): HASURA_GRAPHQL_READ_REPLICA_URLS, else the metadata's
 	// read_replicas.
 	ReadReplicas []ReplicaConfig
+	// ReplicaMaxLag takes a read replica out of rotation while its replay
+	// lag is over it (HASGEN_READ_REPLICA_MAX_LAG, milliseconds; 0, the
+	// default, measures none): runtime/replica's MaxLag.
+	ReplicaMaxLag time.Duration
 	// TotalMaxConns is the connection budget shared by every instance on
 	// the database (HASGEN_PG_TOTAL_MAX_CONNECTIONS, or the metadata's
 	// pool_settings.total_max_connections; 0, the default, is none): each
@@ -240,6 +244,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
 	replicaEnv := readReplicaEnv(&env, src)
+	env.duration(&cfg.ReplicaMaxLag, "HASGEN_READ_REPLICA_MAX_LAG", time.Millisecond, 0)
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
 	env.num(&cfg.TotalMaxConns, "HASGEN_PG_TOTAL_MAX_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
