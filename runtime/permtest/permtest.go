@@ -41,8 +41,9 @@ type Harness struct {
 }
 
 // New creates a fresh database from schemaSQL (the project's
-// sql/schema.sql) and the project's engine over it: its tables and
-// schemas, without custom fields. Both go when the test ends.
+// sql/schema.sql) and the project's engine over it, as runtime.NewEngine
+// builds it for the server with its default configuration. Both go when
+// the test ends.
 func New(t testing.TB, schemaSQL string, p runtime.Project) *Harness {
 	t.Helper()
 	url := pgtest.NewDatabase(t, schemaSQL)
@@ -51,7 +52,13 @@ func New(t testing.TB, schemaSQL string, p runtime.Project) *Harness {
 		t.Fatalf("permtest: connect: %v", err)
 	}
 	t.Cleanup(pool.Close)
-	e, err := engine.New(engine.Config{Tables: p.Tables, Schemas: p.Schemas}, pool)
+	// The server's engine as its defaults make it: the environment of the
+	// test run (HASURA_GRAPHQL_*) does not change what a role may see.
+	cfg, err := runtime.ProjectConfig(p, []string{"--database-url", url}, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("permtest: configuration: %v", err)
+	}
+	e, err := runtime.NewEngine(cfg, p, pool)
 	if err != nil {
 		t.Fatalf("permtest: engine: %v", err)
 	}
