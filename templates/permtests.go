@@ -323,8 +323,10 @@ func derivePermCase(p *model.Project, t *model.Table, role string) *permCase {
 	w := newWorld(p)
 	for _, s := range steps {
 		if err := s(w); err != nil {
-			// Kept steps succeeded together; they are deterministic.
-			panic(fmt.Sprintf("permtests: a kept step failed on replay: %v", err))
+			// Kept steps succeeded together and are deterministic: this
+			// is a bug, said rather than tested.
+			c.notes = append(c.notes, fmt.Sprintf("not derived: the rows could not be built again: %v", err))
+			return c
 		}
 	}
 	c.rows = w.inserts()

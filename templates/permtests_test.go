@@ -42,3 +42,14 @@ func TestPermTestsGolden(t *testing.T) {
 		golden.Compare(t, filepath.Join(golden.Dir(t), "permtest", "chinook", name+".txt"), b)
 	}
 }
+
+// BenchmarkPermTests is the generator's cost of the permission tests of
+// Chinook's roles (part of every hasgen generate).
+func BenchmarkPermTests(b *testing.B) {
+	p := chinookProject(b)
+	for b.Loop() {
+		if _, err := templates.PermTests(p, "hasgen.yaml", "server"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
