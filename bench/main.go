@@ -45,6 +45,7 @@ func main() {
 	queries := flag.String("queries", "", "comma-separated query names (default all)")
 	flag.StringVar(&o.loadgen, "loadgen", "auto", "load generator: go, wrk, or auto (wrk when installed, for fixed concurrency)")
 	flag.StringVar(&o.out, "out", "", "directory to write results.md and one SVG chart per query to")
+	flag.StringVar(&o.rawSQL, "raw", "hand", `what raw pgx runs: "hand", a hand-written statement per query (queries.go), or "hasgen", the statement hasgen compiles`)
 	flag.BoolVar(&o.peers, "peers", true, "also run PostGraphile 5, PostGraphile 4 and GraphJin (installs them on first use)")
 	contenders := flag.String("contenders", "", `comma-separated contenders to run (default all): hasgen, "raw pgx", "PostGraphile 5", "PostGraphile 4", GraphJin`)
 	flag.Parse()
@@ -72,6 +73,7 @@ type options struct {
 	loadgen          string
 	peers            bool
 	contenders       []string
+	rawSQL           string // "hand" or "hasgen"
 
 	dbPID int // Postgres's postmaster, when on this machine: its CPU is measured too
 }
