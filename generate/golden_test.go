@@ -8,11 +8,14 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/hasgen/hasgen/internal/golden"
 	"github.com/hasgen/hasgen/introspect"
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/runtime/allowlist"
 	"github.com/hasgen/hasgen/runtime/events"
 	"github.com/hasgen/hasgen/runtime/schedule"
 )
@@ -147,5 +150,60 @@ func TestEventsFile(t *testing.T) {
 	}
 	if bytes.Contains(fs.generated["schema/schema.go"], []byte("events.jsonc")) {
 		t.Errorf("schema.go embeds events.jsonc without triggers")
+	}
+}
+
+// TestAllowListFile compares schema/allow_list.jsonc (the allowed
+// collections only, scopes as written) and schema/schema.go, which embeds
+// it, with their goldens; the runtime builds a list from it that allows
+// the scoped collection to its roles only.
+func TestAllowListFile(t *testing.T) {
+	s, err := introspect.LoadSnapshotFile(chinookSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(golden.Dir(t), "generate", "allowlist")
+	o := &Options{Config: filepath.Join(dir, "metadata"), Module: "server"}
+	md, err := metadata.Load(o.Config, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := md.UnsupportedError(); err != nil {
+		t.Fatalf("unsupported: %v", err)
+	}
+	p, err := model.Build(s, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Config = "metadata"
+	fs, err := projectFiles(p, o, "../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"schema/" + allowlist.File, "schema/schema.go"} {
+		golden.Compare(t, filepath.Join(dir, filepath.FromSlash(rel)), fs.generated[rel])
+	}
+	b := fs.generated["schema/"+allowlist.File]
+	for bytes.HasPrefix(b, []byte("//")) {
+		_, b, _ = bytes.Cut(b, []byte("\n"))
+	}
+	var cfg allowlist.Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	l, err := allowlist.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := "{ artists { name } }"
+	doc, err := parser.ParseQuery(&ast.Source{Input: names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Allows("editor", doc, names) || l.Allows("viewer", doc, names) {
+		t.Errorf("the editors collection: editor %v, viewer %v; want true, false", l.Allows("editor", doc, names), l.Allows("viewer", doc, names))
+	}
+	if l.Len() != 2 {
+		t.Errorf("%d documents allowed, want 2 (the unlisted collection left out)", l.Len())
 	}
 }

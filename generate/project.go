@@ -18,6 +18,7 @@ import (
 	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
 	runtimeactions "github.com/hasgen/hasgen/runtime/actions"
+	"github.com/hasgen/hasgen/runtime/allowlist"
 	runtimeevents "github.com/hasgen/hasgen/runtime/events"
 	"github.com/hasgen/hasgen/runtime/schedule"
 	"github.com/hasgen/hasgen/templates"
@@ -159,7 +160,7 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		return nil, err
 	}
 	_, relay := fs.generated["schema/relay/full.graphqls"]
-	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0 || o.remotes.hasRoles(), "Relay": relay, "Events": hasTriggers(p.Metadata), "Remotes": o.remotes.any(), "Actions": hasActions(p.Metadata)})
+	schemaGo, err := goFile(src, schemaGoTmpl, map[string]any{"Roles": len(p.Roles) > 0 || o.remotes.hasRoles(), "Relay": relay, "Events": hasTriggers(p.Metadata), "Remotes": o.remotes.any(), "Actions": hasActions(p.Metadata), "AllowList": p.Metadata != nil && len(p.Metadata.AllowList) > 0})
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +184,9 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	}
 	if acts := actionsFile(src, p); acts != nil {
 		fs.generated["schema/"+runtimeactions.File] = acts
+	}
+	if allow := allowListFile(src, p.Metadata); allow != nil {
+		fs.generated["schema/"+allowlist.File] = allow
 	}
 	fs.warnings = append(fs.warnings, hiddenActionWarnings(p)...)
 
@@ -406,9 +410,10 @@ import "embed"
 // source.jsonc (the metadata's connection settings) and relay/ (the same
 // schemas for the Relay API).{{if .Events}} events.jsonc declares the
 // event and cron triggers.{{end}}{{if .Actions}} actions.jsonc declares the
-// actions' handlers.{{end}}
+// actions' handlers.{{end}}{{if .AllowList}} allow_list.jsonc holds the allow
+// list and its query collections.{{end}}
 //
-//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}{{if .Events}} events.jsonc{{end}}{{if .Remotes}} remote_schemas.jsonc{{end}}{{if .Actions}} actions.jsonc{{end}}
+//go:embed full.graphqls{{if .Roles}} roles{{end}} api_limits.jsonc source.jsonc{{if .Relay}} relay{{end}}{{if .Events}} events.jsonc{{end}}{{if .Remotes}} remote_schemas.jsonc{{end}}{{if .Actions}} actions.jsonc{{end}}{{if .AllowList}} allow_list.jsonc{{end}}
 var FS embed.FS
 `
 

@@ -115,6 +115,7 @@ func load(fsys fileSystem, root string, s *introspect.Schema) (*Metadata, error)
 	}
 	l.inheritRoles(m, m.InheritedRoles)
 	l.checkRemoteRelationships(m)
+	l.checkAllowList(m) // querycollections.go
 	if len(l.errs) > 0 {
 		l.errs.sort()
 		return nil, l.errs

@@ -53,6 +53,11 @@ type Metadata struct {
 	// RemoteSchemas are remote_schemas.yaml's remote schemas, sorted by
 	// name (remoteschemas.go).
 	RemoteSchemas []*RemoteSchema
+	// QueryCollections are query_collections.yaml's collections, in file
+	// order; AllowList is allow_list.yaml, in file order, each entry's
+	// collection one of them (querycollections.go).
+	QueryCollections []*QueryCollection
+	AllowList        []*AllowListEntry
 	// Warnings are things that were accepted but are worth saying. They
 	// print like errors.
 	Warnings []*Error

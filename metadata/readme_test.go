@@ -56,7 +56,6 @@ func TestReadmeListsUnsupported(t *testing.T) {
 	for _, f := range []struct{ name, body string }{
 		{"actions.yaml", "actions: [{name: a, definition: {handler: http://a}}, {name: b, definition: {handler: http://b}}]\ncustom_types: {objects: [{name: O}, {name: P, relationships: [{name: r, type: object, remote_table: orgs, field_mapping: {id: id}}]}]}\n"},
 		{"actions.graphql", "type Query { a: O b: Int }\ntype O { id: Int p: P }\ntype P { id: Int }\n"},
-		{"allow_list.yaml", "- collection: c\n"},
 		{"api_limits.yaml", "rate_limit: {global: {max_reqs_per_min: 1}}\n"},
 		{"backend_configs.yaml", "dataconnector: {x: {uri: http://d}}\n"},
 		{"cron_triggers.yaml", "- {name: c, webhook: http://c, schedule: '* * * * *', response_transform: {version: 2}}\n"},
@@ -64,7 +63,6 @@ func TestReadmeListsUnsupported(t *testing.T) {
 		{"metrics_config.yaml", "analyze_query_variables: true\n"},
 		{"network.yaml", "tls_allowlist: [{host: h}]\n"},
 		{"opentelemetry.yaml", "status: enabled\n"},
-		{"query_collections.yaml", "- name: q\n"},
 		{"remote_schemas.yaml", "- name: r\n  definition: {url: http://r}\n  remote_relationships: [{type_name: T, relationships: [{name: rr, definition: {to_remote_schema: {remote_schema: x}}}]}]\n"},
 		{"rest_endpoints.yaml", "- name: e\n"},
 	} {

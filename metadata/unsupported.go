@@ -142,9 +142,8 @@ var projectKeys = []struct{ key, file string }{
 }
 
 // projectFiles reads the files of a metadata directory beside databases/:
-// api_limits.yaml, inherited_roles.yaml, cron_triggers.yaml and
-// graphql_schema_introspection.yaml are served, the others are reported when they say
-// anything. A file that does not exist says nothing.
+// each is read by projectKey, which reports the keys hasgen does not serve
+// when they say anything. A file that does not exist says nothing.
 func (l *loader) projectFiles(m *Metadata, dir string, join func(...string) string) {
 	for _, pk := range projectKeys {
 		if pk.file == "" {
@@ -229,6 +228,10 @@ func (l *loader) projectKey(m *Metadata, key string, keyPos Pos, x ynode) {
 		l.cronTriggers(m, x)
 	case "remote_schemas":
 		l.remoteSchemas(m, x)
+	case "query_collections":
+		l.queryCollections(m, x) // querycollections.go
+	case "allowlist":
+		l.allowList(m, x)
 	case "network", "metrics_config", "opentelemetry", "backend_configs":
 		// Mappings of settings: each setting that says something.
 		fields, ok := l.mappingQuiet(x)

@@ -76,13 +76,11 @@ func TestUnsupportedProjectFiles(t *testing.T) {
 		"metadata/databases/databases.yaml", databases,
 		"metadata/actions.yaml", "actions:\n  - name: login\n    definition: {kind: asynchronous, handler: http://a, response_transform: {version: 2, body: {action: remove}}}\ncustom_types:\n  objects:\n    - name: Token\n      relationships: [{name: user, type: object, remote_table: orgs, field_mapping: {id: id}}]\n",
 		"metadata/actions.graphql", "type Mutation { login(u: String!): Token }\ntype Token { id: Int }\n",
-		"metadata/allow_list.yaml", "- collection: allowed\n",
 		"metadata/cron_triggers.yaml", "- name: nightly\n  webhook: http://n\n  schedule: '0 0 * * *'\n  response_transform: {version: 2, body: {action: remove}}\n",
 		"metadata/network.yaml", "tls_allowlist: [{host: x}]\n",
 		"metadata/remote_schemas.yaml", "- name: countries\n  definition: {url: http://c}\n  remote_relationships: [{type_name: T, relationships: [{name: r, definition: {to_remote_schema: {remote_schema: x}}}]}]\n",
 	}
 	want := []string{
-		`metadata/allow_list.yaml:1:3: allowlist "allowed" is not supported by hasgen`,
 		`metadata/cron_triggers.yaml:4:3: cron trigger "nightly": response_transform is not supported by hasgen`,
 		`metadata/network.yaml:1:1: network.tls_allowlist is not supported by hasgen`,
 		`metadata/remote_schemas.yaml:3:80: remote schema "countries": type T relationship "r": to_remote_schema (a relationship from a remote schema to a remote schema) is not supported by hasgen`,

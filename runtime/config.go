@@ -27,6 +27,10 @@ type Config struct {
 	DatabaseURL string // HASURA_GRAPHQL_DATABASE_URL
 	Host        string // HASURA_GRAPHQL_SERVER_HOST, default all interfaces
 	Port        int    // HASURA_GRAPHQL_SERVER_PORT, default 8080
+	// ReusePort listens with SO_REUSEPORT (HASGEN_SERVER_REUSEPORT, Linux):
+	// several server processes on one host share the port, the kernel
+	// spreading new connections among them (listen.go).
+	ReusePort bool
 	// Auth: HASURA_GRAPHQL_ADMIN_SECRET, HASURA_GRAPHQL_JWT_SECRET,
 	// HASURA_GRAPHQL_JWT_SECRETS, HASURA_GRAPHQL_UNAUTHORIZED_ROLE,
 	// HASURA_GRAPHQL_AUTH_HOOK, HASURA_GRAPHQL_AUTH_HOOK_MODE.
@@ -44,6 +48,10 @@ type Config struct {
 	// DisableIntrospection refuses introspection to non-admin roles
 	// (HASGEN_DISABLE_INTROSPECTION).
 	DisableIntrospection bool
+	// EnableAllowList runs, for every role but admin, only the documents
+	// of the allow list (HASURA_GRAPHQL_ENABLE_ALLOWLIST, --enable-allowlist;
+	// allowlist.go).
+	EnableAllowList bool
 	// InferFunctionPermissions lets every role that may select from a
 	// query function's table call the function; false asks for a function
 	// permission (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS, default true).
@@ -212,6 +220,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.str(&cfg.DatabaseURL, urlVars...)
 	env.str(&cfg.Host, "HASURA_GRAPHQL_SERVER_HOST")
 	env.num(&cfg.Port, "HASURA_GRAPHQL_SERVER_PORT", 0)
+	env.boolean(&cfg.ReusePort, "HASGEN_SERVER_REUSEPORT")
 	env.str(&cfg.Auth.AdminSecret, "HASURA_GRAPHQL_ADMIN_SECRET", "HASURA_GRAPHQL_ACCESS_KEY")
 	env.str(&cfg.Auth.JWTSecret, "HASURA_GRAPHQL_JWT_SECRET")
 	env.str(&cfg.Auth.JWTSecrets, "HASURA_GRAPHQL_JWT_SECRETS")
@@ -227,6 +236,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	}
 	env.str(&cfg.DefaultNamingConvention, "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION")
 	env.boolean(&cfg.DisableIntrospection, "HASGEN_DISABLE_INTROSPECTION")
+	env.boolean(&cfg.EnableAllowList, "HASURA_GRAPHQL_ENABLE_ALLOWLIST")
 	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
 	replicaEnv := readReplicaEnv(&env, src)
@@ -302,11 +312,13 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	fl.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL (HASURA_GRAPHQL_DATABASE_URL)")
 	fl.StringVar(&cfg.Host, "server-host", cfg.Host, "address to listen on (HASURA_GRAPHQL_SERVER_HOST)")
 	fl.IntVar(&cfg.Port, "server-port", cfg.Port, "port to listen on (HASURA_GRAPHQL_SERVER_PORT)")
+	fl.BoolVar(&cfg.ReusePort, "server-reuseport", cfg.ReusePort, "listen with SO_REUSEPORT, so that several server processes share the port (HASGEN_SERVER_REUSEPORT, Linux)")
 	fl.StringVar(&cfg.Auth.AdminSecret, "admin-secret", cfg.Auth.AdminSecret, "admin secret (HASURA_GRAPHQL_ADMIN_SECRET)")
 	fl.StringVar(&cfg.Auth.JWTSecret, "jwt-secret", cfg.Auth.JWTSecret, "JWT configuration JSON (HASURA_GRAPHQL_JWT_SECRET)")
 	fl.StringVar(&cfg.Auth.UnauthorizedRole, "unauthorized-role", cfg.Auth.UnauthorizedRole, "role for unauthenticated requests (HASURA_GRAPHQL_UNAUTHORIZED_ROLE)")
 	fl.BoolVar(&cfg.StringifyNumeric, "stringify-numeric-types", cfg.StringifyNumeric, "bigint, numeric, float8 and money as JSON strings")
 	fl.BoolVar(&cfg.EnableConsole, "enable-console", cfg.EnableConsole, "serve GraphiQL at /console")
+	fl.BoolVar(&cfg.EnableAllowList, "enable-allowlist", cfg.EnableAllowList, "run only the allow list's operations, for every role but admin (HASURA_GRAPHQL_ENABLE_ALLOWLIST)")
 	fl.BoolVar(&cfg.InferFunctionPermissions, "infer-function-permissions", cfg.InferFunctionPermissions, "let every role that may select from a query function's table call it (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS)")
 	fl.BoolVar(&cfg.Healthcheck, "healthcheck", false, "check the health of the server running with this configuration (GET /healthz) and exit 0 or 1")
 	fl.StringVar(&cfg.SchemaCheck, "schema-check", cfg.SchemaCheck, "when the database does not match the generated catalog: fail, warn or off (HASGEN_SCHEMA_CHECK)")

@@ -208,9 +208,12 @@ type Server struct {
 
 // Start starts the built server with env (HASURA_GRAPHQL_* variables) on a
 // free port and waits until /healthz answers. The port and database come
-// from env when set there.
+// from env when set there; on a port of its own choosing, the server must
+// also hold a listening socket itself (servers sharing a port with
+// HASGEN_SERVER_REUSEPORT: /healthz may be answered by another).
 func (b *Build) Start(ctx context.Context, env map[string]string) (*Server, error) {
 	port := env["HASURA_GRAPHQL_SERVER_PORT"]
+	shared := port != ""
 	if port == "" {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -247,7 +250,7 @@ func (b *Build) Start(ctx context.Context, env map[string]string) (*Server, erro
 		resp, err := http.Get(s.URL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
+			if resp.StatusCode == 200 && (!shared || Listening(s.PID(), port)) {
 				select {
 				case <-s.exited:
 					return nil, fmt.Errorf("e2e: server exited (%v): %s", s.waitErr, s.Logs())

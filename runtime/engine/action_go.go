@@ -80,7 +80,7 @@ func callHandler(ctx context.Context, h actions.Handler, req *actions.Request, i
 // on db and returns its data. A query action's handler may only run
 // queries; no handler may call actions (its cost stays the request's).
 func (e *Engine) runNested(ctx context.Context, db DBTX, p *Prepared, mutation bool, query string, variables json.RawMessage) (json.RawMessage, error) {
-	sub, err := e.Prepare(ctx, p.Session, &wire.Request{Query: query, Variables: variables})
+	sub, err := e.prepareInternal(ctx, p.Session, &wire.Request{Query: query, Variables: variables})
 	if err != nil {
 		return nil, err
 	}

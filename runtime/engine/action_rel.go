@@ -93,7 +93,7 @@ func (e *Engine) relationshipRows(ctx context.Context, db DBTX, p *Prepared, r a
 		vars[relKeyAlias(i)] = b
 	}
 	varsJSON, _ := json.Marshal(vars) // raw messages: cannot fail
-	sub, err := e.Prepare(ctx, p.Session, &wire.Request{Query: query, Variables: varsJSON})
+	sub, err := e.prepareInternal(ctx, p.Session, &wire.Request{Query: query, Variables: varsJSON})
 	if err != nil {
 		return nil, err
 	}

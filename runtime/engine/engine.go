@@ -25,6 +25,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/hasgen/hasgen/runtime/actions"
+	"github.com/hasgen/hasgen/runtime/allowlist"
 	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/remote"
@@ -94,6 +95,10 @@ type Config struct {
 	// QueryTags, when not nil, comments every root field's SQL with the
 	// operation it serves (the source's query_tags; querytags.go).
 	QueryTags *QueryTags
+	// AllowList, when not nil, is the allow list
+	// (HASURA_GRAPHQL_ENABLE_ALLOWLIST): a role but admin runs only its
+	// documents (allowlist.go).
+	AllowList *allowlist.List
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -122,6 +127,8 @@ type Engine struct {
 	remoteRels *remoteRels
 	// tags are the query tags; nil when off (querytags.go).
 	tags *QueryTags
+	// allow is the allow list; nil when off (allowlist.go).
+	allow *allowlist.List
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -171,6 +178,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		actions:    cfg.Actions,
 		docs:       docs,
 		tags:       cfg.QueryTags,
+		allow:      cfg.AllowList,
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
 	if len(cfg.Remotes) > 0 {

@@ -114,6 +114,10 @@ type document struct {
 	// cacheText is the document as the response cache keys it
 	// (cached.go), computed on first use.
 	cacheText atomic.Pointer[string]
+	// parsed is set when the text parsed (err is then about its
+	// validation); refused when the allow list is on and does not list
+	// the document for the role (allowlist.go).
+	parsed, refused bool
 }
 
 const maxPlansPerDocument = 64
@@ -152,12 +156,30 @@ func planBytes(p *compile.Plan) int64 {
 // first use), checks the variables and returns the plan for their shape
 // (compiling it on first use). Errors are *wire.Error or wire.List values:
 // the request's, nothing was run.
+//
+// With the allow list on, a document it does not list for the session's
+// role is refused (allowlist.go) once it parses, before it is validated,
+// as Hasura does.
 func (e *Engine) Prepare(ctx context.Context, s *session.Session, req *wire.Request) (*Prepared, error) {
+	return e.prepare(ctx, s, req, true)
+}
+
+// prepareInternal is Prepare for a request the server writes itself (a
+// Go handler's query, an action relationship's rows): the allow list,
+// which is about what clients send, does not apply.
+func (e *Engine) prepareInternal(ctx context.Context, s *session.Session, req *wire.Request) (*Prepared, error) {
+	return e.prepare(ctx, s, req, false)
+}
+
+func (e *Engine) prepare(ctx context.Context, s *session.Session, req *wire.Request, client bool) (*Prepared, error) {
 	r, err := e.role(s.Role)
 	if err != nil {
 		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "the schema of role " + s.Role + " does not load", Err: err}
 	}
 	d := e.document(r, req)
+	if client && d.refused {
+		return nil, errNotAllowed()
+	}
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -217,6 +239,8 @@ func (e *Engine) parse(r *roleExec, req *wire.Request) *document {
 		d.err = &wire.Error{Code: wire.CodeValidationFailed, Path: "$.query", Message: strings.TrimPrefix(err.Error(), "input:"), Err: err}
 		return d
 	}
+	d.parsed = true
+	d.refused = !e.allows(r.name, doc, req.Query) // allowlist.go
 	// The cost first: validating and compiling a document is linear in
 	// its size with fragments expanded, which the limits bound.
 	if err := checkCost(e.limits.For(r.name), doc); err != nil {
