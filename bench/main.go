@@ -1,8 +1,9 @@
 // Command bench compares GraphQL servers on graphql-bench's Chinook, in one
 // run on one machine: the hasgen-generated server; its peers PostGraphile 5,
 // PostGraphile 4 and GraphJin; and "raw pgx", a minimal Go HTTP server that
-// runs the very SQL statement hasgen compiles for each query straight
-// through pgx (the limit a generated server can approach).
+// runs a hand-written SQL statement for each query straight through pgx
+// (the limit a generated server can approach; -raw hasgen runs the
+// statement hasgen compiles instead).
 //
 //	go run ./bench -out bench/results   # everything, as committed (~14 min)
 //	go run ./bench -peers=false         # hasgen and raw pgx only
