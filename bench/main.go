@@ -8,6 +8,7 @@
 //	go run ./bench -out bench/results   # everything, as committed (~14 min)
 //	go run ./bench -peers=false         # hasgen and raw pgx only
 //	go run ./bench -duration 5s -queries AlbumByPK -contenders hasgen,GraphJin
+//	go run ./bench statements           # Postgres's CPU per statement, hasgen's vs hand-written
 //
 // It installs the peers (bench/peers/install.sh: npm and the Go module
 // proxy, cached outside the repo), starts a throwaway Postgres (or uses
@@ -33,6 +34,15 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "rawserver" {
 		if err := rawServer(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "rawserver:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "statements" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := statements(ctx, os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench statements:", err)
 			os.Exit(1)
 		}
 		return

@@ -262,6 +262,9 @@ func (c *compiler) writeAggOrder(a string, order []orderItem) {
 func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels ast.SelectionSet, typeName string, args selectArgs, j *join, path string) {
 	w := c.w
 	b := w.Alias()
+	// Before any value is written: object relationships join on b's
+	// columns, raw where b redacts them (inherited.go).
+	c.markRedacted(perm, b)
 	fields := c.collect(sels, typeName)
 	laterals := c.lateralAliases(t, fields)
 	keys, vals := c.objectParts(fields, c.rowField(t, perm, b, laterals, path))
@@ -280,7 +283,6 @@ func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels a
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
-	c.markRedacted(perm, b)
 	c.laterals(t, b, fields, laterals, path)
 	if e != "" {
 		w.WriteString(" CROSS JOIN LATERAL (SELECT ")
@@ -654,6 +656,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	args := c.selectArgs(t, perm, f.field, path)
 	g := w.Alias()
 	b := w.Alias()
+	c.markRedacted(perm, b) // before the nodes' object relationships join on b
 	typeName := f.field.Definition.Type.Name()
 	// The permission's limit caps the nodes only, never the aggregates
 	// (Hasura's): with aggregates, the rows are all the role may see and
@@ -723,7 +726,6 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
-	c.markRedacted(perm, b)
 	for i := range nodeFields {
 		c.laterals(t, b, nodeFields[i], nodeLaterals[i], path+".selectionSet.nodes")
 	}
