@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +193,170 @@ func TestExampleServer(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
+}
+
+// TestOperationPermissionChangeFailsCheck edits a permission of the
+// example in a copy: the compiled SQL of the operations that read the
+// table changes in operations/*.op.go, and `hasgen check` fails until
+// the project is generated again.
+func TestOperationPermissionChangeFailsCheck(t *testing.T) {
+	url := pgtest.NewDatabase(t, "schema.sql")
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "server")
+	if err := os.CopyFS(out, os.DirFS("server")); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "hasgen.yaml")
+	perms, err := os.ReadFile("hasgen.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(s string) {
+		if err := os.WriteFile(config, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(string(perms))
+	o := generate.Options{DatabaseURL: url, Config: config, Out: out, Module: module, RuntimeReplace: root}
+	ctx := context.Background()
+	if _, err := generate.Generate(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(out, "operations", "channel_messages.op.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff, err := generate.Check(ctx, o); err != nil || diff != "" {
+		t.Fatalf("check right after generate: %v\n%s", err, diff)
+	}
+
+	// Users may now read the messages of every channel.
+	const filter = "        filter: {channel: {members: {user_id: {_eq: X-Hasura-User-Id}}}}\n        limit: 100"
+	loose := strings.Replace(string(perms), filter, "        filter: {channel: {is_private: {_eq: false}}}\n        limit: 100", 1)
+	if loose == string(perms) {
+		t.Fatal("the messages filter is not where the test expects it")
+	}
+	write(loose)
+	diff, err := generate.Check(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"--- " + out + "/operations/channel_messages.op.go\n",
+		"--- " + out + "/operations/send_message.op.go\n",
+		`-const opChannelMessagesUserMessages = `,
+		`+const opChannelMessagesUserMessages = `,
+		`"is_private" = `,
+	} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("check's diff lacks %q:\n%s", want, diff)
+		}
+	}
+	// Admin's SQL and the analyst's report do not depend on the filter.
+	if strings.Contains(diff, "opChannelMessagesAdminMessages =") || strings.Contains(diff, "invoice_report.op.go") {
+		t.Errorf("check's diff shows SQL the change does not touch:\n%s", diff)
+	}
+
+	if _, err := generate.Generate(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(filepath.Join(out, "operations", "channel_messages.op.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(before, after) {
+		t.Error("the compiled SQL did not change")
+	}
+	if diff, err := generate.Check(ctx, o); err != nil || diff != "" {
+		t.Fatalf("check after generating again: %v\n%s", err, diff)
+	}
+}
+
+// post sends a raw body to /v1/graphql.
+func (c client) post(headers map[string]string, body string) string {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.url+"/v1/graphql", strings.NewReader(body))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestPersistedQueriesServer runs the example server with
+// HASGEN_PERSISTED_QUERIES=only and with the default: Apollo's persisted
+// queries by the hash of the committed compiled operations, permissions
+// applied, anything else refused; by default a bare hash is refused as
+// Hasura does.
+func TestPersistedQueriesServer(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("server", "operations", "channel_messages.op.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`Hash:\s+"([0-9a-f]{64})"`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("no hash in channel_messages.op.go")
+	}
+	hash := string(m[1])
+	url := pgtest.NewDatabase(t, "schema.sql")
+	ctx := context.Background()
+	b, err := e2e.BuildDir(ctx, "server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(filepath.Dir(b.Binary))
+	start := func(mode string) client {
+		env := map[string]string{
+			"HASURA_GRAPHQL_DATABASE_URL": url,
+			"HASURA_GRAPHQL_ADMIN_SECRET": "admin-secret",
+			"HASURA_GRAPHQL_JWT_SECRET":   `{"type":"HS256","key":"` + jwtKey + `"}`,
+		}
+		if mode != "" {
+			env["HASGEN_PERSISTED_QUERIES"] = mode
+		}
+		srv, err := b.Start(ctx, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = srv.Stop() })
+		return client{t, srv.URL}
+	}
+	bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+	ada, brian := bearer(token(t, "user", "1")), bearer(token(t, "user", "2"))
+	persisted := `{"operationName": "ChannelMessages", "variables": {"channel": 2, "limit": 5}, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + hash + `"}}}`
+
+	only := start("only")
+	cases := []struct {
+		name    string
+		headers map[string]string
+		body    string
+		want    string
+	}{
+		{"a member reads the private channel by its hash", ada, persisted,
+			`{"data":{"messages":[{"id":4,"body":"Deploy at 5pm","author":{"name":"Ada"}}, {"id":5,"body":"Ack","author":{"name":"Chen"}}]}}`},
+		{"a non-member gets none of its messages", brian, persisted, `{"data":{"messages":[]}}`},
+		{"an unknown hash", ada, strings.Replace(persisted, hash, strings.Repeat("0", 64), 1),
+			`{"errors":[{"message":"PersistedQueryNotFound","extensions":{"path":"$","code":"PERSISTED_QUERY_NOT_FOUND"}}]}`},
+		{"a document is refused", ada, `{"query": "{ messages { body } }"}`,
+			`{"errors":[{"message":"only persisted queries are accepted: send extensions.persistedQuery with the sha256Hash of a compiled operation","extensions":{"path":"$","code":"PERSISTED_QUERY_ONLY"}}]}`},
+	}
+	for _, tc := range cases {
+		if got := only.post(tc.headers, tc.body); got != tc.want {
+			t.Errorf("%s:\n got  %s\n want %s", tc.name, got, tc.want)
+		}
+	}
+
+	off := start("")
+	if got, want := off.post(ada, persisted), `{"errors":[{"message":"key \"query\" not found","extensions":{"path":"$","code":"parse-failed"}}]}`; got != want {
+		t.Errorf("default server, bare hash:\n got  %s\n want %s", got, want)
+	}
 }

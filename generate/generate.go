@@ -117,6 +117,9 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := compiledFiles(p, dir, o.source(), out); err != nil { // compiled.go
+		return nil, err
+	}
 	res := &Result{Warnings: out.warnings}
 	if replace == "" {
 		if v, ok := hasgenVersion(); !ok {
@@ -141,12 +144,27 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Warnings = append(res.Warnings, customRoleWarnings(customSDL, p)...)
+	// The typed client of operations/*.graphql (client.go), validated
+	// against the schemas just written.
+	clientGo, warnings, err := clientFiles(p, o.source(), dir, out.generated, customSDL)
+	if err != nil {
+		return nil, err
+	}
+	res.Warnings = append(res.Warnings, warnings...)
+	written, err := writeGenerated(dir, clientGo)
+	if err != nil {
+		return nil, err
+	}
+	res.Written = append(res.Written, written...)
 	sdl, err := sdlGo(o.source(), gqlgenStamp(gqlgenYML, customSDL, o.Module))
 	if err != nil {
 		return nil, err
 	}
 	keep := map[string][]byte{pathCustomSDLGo: sdl}
 	for k, v := range out.generated {
+		keep[k] = v
+	}
+	for k, v := range clientGo {
 		keep[k] = v
 	}
 	if res.Deleted, err = deleteStale(dir, keep); err != nil {
@@ -164,7 +182,7 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 		}
 		res.Gqlgen = true
 	}
-	written, err := writeGenerated(dir, map[string][]byte{pathCustomSDLGo: sdl})
+	written, err = writeGenerated(dir, map[string][]byte{pathCustomSDLGo: sdl})
 	if err != nil {
 		return nil, err
 	}

@@ -20,8 +20,9 @@ import (
 
 // goActionsEngines builds two engines over one database of the actions
 // fixture: one calling the webhooks of h, one answering the actions of
-// handlers in Go (and the others at h).
-func goActionsEngines(t testing.TB, h *actionHandlers, handlers map[string]actions.Handler) (webhook, inGo *engine.Engine, pool *pgxpool.Pool) {
+// handlers in Go (and the others at h). configure, when given, adjusts
+// both engines' configuration.
+func goActionsEngines(t testing.TB, h *actionHandlers, handlers map[string]actions.Handler, configure ...func(*engine.Config)) (webhook, inGo *engine.Engine, pool *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), actionsSQL))
@@ -42,6 +43,9 @@ func goActionsEngines(t testing.TB, h *actionHandlers, handlers map[string]actio
 		}
 		if cfg.Actions, err = actions.New(&acfg, actions.Options{Getenv: func(k string) string { return env[k] }, Handlers: handlers}); err != nil {
 			t.Fatal(err)
+		}
+		for _, c := range configure {
+			c(&cfg)
 		}
 		e, err := engine.New(cfg, pool)
 		if err != nil {

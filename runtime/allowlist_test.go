@@ -12,6 +12,11 @@ import (
 
 	"github.com/hasgen/hasgen/internal/e2e"
 	"github.com/hasgen/hasgen/pgtest"
+	"github.com/hasgen/hasgen/runtime/actions"
+	"github.com/hasgen/hasgen/runtime/allowlist"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -210,4 +215,46 @@ func countNotes(t *testing.T, url string, id int) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestAllowListServerQueries: with the allow list on, the queries the
+// server runs itself, here a Go action handler's GraphQL request, are not
+// checked: the listed action answers, though its handler's query is not
+// listed; the same query sent by the client is refused.
+func TestAllowListServerQueries(t *testing.T) {
+	whoami := `{ whoami { id name } }`
+	l, err := allowlist.New(allowlist.Config{
+		QueryCollections: []allowlist.Collection{{Name: "app", Definition: allowlist.Definition{Queries: []allowlist.Query{{Name: "whoami", Query: whoami}}}}},
+		AllowList:        []allowlist.Entry{{Collection: "app"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newActionHandlers(t)
+	_, e, _ := goActionsEngines(t, h, map[string]actions.Handler{
+		"whoami": func(ctx context.Context, req *actions.Request, _ json.RawMessage) (json.RawMessage, error) {
+			var data struct {
+				Notes []struct {
+					ID   int    `json:"id"`
+					Body string `json:"body"`
+				} `json:"notes"`
+			}
+			if err := req.GraphQL(ctx, `{ notes(order_by: {id: asc}) { id body } }`, nil, &data); err != nil {
+				return nil, err
+			}
+			out := []map[string]any{}
+			for _, n := range data.Notes {
+				out = append(out, map[string]any{"id": n.ID, "name": n.Body})
+			}
+			return json.Marshal(out)
+		},
+	}, func(c *engine.Config) { c.AllowList = l })
+	ctx := context.Background()
+	user := &session.Session{Role: "user", Vars: map[string]string{"x-hasura-user-id": "7"}}
+	if got, want := string(e.Do(ctx, user, &wire.Request{Query: whoami})), `{"data":{"whoami":[{"id":1,"name":"first"},{"id":3,"name":"third"}]}}`; got != want {
+		t.Errorf("listed action: got %s, want %s", got, want)
+	}
+	if got := string(e.Do(ctx, user, &wire.Request{Query: `{ notes(order_by: {id: asc}) { id body } }`})); got != notAllowed {
+		t.Errorf("the handler's query sent by the client: got %s, want %s", got, notAllowed)
+	}
 }

@@ -67,6 +67,10 @@ type Config struct {
 	// (replicas.go): HASURA_GRAPHQL_READ_REPLICA_URLS, else the metadata's
 	// read_replicas.
 	ReadReplicas []ReplicaConfig
+	// ReplicaMaxLag takes a read replica out of rotation while its replay
+	// lag is over it (HASGEN_READ_REPLICA_MAX_LAG, milliseconds; 0, the
+	// default, measures none): runtime/replica's MaxLag.
+	ReplicaMaxLag time.Duration
 	// TotalMaxConns is the connection budget shared by every instance on
 	// the database (HASGEN_PG_TOTAL_MAX_CONNECTIONS, or the metadata's
 	// pool_settings.total_max_connections; 0, the default, is none): each
@@ -153,6 +157,10 @@ type Config struct {
 	// application/json too (HASGEN_STRICT_GRAPHQL_HTTP): 400 for a request
 	// that is not well-formed, 415 for a POST that is not JSON.
 	StrictGraphQLHTTP bool
+	// PersistedQueries is HASGEN_PERSISTED_QUERIES: off (Hasura's
+	// behaviour), on (Apollo's persisted queries answered from the
+	// compiled operations) or only (nothing else for a role but admin).
+	PersistedQueries engine.PersistedMode
 	// Events configures the delivery of event triggers (eventsserver.go):
 	// HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE, HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL
 	// and HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE.
@@ -240,6 +248,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	env.boolean(&cfg.InferFunctionPermissions, "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS")
 	env.num(&cfg.MaxConns, "HASURA_GRAPHQL_PG_CONNECTIONS", 0)
 	replicaEnv := readReplicaEnv(&env, src)
+	env.duration(&cfg.ReplicaMaxLag, "HASGEN_READ_REPLICA_MAX_LAG", time.Millisecond, 0)
 	env.num(&cfg.MinConns, "HASGEN_PG_MIN_CONNECTIONS", 0)
 	env.num(&cfg.TotalMaxConns, "HASGEN_PG_TOTAL_MAX_CONNECTIONS", 0)
 	env.duration(&cfg.ConnLifetime, "HASURA_GRAPHQL_PG_CONN_LIFETIME", time.Second, 0)
@@ -286,6 +295,17 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	readAsyncEnv(&env, &cfg.Async)
 	readCacheEnv(&env, &cfg.Cache)
 	readRateLimitEnv(&env, &cfg.RateLimit) // ratelimits.go
+	env.note("HASGEN_PERSISTED_QUERIES", "", "")
+	switch v := strings.ToLower(getenv("HASGEN_PERSISTED_QUERIES")); v {
+	case "", "off", "false":
+		cfg.PersistedQueries = engine.PersistedOff
+	case "on", "true":
+		cfg.PersistedQueries = engine.PersistedOn
+	case "only":
+		cfg.PersistedQueries = engine.PersistedOnly
+	default:
+		env.errs = append(env.errs, fmt.Sprintf("HASGEN_PERSISTED_QUERIES=%q: want off, on or only", v))
+	}
 	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":

@@ -147,7 +147,7 @@ func newReplicaSet(ctx context.Context, cfg Config, primary *pgxpool.Pool, m *me
 		cc := p.Config().ConnConfig
 		names[i] = cc.Host + ":" + strconv.Itoa(int(cc.Port)) + "/" + cc.Database
 	}
-	set := replica.New(primary, names, pools, replica.Options{Log: log})
+	set := replica.New(primary, names, pools, replica.Options{Log: log, MaxLag: cfg.ReplicaMaxLag})
 	if m != nil {
 		registerReplicaMetrics(m.Registry, set)
 	}
@@ -155,19 +155,21 @@ func newReplicaSet(ctx context.Context, cfg Config, primary *pgxpool.Pool, m *me
 }
 
 // registerReplicaMetrics exposes the replicas' state on /metrics: each
-// replica's health, reads and failovers, and the reads the primary served
+// replica's health, lag, reads and failovers, and the reads the primary served
 // for want of a healthy replica.
 func registerReplicaMetrics(reg *prometheus.Registry, set *replica.Set) {
 	for _, r := range set.Replicas() {
 		labels := prometheus.Labels{"replica": r.Name}
 		reg.MustRegister(
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hasgen_read_replica_up", Help: "1 when the read replica is in rotation, 0 while it is out (failed, pinged until it answers).", ConstLabels: labels},
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hasgen_read_replica_up", Help: "1 when the read replica is in rotation, 0 while it is out (failed, pinged until it answers; or lagging over HASGEN_READ_REPLICA_MAX_LAG).", ConstLabels: labels},
 				func() float64 {
 					if r.Healthy() {
 						return 1
 					}
 					return 0
 				}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hasgen_read_replica_lag_seconds", Help: "The read replica's replay lag when last measured (with HASGEN_READ_REPLICA_MAX_LAG; 0 otherwise).", ConstLabels: labels},
+				func() float64 { return r.Lag().Seconds() }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hasgen_read_replica_reads_total", Help: "Reads (queries, live-query polls) started on the read replica.", ConstLabels: labels},
 				func() float64 { return float64(r.Reads()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hasgen_read_replica_failovers_total", Help: "Reads that lost their connection to the read replica and ran again elsewhere.", ConstLabels: labels},

@@ -73,3 +73,26 @@ func TestReplicaConfig(t *testing.T) {
 		t.Errorf("without replicas: %v %+v", err, cfg.ReadReplicas)
 	}
 }
+
+// TestReplicaMaxLagConfig: HASGEN_READ_REPLICA_MAX_LAG is milliseconds,
+// none by default; a bad value is an error naming the variable.
+func TestReplicaMaxLagConfig(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		want  time.Duration
+		err   string
+	}{
+		{"", 0, ""},
+		{"750", 750 * time.Millisecond, ""},
+		{"soon", 0, "HASGEN_READ_REPLICA_MAX_LAG"},
+	} {
+		env := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": "postgres://p/db", "HASGEN_READ_REPLICA_MAX_LAG": c.value}
+		cfg, err := ConfigFromEnv(nil, func(k string) string { return env[k] })
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%q: error %v, want one naming %s", c.value, err, c.err)
+		case c.err == "" && (err != nil || cfg.ReplicaMaxLag != c.want):
+			t.Errorf("%q: %v, %v; want %v", c.value, cfg.ReplicaMaxLag, err, c.want)
+		}
+	}
+}

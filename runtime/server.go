@@ -71,6 +71,10 @@ type Project struct {
 	// (actions/handlers.go of the emitted project); an action without one
 	// is answered by its webhook.
 	ActionHandlers map[string]actions.Handler
+	// Operations are the project's operations compiled by hasgen
+	// generate (operations.Compiled of the emitted project): requests
+	// that send one skip parsing, validation and compiling.
+	Operations []engine.CompiledOperation
 }
 
 // CustomSchema builds the executable schema of the custom fields over a
@@ -240,52 +244,20 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
-	var rls *engine.RLS
-	if cfg.RLS || cfg.RLSRole != "" {
-		rls = &engine.RLS{Role: cfg.RLSRole}
-	}
-	noIntrospection, err := introspectionDisabledFor(p)
+	ecfg, err := engineConfig(cfg, p, limits)
 	if err != nil {
 		pool.Close()
 		health.Close()
 		return nil, err
-	}
-	acts, err := newActions(p)
-	if err != nil {
-		pool.Close()
-		health.Close()
-		return nil, err
-	}
-	remotes, err := remote.Load(p.Schemas, os.Getenv)
-	if err != nil {
-		pool.Close()
-		health.Close()
-		return nil, err
-	}
-	tags, err := projectQueryTags(p) // querytags.go
-	if err != nil {
-		pool.Close()
-		health.Close()
-		return nil, err
-	}
-	allow, err := projectAllowList(cfg, p) // allowlist.go
-	if err != nil {
-		pool.Close()
-		health.Close()
-		return nil, err
-	}
-	ecfg := engine.Config{
-		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom, Actions: acts,
-		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
-		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
-		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
-		Remotes: remotes, QueryTags: tags, AllowList: allow,
 	}
 	e, err := engine.New(ecfg, pool)
 	if err != nil {
 		pool.Close()
 		health.Close()
 		return nil, err
+	}
+	for _, msg := range e.StaleOperations() {
+		log.Warn("a compiled operation runs uncompiled", "reason", msg)
 	}
 	m := metrics.New(pool)
 	registerBudgetMetrics(m.Registry, coord) // budgetserver.go
@@ -352,7 +324,7 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 		health.Close()
 		return nil, err
 	}
-	async, err := startAsync(ctx, cfg, acts, e, log) // actionsserver.go
+	async, err := startAsync(ctx, cfg, ecfg.Actions, e, log) // actionsserver.go
 	if err != nil {
 		evs.close()
 		sched.close()
@@ -398,6 +370,63 @@ func NewServer(ctx context.Context, cfg Config, p Project, log *slog.Logger) (*S
 	}
 	started = true
 	return &Server{Engine: e, Handler: cors.Middleware(mux), Metrics: m, pool: pool, health: health, reads: reads, poller: poller, ws: wsh, relay: relay, events: evs, sched: sched, async: async, budget: coord, Logs: hlogs, rateStore: rateStore, cache: rcache}, nil
+}
+
+// engineConfig is the engine configuration of p under cfg, limits being
+// p's api_limits over cfg's (projectLimits): what NewServer and NewEngine
+// build their engines with.
+func engineConfig(cfg Config, p Project, limits *engine.LimitSet) (engine.Config, error) {
+	var rls *engine.RLS
+	if cfg.RLS || cfg.RLSRole != "" {
+		rls = &engine.RLS{Role: cfg.RLSRole}
+	}
+	noIntrospection, err := introspectionDisabledFor(p)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	acts, err := newActions(p)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	remotes, err := remote.Load(p.Schemas, os.Getenv)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	tags, err := projectQueryTags(p) // querytags.go
+	if err != nil {
+		return engine.Config{}, err
+	}
+	allow, err := projectAllowList(cfg, p) // allowlist.go
+	if err != nil {
+		return engine.Config{}, err
+	}
+	return engine.Config{
+		Tables: p.Tables, Schemas: p.Schemas, CustomSDL: p.CustomSDL, Custom: p.Custom, Actions: acts,
+		StringifyNumeric: cfg.StringifyNumeric, DisableIntrospection: cfg.DisableIntrospection,
+		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
+		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
+		Remotes: remotes, QueryTags: tags, AllowList: allow, Operations: p.Operations,
+		PersistedQueries: cfg.PersistedQueries,
+	}, nil
+}
+
+// NewEngine builds the engine a server of p under cfg runs requests with,
+// on pool: the same schemas, permissions, api_limits, actions, remote
+// schemas and options (cfg's, as NewServer reads them), without HTTP,
+// websockets or workers. A worker, a custom resolver or a test runs the
+// project's typed client in process with it (gqlclient.Local): a request
+// prepared and run by the returned engine answers exactly as the server
+// would for the same session. It does not close pool.
+func NewEngine(cfg Config, p Project, pool *pgxpool.Pool) (*engine.Engine, error) {
+	limits, err := projectLimits(p, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	ecfg, err := engineConfig(cfg, p, limits)
+	if err != nil {
+		return nil, err
+	}
+	return engine.New(ecfg, pool)
 }
 
 // projectLimits are the project's api_limits (schema/api_limits.jsonc,

@@ -10,13 +10,19 @@
 //	go run ./bench/live -mode stream -n 10000
 //	go run ./bench/live -mode idle -n 10000 -hints=false   # statements/s, no writer
 //	go run ./bench/live -mode idle -n 10000 -hints=true
+//	go run ./bench/live -mode live -n 40000 -servers 2 -per-conn 2 -total 32
 //
 // It starts a throwaway Postgres (or uses $DATABASE_URL), generates and
-// builds the server of bench/live/hasgen.yaml, starts it, and opens the
-// subscribers from several client processes (this program again, with
-// -client), each from its own source address in 127.0.0.0/8, raising
-// RLIMIT_NOFILE to its hard limit everywhere (the server needs one file
-// per subscriber). Latency is measured from the row's timestamp
+// builds the server of bench/live/hasgen.yaml, starts it (-servers
+// processes: on one port with HASGEN_SERVER_REUSEPORT, or one port each,
+// -listen), and opens the subscribers from several client processes (this
+// program again, with -client), each from its own source address in
+// 127.0.0.0/8, raising RLIMIT_NOFILE to its hard limit everywhere (a
+// server process needs one file per websocket, so does a client process).
+// With -per-conn K each websocket carries K subscriptions, each to a row
+// of its own (a cohort of its own still). -total gives the servers a
+// connection budget; the largest number of their connections seen in
+// pg_stat_activity is reported. Latency is measured from the row's timestamp
 // (clock_timestamp() in the writer's statement, just before its commit) to
 // the message's arrival, on the same clock. Clients and writer share the
 // machine with the server and Postgres: the figures include their CPU
@@ -31,12 +37,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,8 +71,16 @@ type options struct {
 	hints            bool
 	batch, workers   int
 	pool             int
+	servers          int
+	listen           string
+	perConn          int
+	total            int
 	out              string
 }
+
+// conns is the number of websocket connections: n subscriptions, perConn
+// on each.
+func (o options) conns() int { return o.n / o.perConn }
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "client" {
@@ -86,10 +102,22 @@ func main() {
 	flag.IntVar(&o.batch, "batch", 100, "multiplexed batch size")
 	flag.IntVar(&o.workers, "workers", 0, "HASGEN_SUBSCRIPTION_WORKERS (default the server's)")
 	flag.IntVar(&o.pool, "pool", 16, "HASURA_GRAPHQL_PG_CONNECTIONS")
+	flag.IntVar(&o.servers, "servers", 1, "server processes")
+	flag.StringVar(&o.listen, "listen", "reuseport", "with several servers: reuseport (one port, HASGEN_SERVER_REUSEPORT) or ports (one port each, connections dealt out in turn)")
+	flag.IntVar(&o.perConn, "per-conn", 1, "subscriptions per websocket connection (live and idle modes), each to a row of its own")
+	flag.IntVar(&o.total, "total", 0, "HASGEN_PG_TOTAL_MAX_CONNECTIONS: the servers' connection budget (0: none)")
 	flag.StringVar(&o.out, "out", "", "append the result as a Markdown table row to this file")
 	flag.Parse()
+	if o.perConn < 1 || o.n%o.perConn != 0 || (o.perConn > 1 && o.mode == "stream") {
+		fmt.Fprintln(os.Stderr, "live: -per-conn must divide -n, and streams take one per connection")
+		os.Exit(2)
+	}
+	if o.listen != "reuseport" && o.listen != "ports" {
+		fmt.Fprintln(os.Stderr, "live: -listen is reuseport or ports")
+		os.Exit(2)
+	}
 	if o.procs <= 0 {
-		o.procs = (o.n + 4999) / 5000
+		o.procs = (o.conns() + 4999) / 5000
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -120,8 +148,16 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	if uint64(o.n)+200 > limit {
-		return fmt.Errorf("%d subscribers need more open files than RLIMIT_NOFILE %d allows one server process", o.n, limit)
+	// A server process needs a file per connection plus its pools' and a
+	// few; with a shared port the kernel's spread is even only on average
+	// (four standard deviations of headroom).
+	perServer := float64(o.conns()) / float64(o.servers)
+	if o.servers > 1 && o.listen == "reuseport" {
+		perServer += 4 * math.Sqrt(float64(o.conns())*(1/float64(o.servers))*(1-1/float64(o.servers)))
+	}
+	if uint64(perServer)+200 > limit {
+		return fmt.Errorf("%d connections over %d server processes (%s) need up to %.0f open files in one, more than RLIMIT_NOFILE %d allows: add -servers or -per-conn",
+			o.conns(), o.servers, o.listen, perServer+200, limit)
 	}
 	root, err := e2e.RepoRoot()
 	if err != nil {
@@ -145,12 +181,13 @@ func run(ctx context.Context, o options) error {
 	if err := pg.LoadFiles(ctx, url, filepath.Join(dir, "schema.sql")); err != nil {
 		return err
 	}
-	db, err := pgx.Connect(ctx, url)
+	db, err := benchConnect(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.Background())
-	if _, err := db.Exec(ctx, `INSERT INTO counters (id, owner) SELECT i, i FROM generate_series(1, $1) AS i`, o.n); err != nil {
+	// Row i belongs to connection (user) (i-1)/perConn+1.
+	if _, err := db.Exec(ctx, `INSERT INTO counters (id, owner) SELECT i, (i - 1) / $2 + 1 FROM generate_series(1, $1) AS i`, o.n, o.perConn); err != nil {
 		return err
 	}
 	if o.hints {
@@ -180,16 +217,47 @@ func run(ctx context.Context, o options) error {
 	if o.workers > 0 {
 		env["HASGEN_SUBSCRIPTION_WORKERS"] = strconv.Itoa(o.workers)
 	}
-	srv, err := build.Start(ctx, env)
+	if o.total > 0 {
+		env["HASGEN_PG_TOTAL_MAX_CONNECTIONS"] = strconv.Itoa(o.total)
+	}
+	if o.servers > 1 && o.listen == "reuseport" {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		env["HASURA_GRAPHQL_SERVER_PORT"] = port
+		env["HASGEN_SERVER_REUSEPORT"] = "true"
+	}
+	var servers []*e2e.Server
+	defer func() {
+		for _, s := range servers {
+			s.Stop()
+		}
+	}()
+	for range o.servers {
+		s, err := build.Start(ctx, env)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+	}
+	var urls []string
+	for _, s := range servers {
+		if !slices.Contains(urls, s.URL) {
+			urls = append(urls, s.URL)
+		}
+	}
+	act, err := watchActivity(ctx, url)
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
-	time.Sleep(time.Second) // let the server settle before the baseline
-	base := sample(srv.PID(), srv.URL, db)
+	defer act.close()
+	time.Sleep(time.Second) // let the servers settle before the baseline
+	base := sample(servers, db)
 
-	logf("clients: %d subscribers from %d processes", o.n, o.procs)
-	clients, err := startClients(ctx, o, srv.URL)
+	logf("clients: %d subscriptions on %d connections (%d each) from %d processes, to %d server processes (%s)",
+		o.n, o.conns(), o.perConn, o.procs, o.servers, strings.Join(urls, " "))
+	clients, err := startClients(ctx, o, urls)
 	if err != nil {
 		return err
 	}
@@ -199,9 +267,9 @@ func run(ctx context.Context, o options) error {
 			c.cmd.Wait()
 		}
 	}()
-	subscribed := sample(srv.PID(), srv.URL, db)
-	logf("subscribed: %d subscribers; server RSS %.1f MB (+%.1f KB per subscriber)", o.n, float64(subscribed.rss)/1e6,
-		float64(subscribed.rss-base.rss)/float64(o.n)/1e3)
+	subscribed := sample(servers, db)
+	logf("subscribed: %d subscriptions; servers' RSS %.1f MB (+%.1f KB per subscription); connections per server process: %v",
+		o.n, float64(subscribed.rss)/1e6, float64(subscribed.rss-base.rss)/float64(o.n)/1e3, spread(servers))
 
 	wctx, stopWriter := context.WithCancel(ctx)
 	defer stopWriter()
@@ -218,15 +286,17 @@ func run(ctx context.Context, o options) error {
 	for _, c := range clients {
 		fmt.Fprintln(c.stdin, "start")
 	}
-	start := sample(srv.PID(), srv.URL, db)
+	act.restart()
+	start := sample(servers, db)
 	w0 := writes.Load()
 	select {
 	case <-time.After(o.duration):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	end := sample(srv.PID(), srv.URL, db)
+	end := sample(servers, db)
 	w1 := writes.Load()
+	conns, connsAll := act.restart()
 	for _, c := range clients {
 		fmt.Fprintln(c.stdin, "stop")
 	}
@@ -262,6 +332,9 @@ func run(ctx context.Context, o options) error {
 		xacts:       float64(end.xacts-start.xacts-(w1-w0)) / secs,
 		polls:       (end.polls - start.polls) / secs,
 		writes:      float64(w1-w0) / secs,
+		pgConns:     conns,
+		pgConnsAll:  max(conns, connsAll),
+		spread:      spread(servers),
 	}
 	r.print(os.Stdout)
 	if o.out != "" {
@@ -275,12 +348,101 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
+// benchApp is the application_name of the benchmark's own connections,
+// which the count of the servers' connections leaves out.
+const benchApp = "bench-live"
+
+// benchConnect opens one of the benchmark's own connections.
+func benchConnect(ctx context.Context, url string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RuntimeParams["application_name"] = benchApp
+	return pgx.ConnectConfig(ctx, cfg)
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+// spread is the number of established connections each server process
+// holds on its port: how the clients (or the kernel) spread them.
+func spread(servers []*e2e.Server) []int {
+	var out []int
+	for _, s := range servers {
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.URL, "http://"))
+		n, _ := e2e.Established(s.PID(), port)
+		out = append(out, n)
+	}
+	return out
+}
+
+// activity samples pg_stat_activity every 100 ms: the servers' client
+// backends of the database (every one but the benchmark's own).
+type activity struct {
+	mu        sync.Mutex
+	most, all int // the largest count since the last restart, and before it
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+func watchActivity(ctx context.Context, url string) (*activity, error) {
+	conn, err := benchConnect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	a := &activity{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		defer conn.Close(context.Background())
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var n int
+			if conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND backend_type = 'client backend' AND application_name <> $1`, benchApp).Scan(&n) == nil {
+				a.mu.Lock()
+				a.most = max(a.most, n)
+				a.mu.Unlock()
+			}
+			select {
+			case <-a.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return a, nil
+}
+
+// restart returns the largest count since the last restart and the
+// largest before it, and starts counting anew.
+func (a *activity) restart() (most, before int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	most, before = a.most, a.all
+	a.all = max(a.all, a.most)
+	a.most = 0
+	return most, before
+}
+
+func (a *activity) close() {
+	close(a.stop)
+	<-a.done
+}
+
 // writer changes every subscriber's result once per round, in twenty
 // statements per round, each its own transaction: live, an UPDATE of a
 // twentieth of the counters; stream, an INSERT of an event for a twentieth
 // of the subscribers.
 func writer(ctx context.Context, url string, o options, writes *atomic.Int64) error {
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := benchConnect(ctx, url)
 	if err != nil {
 		return err
 	}
@@ -321,12 +483,21 @@ type snapshot struct {
 	metrics           map[string]float64
 }
 
-func sample(pid int, url string, db *pgx.Conn) snapshot {
-	s := snapshot{at: time.Now(), cpu: cpuSeconds(pid), pgCPU: postgresCPU(db)}
-	s.rss = rssBytes(pid)
+// sample takes a snapshot of the server processes together.
+func sample(servers []*e2e.Server, db *pgx.Conn) snapshot {
+	s := snapshot{at: time.Now(), pgCPU: postgresCPU(db)}
+	for _, srv := range servers {
+		s.cpu += cpuSeconds(srv.PID())
+		s.rss += rssBytes(srv.PID())
+	}
 	load, _ := os.ReadFile("/proc/loadavg")
 	s.load = strings.Join(strings.Fields(string(load))[:3], " ")
-	m := scrape(url)
+	m := map[string]float64{}
+	for _, one := range scrapeAll(servers) {
+		for k, v := range one {
+			m[k] += v
+		}
+	}
 	s.metrics = m
 	s.heap = int64(m["go_gc_heap_live_bytes"])
 	s.stacks = int64(m["go_memstats_stack_inuse_bytes"])
@@ -394,10 +565,38 @@ func rssBytes(pid int) int64 {
 	return 0
 }
 
-// scrape reads the server's /metrics into name{labels} → value.
-func scrape(url string) map[string]float64 {
+// scrapeAll reads every server process's /metrics. Processes sharing a
+// port (SO_REUSEPORT) are told apart by their process_start_time_seconds:
+// each scrape is a new connection, which the kernel gives to any of them,
+// so it asks again until it has seen each (or gives up after 200 tries).
+func scrapeAll(servers []*e2e.Server) []map[string]float64 {
+	byURL := map[string]int{}
+	for _, s := range servers {
+		byURL[s.URL]++
+	}
+	var out []map[string]float64
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for u, n := range byURL {
+		seen := map[float64]bool{}
+		for try := 0; len(seen) < n && try < 200; try++ {
+			m := scrape(client, u)
+			id := m["process_start_time_seconds"]
+			if len(m) > 0 && !seen[id] {
+				seen[id] = true
+				out = append(out, m)
+			}
+		}
+		if len(seen) < n {
+			logf("metrics: saw %d of the %d processes on %s", len(seen), n, u)
+		}
+	}
+	return out
+}
+
+// scrape reads a server's /metrics into name{labels} → value.
+func scrape(client *http.Client, url string) map[string]float64 {
 	out := map[string]float64{}
-	resp, err := http.Get(url + "/metrics")
+	resp, err := client.Get(url + "/metrics")
 	if err != nil {
 		return out
 	}
@@ -465,23 +664,24 @@ type clientProc struct {
 
 // startClients starts the client processes and waits until every
 // subscriber has its first result (live) or is subscribed (stream).
-func startClients(ctx context.Context, o options, url string) ([]*clientProc, error) {
+func startClients(ctx context.Context, o options, urls []string) ([]*clientProc, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	var clients []*clientProc
-	per := (o.n + o.procs - 1) / o.procs
+	n := o.conns()
+	per := (n + o.procs - 1) / o.procs
 	for i := 0; i < o.procs; i++ {
 		from := i*per + 1
 		count := per
-		if from+count-1 > o.n {
-			count = o.n - from + 1
+		if from+count-1 > n {
+			count = n - from + 1
 		}
 		if count <= 0 {
 			break
 		}
-		cmd := exec.CommandContext(ctx, self, "client", "-url", url, "-mode", o.mode,
+		cmd := exec.CommandContext(ctx, self, "client", "-urls", strings.Join(urls, ","), "-mode", o.mode, "-per-conn", strconv.Itoa(o.perConn),
 			"-from", strconv.Itoa(from), "-count", strconv.Itoa(count), "-source", fmt.Sprintf("127.0.0.%d", 10+i))
 		cmd.Stderr = os.Stderr
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -572,6 +772,8 @@ type result struct {
 	xacts, polls, writes               float64
 	load                               string
 	pollP50, pollP99                   float64 // ms, the server's poll statements
+	pgConns, pgConnsAll                int     // the servers' connections in pg_stat_activity, most: measured, whole run
+	spread                             []int   // connections each server process holds
 }
 
 func (r result) print(w io.Writer) {
@@ -580,14 +782,16 @@ func (r result) print(w io.Writer) {
 	if n > 0 {
 		mean = float64(r.lat.Sum) / float64(n) / 1000
 	}
-	fmt.Fprintf(w, "mode=%s n=%d (server counts %.0f) interval=%s hints=%v batch=%d\n", r.o.mode, r.o.n, r.subscribers, r.o.interval, r.o.hints, r.o.batch)
+	fmt.Fprintf(w, "mode=%s n=%d (servers count %.0f) on %d connections, interval=%s hints=%v batch=%d\n", r.o.mode, r.o.n, r.subscribers, r.o.conns(), r.o.interval, r.o.hints, r.o.batch)
+	fmt.Fprintf(w, "  server processes: %d (%s), connections each: %v; Postgres connections of the servers (pg_stat_activity, every 100 ms): at most %d measured, %d in the whole run (budget %d, pool %d each)\n",
+		r.o.servers, r.o.listen, r.spread, r.pgConns, r.pgConnsAll, r.o.total, r.o.pool)
 	fmt.Fprintf(w, "  messages: %d in %s (%.0f/s)\n", n, r.o.duration, float64(n)/r.o.duration.Seconds())
 	if n > 0 {
 		p99 := r.lat.quantile(0.99)
 		fmt.Fprintf(w, "  latency ms: p50 %.0f  p99 %.0f  max %.0f  mean %.0f  p99-interval %+.0f\n",
 			r.lat.quantile(0.5), p99, float64(r.lat.Max)/1000, mean, p99-float64(r.o.interval/time.Millisecond))
 	}
-	fmt.Fprintf(w, "  server: CPU %.0f%% (of one core)  RSS %.0f MB; per subscriber: %.1f KB RSS, %.1f KB live heap, %.1f KB stacks\n",
+	fmt.Fprintf(w, "  servers: CPU %.0f%% (of one core)  RSS %.0f MB; per subscriber: %.1f KB RSS, %.1f KB live heap, %.1f KB stacks\n",
 		r.cpu, float64(r.rss)/1e6, r.rssPerSub/1e3, r.heapPerSub/1e3, r.stackPerSub/1e3)
 	fmt.Fprintf(w, "  postgres: CPU %.0f%%;  statements/s: %.1f database transactions (writer's %.1f/s excluded), %.1f poll statements\n",
 		r.pgCPU, r.xacts, r.writes, r.polls)
@@ -597,7 +801,11 @@ func (r result) print(w io.Writer) {
 
 // row is the result as a Markdown table row: mode, N, hints, p50, p99,
 // max, mean, p99-interval (ms), server CPU, Postgres CPU, RSS and live
-// heap KB per subscriber, transactions/s, poll statements/s, load.
+// heap KB per subscriber, transactions/s, poll statements/s, load; with
+// several server processes, a connection budget or several subscriptions
+// per connection, also the processes, connections per process,
+// subscriptions per connection, the servers' Postgres connections (most,
+// measured) and the budget.
 func (r result) row() string {
 	n := r.lat.total()
 	mean := 0.0
@@ -605,20 +813,28 @@ func (r result) row() string {
 		mean = float64(r.lat.Sum) / float64(n) / 1000
 	}
 	p99 := r.lat.quantile(0.99)
-	return fmt.Sprintf("| %s | %d | %v | %.0f | %.0f | %.0f | %.0f | %+.0f | %.0f%% | %.0f%% | %.1f | %.1f | %.1f | %.1f | %s |",
+	row := fmt.Sprintf("| %s | %d | %v | %.0f | %.0f | %.0f | %.0f | %+.0f | %.0f%% | %.0f%% | %.1f | %.1f | %.1f | %.1f | %s |",
 		r.o.mode, r.o.n, r.o.hints, r.lat.quantile(0.5), p99, float64(r.lat.Max)/1000, mean,
 		p99-float64(r.o.interval/time.Millisecond), r.cpu, r.pgCPU, r.rssPerSub/1e3, r.heapPerSub/1e3, r.xacts, r.polls, r.load)
+	if r.o.servers > 1 || r.o.total > 0 || r.o.perConn > 1 {
+		spread := strings.Trim(fmt.Sprint(r.spread), "[]")
+		row += fmt.Sprintf(" %d %s | %s | %d | %d | %d |", r.o.servers, r.o.listen, spread, r.o.perConn, r.pgConns, r.o.total)
+	}
+	return row
 }
 
-// client is a client process: subscribers from..from+count-1, one
-// connection each from the source address; "start" and "stop" on stdin
-// bound the measurement, whose histogram it prints as JSON.
+// client is a client process: users from..from+count-1, one connection
+// each from the source address, to the servers' URLs in turn (user u to
+// the (u-1) mod len-th), each with perConn subscriptions; "start" and
+// "stop" on stdin bound the measurement, whose histogram it prints as
+// JSON.
 func client(args []string) error {
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
-	url := fs.String("url", "", "server URL")
+	urlList := fs.String("urls", "", "server URLs, comma-separated")
 	mode := fs.String("mode", "live", "live, stream or idle")
 	from := fs.Int("from", 1, "first user id")
-	count := fs.Int("count", 1, "subscribers")
+	count := fs.Int("count", 1, "connections (users)")
+	perConn := fs.Int("per-conn", 1, "subscriptions per connection, each to a counter of its own (live, idle)")
 	source := fs.String("source", "127.0.0.1", "source address")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -671,6 +887,11 @@ func client(args []string) error {
 	}
 
 	query := `subscription { counters { v written_at } }`
+	if *perConn > 1 {
+		// The user's rows are ids (u-1)*perConn+1 ... u*perConn; each
+		// subscription its own, so each is a cohort of its own.
+		query = `subscription ($id: Int!) { counters(where: {id: {_eq: $id}}) { v written_at } }`
+	}
 	if *mode == "stream" {
 		query = `subscription ($from: bigint!) { events_stream(batch_size: 100, cursor: {initial_value: {id: $from}}) { id created } }`
 	}
@@ -683,7 +904,10 @@ func client(args []string) error {
 		NetDialContext:   (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(*source)}}).DialContext,
 		ReadBufferSize:   1024, WriteBufferSize: 1024,
 	}
-	wsURL := "ws" + strings.TrimPrefix(*url, "http") + "/v1/graphql"
+	var wsURLs []string
+	for _, u := range strings.Split(*urlList, ",") {
+		wsURLs = append(wsURLs, "ws"+strings.TrimPrefix(u, "http")+"/v1/graphql")
+	}
 	var ready sync.WaitGroup
 	var failed atomic.Value
 	sem := make(chan struct{}, 64)
@@ -693,7 +917,7 @@ func client(args []string) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
-			c, _, err := dialer.Dial(wsURL, nil)
+			c, _, err := dialer.Dial(wsURLs[(user-1)%len(wsURLs)], nil)
 			if err != nil {
 				failed.Store(err)
 				ready.Done()
@@ -705,9 +929,17 @@ func client(args []string) error {
 			if *mode == "stream" {
 				vars = `{"from":` + strconv.FormatInt(startID, 10) + `}`
 			}
-			sub := fmt.Sprintf(`{"type":"subscribe","id":"1","payload":{"query":%q,"variables":%s}}`, query, vars)
+			subs := []string{fmt.Sprintf(`{"type":"subscribe","id":"1","payload":{"query":%q,"variables":%s}}`, query, vars)}
+			if *perConn > 1 {
+				subs = subs[:0]
+				for k := range *perConn {
+					subs = append(subs, fmt.Sprintf(`{"type":"subscribe","id":"%d","payload":{"query":%q,"variables":{"id":%d}}}`,
+						k+1, query, (user-1)**perConn+k+1))
+				}
+			}
 			go func() {
 				acked, first := false, false
+				waiting := len(subs) // first results still to come
 				if *mode == "stream" {
 					first = true // streams send nothing until a row arrives
 				}
@@ -724,7 +956,9 @@ func client(args []string) error {
 					switch {
 					case !acked && strings.Contains(string(b), `"connection_ack"`):
 						acked = true
-						c.WriteMessage(websocket.TextMessage, []byte(sub))
+						for _, sub := range subs {
+							c.WriteMessage(websocket.TextMessage, []byte(sub))
+						}
 						if *mode == "stream" {
 							ready.Done()
 						}
@@ -732,8 +966,12 @@ func client(args []string) error {
 						c.WriteMessage(websocket.TextMessage, []byte(`{"type":"pong"}`))
 					case strings.HasPrefix(string(b), `{"type":"next"`):
 						if !first {
-							first = true
-							ready.Done()
+							// Ready once every subscription has its first
+							// result (each subscription's first message).
+							if waiting--; waiting == 0 {
+								first = true
+								ready.Done()
+							}
 							continue
 						}
 						record(b, now)

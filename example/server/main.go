@@ -18,6 +18,7 @@ import (
 	"github.com/hasgen/hasgen/example/server/db"
 	"github.com/hasgen/hasgen/example/server/events"
 	"github.com/hasgen/hasgen/example/server/graph"
+	"github.com/hasgen/hasgen/example/server/operations"
 	"github.com/hasgen/hasgen/example/server/schema"
 )
 
@@ -31,5 +32,6 @@ func main() {
 		},
 		EventHandlers:  events.Setup().ByName(),
 		ActionHandlers: actions.Setup().ByName(),
+		Operations:     operations.Compiled,
 	})
 }

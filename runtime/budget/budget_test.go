@@ -2,6 +2,7 @@ package budget
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -367,4 +368,59 @@ func TestCoordinators(t *testing.T) {
 	}
 	cs[0].Close()
 	waitLimits(cs[1:])
+}
+
+// TestLimiterUnavailable: with no share (limit 0) an Acquire waits; once
+// the database is said to be unavailable, it fails at once with that
+// reason, and so does a new one (a request must not wait for a database
+// that cannot be reached until its own deadline); once it is available
+// again with a limit, an Acquire succeeds.
+func TestLimiterUnavailable(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	l := NewLimiter(0)
+	p := newPool(t, l, url, "budget-unavailable-test", 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	waited := make(chan error, 1)
+	go func() {
+		c, err := p.Acquire(ctx)
+		if err == nil {
+			c.Release()
+		}
+		waited <- err
+	}()
+	for l.Stats().Waiting == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-waited:
+		t.Fatalf("an Acquire with no share returned %v before the database was unavailable", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	down := errors.New("database unavailable: connection refused")
+	l.SetUnavailable(down)
+	select {
+	case err := <-waited:
+		if !errors.Is(err, down) {
+			t.Fatalf("the waiting Acquire failed with %v, want %v", err, down)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting Acquire still waits once the database is unavailable")
+	}
+	start := time.Now()
+	if _, err := p.Acquire(ctx); !errors.Is(err, down) {
+		t.Fatalf("a new Acquire: %v, want %v", err, down)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a new Acquire took %v to fail", d)
+	}
+	if st := l.Stats(); st.InUse != 0 || st.Waiting != 0 || st.Open != 0 {
+		t.Errorf("while unavailable: %+v", st)
+	}
+	l.SetUnavailable(nil)
+	l.SetLimit(2)
+	var one int
+	if err := p.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("available again: %v", err)
+	}
 }

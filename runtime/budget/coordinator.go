@@ -357,11 +357,8 @@ func (c *Coordinator) run() {
 		c.mu.Lock()
 		conn := c.conn
 		c.mu.Unlock()
-		if conn == nil {
-			if err := c.connect(ctx); err != nil {
-				c.o.Log.Warn("connection budget: reconnecting", "error", err)
-				continue
-			}
+		if conn == nil && !c.reconnect(ctx) {
+			continue
 		}
 		err := c.heartbeat(ctx)
 		if err == nil || ctx.Err() != nil {
@@ -376,10 +373,33 @@ func (c *Coordinator) run() {
 		if lost {
 			c.lim.SetLimit(0)
 			c.o.Log.Error("connection budget: control connection lost; closing this instance's connections until it is back", "error", err)
+			// At once: requests wait for a share meanwhile, or fail
+			// if the database cannot be reached.
+			if c.reconnect(ctx) {
+				if err := c.heartbeat(ctx); err != nil {
+					c.o.Log.Warn("connection budget: heartbeat failed", "error", err)
+				}
+			}
 		} else {
 			c.o.Log.Warn("connection budget: heartbeat failed; keeping the current limit", "error", err)
 		}
 	}
+}
+
+// reconnect opens the control connection again. While it cannot, the
+// database is unreachable and the instance holds no share: the limiter
+// fails acquirers at once with the reason (they would wait for the
+// database otherwise), until a connection succeeds.
+func (c *Coordinator) reconnect(ctx context.Context) bool {
+	if err := c.connect(ctx); err != nil {
+		if ctx.Err() == nil {
+			c.lim.SetUnavailable(fmt.Errorf("database unavailable: %w", err))
+			c.o.Log.Warn("connection budget: reconnecting", "error", err)
+		}
+		return false
+	}
+	c.lim.SetUnavailable(nil)
+	return true
 }
 
 // Close stops the heartbeat and leaves the budget: the instance's row is

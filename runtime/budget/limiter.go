@@ -67,11 +67,15 @@ type Limiter struct {
 	// grace bounds how long a closed socket still counts while its
 	// server process goes away (countedConn.Close waits for it).
 	grace time.Duration
+	// down, when set, is why the database cannot be reached now
+	// (SetUnavailable): acquirers fail with it instead of waiting.
+	down error
 }
 
 type waiter struct {
 	ch      chan struct{}
 	granted bool
+	err     error         // set, instead of granted, by SetUnavailable
 	pool    *pgxpool.Pool // nil for a permanent connection
 	since   time.Time
 }
@@ -123,6 +127,26 @@ func (l *Limiter) SetLimit(n int) {
 	if over > 0 {
 		l.trim(over)
 	}
+}
+
+// SetUnavailable says that the database cannot be reached (err), or
+// again can (nil). While it cannot, the instance has no share to wait
+// for: waiting acquirers and dials fail at once with err, and so do new
+// ones, rather than waiting for a limit that comes back only with the
+// database (a request would otherwise hang until its own deadline).
+func (l *Limiter) SetUnavailable(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.down = err
+	if err == nil {
+		return
+	}
+	for _, w := range l.waiters {
+		w.err = err
+		close(w.ch)
+	}
+	l.waiters = nil
+	l.broadcastLocked()
 }
 
 // setParams sets the run-time parameters of the connections configured
@@ -240,6 +264,10 @@ func (l *Limiter) grantLocked(from *pgxpool.Pool) {
 // acquireSlot waits for a slot, in turn.
 func (l *Limiter) acquireSlot(ctx context.Context, pool *pgxpool.Pool) error {
 	l.mu.Lock()
+	if err := l.down; err != nil {
+		l.mu.Unlock()
+		return err
+	}
 	if len(l.waiters) == 0 && l.slots < l.limit {
 		l.slots++
 		l.mu.Unlock()
@@ -250,11 +278,14 @@ func (l *Limiter) acquireSlot(ctx context.Context, pool *pgxpool.Pool) error {
 	l.mu.Unlock()
 	select {
 	case <-w.ch:
-		return nil
+		return w.err // nil when granted
 	case <-ctx.Done():
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
 	if w.granted {
 		l.releaseSlotLocked(nil)
 	} else {
@@ -332,6 +363,10 @@ func (l *Limiter) takeSocket(ctx context.Context, t *ticket) error {
 			}
 			// The limit shrank since: no more room for it.
 			l.broadcastLocked()
+		}
+		if err := l.down; err != nil {
+			l.mu.Unlock()
+			return err
 		}
 		if l.open+l.reserved < l.limit {
 			l.open++
@@ -425,7 +460,8 @@ func (*poolTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndDa
 
 // TraceAcquireStart takes a slot, then makes sure that the pool has an
 // idle connection or room for a new one. Waiting ends with ctx, and then
-// the Acquire fails with ctx's error.
+// the Acquire fails with ctx's error, or when the database is unavailable
+// (SetUnavailable), and then the Acquire's dial fails with that error.
 func (pt *poolTracer) TraceAcquireStart(ctx context.Context, pool *pgxpool.Pool, _ pgxpool.TraceAcquireStartData) context.Context {
 	l := (*Limiter)(pt)
 	t := &ticket{}
@@ -569,6 +605,10 @@ func (d *dialer) dial(ctx context.Context, network, addr string) (net.Conn, erro
 func (l *Limiter) acquirePermSlot(ctx context.Context) error {
 	for {
 		l.mu.Lock()
+		if err := l.down; err != nil {
+			l.mu.Unlock()
+			return err
+		}
 		if len(l.waiters) == 0 && l.slots < l.limit && l.limit >= l.permSlots+2 {
 			l.slots++
 			l.permSlots++

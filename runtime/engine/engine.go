@@ -19,6 +19,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
@@ -99,6 +100,12 @@ type Config struct {
 	// (HASURA_GRAPHQL_ENABLE_ALLOWLIST): a role but admin runs only its
 	// documents (allowlist.go).
 	AllowList *allowlist.List
+	// Operations are the project's compiled operations (the generated
+	// operations.Compiled; compiled.go): pinned for their roles.
+	Operations []CompiledOperation
+	// PersistedQueries says how Apollo's persisted queries are answered
+	// (persisted.go; HASGEN_PERSISTED_QUERIES).
+	PersistedQueries PersistedMode
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -129,6 +136,13 @@ type Engine struct {
 	tags *QueryTags
 	// allow is the allow list; nil when off (allowlist.go).
 	allow *allowlist.List
+	// compiled are the compiled operations, nil without any; stale the
+	// ones not pinned (compiled.go).
+	compiled *compiledSet
+	staleMu  sync.Mutex
+	stale    []string
+	// persist is the persisted-query mode (persisted.go).
+	persist PersistedMode
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -137,6 +151,9 @@ type roleExec struct {
 	name   string
 	schema *ast.Schema
 	custom *executor.Executor
+	// pinned are the role's compiled operations, set when the role
+	// loads, read-only after (compiled.go).
+	pinned map[pinKey]*document
 }
 
 // New links the tables, loads every role's schema and prepares the custom
@@ -179,6 +196,8 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		docs:       docs,
 		tags:       cfg.QueryTags,
 		allow:      cfg.AllowList,
+		compiled:   newCompiledSet(cfg.Operations),
+		persist:    cfg.PersistedQueries,
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
 	if len(cfg.Remotes) > 0 {
@@ -305,6 +324,7 @@ func (e *Engine) loadRole(cfg Config, role, file string) (*roleExec, error) {
 		ex.SetDefaultRulesFn(hasuraRules)
 		r.custom = ex
 	}
+	e.pin(r) // compiled.go
 	return r, nil
 }
 

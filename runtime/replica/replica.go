@@ -35,6 +35,10 @@ type Replica struct {
 	Name string
 	pool *pgxpool.Pool
 	down atomic.Bool
+	// lagging is set while the replica's replay lag is over the Set's
+	// MaxLag; lag is the last lag measured, in nanoseconds.
+	lagging atomic.Bool
+	lag     atomic.Int64
 	// reads counts the reads started on the replica, failovers the reads
 	// it failed that were run again elsewhere.
 	reads, failovers atomic.Uint64
@@ -43,8 +47,14 @@ type Replica struct {
 // Pool returns the replica's connection pool.
 func (r *Replica) Pool() *pgxpool.Pool { return r.pool }
 
-// Healthy reports whether the replica is in rotation.
-func (r *Replica) Healthy() bool { return !r.down.Load() }
+// Healthy reports whether the replica is in rotation: its connection
+// works and its lag is within the Set's MaxLag.
+func (r *Replica) Healthy() bool { return !r.down.Load() && !r.lagging.Load() }
+
+// Lag is the replica's replay lag when last measured (with a MaxLag):
+// zero when it has replayed all the WAL it received, else the time since
+// the last transaction it replayed.
+func (r *Replica) Lag() time.Duration { return time.Duration(r.lag.Load()) }
 
 // Reads is the number of reads started on the replica.
 func (r *Replica) Reads() uint64 { return r.reads.Load() }
@@ -62,6 +72,7 @@ type Set struct {
 	next     atomic.Uint32
 	log      *slog.Logger
 	interval time.Duration
+	maxLag   time.Duration
 	stop     context.CancelFunc
 	done     sync.WaitGroup
 	// primaryReads counts the reads the primary served because no replica
@@ -77,7 +88,18 @@ type Options struct {
 	// Log receives a line when a replica leaves or rejoins the rotation;
 	// nil is slog.Default().
 	Log *slog.Logger
+	// MaxLag, when positive, takes a replica out of rotation while its
+	// replay lag (LagSQL, measured every HealthInterval) is over it, and
+	// puts it back once it has caught up; 0 measures nothing.
+	MaxLag time.Duration
 }
+
+// LagSQL measures a replica's replay lag in seconds: 0 when it has
+// replayed all the WAL it received (an idle primary is no lag), else the
+// time since the last transaction it replayed; 0 on a primary.
+const LagSQL = `SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NULL
+  OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
+  ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8`
 
 // New returns the set of primary and replicas (pools by name) and starts
 // its health checks. Every replica starts in rotation: one that is down
@@ -89,7 +111,7 @@ func New(primary *pgxpool.Pool, names []string, pools []*pgxpool.Pool, o Options
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	s := &Set{primary: primary, log: o.Log, interval: o.HealthInterval}
+	s := &Set{primary: primary, log: o.Log, interval: o.HealthInterval, maxLag: o.MaxLag}
 	for i, p := range pools {
 		s.replicas = append(s.replicas, &Replica{Name: names[i], pool: p})
 	}
@@ -124,7 +146,7 @@ func (s *Set) Read(attempt int) (*pgxpool.Pool, *Replica) {
 		start := int(s.next.Add(1) % uint32(n))
 		for i := range n {
 			r := s.replicas[(start+i)%n]
-			if !r.down.Load() {
+			if !r.down.Load() && !r.lagging.Load() {
 				r.reads.Add(1)
 				return r.pool, r
 			}
@@ -173,7 +195,8 @@ func ConnectionLost(err error) bool {
 }
 
 // healthLoop pings the replicas out of rotation every interval and puts
-// back those that answer. A replica just taken out waits up to an
+// back those that answer; with a MaxLag it also measures every replica's
+// lag (checkLag). A replica just taken out waits up to an
 // interval for its first ping: no hammering of a server that restarts.
 func (s *Set) healthLoop(ctx context.Context) {
 	if len(s.replicas) == 0 {
@@ -197,6 +220,35 @@ func (s *Set) healthLoop(ctx context.Context) {
 			if err == nil && r.down.CompareAndSwap(true, false) {
 				s.log.Info("read replica back in rotation", "replica", r.Name)
 			}
+		}
+		if s.maxLag > 0 {
+			s.checkLag(ctx)
+		}
+	}
+}
+
+// checkLag measures the lag of each replica whose connection works, and
+// takes it out of rotation while the lag is over MaxLag. A replica that
+// cannot answer is left to Failed and the pings.
+func (s *Set) checkLag(ctx context.Context) {
+	for _, r := range s.replicas {
+		if r.down.Load() {
+			continue
+		}
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		var secs float64
+		err := r.pool.QueryRow(qctx, LagSQL).Scan(&secs)
+		cancel()
+		if err != nil {
+			continue
+		}
+		lag := time.Duration(secs * float64(time.Second))
+		r.lag.Store(int64(lag))
+		switch over := lag > s.maxLag; {
+		case over && r.lagging.CompareAndSwap(false, true):
+			s.log.Warn("read replica out of rotation: it lags", "replica", r.Name, "lag", lag.String(), "max_lag", s.maxLag.String())
+		case !over && r.lagging.CompareAndSwap(true, false):
+			s.log.Info("read replica back in rotation: caught up", "replica", r.Name, "lag", lag.String())
 		}
 	}
 }

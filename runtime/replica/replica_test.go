@@ -157,3 +157,76 @@ func BenchmarkRead(b *testing.B) {
 		}
 	})
 }
+
+// TestMaxLag: a real streaming replica that applies commits two seconds
+// late (recovery_min_apply_delay) stays in rotation while the primary is
+// idle, leaves it while the primary writes (its lag passes MaxLag: reads
+// go to the primary), and comes back once it has replayed everything.
+func TestMaxLag(t *testing.T) {
+	ctx := context.Background()
+	primary, err := pgtest.Start(ctx, pgtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { primary.Close() })
+	url, err := primary.CreateDatabase(ctx, "lag_test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := primary.StartReplica(ctx, "recovery_min_apply_delay = '2s'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rep.Close() })
+	p := pool(t, url)
+	r := pool(t, rep.DatabaseURL("lag_test"))
+	s := replica.New(p, []string{"lagging"}, []*pgxpool.Pool{r}, replica.Options{HealthInterval: 50 * time.Millisecond, MaxLag: 500 * time.Millisecond})
+	defer s.Close()
+	lagging := s.Replicas()[0]
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s (lag %v)", what, lagging.Lag())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // several checks of an idle primary
+	if !lagging.Healthy() {
+		t.Fatalf("idle primary: the replica is out of rotation (lag %v)", lagging.Lag())
+	}
+	if _, err := p.Exec(ctx, `CREATE TABLE w (id serial PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if _, err := p.Exec(ctx, `INSERT INTO w DEFAULT VALUES`); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	wait("the lagging replica to leave the rotation", func() bool { return !lagging.Healthy() })
+	if pl, got := s.Read(0); got != nil || pl != p {
+		t.Errorf("a read with the only replica lagging went to %v, want the primary", got)
+	}
+	t.Logf("out of rotation at a lag of %v", lagging.Lag())
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	wait("the replica to catch up and come back", lagging.Healthy)
+	if _, got := s.Read(0); got != lagging {
+		t.Errorf("a read after the catch-up went to %v, want the replica", got)
+	}
+}

@@ -1,0 +1,237 @@
+package generate
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing/fstest"
+	"text/template"
+
+	"github.com/hasgen/hasgen/model"
+	"github.com/hasgen/hasgen/runtime/engine"
+	"github.com/hasgen/hasgen/templates"
+)
+
+// Compiled operations: each operation of operations/*.graphql is compiled,
+// when generate runs, for every role whose schema validates it, by the
+// runtime's own engine (runtime/engine, which compiles with runtime/compile)
+// over the descriptors and schemas of this very generation: the table
+// descriptors are built in memory from the model (templates.Descriptors,
+// the same descriptions db/*.go prints, each filter replaying the writes
+// its generated function makes) and the role schemas are the files being
+// generated (schema/). That needs no build of the emitted project: a
+// program built and run in it would compile the same descriptors, after a
+// go build of the whole project on every generate. The output is one Go
+// file per operation in package operations (operations/<name>.go, beside
+// the user's .graphql files): per role, each root field's SQL as a
+// constant with its parameters, which a pull request shows; the server
+// gets the list through runtime.Project.Operations (operations.Compiled)
+// and pins them (runtime/engine/compiled.go).
+
+const pathOperationsGo = dirOperations + "/operations.go"
+
+// compiledFiles compiles the project's operations (loadOperations) against
+// the generated schemas in out and adds their files to out.generated; none
+// when there are no operations. A warning says when main.go does not hand
+// them to the server.
+func compiledFiles(p *model.Project, dir, src string, out *files) error {
+	ops, err := loadOperations(dir)
+	if err != nil || len(ops) == 0 {
+		return err
+	}
+	cfg, err := compileConfig(p, dir, out)
+	if err != nil {
+		return err
+	}
+	e, err := engine.New(cfg, nil)
+	if err != nil {
+		return fmt.Errorf("compiling %s/: %w", dirOperations, err)
+	}
+	var names []string
+	for _, op := range ops {
+		co, err := e.CompileOperation(op.Name, op.Pos(), op.Document)
+		if err != nil {
+			return err
+		}
+		if len(co.Roles) == 0 {
+			return fmt.Errorf("%s: operation %s is valid for no role: %s", op.Pos(), op.Name, co.Refused[0].Error)
+		}
+		b, err := operationGo(src, co)
+		if err != nil {
+			return err
+		}
+		out.generated[dirOperations+"/"+operationFile(op.Name)] = b
+		names = append(names, operationVar(op.Name))
+	}
+	pkg, err := goFile(src, operationsGoTmpl, map[string]any{"Vars": names})
+	if err != nil {
+		return err
+	}
+	out.generated[pathOperationsGo] = pkg
+	if main, err := os.ReadFile(filepath.Join(dir, pathMain)); err == nil && !bytes.Contains(main, []byte("operations.Compiled")) {
+		out.warnings = append(out.warnings, fmt.Sprintf("%s does not hand the compiled operations to the server: add Operations: operations.Compiled to its runtime.Project (import \"<module>/%s\")", pathMain, dirOperations))
+	}
+	return nil
+}
+
+// compileConfig is the engine configuration the server builds from the
+// generated files: the descriptors, the schemas of schema/ (remote and
+// Relay ones included) and graph/custom.graphqls.
+func compileConfig(p *model.Project, dir string, out *files) (engine.Config, error) {
+	schemas := fstest.MapFS{}
+	for path, b := range out.generated {
+		if rest, ok := strings.CutPrefix(path, "schema/"); ok && strings.HasSuffix(rest, ".graphqls") {
+			schemas[rest] = &fstest.MapFile{Data: b}
+		}
+	}
+	custom, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pathCustomSDL)))
+	if err != nil && !os.IsNotExist(err) {
+		return engine.Config{}, err
+	}
+	if custom == nil {
+		custom = []byte(customGraphQLS)
+	}
+	return engine.Config{
+		Tables: templates.Descriptors(p), Schemas: schemas, CustomSDL: string(custom),
+		IntrospectionDisabledFor: p.Metadata.IntrospectionDisabledForRoles,
+	}, nil
+}
+
+// operationFile is the generated file of an operation: its name in snake
+// case.
+func operationFile(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 && !(name[i-1] >= 'A' && name[i-1] <= 'Z') {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String() + ".op.go"
+}
+
+// operationVar is the Go variable of a compiled operation.
+func operationVar(name string) string { return "op" + model.GoName(name) }
+
+// goString is s as a Go literal: raw when it can be (SQL and GraphQL read
+// as written), quoted otherwise.
+func goString(s string) string {
+	if strings.ContainsAny(s, "`\r") {
+		return strconv.Quote(s)
+	}
+	return "`" + s + "`"
+}
+
+type compiledStatement struct {
+	Const, Field string
+	SQL          string
+	Params       []string
+}
+
+type compiledRole struct {
+	Role       string
+	Statements []compiledStatement
+}
+
+// operationGo renders the file of one compiled operation.
+func operationGo(src string, co engine.CompiledOperation) ([]byte, error) {
+	v := operationVar(co.Name)
+	var roles []compiledRole
+	for _, r := range co.Roles {
+		cr := compiledRole{Role: r.Role}
+		for i, st := range r.Statements {
+			c := v + model.GoName(r.Role) + model.GoName(st.Field)
+			if len(r.Statements) > 1 {
+				c += strconv.Itoa(i + 1)
+			}
+			cr.Statements = append(cr.Statements, compiledStatement{Const: c, Field: st.Field, SQL: goString(st.SQL), Params: st.Params})
+		}
+		roles = append(roles, cr)
+	}
+	var buf bytes.Buffer
+	data := map[string]any{"Op": co, "Var": v, "Query": goString(co.Query), "Roles": roles}
+	if err := operationGoTemplate.Execute(&buf, data); err != nil {
+		return nil, err
+	}
+	b, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("format the compiled operation %s: %w\n%s", co.Name, err, buf.Bytes())
+	}
+	return append([]byte(goHeader(src)), b...), nil
+}
+
+var operationGoTemplate = template.Must(template.New("op").Funcs(template.FuncMap{
+	"quote":   strconv.Quote,
+	"inc":     func(i int) int { return i + 1 },
+	"oneline": func(s string) string { return strings.Join(strings.Fields(s), " ") },
+}).Parse(operationGoTmpl))
+
+const operationsGoTmpl = `// Package operations holds the project's operations (operations/*.graphql)
+// compiled by hasgen generate: per role that may run one, the SQL of each
+// of its root fields, reviewed in a diff like any code. main.go hands
+// Compiled to the server, which answers them without parsing, validating
+// or compiling (and as persisted queries, when they are on).
+package operations
+
+import "github.com/hasgen/hasgen/runtime/engine"
+
+// Compiled are the compiled operations, by name.
+var Compiled = []engine.CompiledOperation{
+{{- range .Vars}}
+	{{.}},
+{{- end}}
+}
+`
+
+const operationGoTmpl = `package operations
+
+import "github.com/hasgen/hasgen/runtime/engine"
+
+// {{.Var}} is operation {{.Op.Name}} of {{.Op.Source}}, compiled for the
+// roles that may run it.
+{{- if .Op.Refused}}
+//
+// Roles whose schema refuses it:
+{{- range .Op.Refused}}
+//   - {{.Role}}: {{oneline .Error}}
+{{- end}}
+{{- end}}
+var {{.Var}} = engine.CompiledOperation{
+	Name:   {{quote .Op.Name}},
+	Source: {{quote .Op.Source}},
+	Query:  {{.Var}}Query,
+	Hash:   {{quote .Op.Hash}},
+	Roles: []engine.CompiledRole{
+{{- range .Roles}}
+		{Role: {{quote .Role}}, Statements: []engine.CompiledStatement{
+{{- range .Statements}}
+			{Field: {{quote .Field}}, SQL: {{.Const}}, Params: []string{ {{- range $i, $p := .Params}}{{if $i}}, {{end}}{{quote $p}}{{end -}} }},
+{{- end}}
+		}},
+{{- end}}
+	},
+{{- if .Op.Refused}}
+	Refused: []engine.RefusedRole{
+{{- range .Op.Refused}}
+		{Role: {{quote .Role}}, Error: {{quote .Error}}},
+{{- end}}
+	},
+{{- end}}
+}
+
+// {{.Var}}Query is the document clients send.
+const {{.Var}}Query = {{.Query}}
+{{range .Roles}}{{$role := .Role}}{{range .Statements}}
+// {{.Const}} is the SQL of field {{.Field}} for role {{$role}}.
+{{- range $i, $p := .Params}}
+//   ${{inc $i}}: {{$p}}
+{{- end}}
+const {{.Const}} = {{.SQL}}
+{{end}}{{end}}`
