@@ -139,6 +139,7 @@ func run(ctx context.Context, o options) error {
 	}{
 		{"hasgen", func() (*contender, error) { return startHasgen(ctx, build, url, serverCPUs) }},
 		{"raw pgx", func() (*contender, error) { return startRaw(ctx, url, serverCPUs, sqls) }},
+		{"hasgen compiled", func() (*contender, error) { return startCompiled(ctx, url, config, serverCPUs, qs) }},
 	}
 	if o.peers {
 		steps = append(steps, []struct {
@@ -312,6 +313,15 @@ func compiledSQL(ctx context.Context, url, config string, qs []query) (map[strin
 }
 
 func startHasgen(ctx context.Context, b *e2e.Build, url, cpus string) (*contender, error) {
+	s, err := startHasgenServer(ctx, b, url, cpus)
+	if err != nil {
+		return nil, err
+	}
+	return hasgenContender("hasgen", s, func(q query) string { return q.GraphQL }), nil
+}
+
+// startHasgenServer starts a built hasgen server, pinned to cpus.
+func startHasgenServer(ctx context.Context, b *e2e.Build, url, cpus string) (*e2e.Server, error) {
 	env := map[string]string{
 		"HASURA_GRAPHQL_DATABASE_URL":   url,
 		"HASURA_GRAPHQL_ADMIN_SECRET":   adminSecret,
@@ -326,13 +336,15 @@ func startHasgen(ctx context.Context, b *e2e.Build, url, cpus string) (*contende
 		}
 		pinned.Binary = wrapper
 	}
-	s, err := pinned.Start(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	c := &contender{name: "hasgen", pid: s.PID(), stop: func() { s.Stop() }, shape: func(query) normaliser { return identity }}
+	return pinned.Start(ctx, env)
+}
+
+// hasgenContender is a hasgen server that is sent, for each query, the
+// document text(q).
+func hasgenContender(name string, s *e2e.Server, text func(query) string) *contender {
+	c := &contender{name: name, pid: s.PID(), stop: func() { s.Stop() }, shape: func(query) normaliser { return identity }}
 	c.request = func(q query) *http.Request {
-		body, _ := json.Marshal(map[string]string{"query": q.GraphQL})
+		body, _ := json.Marshal(map[string]string{"query": text(q)})
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
@@ -344,7 +356,7 @@ func startHasgen(ctx context.Context, b *e2e.Build, url, cpus string) (*contende
 		}
 		return req
 	}
-	return c, nil
+	return c
 }
 
 // pinScript writes a script that execs binary under taskset, so that the

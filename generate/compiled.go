@@ -11,9 +11,12 @@ import (
 	"testing/fstest"
 	"text/template"
 
+	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/templates"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Compiled operations: each operation of operations/*.graphql is compiled,
@@ -40,8 +43,15 @@ const pathOperationsGo = dirOperations + "/operations.go"
 // them to the server.
 func compiledFiles(p *model.Project, dir, src string, out *files) error {
 	ops, err := loadOperations(dir)
-	if err != nil || len(ops) == 0 {
+	if err != nil {
 		return err
+	}
+	var colls []collectionOp
+	if p.Metadata != nil {
+		colls = collectionOps(p.Metadata.QueryCollections)
+	}
+	if len(ops) == 0 && len(colls) == 0 {
+		return nil
 	}
 	cfg, err := compileConfig(p, dir, out)
 	if err != nil {
@@ -66,6 +76,27 @@ func compiledFiles(p *model.Project, dir, src string, out *files) error {
 		}
 		out.generated[dirOperations+"/"+operationFile(op.Name)] = b
 		names = append(names, operationVar(op.Name))
+	}
+	// The query collections' documents are compiled as written (what
+	// clients of the allow list send); one whose SQL would depend on its
+	// variables' values is left to the uncompiled path, with a warning.
+	for _, c := range colls {
+		co, err := e.CompileOperation(c.operation, c.source, c.query)
+		if err != nil {
+			out.warnings = append(out.warnings, fmt.Sprintf("query collection %s, query %s: not compiled: %v", c.collection, c.name, err))
+			continue
+		}
+		if len(co.Roles) == 0 {
+			out.warnings = append(out.warnings, fmt.Sprintf("%s: query collection %s, query %s: not compiled: valid for no role: %s", c.source, c.collection, c.name, co.Refused[0].Error))
+			continue
+		}
+		v := "Collection" + model.GoName(c.collection) + model.GoName(c.name)
+		b, err := operationGoNamed(src, co, operationVar(v))
+		if err != nil {
+			return err
+		}
+		out.generated[dirOperations+"/"+operationFile(v)] = b
+		names = append(names, operationVar(v))
 	}
 	pkg, err := goFile(src, operationsGoTmpl, map[string]any{"Vars": names})
 	if err != nil {
@@ -140,9 +171,50 @@ type compiledRole struct {
 	Statements []compiledStatement
 }
 
+// collectionOp is an operation of a query collection's document.
+type collectionOp struct {
+	collection, name string
+	// operation is the document's operation name ("" for its one
+	// anonymous operation); source where the query is, for messages.
+	operation, source, query string
+}
+
+// collectionOps lists the operations of the collections' documents, in
+// file order. A document's operations are each compiled; a document of one
+// anonymous operation is sent without an operation name.
+func collectionOps(colls []*metadata.QueryCollection) []collectionOp {
+	var out []collectionOp
+	for _, c := range colls {
+		for _, q := range c.Queries {
+			doc, err := parser.ParseQuery(&ast.Source{Input: q.Query})
+			if err != nil {
+				continue // metadata.Load reports it
+			}
+			pos := q.QueryPos
+			source := fmt.Sprintf("%s:%d:%d", filepath.Base(pos.File), pos.Line, pos.Col)
+			for _, op := range doc.Operations {
+				if op.Name == "" && len(doc.Operations) > 1 {
+					continue // GraphQL refuses it
+				}
+				name := q.Name
+				if len(doc.Operations) > 1 {
+					name += "_" + op.Name
+				}
+				out = append(out, collectionOp{collection: c.Name, name: name, operation: op.Name, source: source, query: q.Query})
+			}
+		}
+	}
+	return out
+}
+
 // operationGo renders the file of one compiled operation.
 func operationGo(src string, co engine.CompiledOperation) ([]byte, error) {
-	v := operationVar(co.Name)
+	return operationGoNamed(src, co, operationVar(co.Name))
+}
+
+// operationGoNamed renders the file of one compiled operation, its Go
+// variable named v.
+func operationGoNamed(src string, co engine.CompiledOperation, v string) ([]byte, error) {
 	var roles []compiledRole
 	for _, r := range co.Roles {
 		cr := compiledRole{Role: r.Role}
@@ -194,8 +266,8 @@ const operationGoTmpl = `package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// {{.Var}} is operation {{.Op.Name}} of {{.Op.Source}}, compiled for the
-// roles that may run it.
+// {{.Var}} is operation {{or .Op.Name "(anonymous)"}} of {{.Op.Source}},
+// compiled for the roles that may run it.
 {{- if .Op.Refused}}
 //
 // Roles whose schema refuses it:

@@ -42,6 +42,9 @@ fragment MessageFields on messages {
   insert_messages_one(object: {channel_id: $channel, body: $body}) { id body author { name } }
 }
 `},
+	// An anonymous operation, as a query collection may hold: sent
+	// without an operation name.
+	{"", `{ channels(order_by: {id: asc}) { name } }`},
 }
 
 // exampleEngines returns, over one database of the example app, an engine
@@ -111,6 +114,8 @@ func TestCompiledOperationsAnswerAsUncompiled(t *testing.T) {
 			want: []string{"field 'invoices_aggregate' not found in type: 'query_root'"}},
 		{name: "a missing variable: the same error", role: "user", vars: brian, op: 0, variables: `{}`, isCompiled: true,
 			want: []string{`expecting a value for non-nullable variable: \"channel\"`}},
+		{name: "an anonymous operation: private channels hidden", role: "user", vars: brian, op: 3, variables: `{}`, isCompiled: true,
+			want: []string{`{"data":{"channels":[{"name":"general"}, {"name":"random"}]}}`}, notWant: []string{"engineering"}},
 		{name: "a variable of the wrong type: the same error", role: "analyst", op: 1, variables: `{"min": {"a": 1}}`, isCompiled: true,
 			want: []string{"errors"}},
 	}
