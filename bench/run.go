@@ -110,9 +110,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	sqls, err := compiledSQL(ctx, url, config, qs)
-	if err != nil {
-		return err
+	sqls := handWritten(qs)
+	if o.rawSQL == "hasgen" {
+		if sqls, err = compiledSQL(ctx, url, config, qs); err != nil {
+			return err
+		}
 	}
 
 	var contenders []*contender
@@ -196,8 +198,8 @@ func run(ctx context.Context, o options) error {
 					return err
 				}
 				results[q.Name][c.name].add(m)
-				log("round %d: %-26s %-14s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%%  db cpu %3.0f%%",
-					r+1, q.Name, c.name, m.rps(), ms(m.p(50)), ms(m.p(99)), m.cpu*100, m.dbCPU*100)
+				log("round %d: %-26s %-14s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%% %5.0f µs/req  db cpu %3.0f%% %5.0f µs/req",
+					r+1, q.Name, c.name, m.rps(), ms(m.p(50)), ms(m.p(99)), m.cpu*100, m.cpu*1e6/m.rps(), m.dbCPU*100, m.dbCPU*1e6/m.rps())
 			}
 		}
 	}
@@ -277,6 +279,18 @@ func checkEqual(qs []query, cs []*contender) error {
 
 func log(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05")+" "+format+"\n", args...)
+}
+
+// handWritten returns, per query, the hand-written statement raw pgx runs
+// by default, under the query's root field.
+func handWritten(qs []query) map[string]rawQuery {
+	out := map[string]rawQuery{}
+	for _, q := range qs {
+		// "query Name { field(args) { ... } }": the third word.
+		words := strings.Fields(strings.NewReplacer("{", " ", "(", " ").Replace(q.GraphQL))
+		out[q.Name] = rawQuery{Key: words[2], SQL: q.Raw, Args: q.RawArg}
+	}
+	return out
 }
 
 // compiledSQL returns, per query, the statement hasgen compiles for it and
