@@ -18,7 +18,7 @@ func BenchmarkClients(b *testing.B) {
 		name string
 		c    gqlclient.Client
 	}{
-		{"http", gqlclient.NewHTTP(url + "/v1/graphql").WithAdminSecret(secret).WithRole("user").WithHeader("x-hasura-user-id", "2")},
+		{"http", gqlclient.NewHTTP(url+"/v1/graphql").WithAdminSecret(secret).WithRole("user").WithHeader("x-hasura-user-id", "2")},
 		{"local", gqlclient.NewLocal(e).As("user", vars)},
 	}
 	req := &gqlclient.Request{Query: channelsQuery, OperationName: "Channels", Variables: map[string]any{}}
