@@ -76,8 +76,8 @@ func chart(q query, cs []*contender, res map[string]*result) string {
 }
 
 // palette gives each contender, in start order, its colour: hasgen, raw
-// pgx, PostGraphile 5, PostGraphile 4, GraphJin.
-var palette = []string{"#1f77b4", "#7f7f7f", "#d62728", "#ff9896", "#2ca02c"}
+// pgx, hasgen compiled, PostGraphile 5, PostGraphile 4, GraphJin.
+var palette = []string{"#1f77b4", "#7f7f7f", "#aec7e8", "#d62728", "#ff9896", "#2ca02c"}
 
 func formatValue(v float64) string {
 	switch {

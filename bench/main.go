@@ -1,12 +1,14 @@
 // Command bench compares GraphQL servers on graphql-bench's Chinook, in one
 // run on one machine: the hasgen-generated server; its peers PostGraphile 5,
 // PostGraphile 4 and GraphJin; and "raw pgx", a minimal Go HTTP server that
-// runs the very SQL statement hasgen compiles for each query straight
-// through pgx (the limit a generated server can approach).
+// runs a hand-written SQL statement for each query straight through pgx
+// (the limit a generated server can approach; -raw hasgen runs the
+// statement hasgen compiles instead).
 //
 //	go run ./bench -out bench/results   # everything, as committed (~14 min)
 //	go run ./bench -peers=false         # hasgen and raw pgx only
 //	go run ./bench -duration 5s -queries AlbumByPK -contenders hasgen,GraphJin
+//	go run ./bench statements           # Postgres's CPU per statement, hasgen's vs hand-written
 //
 // It installs the peers (bench/peers/install.sh: npm and the Go module
 // proxy, cached outside the repo), starts a throwaway Postgres (or uses
@@ -36,6 +38,15 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "statements" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := statements(ctx, os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench statements:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var o options
 	flag.DurationVar(&o.duration, "duration", 6*time.Second, "length of one measured round per contender and query")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "warm-up per contender and query before measuring")
@@ -45,6 +56,7 @@ func main() {
 	queries := flag.String("queries", "", "comma-separated query names (default all)")
 	flag.StringVar(&o.loadgen, "loadgen", "auto", "load generator: go, wrk, or auto (wrk when installed, for fixed concurrency)")
 	flag.StringVar(&o.out, "out", "", "directory to write results.md and one SVG chart per query to")
+	flag.StringVar(&o.rawSQL, "raw", "hand", `what raw pgx runs: "hand", a hand-written statement per query (queries.go), or "hasgen", the statement hasgen compiles`)
 	flag.BoolVar(&o.peers, "peers", true, "also run PostGraphile 5, PostGraphile 4 and GraphJin (installs them on first use)")
 	contenders := flag.String("contenders", "", `comma-separated contenders to run (default all): hasgen, "raw pgx", "PostGraphile 5", "PostGraphile 4", GraphJin`)
 	flag.Parse()
@@ -72,6 +84,7 @@ type options struct {
 	loadgen          string
 	peers            bool
 	contenders       []string
+	rawSQL           string // "hand" or "hasgen"
 
 	dbPID int // Postgres's postmaster, when on this machine: its CPU is measured too
 }

@@ -12,6 +12,10 @@ type query struct {
 	// Peers holds the translation for each peer flavour (see the
 	// flavour constants); a peer without one does not run the query.
 	Peers map[flavour]translation
+	// Raw is the hand-written statement raw pgx runs, and its
+	// arguments: what a Go developer would write for this one query.
+	Raw    string
+	RawArg []any
 }
 
 // flavour is a GraphQL dialect: the contenders that speak the same one
@@ -64,6 +68,8 @@ var queries = []query{
 		Name:    "AlbumByPK",
 		GraphQL: `query AlbumByPK { albums_by_pk(id: 1) { id title } }`,
 		Role:    "admin",
+		Raw:     `SELECT json_build_object('id', id, 'title', title) FROM albums WHERE id = $1`,
+		RawArg:  []any{"1"},
 		Peers: map[flavour]translation{
 			postgraphile4: {`query AlbumByPK { albumById(id: 1) { id title } }`,
 				map[string]string{"albumById": "albums_by_pk"}},
@@ -77,6 +83,10 @@ var queries = []query{
 		Name:    "SearchAlbumsWithArtist",
 		GraphQL: `query SearchAlbumsWithArtist { albums(where: {title: {_like: "%Rock%"}}) { id title artist { name id } } }`,
 		Role:    "admin",
+		Raw: `SELECT coalesce(json_agg(json_build_object('id', al.id, 'title', al.title, 'artist',
+			CASE WHEN ar.id IS NOT NULL THEN json_build_object('name', ar.name, 'id', ar.id) END)), '[]')
+			FROM albums al LEFT JOIN artists ar ON ar.id = al.artist_id WHERE al.title LIKE $1`,
+		RawArg: []any{"%Rock%"},
 		Peers: map[flavour]translation{
 			postgraphile4: {`query SearchAlbumsWithArtist { allAlbums(filter: {title: {like: "%Rock%"}}) { nodes { id title artistByArtistId { name id } } } }`,
 				map[string]string{"allAlbums": "albums", "artistByArtistId": "artist"}},
@@ -90,6 +100,12 @@ var queries = []query{
 		Name:    "AlbumsArtistTracksGenreAll",
 		GraphQL: `query AlbumsArtistTracksGenreAll { albums { id title artist { id name } tracks { id name genre { name } } } }`,
 		Role:    "admin",
+		Raw: `SELECT coalesce(json_agg(json_build_object('id', al.id, 'title', al.title, 'artist',
+			CASE WHEN ar.id IS NOT NULL THEN json_build_object('id', ar.id, 'name', ar.name) END, 'tracks',
+			(SELECT coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'genre',
+				CASE WHEN g.id IS NOT NULL THEN json_build_object('name', g.name) END)), '[]')
+			 FROM tracks t LEFT JOIN genres g ON g.id = t.genre_id WHERE t.album_id = al.id))), '[]')
+			FROM albums al LEFT JOIN artists ar ON ar.id = al.artist_id`,
 		Peers: map[flavour]translation{
 			postgraphile4: {`query AlbumsArtistTracksGenreAll { allAlbums { nodes { id title artistByArtistId { id name } tracksByAlbumId { nodes { id name genreByGenreId { name } } } } } }`,
 				map[string]string{"allAlbums": "albums", "artistByArtistId": "artist", "tracksByAlbumId": "tracks", "genreByGenreId": "genre"}},
@@ -104,6 +120,20 @@ var queries = []query{
 		GraphQL: `query CustomerInvoicesRole { customers { id first_name invoices(order_by: {id: asc}) { id total invoice_lines { quantity track { name } } } } }`,
 		Role:    "customer",
 		Session: map[string]string{"x-hasura-user-id": "2"},
+		// The customer's own row, invoices and lines, as the permissions
+		// give them; a hand-written statement knows that the invoices and
+		// lines it reaches from the row are the customer's, and has no
+		// further filter to apply. The track by a scalar subquery: a join
+		// here is planned as a hash join that scans every track per
+		// invoice.
+		Raw: `SELECT coalesce(json_agg(json_build_object('id', c.id, 'first_name', c.first_name, 'invoices',
+			(SELECT coalesce(json_agg(json_build_object('id', i.id, 'total', i.total, 'invoice_lines',
+				(SELECT coalesce(json_agg(json_build_object('quantity', l.quantity, 'track',
+					(SELECT json_build_object('name', t.name) FROM tracks t WHERE t.id = l.track_id))), '[]')
+				 FROM invoice_lines l WHERE l.invoice_id = i.id)) ORDER BY i.id), '[]')
+			 FROM invoices i WHERE i.customer_id = c.id))), '[]')
+			FROM customers c WHERE c.id = $1`,
+		RawArg: []any{"2"},
 		Peers: map[flavour]translation{
 			postgraphile4: {`query CustomerInvoicesRole { allCustomers { nodes { id firstName invoicesByCustomerId(orderBy: ID_ASC) { nodes { id total invoiceLinesByInvoiceId { nodes { quantity trackByTrackId { name } } } } } } } }`,
 				map[string]string{"allCustomers": "customers", "firstName": "first_name", "invoicesByCustomerId": "invoices", "invoiceLinesByInvoiceId": "invoice_lines", "trackByTrackId": "track"}},

@@ -115,21 +115,26 @@ func markdown(qs []query, cs []*contender, res map[string]map[string]*result, o 
 	}
 	fmt.Fprintf(&b, "- Load: %s; %s; %s. %d rounds of %s per contender and query, alternating, after a %s warm-up.\n",
 		env.loadgen, mode, pin, o.rounds, o.duration, o.warmup)
-	b.WriteString("- Contenders, each with a pool of 32 connections and prepared statements: hasgen (this commit); raw pgx, hasgen's SQL for the query run by a minimal Go server (the limit)")
+	b.WriteString("- Contenders, each with a pool of 32 connections and prepared statements: hasgen (this commit); raw pgx, a minimal Go server running one statement per query (the limit)")
+	if o.rawSQL == "hasgen" {
+		b.WriteString(", the statement hasgen compiles")
+	} else {
+		b.WriteString(", a hand-written statement (bench/queries.go)")
+	}
 	if o.peers {
 		fmt.Fprintf(&b, "; PostGraphile %s and %s (on Node %s, production mode); GraphJin %s (production mode, %s)",
 			postgraphile5Version, postgraphile4Version, strings.TrimPrefix(env.node, "v"), graphjinVersion, goruntime.Version())
 	}
 	b.WriteString(".\n")
 	b.WriteString("- req/s: all rounds' requests over their time; rounds' req/s: the slowest and fastest round. × best peer: req/s over the best of PostGraphile 5, PostGraphile 4 and GraphJin on the query; × raw pgx: over raw pgx. ")
-	b.WriteString("Server CPU and peak RSS count the server's process tree; Postgres CPU, all of Postgres's processes, in cores; ")
+	b.WriteString("Server CPU and peak RSS count the server's process tree; Postgres CPU, all of Postgres's processes, in cores, and per request; ")
 	b.WriteString("server CPU µs/req, the server's CPU time per request, is the least sensitive to other load on the machine.")
 	if env.loadgen != "" && strings.HasPrefix(env.loadgen, "wrk") {
 		b.WriteString(" Latencies: wrk's p50 and p99, p95 interpolated from its p90 and p99 (log scale); over rounds, percentiles of the rounds' mixture.")
 	}
 	b.WriteString("\n\n")
-	b.WriteString("| query | contender | req/s | rounds' req/s | × best peer | × raw pgx | p50 ms | p95 ms | p99 ms | server CPU | server CPU µs/req | Postgres CPU | peak RSS |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| query | contender | req/s | rounds' req/s | × best peer | × raw pgx | p50 ms | p95 ms | p99 ms | server CPU | server CPU µs/req | Postgres CPU | Postgres CPU µs/req | peak RSS |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, q := range qs {
 		best, _, raw := ratios(cs, res[q.Name])
 		for _, c := range cs {
@@ -138,13 +143,14 @@ func markdown(qs []query, cs []*contender, res map[string]map[string]*result, o 
 				continue
 			}
 			m := r.merged()
-			dbCPU := "–"
+			dbCPU, dbPerReq := "–", "–"
 			if env.dbPID != 0 {
 				dbCPU = fmt.Sprintf("%.0f%%", m.dbCPU*100)
+				dbPerReq = fmt.Sprintf("%.0f", m.dbCPU*1e6/m.rps())
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %s | %.2f | %.2f | %.2f | %.0f%% | %.0f | %s | %.0f MB |\n",
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %s | %.2f | %.2f | %.2f | %.0f%% | %.0f | %s | %s | %.0f MB |\n",
 				q.Name, c.name, m.rps(), r.spread(), ratio(m.rps(), best), ratio(m.rps(), raw),
-				ms(m.p(50)), ms(m.p(95)), ms(m.p(99)), m.cpu*100, m.cpu*1e6/m.rps(), dbCPU, float64(m.rss)/(1<<20))
+				ms(m.p(50)), ms(m.p(95)), ms(m.p(99)), m.cpu*100, m.cpu*1e6/m.rps(), dbCPU, dbPerReq, float64(m.rss)/(1<<20))
 		}
 	}
 	if o.peers {

@@ -110,9 +110,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	sqls, err := compiledSQL(ctx, url, config, qs)
-	if err != nil {
-		return err
+	sqls := handWritten(qs)
+	if o.rawSQL == "hasgen" {
+		if sqls, err = compiledSQL(ctx, url, config, qs); err != nil {
+			return err
+		}
 	}
 
 	var contenders []*contender
@@ -139,6 +141,7 @@ func run(ctx context.Context, o options) error {
 	}{
 		{"hasgen", func() (*contender, error) { return startHasgen(ctx, build, url, serverCPUs) }},
 		{"raw pgx", func() (*contender, error) { return startRaw(ctx, url, serverCPUs, sqls) }},
+		{"hasgen compiled", func() (*contender, error) { return startCompiled(ctx, url, config, serverCPUs, qs) }},
 	}
 	if o.peers {
 		steps = append(steps, []struct {
@@ -195,8 +198,8 @@ func run(ctx context.Context, o options) error {
 					return err
 				}
 				results[q.Name][c.name].add(m)
-				log("round %d: %-26s %-14s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%%  db cpu %3.0f%%",
-					r+1, q.Name, c.name, m.rps(), ms(m.p(50)), ms(m.p(99)), m.cpu*100, m.dbCPU*100)
+				log("round %d: %-26s %-14s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%% %5.0f µs/req  db cpu %3.0f%% %5.0f µs/req",
+					r+1, q.Name, c.name, m.rps(), ms(m.p(50)), ms(m.p(99)), m.cpu*100, m.cpu*1e6/m.rps(), m.dbCPU*100, m.dbCPU*1e6/m.rps())
 			}
 		}
 	}
@@ -278,6 +281,18 @@ func log(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05")+" "+format+"\n", args...)
 }
 
+// handWritten returns, per query, the hand-written statement raw pgx runs
+// by default, under the query's root field.
+func handWritten(qs []query) map[string]rawQuery {
+	out := map[string]rawQuery{}
+	for _, q := range qs {
+		// "query Name { field(args) { ... } }": the third word.
+		words := strings.Fields(strings.NewReplacer("{", " ", "(", " ").Replace(q.GraphQL))
+		out[q.Name] = rawQuery{Key: words[2], SQL: q.Raw, Args: q.RawArg}
+	}
+	return out
+}
+
 // compiledSQL returns, per query, the statement hasgen compiles for it and
 // its parameters bound: what the raw pgx server runs.
 func compiledSQL(ctx context.Context, url, config string, qs []query) (map[string]rawQuery, error) {
@@ -312,6 +327,15 @@ func compiledSQL(ctx context.Context, url, config string, qs []query) (map[strin
 }
 
 func startHasgen(ctx context.Context, b *e2e.Build, url, cpus string) (*contender, error) {
+	s, err := startHasgenServer(ctx, b, url, cpus)
+	if err != nil {
+		return nil, err
+	}
+	return hasgenContender("hasgen", s, func(q query) string { return q.GraphQL }), nil
+}
+
+// startHasgenServer starts a built hasgen server, pinned to cpus.
+func startHasgenServer(ctx context.Context, b *e2e.Build, url, cpus string) (*e2e.Server, error) {
 	env := map[string]string{
 		"HASURA_GRAPHQL_DATABASE_URL":   url,
 		"HASURA_GRAPHQL_ADMIN_SECRET":   adminSecret,
@@ -326,13 +350,15 @@ func startHasgen(ctx context.Context, b *e2e.Build, url, cpus string) (*contende
 		}
 		pinned.Binary = wrapper
 	}
-	s, err := pinned.Start(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	c := &contender{name: "hasgen", pid: s.PID(), stop: func() { s.Stop() }, shape: func(query) normaliser { return identity }}
+	return pinned.Start(ctx, env)
+}
+
+// hasgenContender is a hasgen server that is sent, for each query, the
+// document text(q).
+func hasgenContender(name string, s *e2e.Server, text func(query) string) *contender {
+	c := &contender{name: name, pid: s.PID(), stop: func() { s.Stop() }, shape: func(query) normaliser { return identity }}
 	c.request = func(q query) *http.Request {
-		body, _ := json.Marshal(map[string]string{"query": q.GraphQL})
+		body, _ := json.Marshal(map[string]string{"query": text(q)})
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
@@ -344,7 +370,7 @@ func startHasgen(ctx context.Context, b *e2e.Build, url, cpus string) (*contende
 		}
 		return req
 	}
-	return c, nil
+	return c
 }
 
 // pinScript writes a script that execs binary under taskset, so that the

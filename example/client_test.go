@@ -77,7 +77,8 @@ func TestTypedClientService(t *testing.T) {
 		Posted struct {
 			Message message `json:"insert_messages_one"`
 		} `json:"posted"`
-		Refused json.RawMessage `json:"refused"`
+		Refused  json.RawMessage `json:"refused"`
+		Compiled []string        `json:"compiled"`
 	}
 	var got map[string]answers
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
@@ -113,6 +114,11 @@ func TestTypedClientService(t *testing.T) {
 		if err := json.Compact(&refused, a.Refused); err != nil || refused.String() != want {
 			t.Errorf("%s: refused (%v)\n got %s\nwant %s", way, err, refused.String(), want)
 		}
+	}
+	// The client sends the compiled documents: in process, every call
+	// was answered from the compiled set, the refused post included.
+	if diff := cmp.Diff([]string{"MyChannels", "OrdersByStatus", "SendMessage", "SendMessage"}, got["local"].Compiled); diff != "" {
+		t.Errorf("compiled calls in process (-want +got):\n%s", diff)
 	}
 	// Both ways read the same rows: general alike; random's latest
 	// messages as they were for the HTTP way, then with the HTTP way's

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -255,10 +256,31 @@ func TestOperationPermissionChangeFailsCheck(t *testing.T) {
 			t.Errorf("check's diff lacks %q:\n%s", want, diff)
 		}
 	}
+	// Each (operation, role) that changed is named first, with its place.
+	for _, want := range []string{
+		"operations/channels.graphql:3:1: operation ChannelMessages, role user: its SQL changed (operations/channel_messages.op.go)\n",
+		"operations/channels.graphql:10:1: operation SendMessage, role user: its SQL changed (operations/send_message.op.go)\n",
+	} {
+		if !strings.HasPrefix(diff, want) && !strings.Contains(diff, "\n"+want) {
+			t.Errorf("check does not say %q:\n%.3000s", want, diff)
+		}
+	}
 	// Admin's SQL and the analyst's report do not depend on the filter.
 	if strings.Contains(diff, "opChannelMessagesAdminMessages =") || strings.Contains(diff, "invoice_report.op.go") {
 		t.Errorf("check's diff shows SQL the change does not touch:\n%s", diff)
 	}
+
+	// A column taken from the role: the operation no longer validates
+	// for it.
+	write(strings.Replace(loose, "columns: [id, channel_id, author_id, body, meta, created_at]", "columns: [id, channel_id, author_id, meta, created_at]", 1))
+	if diff, err = generate.Check(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	const gone = "operations/channels.graphql:3:1: operation ChannelMessages, role user: no longer validates: field 'body' not found in type: 'messages' (at $.selectionSet.messages.selectionSet.body) (operations/channel_messages.op.go)\n"
+	if !strings.Contains(diff, gone) {
+		t.Errorf("check does not say %q:\n%.3000s", gone, diff)
+	}
+	write(loose)
 
 	if _, err := generate.Generate(ctx, o); err != nil {
 		t.Fatal(err)
@@ -272,5 +294,90 @@ func TestOperationPermissionChangeFailsCheck(t *testing.T) {
 	}
 	if diff, err := generate.Check(ctx, o); err != nil || diff != "" {
 		t.Fatalf("check after generating again: %v\n%s", err, diff)
+	}
+}
+
+// post sends a raw body to /v1/graphql.
+func (c client) post(headers map[string]string, body string) string {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.url+"/v1/graphql", strings.NewReader(body))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestPersistedQueriesServer runs the example server with
+// HASGEN_PERSISTED_QUERIES=only and with the default: Apollo's persisted
+// queries by the hash of the committed compiled operations, permissions
+// applied, anything else refused; by default a bare hash is refused as
+// Hasura does.
+func TestPersistedQueriesServer(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("server", "operations", "channel_messages.op.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`Hash:\s+"([0-9a-f]{64})"`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("no hash in channel_messages.op.go")
+	}
+	hash := string(m[1])
+	url := pgtest.NewDatabase(t, "schema.sql")
+	ctx := context.Background()
+	b, err := e2e.BuildDir(ctx, "server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(filepath.Dir(b.Binary))
+	start := func(mode string) client {
+		env := map[string]string{
+			"HASURA_GRAPHQL_DATABASE_URL": url,
+			"HASURA_GRAPHQL_ADMIN_SECRET": "admin-secret",
+			"HASURA_GRAPHQL_JWT_SECRET":   `{"type":"HS256","key":"` + jwtKey + `"}`,
+		}
+		if mode != "" {
+			env["HASGEN_PERSISTED_QUERIES"] = mode
+		}
+		srv, err := b.Start(ctx, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = srv.Stop() })
+		return client{t, srv.URL}
+	}
+	bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+	ada, brian := bearer(token(t, "user", "1")), bearer(token(t, "user", "2"))
+	persisted := `{"operationName": "ChannelMessages", "variables": {"channel": 2, "limit": 5}, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + hash + `"}}}`
+
+	only := start("only")
+	cases := []struct {
+		name    string
+		headers map[string]string
+		body    string
+		want    string
+	}{
+		{"a member reads the private channel by its hash", ada, persisted,
+			`{"data":{"messages":[{"id":4,"body":"Deploy at 5pm","author":{"name":"Ada"}}, {"id":5,"body":"Ack","author":{"name":"Chen"}}]}}`},
+		{"a non-member gets none of its messages", brian, persisted, `{"data":{"messages":[]}}`},
+		{"an unknown hash", ada, strings.Replace(persisted, hash, strings.Repeat("0", 64), 1),
+			`{"errors":[{"message":"PersistedQueryNotFound","extensions":{"path":"$","code":"PERSISTED_QUERY_NOT_FOUND"}}]}`},
+		{"a document is refused", ada, `{"query": "{ messages { body } }"}`,
+			`{"errors":[{"message":"only persisted queries are accepted: send extensions.persistedQuery with the sha256Hash of a compiled operation","extensions":{"path":"$","code":"PERSISTED_QUERY_ONLY"}}]}`},
+	}
+	for _, tc := range cases {
+		if got := only.post(tc.headers, tc.body); got != tc.want {
+			t.Errorf("%s:\n got  %s\n want %s", tc.name, got, tc.want)
+		}
+	}
+
+	off := start("")
+	if got, want := off.post(ada, persisted), `{"errors":[{"message":"key \"query\" not found","extensions":{"path":"$","code":"parse-failed"}}]}`; got != want {
+		t.Errorf("default server, bare hash:\n got  %s\n want %s", got, want)
 	}
 }

@@ -90,6 +90,14 @@ func TestClientFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Deterministic: a second run gives the same bytes.
+			again, _, err := clientFiles(p, "hasgen.yaml", dir, out.generated, []byte(customGraphQLS))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(files, again); diff != "" {
+				t.Errorf("a second run differs (-first +second):\n%s", diff)
+			}
 			if diff := cmp.Diff(tt.warnings, warnings); diff != "" {
 				t.Errorf("warnings (-want +got):\n%s", diff)
 			}

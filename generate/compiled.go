@@ -4,16 +4,22 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing/fstest"
 	"text/template"
 
+	"github.com/hasgen/hasgen/metadata"
 	"github.com/hasgen/hasgen/model"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/templates"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Compiled operations: each operation of operations/*.graphql is compiled,
@@ -40,8 +46,15 @@ const pathOperationsGo = dirOperations + "/operations.go"
 // them to the server.
 func compiledFiles(p *model.Project, dir, src string, out *files) error {
 	ops, err := loadOperations(dir)
-	if err != nil || len(ops) == 0 {
+	if err != nil {
 		return err
+	}
+	var colls []collectionOp
+	if p.Metadata != nil {
+		colls = collectionOps(p.Metadata.QueryCollections)
+	}
+	if len(ops) == 0 && len(colls) == 0 {
+		return nil
 	}
 	cfg, err := compileConfig(p, dir, out)
 	if err != nil {
@@ -66,6 +79,27 @@ func compiledFiles(p *model.Project, dir, src string, out *files) error {
 		}
 		out.generated[dirOperations+"/"+operationFile(op.Name)] = b
 		names = append(names, operationVar(op.Name))
+	}
+	// The query collections' documents are compiled as written (what
+	// clients of the allow list send); one whose SQL would depend on its
+	// variables' values is left to the uncompiled path, with a warning.
+	for _, c := range colls {
+		co, err := e.CompileOperation(c.operation, c.source, c.query)
+		if err != nil {
+			out.warnings = append(out.warnings, fmt.Sprintf("query collection %s, query %s: not compiled: %v", c.collection, c.name, err))
+			continue
+		}
+		if len(co.Roles) == 0 {
+			out.warnings = append(out.warnings, fmt.Sprintf("%s: query collection %s, query %s: not compiled: valid for no role: %s", c.source, c.collection, c.name, co.Refused[0].Error))
+			continue
+		}
+		v := "Collection" + model.GoName(c.collection) + model.GoName(c.name)
+		b, err := operationGoNamed(src, co, operationVar(v))
+		if err != nil {
+			return err
+		}
+		out.generated[dirOperations+"/"+operationFile(v)] = b
+		names = append(names, operationVar(v))
 	}
 	pkg, err := goFile(src, operationsGoTmpl, map[string]any{"Vars": names})
 	if err != nil {
@@ -140,9 +174,50 @@ type compiledRole struct {
 	Statements []compiledStatement
 }
 
+// collectionOp is an operation of a query collection's document.
+type collectionOp struct {
+	collection, name string
+	// operation is the document's operation name ("" for its one
+	// anonymous operation); source where the query is, for messages.
+	operation, source, query string
+}
+
+// collectionOps lists the operations of the collections' documents, in
+// file order. A document's operations are each compiled; a document of one
+// anonymous operation is sent without an operation name.
+func collectionOps(colls []*metadata.QueryCollection) []collectionOp {
+	var out []collectionOp
+	for _, c := range colls {
+		for _, q := range c.Queries {
+			doc, err := parser.ParseQuery(&ast.Source{Input: q.Query})
+			if err != nil {
+				continue // metadata.Load reports it
+			}
+			pos := q.QueryPos
+			source := fmt.Sprintf("%s:%d:%d", filepath.Base(pos.File), pos.Line, pos.Col)
+			for _, op := range doc.Operations {
+				if op.Name == "" && len(doc.Operations) > 1 {
+					continue // GraphQL refuses it
+				}
+				name := q.Name
+				if len(doc.Operations) > 1 {
+					name += "_" + op.Name
+				}
+				out = append(out, collectionOp{collection: c.Name, name: name, operation: op.Name, source: source, query: q.Query})
+			}
+		}
+	}
+	return out
+}
+
 // operationGo renders the file of one compiled operation.
 func operationGo(src string, co engine.CompiledOperation) ([]byte, error) {
-	v := operationVar(co.Name)
+	return operationGoNamed(src, co, operationVar(co.Name))
+}
+
+// operationGoNamed renders the file of one compiled operation, its Go
+// variable named v.
+func operationGoNamed(src string, co engine.CompiledOperation, v string) ([]byte, error) {
 	var roles []compiledRole
 	for _, r := range co.Roles {
 		cr := compiledRole{Role: r.Role}
@@ -194,8 +269,8 @@ const operationGoTmpl = `package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// {{.Var}} is operation {{.Op.Name}} of {{.Op.Source}}, compiled for the
-// roles that may run it.
+// {{.Var}} is operation {{or .Op.Name "(anonymous)"}} of {{.Op.Source}},
+// compiled for the roles that may run it.
 {{- if .Op.Refused}}
 //
 // Roles whose schema refuses it:
@@ -235,3 +310,101 @@ const {{.Var}}Query = {{.Query}}
 {{- end}}
 const {{.Const}} = {{.SQL}}
 {{end}}{{end}}`
+
+// operationDrift says, for each compiled operation whose file in have
+// (on disk) differs from want (generated now), which roles' SQL changed,
+// which roles no longer validate it (and why) and which now do: one line
+// each, file:line:col first, before check's diff.
+func operationDrift(have, want string) (string, error) {
+	files, err := filepath.Glob(filepath.Join(want, dirOperations, "*.op.go"))
+	if err != nil {
+		return "", err
+	}
+	old, err := filepath.Glob(filepath.Join(have, dirOperations, "*.op.go"))
+	if err != nil {
+		return "", err
+	}
+	names := map[string]bool{}
+	for _, f := range append(files, old...) {
+		names[filepath.Base(f)] = true
+	}
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		a, _ := os.ReadFile(filepath.Join(have, dirOperations, name))
+		c, _ := os.ReadFile(filepath.Join(want, dirOperations, name))
+		if bytes.Equal(a, c) {
+			continue
+		}
+		rel := dirOperations + "/" + name
+		before, after := parseCompiledFile(a), parseCompiledFile(c)
+		switch {
+		case a == nil:
+			fmt.Fprintf(&b, "%s: operation %s: not compiled yet (%s)\n", after.source, after.name, rel)
+			continue
+		case c == nil:
+			fmt.Fprintf(&b, "%s: operation %s: gone, its compiled file remains (%s)\n", before.source, before.name, rel)
+			continue
+		}
+		roles := map[string]bool{}
+		for r := range before.sql {
+			roles[r] = true
+		}
+		for r := range after.sql {
+			roles[r] = true
+		}
+		for r := range after.refused {
+			roles[r] = true
+		}
+		for _, r := range slices.Sorted(maps.Keys(roles)) {
+			was, had := before.sql[r]
+			now, has := after.sql[r]
+			switch {
+			case had && !has:
+				fmt.Fprintf(&b, "%s: operation %s, role %s: no longer validates: %s (%s)\n", after.source, after.name, r, after.refused[r], rel)
+			case !had && has:
+				fmt.Fprintf(&b, "%s: operation %s, role %s: now validates: new SQL (%s)\n", after.source, after.name, r, rel)
+			case had && has && was != now:
+				fmt.Fprintf(&b, "%s: operation %s, role %s: its SQL changed (%s)\n", after.source, after.name, r, rel)
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+// compiledFile is what operationDrift reads of a generated operation file.
+type compiledFile struct {
+	name, source string
+	// sql is, by role, its statements' comments and constants; refused
+	// the roles that may not run it, with the reason.
+	sql, refused map[string]string
+}
+
+var (
+	reOpName     = regexp.MustCompile(`(?m)^\tName:\s+("(?:[^"\\]|\\.)*"),$`)
+	reOpSource   = regexp.MustCompile(`(?m)^\tSource:\s+("(?:[^"\\]|\\.)*"),$`)
+	reOpSQL      = regexp.MustCompile(`(?m)^// \w+ is the SQL of field \S+ for role (.+)\.\n((?://.*\n)*)const \w+ = (.*)$`)
+	reOpRefused  = regexp.MustCompile(`(?m)^\t\t\{Role: ("(?:[^"\\]|\\.)*"), Error: ("(?:[^"\\]|\\.)*")\},$`)
+	unquoteOrRaw = func(s string) string {
+		if u, err := strconv.Unquote(s); err == nil {
+			return u
+		}
+		return s
+	}
+)
+
+func parseCompiledFile(b []byte) compiledFile {
+	f := compiledFile{sql: map[string]string{}, refused: map[string]string{}}
+	if m := reOpName.FindSubmatch(b); m != nil {
+		f.name = unquoteOrRaw(string(m[1]))
+	}
+	if m := reOpSource.FindSubmatch(b); m != nil {
+		f.source = unquoteOrRaw(string(m[1]))
+	}
+	for _, m := range reOpSQL.FindAllSubmatch(b, -1) {
+		f.sql[string(m[1])] += string(m[2]) + string(m[3]) + "\n"
+	}
+	for _, m := range reOpRefused.FindAllSubmatch(b, -1) {
+		f.refused[unquoteOrRaw(string(m[1]))] = unquoteOrRaw(string(m[2]))
+	}
+	return f
+}

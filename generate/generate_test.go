@@ -194,7 +194,7 @@ func TestRegenerateKeepsUserFilesDeletesStale(t *testing.T) {
 		"\n- table: {schema: public, name: genres}\n  select_permissions:\n    - role: user\n      permission:\n        columns: [id, name]\n        filter: {}\n", ""))
 	res := p.generate()
 
-	if diff := cmp.Diff([]string{"db/old.go", "db/public_genres.go", "schema/relay/roles/guest.graphqls", "schema/roles/guest.graphqls"}, res.Deleted); diff != "" {
+	if diff := cmp.Diff([]string{"db/old.go", "db/public_genres.go", "permtest/public_genres_test.go", "schema/relay/roles/guest.graphqls", "schema/roles/guest.graphqls"}, res.Deleted); diff != "" {
 		t.Errorf("deleted (-want +got):\n%s", diff)
 	}
 	if len(res.Created) > 0 {

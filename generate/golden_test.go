@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -205,5 +207,57 @@ func TestAllowListFile(t *testing.T) {
 	}
 	if l.Len() != 2 {
 		t.Errorf("%d documents allowed, want 2 (the unlisted collection left out)", l.Len())
+	}
+}
+
+// TestCompiledOperationsGolden compiles the operations of an
+// operations/*.graphql file and of the allowlist fixture's query
+// collections against Chinook's permissions: the files a reviewer reads.
+func TestCompiledOperationsGolden(t *testing.T) {
+	s, err := introspect.LoadSnapshotFile(chinookSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := metadata.Load(filepath.Join(golden.Dir(t), "generate", "allowlist", "metadata"), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := model.Build(s, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Options{Config: "metadata", Module: "server"}
+	fs, err := projectFiles(p, o, "../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"operations/artists.graphql": `# Artists from an id on, by name.
+query ArtistsFrom($id: Int!, $limit: Int) {
+  artists(where: {id: {_gte: $id}}, order_by: {name: asc}, limit: $limit) {
+    ...ArtistFields
+  }
+}
+
+fragment ArtistFields on artists {
+  id
+  name
+}
+`})
+	if err := compiledFiles(p, dir, "metadata", fs); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rel := range fs.generated {
+		if strings.HasPrefix(rel, dirOperations+"/") {
+			got = append(got, rel)
+			golden.Compare(t, filepath.Join(golden.Dir(t), "generate", "compiled", filepath.FromSlash(rel)+".txt"), fs.generated[rel])
+		}
+	}
+	sort.Strings(got)
+	want := []string{"operations/artists_from.op.go", "operations/collection_allowed_queries_artists.op.go",
+		"operations/collection_editors_names.op.go", "operations/collection_unlisted_one_artist.op.go", "operations/operations.go"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("files %v, want %v", got, want)
 	}
 }

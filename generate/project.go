@@ -198,6 +198,14 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 		fs.generated[path] = withHeader(goHeader(src), b)
 	}
 
+	permFiles, err := templates.PermTests(p, src, o.Module)
+	if err != nil {
+		return nil, err
+	}
+	for path, b := range permFiles {
+		fs.generated[path] = b
+	}
+
 	// Package events is emitted with or without triggers, so that main.go,
 	// written once, compiles when triggers come or go.
 	var triggers []runtimeevents.Trigger

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/session"
+	"github.com/hasgen/hasgen/runtime/wire"
 	"github.com/hasgen/hasgen/templates"
 )
 
@@ -40,6 +42,9 @@ fragment MessageFields on messages {
   insert_messages_one(object: {channel_id: $channel, body: $body}) { id body author { name } }
 }
 `},
+	// An anonymous operation, as a query collection may hold: sent
+	// without an operation name.
+	{"", `{ channels(order_by: {id: asc}) { name } }`},
 }
 
 // exampleEngines returns, over one database of the example app, an engine
@@ -109,6 +114,8 @@ func TestCompiledOperationsAnswerAsUncompiled(t *testing.T) {
 			want: []string{"field 'invoices_aggregate' not found in type: 'query_root'"}},
 		{name: "a missing variable: the same error", role: "user", vars: brian, op: 0, variables: `{}`, isCompiled: true,
 			want: []string{`expecting a value for non-nullable variable: \"channel\"`}},
+		{name: "an anonymous operation: private channels hidden", role: "user", vars: brian, op: 3, variables: `{}`, isCompiled: true,
+			want: []string{`{"data":{"channels":[{"name":"general"}, {"name":"random"}]}}`}, notWant: []string{"engineering"}},
 		{name: "a variable of the wrong type: the same error", role: "analyst", op: 1, variables: `{"min": {"a": 1}}`, isCompiled: true,
 			want: []string{"errors"}},
 	}
@@ -212,5 +219,89 @@ func TestCompiledOperationsStale(t *testing.T) {
 	admin := &session.Session{Role: "admin"}
 	if !e.IsCompiled(admin, req) {
 		t.Error("admin's SQL has not changed, yet its operation is not compiled")
+	}
+}
+
+// TestPersistedQueries sends Apollo's persisted queries, bodies decoded as
+// the transports decode them, to engines in each HASGEN_PERSISTED_QUERIES
+// mode.
+func TestPersistedQueries(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t, filepath.Join(repoRoot(t), "example", "schema.sql"))
+	p, err := generate.LoadProject(ctx, generate.Options{DatabaseURL: url, Config: filepath.Join(repoRoot(t), "example", "hasgen.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := templates.EngineConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := newPool(t, url, &sqlTracer{})
+	plain, err := engine.New(cfg, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := compiledOps[0].doc
+	co, err := plain.CompileOperation(compiledOps[0].name, "operations/test.graphql:1:1", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Operations = []engine.CompiledOperation{co}
+	engines := map[engine.PersistedMode]*engine.Engine{engine.PersistedOff: nil, engine.PersistedOn: nil, engine.PersistedOnly: nil}
+	for mode := range engines {
+		c := cfg
+		c.PersistedQueries = mode
+		if engines[mode], err = engine.New(c, pool); err != nil {
+			t.Fatal(err)
+		}
+	}
+	quoted, _ := json.Marshal(doc)
+	hash := engine.HashQuery(doc)
+	ext := func(h string) string {
+		return `"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + h + `"}}`
+	}
+	vars := `"variables": {"channel": 2, "limit": 5}`
+	brian := &session.Session{Role: "user", Vars: map[string]string{"x-hasura-user-id": "2"}}
+	ada := &session.Session{Role: "user", Vars: map[string]string{"x-hasura-user-id": "1"}}
+	admin := &session.Session{Role: "admin"}
+	answer := string(plain.Do(ctx, ada, &wire.Request{Query: doc, Variables: []byte(`{"channel": 2, "limit": 5}`)}))
+	if !strings.Contains(answer, "Deploy at 5pm") {
+		t.Fatalf("Ada, a member of engineering, does not read it: %s", answer)
+	}
+	const noQuery = `{"errors":[{"message":"key \"query\" not found","extensions":{"path":"$","code":"parse-failed"}}]}`
+	const notFound = `{"errors":[{"message":"PersistedQueryNotFound","extensions":{"path":"$","code":"PERSISTED_QUERY_NOT_FOUND"}}]}`
+	tests := []struct {
+		name string
+		mode engine.PersistedMode
+		s    *session.Session
+		body string
+		want string
+	}{
+		{"off: a bare hash has no query, as in Hasura", engine.PersistedOff, ada, `{` + ext(hash) + `, ` + vars + `}`, noQuery},
+		{"off: the extension beside the query is ignored", engine.PersistedOff, ada, `{"query": ` + string(quoted) + `, ` + ext("00") + `, ` + vars + `}`, answer},
+		{"on: a bare hash of a compiled operation", engine.PersistedOn, ada, `{` + ext(hash) + `, ` + vars + `}`, answer},
+		{"on: permissions hold: Brian is not in engineering", engine.PersistedOn, brian, `{` + ext(hash) + `, ` + vars + `}`, `{"data":{"messages":[]}}`},
+		{"on: an unknown hash", engine.PersistedOn, ada, `{` + ext(strings.Repeat("ab", 32)) + `, ` + vars + `}`, notFound},
+		{"on: the hash and the query", engine.PersistedOn, ada, `{"query": ` + string(quoted) + `, ` + ext(hash) + `, ` + vars + `}`, answer},
+		{"on: a hash that is not the query's", engine.PersistedOn, ada, `{"query": "{ users { id } }", ` + ext(hash) + `}`,
+			`{"errors":[{"message":"provided sha does not match query","extensions":{"path":"$.extensions.persistedQuery","code":"bad-request"}}]}`},
+		{"on: a document without the extension runs", engine.PersistedOn, ada, `{"query": ` + string(quoted) + `, ` + vars + `}`, answer},
+		{"only: a bare hash", engine.PersistedOnly, ada, `{` + ext(hash) + `, ` + vars + `}`, answer},
+		{"only: a document without the extension is refused", engine.PersistedOnly, ada, `{"query": ` + string(quoted) + `, ` + vars + `}`,
+			`{"errors":[{"message":"only persisted queries are accepted: send extensions.persistedQuery with the sha256Hash of a compiled operation","extensions":{"path":"$","code":"PERSISTED_QUERY_ONLY"}}]}`},
+		{"only: another document with its own hash is refused", engine.PersistedOnly, ada, `{"query": "{ users { id } }", ` + ext(engine.HashQuery("{ users { id } }")) + `}`, notFound},
+		{"only: admin may send any document", engine.PersistedOnly, admin, `{"query": "{ channels_aggregate { aggregate { count } } }"}`,
+			`{"data":{"channels_aggregate":{"aggregate":{"count":3}}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := wire.DecodeRequest([]byte(tt.body))
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			if got := string(engines[tt.mode].Do(ctx, tt.s, &req)); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
 	}
 }

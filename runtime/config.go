@@ -157,6 +157,10 @@ type Config struct {
 	// application/json too (HASGEN_STRICT_GRAPHQL_HTTP): 400 for a request
 	// that is not well-formed, 415 for a POST that is not JSON.
 	StrictGraphQLHTTP bool
+	// PersistedQueries is HASGEN_PERSISTED_QUERIES: off (Hasura's
+	// behaviour), on (Apollo's persisted queries answered from the
+	// compiled operations) or only (nothing else for a role but admin).
+	PersistedQueries engine.PersistedMode
 	// Events configures the delivery of event triggers (eventsserver.go):
 	// HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE, HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL
 	// and HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE.
@@ -291,6 +295,17 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	readAsyncEnv(&env, &cfg.Async)
 	readCacheEnv(&env, &cfg.Cache)
 	readRateLimitEnv(&env, &cfg.RateLimit) // ratelimits.go
+	env.note("HASGEN_PERSISTED_QUERIES", "", "")
+	switch v := strings.ToLower(getenv("HASGEN_PERSISTED_QUERIES")); v {
+	case "", "off", "false":
+		cfg.PersistedQueries = engine.PersistedOff
+	case "on", "true":
+		cfg.PersistedQueries = engine.PersistedOn
+	case "only":
+		cfg.PersistedQueries = engine.PersistedOnly
+	default:
+		env.errs = append(env.errs, fmt.Sprintf("HASGEN_PERSISTED_QUERIES=%q: want off, on or only", v))
+	}
 	env.note("HASGEN_CHANGE_HINTS", "", "")
 	switch v := strings.ToLower(getenv("HASGEN_CHANGE_HINTS")); v {
 	case "":

@@ -406,6 +406,7 @@ func engineConfig(cfg Config, p Project, limits *engine.LimitSet) (engine.Config
 		Limits: limits, RLS: rls, MaxResponseSize: cfg.MaxResponseSize, MaxSQLSize: cfg.MaxSQLSize,
 		ExplicitFunctionPermissions: !cfg.InferFunctionPermissions, IntrospectionDisabledFor: noIntrospection,
 		Remotes: remotes, QueryTags: tags, AllowList: allow, Operations: p.Operations,
+		PersistedQueries: cfg.PersistedQueries,
 	}, nil
 }
 

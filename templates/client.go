@@ -385,9 +385,14 @@ func (m *clientModel) wrap(t *ast.Type, elem jen.Code, raw, optional bool) jen.C
 	return elem
 }
 
-// scalar is a scalar's Go type: the project's mapping (scalarGo), a
-// Postgres enum's string, else its JSON as written.
+// scalar is a scalar's Go type: the project's mapping (scalarGo), but
+// json.Number for bigint and float8, which a server with
+// HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES writes as strings (json.Number
+// decodes both); a Postgres enum's string; else its JSON as written.
 func (m *clientModel) scalar(name string) jen.Code {
+	if name == "bigint" || name == "float8" {
+		return jen.Qual("encoding/json", "Number")
+	}
 	if g := scalarGo(name); g != nil {
 		return g
 	}

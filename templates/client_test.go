@@ -19,12 +19,13 @@ const clientSchema = `
 schema { query: query_root mutation: mutation_root }
 scalar jsonb
 scalar numeric
+scalar bigint
 scalar mood
 enum order_by { asc desc asc_nulls_first }
 input users_bool_exp { _and: [users_bool_exp!] _not: users_bool_exp name: String_comparison_exp }
 input String_comparison_exp { _eq: String _in: [String!] }
 input users_order_by { name: order_by }
-type users { id: Int! name: String tags: [String!] scores: [Int]! meta: jsonb balance: numeric mood: mood friends(limit: Int): [users!]! best_friend: users }
+type users { id: Int! name: String tags: [String!] scores: [Int]! meta: jsonb balance: numeric visits: bigint mood: mood friends(limit: Int): [users!]! best_friend: users }
 type query_root { users(where: users_bool_exp, order_by: [users_order_by!], limit: Int): [users!]! users_by_pk(id: Int!): users }
 type mutation_root { delete_users_by_pk(id: Int!): users }
 `
@@ -43,7 +44,7 @@ var clientOps = map[string]string{
     best_friend { ...Scores best_friend { id } }
   }
 }
-fragment Scores on users { scores tags meta balance mood }
+fragment Scores on users { scores tags meta balance visits mood }
 query One { first: users_by_pk(id: 1) { id } second: users_by_pk(id: 2) { name } }
 `,
 	"operations/admin.graphql": `mutation Forget($id: Int!) { delete_users_by_pk(id: $id) { id } }

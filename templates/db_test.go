@@ -17,7 +17,7 @@ import (
 
 // chinookProject is graphql-bench's Chinook with the roles of the runtime
 // tests' fixture.
-func chinookProject(t *testing.T) *model.Project {
+func chinookProject(t testing.TB) *model.Project {
 	t.Helper()
 	dir := golden.Dir(t)
 	s, err := introspect.LoadSnapshotFile(filepath.Join(dir, "introspect", "chinook_graphql_bench.json"))

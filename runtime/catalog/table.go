@@ -436,6 +436,38 @@ func (c *Column) SQL() string { return c.sql }
 // RemoteTable returns the linked remote table.
 func (r *Relationship) RemoteTable() *Table { return r.remote }
 
+// Unique reports whether at most one remote row matches a row of the
+// table: the mapping's remote columns include every column of the remote
+// table's primary key or of one of its unique constraints (a foreign key
+// to a key, or a manual mapping onto one). A NULL local value matches no
+// row, so nullable unique columns do not matter.
+func (r *Relationship) Unique() bool {
+	if r.remote == nil {
+		return false
+	}
+	mapped := map[string]bool{}
+	for _, p := range r.Mapping {
+		mapped[p.Remote] = true
+	}
+	covers := func(cols []string) bool {
+		for _, c := range cols {
+			if !mapped[c] {
+				return false
+			}
+		}
+		return len(cols) > 0
+	}
+	if covers(r.remote.PrimaryKey) {
+		return true
+	}
+	for _, cols := range r.remote.Constraints {
+		if covers(cols) {
+			return true
+		}
+	}
+	return false
+}
+
 // Allows reports whether the permission lets the role select the column
 // (Postgres name).
 func (p *SelectPermission) Allows(column string) bool { return p.columns[column] }

@@ -94,7 +94,7 @@ func (c *compiler) orderObject(t *catalog.Table, perm *catalog.SelectPermission,
 				c.writeJoin(&join{parent: y, rel: rel}, z)
 				w.WriteString(" AND ")
 				c.rowFilter(rperm, z)
-				if !agg {
+				if !agg && !rel.Unique() { // over a key, one row at most
 					w.WriteString(" LIMIT 1")
 				}
 				w.WriteString(")")

@@ -587,12 +587,7 @@ func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *co
 			continue
 		}
 		ns := &nodeSel{fields: c.collect(ef.sels, t.Type)}
-		ns.laterals = make([]string, len(ns.fields))
-		for k, nf := range ns.fields {
-			if c.isRel(t, nf.field.Name) {
-				ns.laterals[k] = w.Alias()
-			}
-		}
+		ns.laterals = c.lateralAliases(t, ns.fields)
 		nodes[i] = ns
 	}
 	c.markRedacted(perm, p)

@@ -247,19 +247,35 @@ func (c *compiler) writeAggOrder(a string, order []orderItem) {
 }
 
 // rows writes a subquery with one row per selected row of t: its JSON as
-// "root", then its order keys "__o0", "__o1", ...
+// "root", then its order keys "__o0", "__o1", ...:
+//
+//	SELECT row_to_json("_e") AS "root", "_b"."__o0" FROM (<base>) AS "_b"
+//	LEFT JOIN LATERAL (<array relationship>) AS "_l" ON true
+//	CROSS JOIN LATERAL (SELECT "_b"."id" AS "id", (<object relationship>) AS "artist", "_l"."root" AS "tracks") AS "_e"
+//
+// Postgres pulls the last subquery up into the row, which becomes
+// row_to_json(ROW(...)) with the keys as the row's field names: compact
+// JSON with the keys in order, no sub-select run per row (as a
+// (SELECT row_to_json(...) FROM (SELECT ...)) in the select list is), and
+// no argument limit (json_build_object's 100). An object relationship is a
+// scalar subquery in that row (objectRel).
 func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels ast.SelectionSet, typeName string, args selectArgs, j *join, path string) {
 	w := c.w
 	b := w.Alias()
+	// Before any value is written: object relationships join on b's
+	// columns, raw where b redacts them (inherited.go).
+	c.markRedacted(perm, b)
 	fields := c.collect(sels, typeName)
-	laterals := make([]string, len(fields))
-	for i, f := range fields {
-		if c.isRel(t, f.field.Name) {
-			laterals[i] = w.Alias()
-		}
-	}
+	laterals := c.lateralAliases(t, fields)
+	keys, vals := c.objectParts(fields, c.rowField(t, perm, b, laterals, path))
 	w.WriteString("SELECT ")
-	c.rowJSON(t, perm, b, fields, laterals, path)
+	e := ""
+	if lateralObject(keys) {
+		e = w.Alias()
+		w.Write("row_to_json(", e, ")")
+	} else {
+		c.jsonObject(keys, vals)
+	}
 	w.WriteString(` AS "root"`)
 	for i := range args.order {
 		w.Write(", ", b, `."__o`, strconv.Itoa(i), `"`)
@@ -267,12 +283,36 @@ func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels a
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
-	c.markRedacted(perm, b)
 	c.laterals(t, b, fields, laterals, path)
+	if e != "" {
+		w.WriteString(" CROSS JOIN LATERAL (SELECT ")
+		c.columnsAs(keys, vals)
+		w.Write(") AS ", e)
+	}
 }
 
-// laterals writes the LEFT JOIN LATERAL subqueries of the relationship
-// fields of a row.
+// lateralAliases returns, per field of a row of t, the alias of the LEFT
+// JOIN LATERAL that computes it (array relationships, their aggregates and
+// connections), or "" for a field computed in the row itself.
+func (c *compiler) lateralAliases(t *catalog.Table, fields []*collected) []string {
+	laterals := make([]string, len(fields))
+	for i, f := range fields {
+		if c.isRel(t, f.field.Name) && !c.isObjectRel(t, f.field.Name) {
+			laterals[i] = c.w.Alias()
+		}
+	}
+	return laterals
+}
+
+// isObjectRel reports whether the field name of t is an object
+// relationship's.
+func (c *compiler) isObjectRel(t *catalog.Table, name string) bool {
+	rf, ok := t.RelField(name)
+	return ok && !rf.Rel.Array
+}
+
+// laterals writes the LEFT JOIN LATERAL subqueries of the array
+// relationship fields of a row.
 func (c *compiler) laterals(t *catalog.Table, b string, fields []*collected, laterals []string, path string) {
 	w := c.w
 	for i, f := range fields {
@@ -293,32 +333,66 @@ func (c *compiler) laterals(t *catalog.Table, b string, fields []*collected, lat
 		}
 		j := &join{parent: b, rel: rel}
 		w.WriteString(" LEFT JOIN LATERAL (")
-		switch {
-		case !rel.Array:
-			a := w.Alias()
-			w.Write(`SELECT `, a, `."root" FROM (`)
-			c.rows(remote, rperm, f.sels, f.field.Definition.Type.Name(), selectArgs{forceLimit: 1}, j, fpath)
-			w.Write(`) AS `, a)
-		case rf.Aggregate:
+		if rf.Aggregate {
 			c.aggregate(remote, rperm, f, j, fpath)
-		default:
+		} else {
 			c.list(remote, rperm, f, j, fpath)
 		}
 		w.Write(") AS ", laterals[i], " ON true")
 	}
 }
 
+// objectRel returns what writes an object relationship of the row b of t:
+// a scalar subquery giving the remote row's JSON, or NULL when no row
+// matches or the remote role filter hides it (the parent row stays). It
+// runs per parent row as an index lookup and keeps the parents in their
+// order, where a join could hash the remote table (reordering the parents,
+// and scanning the whole table each time it runs inside a relationship).
+// Over a key of the remote table at most one row matches, so the remote
+// rows need no LIMIT, and Postgres pulls them into the subquery; over
+// other columns the first row is taken (LIMIT 1), as Hasura does.
+func (c *compiler) objectRel(t *catalog.Table, b string, f *collected, path string) func() {
+	rf, _ := t.RelField(f.field.Name)
+	rel := rf.Rel
+	remote := rel.RemoteTable()
+	rperm := remote.SelectFor(c.role)
+	if rperm == nil {
+		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", f.field.Name, t.Type)
+		return nil
+	}
+	// One row at most: the role's limit cannot cut it.
+	args := selectArgs{noPermLimit: true}
+	if !rel.Unique() {
+		args.forceLimit = 1
+	}
+	return func() {
+		c.w.WriteString("(")
+		c.rows(remote, rperm, f.sels, f.field.Definition.Type.Name(), args, &join{parent: b, rel: rel}, path)
+		c.w.WriteString(")")
+	}
+}
+
 // rowJSON writes the JSON object of one row over alias b.
 func (c *compiler) rowJSON(t *catalog.Table, perm *catalog.SelectPermission, b string, fields []*collected, laterals []string, path string) {
-	c.object(fields, func(i int, f *collected) func() {
+	c.object(fields, c.rowField(t, perm, b, laterals, path))
+}
+
+// rowField returns, for object, what writes each field of a row over alias
+// b: a column, a computed field, an object relationship, or the "root" of
+// the field's lateral.
+func (c *compiler) rowField(t *catalog.Table, perm *catalog.SelectPermission, b string, laterals []string, path string) func(i int, f *collected) func() {
+	return func(i int, f *collected) func() {
 		if laterals[i] != "" {
 			return func() { c.w.Write(laterals[i], `."root"`) }
+		}
+		fpath := path + ".selectionSet." + f.alias
+		if c.isObjectRel(t, f.field.Name) {
+			return c.objectRel(t, b, f, fpath)
 		}
 		if c.isNodeID(t, f.field.Name) {
 			return func() { c.nodeID(t, b) }
 		}
 		col := t.Column(f.field.Name)
-		fpath := path + ".selectionSet." + f.alias
 		if c.remoteRel != nil && col == nil && f.field.ObjectDefinition != nil {
 			if cols, ok := c.remoteRel(f.field.ObjectDefinition.Name, f.field.Name); ok {
 				return c.remoteRelValue(t, perm, b, f, cols, fpath)
@@ -332,13 +406,18 @@ func (c *compiler) rowJSON(t *catalog.Table, perm *catalog.SelectPermission, b s
 			return nil
 		}
 		return func() { c.columnValue(col, b, f.field, fpath) }
-	})
+	}
 }
 
 // object writes a JSON object of fields, keys in order: __typename is the
 // name of the field's object type; value(i, f) gives what writes any other
 // field, or nil when the field failed (c.fail), which writes NULL.
 func (c *compiler) object(fields []*collected, value func(i int, f *collected) func()) {
+	c.jsonObject(c.objectParts(fields, value))
+}
+
+// objectParts returns the keys of object and what writes each value.
+func (c *compiler) objectParts(fields []*collected, value func(i int, f *collected) func()) ([]string, []func()) {
 	keys := make([]string, len(fields))
 	vals := make([]func(), len(fields))
 	for i, f := range fields {
@@ -350,7 +429,7 @@ func (c *compiler) object(fields []*collected, value func(i int, f *collected) f
 			vals[i] = func() { c.w.WriteString("NULL") }
 		}
 	}
-	c.jsonObject(keys, vals)
+	return keys, vals
 }
 
 // columnValue writes a column as it appears in the response: stringified
@@ -383,31 +462,48 @@ func (c *compiler) columnValue(col *catalog.Column, b string, f *ast.Field, path
 
 // jsonObject writes a JSON object with keys in order, as row_to_json over
 // a sub-select: it keeps the order, has no argument limit (unlike
-// json_build_object's 100) and writes compact JSON. Postgres cuts column
-// names at 63 bytes, so an object with a longer key is concatenated as
-// text instead, each key written as a literal.
+// json_build_object's 100) and writes compact JSON, as Hasura's answers
+// are (json_build_object writes '{"a" : 1, "b" : 2}'). Postgres cuts
+// column names at 63 bytes, so an object with a longer key is
+// concatenated as text instead, each key written as a literal. rows
+// writes a row's object as a lateral subquery instead (lateralObject).
 func (c *compiler) jsonObject(keys []string, vals []func()) {
 	w := c.w
 	if len(keys) == 0 {
 		w.WriteString("'{}'::json")
 		return
 	}
-	for _, k := range keys {
-		if len(k) > maxIdentifierLen {
-			c.jsonText(keys, vals)
-			return
-		}
+	if !lateralObject(keys) {
+		c.jsonText(keys, vals)
+		return
 	}
 	e := w.Alias()
-	w.Write("(SELECT row_to_json(", e, ") FROM (SELECT ")
+	w.WriteString("(SELECT row_to_json(" + e + ") FROM (SELECT ")
+	c.columnsAs(keys, vals)
+	w.Write(") AS ", e, ")")
+}
+
+// lateralObject reports whether an object of keys can be row_to_json of a
+// subquery's row: it has a key, and every key fits in a column name.
+func lateralObject(keys []string) bool {
+	for _, k := range keys {
+		if len(k) > maxIdentifierLen {
+			return false
+		}
+	}
+	return len(keys) > 0
+}
+
+// columnsAs writes the select list of an object's row: each value under
+// its key.
+func (c *compiler) columnsAs(keys []string, vals []func()) {
 	for i, k := range keys {
 		if i > 0 {
-			w.WriteString(", ")
+			c.w.WriteString(", ")
 		}
 		vals[i]()
-		w.Write(" AS ", catalog.QuoteIdent(k))
+		c.w.Write(" AS ", catalog.QuoteIdent(k))
 	}
-	w.Write(") AS ", e, ")")
 }
 
 // maxIdentifierLen is Postgres's NAMEDATALEN - 1.
@@ -481,7 +577,14 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 		w.WriteString(" AND ")
 		args.cond(x)
 	}
+	// The order matters here only to what limits the rows: their readers
+	// order them again (json_agg(... ORDER BY ...)), and a subquery
+	// without ORDER BY is one Postgres can pull up into the statement.
+	ordered := len(args.distinct) > 0 || !args.offset.isNull() || c.limited(perm, args)
 	for i, o := range args.order {
+		if !ordered {
+			break
+		}
 		if i == 0 {
 			w.WriteString(" ORDER BY ")
 		} else {
@@ -499,6 +602,11 @@ func (c *compiler) base(t *catalog.Table, perm *catalog.SelectPermission, args s
 		w.WriteString(" OFFSET ")
 		w.Param(c.param(args.offset, catalog.EncodeText), "int8")
 	}
+}
+
+// limited reports whether limit writes a limit.
+func (c *compiler) limited(perm *catalog.SelectPermission, args selectArgs) bool {
+	return args.ties || args.forceLimit > 0 || !args.limit.isNull() || (perm.Limit > 0 && !args.noPermLimit)
 }
 
 func (c *compiler) limit(perm *catalog.SelectPermission, args selectArgs) {
@@ -548,6 +656,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	args := c.selectArgs(t, perm, f.field, path)
 	g := w.Alias()
 	b := w.Alias()
+	c.markRedacted(perm, b) // before the nodes' object relationships join on b
 	typeName := f.field.Definition.Type.Name()
 	// The permission's limit caps the nodes only, never the aggregates
 	// (Hasura's): with aggregates, the rows are all the role may see and
@@ -577,12 +686,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 		switch c.names.Default(tf.field.Name) {
 		case "nodes":
 			fields := c.collect(tf.sels, t.Type)
-			lats := make([]string, len(fields))
-			for i, nf := range fields {
-				if c.isRel(t, nf.field.Name) {
-					lats[i] = w.Alias()
-				}
-			}
+			lats := c.lateralAliases(t, fields)
 			nodeFields = append(nodeFields, fields)
 			nodeLaterals = append(nodeLaterals, lats)
 			if nodeLimit > 0 {
@@ -622,7 +726,6 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
-	c.markRedacted(perm, b)
 	for i := range nodeFields {
 		c.laterals(t, b, nodeFields[i], nodeLaterals[i], path+".selectionSet.nodes")
 	}

@@ -103,6 +103,9 @@ type Config struct {
 	// Operations are the project's compiled operations (the generated
 	// operations.Compiled; compiled.go): pinned for their roles.
 	Operations []CompiledOperation
+	// PersistedQueries says how Apollo's persisted queries are answered
+	// (persisted.go; HASGEN_PERSISTED_QUERIES).
+	PersistedQueries PersistedMode
 }
 
 // Engine executes GraphQL operations against Postgres. It is safe for
@@ -138,6 +141,8 @@ type Engine struct {
 	compiled *compiledSet
 	staleMu  sync.Mutex
 	stale    []string
+	// persist is the persisted-query mode (persisted.go).
+	persist PersistedMode
 }
 
 // roleExec is what one role can run: its schema, and gqlgen's executor for
@@ -192,6 +197,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*Engine, error) {
 		tags:       cfg.QueryTags,
 		allow:      cfg.AllowList,
 		compiled:   newCompiledSet(cfg.Operations),
+		persist:    cfg.PersistedQueries,
 	}
 	e.noIntrospection = introspectionPolicy(cfg)
 	if len(cfg.Remotes) > 0 {

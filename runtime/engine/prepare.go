@@ -172,6 +172,12 @@ func (e *Engine) prepareInternal(ctx context.Context, s *session.Session, req *w
 }
 
 func (e *Engine) prepare(ctx context.Context, s *session.Session, req *wire.Request, client bool) (*Prepared, error) {
+	if client && (req.Persisted != "" || req.NoQuery || e.persist == PersistedOnly) {
+		var err error
+		if req, err = e.persisted(s, req); err != nil { // persisted.go
+			return nil, err
+		}
+	}
 	r, err := e.role(s.Role)
 	if err != nil {
 		return nil, &wire.Error{Code: wire.CodeUnexpected, Path: "$", Message: "the schema of role " + s.Role + " does not load", Err: err}

@@ -27,7 +27,7 @@ const secret = "client-secret"
 
 // setup builds the example app's engine on a fresh database and serves it
 // over HTTP with the server's own handler.
-func setup(t *testing.T) (e *engine.Engine, pool *pgxpool.Pool, url string) {
+func setup(t testing.TB) (e *engine.Engine, pool *pgxpool.Pool, url string) {
 	t.Helper()
 	ctx := context.Background()
 	root, err := filepath.Abs("../..")

@@ -55,6 +55,14 @@ func (l *Local) On(db engine.DBTX) *Local {
 // Session returns the session requests run as.
 func (l *Local) Session() *session.Session { return l.session }
 
+// IsCompiled reports whether the engine answers req for the session from
+// the project's compiled operations (runtime.Project.Operations): no
+// parsing, validation or compiling, as for the generated client's
+// functions, which send the compiled documents.
+func (l *Local) IsCompiled(req *Request) bool {
+	return l.engine.IsCompiled(l.session, &wire.Request{Query: req.Query, OperationName: req.OperationName})
+}
+
 // Do prepares and runs req. GraphQL errors are Errors, with the codes and
 // paths the server would answer; an unexpected one keeps its cause (Err).
 func (l *Local) Do(ctx context.Context, req *Request, data any) error {

@@ -171,6 +171,9 @@ func errGETMutation(op ast.Operation) error {
 // serveGET serves a GET request: its parameters from the URL.
 func (h *Handler) serveGET(w http.ResponseWriter, r *http.Request, m media) {
 	req, err := requestFromQuery(r.URL.Query())
+	if err == nil {
+		err = h.bareHash(&req)
+	}
 	if err != nil {
 		h.writeBadRequest(w, m, err)
 		return
@@ -196,8 +199,14 @@ func (h *Handler) serveGET(w http.ResponseWriter, r *http.Request, m media) {
 // requestFromQuery reads a request from a GET's URL parameters.
 func requestFromQuery(q url.Values) (wire.Request, error) {
 	var req wire.Request
+	if ext := q.Get("extensions"); ext != "" {
+		req.Persisted = wire.PersistedHash([]byte(ext)) // Apollo's persisted queries (engine/persisted.go)
+	}
 	if !q.Has("query") {
-		return req, &wire.Error{Code: wire.CodeParseFailed, Path: "$", Message: `key "query" not found`}
+		if req.Persisted == "" {
+			return req, wire.ErrNoQuery()
+		}
+		req.NoQuery = true
 	}
 	req.Query = q.Get("query")
 	req.OperationName = q.Get("operationName")

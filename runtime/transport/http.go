@@ -151,6 +151,11 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx = h.withClientIP(ctx, r)
 	if len(body) > 0 && body[0] == '[' {
 		reqs, err := wire.DecodeBatch(body)
+		for i := range reqs {
+			if err == nil {
+				err = h.bareHash(&reqs[i])
+			}
+		}
 		noteRequest(w, nil, true)
 		if err != nil {
 			h.writeBadRequest(w, m, err)
@@ -181,6 +186,9 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := wire.DecodeRequest(body)
+	if err == nil {
+		err = h.bareHash(&req)
+	}
 	if err == nil && h.Strict {
 		err = checkParams(body)
 	}
@@ -298,4 +306,14 @@ func Endpoint(plain, ws http.Handler) http.Handler {
 		}
 		plain.ServeHTTP(w, r)
 	})
+}
+
+// bareHash refuses a request that sends only a persisted-query hash, as a
+// request without a query, when persisted queries are off (Hasura's
+// answer); the engine answers it otherwise (engine/persisted.go).
+func (h *Handler) bareHash(req *wire.Request) error {
+	if req.NoQuery && h.Engine.PersistedQueries() == engine.PersistedOff {
+		return wire.ErrNoQuery()
+	}
+	return nil
 }

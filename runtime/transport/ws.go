@@ -665,6 +665,9 @@ func (c *wsConn) stopOp(id string) {
 // mutation once.
 func (c *wsConn) start(ctx context.Context, op *wsOp, payload json.RawMessage) {
 	req, err := wire.DecodeRequest(payload)
+	if err == nil && req.NoQuery && c.h.engine.PersistedQueries() == engine.PersistedOff {
+		err = wire.ErrNoQuery() // a bare persisted-query hash, refused as before
+	}
 	if len(payload) == 0 || err != nil {
 		c.proto.startFailed(c, op, &wire.Error{Code: wire.CodeBadRequest, Path: "$", Message: "the payload must be a GraphQL request: {query, variables, operationName}", Err: err})
 		return

@@ -15,6 +15,28 @@ type Request struct {
 	Query         string          `json:"query"`
 	OperationName string          `json:"operationName,omitempty"`
 	Variables     json.RawMessage `json:"variables,omitempty"`
+	// Persisted is the hex SHA-256 of extensions.persistedQuery (Apollo's
+	// automatic persisted queries, version 1), when the request has one;
+	// NoQuery says the request has no "query" key (only the hash). The
+	// engine answers them when persisted queries are on, and refuses the
+	// bare hash as Hasura does otherwise (engine/persisted.go).
+	Persisted string `json:"-"`
+	NoQuery   bool   `json:"-"`
+}
+
+// PersistedHash reads the hash of extensions.persistedQuery (version 1)
+// from a request's extensions; "" without one.
+func PersistedHash(ext []byte) string {
+	var e struct {
+		PersistedQuery *struct {
+			Version    json.RawMessage `json:"version"`
+			SHA256Hash string          `json:"sha256Hash"`
+		} `json:"persistedQuery"`
+	}
+	if json.Unmarshal(ext, &e) != nil || e.PersistedQuery == nil || string(e.PersistedQuery.Version) != "1" {
+		return ""
+	}
+	return e.PersistedQuery.SHA256Hash
 }
 
 // DecodeRequest reads a request body {"query", "operationName",
@@ -31,8 +53,14 @@ func DecodeRequest(b []byte) (Request, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return Request{}, InvalidJSON(err)
 	}
+	if v, ok := m["extensions"]; ok {
+		r.Persisted = PersistedHash(v)
+	}
 	if _, ok := m["query"]; !ok {
-		return Request{}, &Error{Code: CodeParseFailed, Path: "$", Message: `key "query" not found`}
+		if r.Persisted == "" {
+			return Request{}, ErrNoQuery()
+		}
+		r.NoQuery = true
 	}
 	for key, dst := range map[string]*string{"query": &r.Query, "operationName": &r.OperationName} {
 		if v, ok := m[key]; ok {
@@ -61,6 +89,11 @@ func DecodeBatch(b []byte) ([]Request, error) {
 		}
 	}
 	return reqs, nil
+}
+
+// ErrNoQuery is Hasura's error for a request without a "query" key.
+func ErrNoQuery() *Error {
+	return &Error{Code: CodeParseFailed, Path: "$", Message: `key "query" not found`}
 }
 
 // InvalidJSON is the error of a request body that is not JSON.
@@ -129,6 +162,8 @@ func parseRequest(b []byte, r *Request) bool {
 			}
 		case "variables":
 			r.Variables = json.RawMessage(v)
+		case "extensions":
+			return false // rare: DecodeRequest reads it
 		}
 		i = skipSpace(b, vend)
 		if i >= len(b) {

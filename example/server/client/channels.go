@@ -5,6 +5,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"github.com/hasgen/hasgen/runtime/gqlclient"
 )
 
@@ -37,7 +38,7 @@ type ChannelMessagesResult struct {
 
 // ChannelMessagesMessages is ChannelMessagesResult.Messages.
 type ChannelMessagesMessages struct {
-	ID     int64                         `json:"id"`
+	ID     json.Number                   `json:"id"`
 	Body   string                        `json:"body"`
 	Author ChannelMessagesMessagesAuthor `json:"author"`
 }
@@ -104,7 +105,7 @@ type MyChannelsChannels struct {
 
 // MyChannelsChannelsLatest is MyChannelsChannels.Latest.
 type MyChannelsChannelsLatest struct {
-	ID     int64                          `json:"id"`
+	ID     json.Number                    `json:"id"`
 	Body   string                         `json:"body"`
 	Author MyChannelsChannelsLatestAuthor `json:"author"`
 }
@@ -157,7 +158,7 @@ type SendMessageResult struct {
 
 // SendMessageInsertMessagesOne is SendMessageResult.InsertMessagesOne.
 type SendMessageInsertMessagesOne struct {
-	ID     int64                              `json:"id"`
+	ID     json.Number                        `json:"id"`
 	Body   string                             `json:"body"`
 	Author SendMessageInsertMessagesOneAuthor `json:"author"`
 }

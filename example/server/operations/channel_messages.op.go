@@ -5,8 +5,8 @@ package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// opChannelMessages is operation ChannelMessages of operations/channels.graphql:3:1, compiled for the
-// roles that may run it.
+// opChannelMessages is operation ChannelMessages of operations/channels.graphql:3:1,
+// compiled for the roles that may run it.
 //
 // Roles whose schema refuses it:
 //   - agent: field 'messages' not found in type: 'query_root' (at $.selectionSet.messages)
@@ -49,11 +49,11 @@ fragment MessageFields on messages {
 //
 //	$1: $channel
 //	$2: $limit
-const opChannelMessagesAdminMessages = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_3") FROM (SELECT "_1"."id" AS "id", "_1"."body" AS "body", "_2"."root" AS "author") AS "_3") AS "root", "_1"."__o0" FROM (SELECT "_4".*, "_4"."id" AS "__o0" FROM "public"."messages" AS "_4" WHERE true AND ((("_4"."channel_id" = $1::int4))) ORDER BY "__o0" ASC NULLS LAST LIMIT $2::int8) AS "_1" LEFT JOIN LATERAL (SELECT "_5"."root" FROM (SELECT (SELECT row_to_json("_7") FROM (SELECT "_6"."name" AS "name") AS "_7") AS "root" FROM (SELECT "_8".* FROM "public"."users" AS "_8" WHERE true AND ("_8"."id" = "_1"."author_id") LIMIT 1) AS "_6") AS "_5") AS "_2" ON true) AS "_0"`
+const opChannelMessagesAdminMessages = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT row_to_json("_2") AS "root", "_1"."__o0" FROM (SELECT "_3".*, "_3"."id" AS "__o0" FROM "public"."messages" AS "_3" WHERE true AND ((("_3"."channel_id" = $1::int4))) ORDER BY "__o0" ASC NULLS LAST LIMIT $2::int8) AS "_1" CROSS JOIN LATERAL (SELECT "_1"."id" AS "id", "_1"."body" AS "body", (SELECT row_to_json("_5") AS "root" FROM (SELECT "_6".* FROM "public"."users" AS "_6" WHERE true AND ("_6"."id" = "_1"."author_id")) AS "_4" CROSS JOIN LATERAL (SELECT "_4"."name" AS "name") AS "_5") AS "author") AS "_2") AS "_0"`
 
 // opChannelMessagesUserMessages is the SQL of field messages for role user.
 //
 //	$1: session variable x-hasura-user-id
 //	$2: $channel
 //	$3: $limit
-const opChannelMessagesUserMessages = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_3") FROM (SELECT "_1"."id" AS "id", "_1"."body" AS "body", "_2"."root" AS "author") AS "_3") AS "root", "_1"."__o0" FROM (SELECT "_4".*, "_4"."id" AS "__o0" FROM "public"."messages" AS "_4" WHERE (EXISTS (SELECT 1 FROM "public"."channels" AS "_5" WHERE ("_5"."id" = "_4"."channel_id") AND EXISTS (SELECT 1 FROM "public"."channel_members" AS "_6" WHERE ("_6"."channel_id" = "_5"."id") AND ("_6"."user_id" = $1::int4)))) AND ((("_4"."channel_id" = $2::int4))) ORDER BY "__o0" ASC NULLS LAST LIMIT least($3::int8, 100)) AS "_1" LEFT JOIN LATERAL (SELECT "_7"."root" FROM (SELECT (SELECT row_to_json("_9") FROM (SELECT "_8"."name" AS "name") AS "_9") AS "root" FROM (SELECT "_10".* FROM "public"."users" AS "_10" WHERE true AND ("_10"."id" = "_1"."author_id") LIMIT 1) AS "_8") AS "_7") AS "_2" ON true) AS "_0"`
+const opChannelMessagesUserMessages = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT row_to_json("_2") AS "root", "_1"."__o0" FROM (SELECT "_3".*, "_3"."id" AS "__o0" FROM "public"."messages" AS "_3" WHERE (EXISTS (SELECT 1 FROM "public"."channels" AS "_4" WHERE ("_4"."id" = "_3"."channel_id") AND EXISTS (SELECT 1 FROM "public"."channel_members" AS "_5" WHERE ("_5"."channel_id" = "_4"."id") AND ("_5"."user_id" = $1::int4)))) AND ((("_3"."channel_id" = $2::int4))) ORDER BY "__o0" ASC NULLS LAST LIMIT least($3::int8, 100)) AS "_1" CROSS JOIN LATERAL (SELECT "_1"."id" AS "id", "_1"."body" AS "body", (SELECT row_to_json("_7") AS "root" FROM (SELECT "_8".* FROM "public"."users" AS "_8" WHERE true AND ("_8"."id" = "_1"."author_id")) AS "_6" CROSS JOIN LATERAL (SELECT "_6"."name" AS "name") AS "_7") AS "author") AS "_2") AS "_0"`

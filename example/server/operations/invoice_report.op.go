@@ -5,8 +5,8 @@ package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// opInvoiceReport is operation InvoiceReport of operations/invoices.graphql:3:1, compiled for the
-// roles that may run it.
+// opInvoiceReport is operation InvoiceReport of operations/invoices.graphql:3:1,
+// compiled for the roles that may run it.
 //
 // Roles whose schema refuses it:
 //   - agent: field 'invoices' not found in type: 'query_root' (at $.selectionSet.invoices)
@@ -54,7 +54,7 @@ const opInvoiceReportQuery = `query InvoiceReport ($min: numeric!) {
 // opInvoiceReportAdminInvoices1 is the SQL of field invoices for role admin.
 //
 //	$1: $min
-const opInvoiceReportAdminInvoices1 = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_2") FROM (SELECT "_1"."id" AS "id", "_1"."amount" AS "amount", "_1"."currency" AS "currency", "_1"."status" AS "status") AS "_2") AS "root", "_1"."__o0" FROM (SELECT "_3".*, "_3"."id" AS "__o0" FROM "public"."invoices" AS "_3" WHERE true AND ((("_3"."amount" >= $1::numeric))) ORDER BY "__o0" ASC NULLS LAST) AS "_1") AS "_0"`
+const opInvoiceReportAdminInvoices1 = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT row_to_json("_2") AS "root", "_1"."__o0" FROM (SELECT "_3".*, "_3"."id" AS "__o0" FROM "public"."invoices" AS "_3" WHERE true AND ((("_3"."amount" >= $1::numeric)))) AS "_1" CROSS JOIN LATERAL (SELECT "_1"."id" AS "id", "_1"."amount" AS "amount", "_1"."currency" AS "currency", "_1"."status" AS "status") AS "_2") AS "_0"`
 
 // opInvoiceReportAdminInvoicesAggregate2 is the SQL of field invoices_aggregate for role admin.
 //
@@ -64,7 +64,7 @@ const opInvoiceReportAdminInvoicesAggregate2 = `SELECT (SELECT row_to_json("_2")
 // opInvoiceReportAnalystInvoices1 is the SQL of field invoices for role analyst.
 //
 //	$1: $min
-const opInvoiceReportAnalystInvoices1 = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_2") FROM (SELECT "_1"."id" AS "id", "_1"."amount" AS "amount", "_1"."currency" AS "currency", "_1"."status" AS "status") AS "_2") AS "root", "_1"."__o0" FROM (SELECT "_3".*, "_3"."id" AS "__o0" FROM "public"."invoices" AS "_3" WHERE (("_3"."status" = 'paid'::"public"."invoice_status")) AND ((("_3"."amount" >= $1::numeric))) ORDER BY "__o0" ASC NULLS LAST) AS "_1") AS "_0"`
+const opInvoiceReportAnalystInvoices1 = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT row_to_json("_2") AS "root", "_1"."__o0" FROM (SELECT "_3".*, "_3"."id" AS "__o0" FROM "public"."invoices" AS "_3" WHERE (("_3"."status" = 'paid'::"public"."invoice_status")) AND ((("_3"."amount" >= $1::numeric)))) AS "_1" CROSS JOIN LATERAL (SELECT "_1"."id" AS "id", "_1"."amount" AS "amount", "_1"."currency" AS "currency", "_1"."status" AS "status") AS "_2") AS "_0"`
 
 // opInvoiceReportAnalystInvoicesAggregate2 is the SQL of field invoices_aggregate for role analyst.
 //

@@ -5,8 +5,8 @@ package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// opOrdersByStatus is operation OrdersByStatus of operations/orders.graphql:3:1, compiled for the
-// roles that may run it.
+// opOrdersByStatus is operation OrdersByStatus of operations/orders.graphql:3:1,
+// compiled for the roles that may run it.
 //
 // Roles whose schema refuses it:
 //   - agent: field 'invoice' not found in type: 'orders' (at $.selectionSet.orders.selectionSet.invoice)
@@ -48,11 +48,11 @@ const opOrdersByStatusQuery = `query OrdersByStatus ($statuses: [order_status!]!
 // opOrdersByStatusAdminOrders is the SQL of field orders for role admin.
 //
 //	$1: $statuses
-const opOrdersByStatusAdminOrders = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_3") FROM (SELECT "_1"."id" AS "id", "_1"."status" AS "status", "_1"."total" AS "total", "_1"."items" AS "items", "_2"."root" AS "invoice") AS "_3") AS "root", "_1"."__o0" FROM (SELECT "_4".*, "_4"."created_at" AS "__o0" FROM "public"."orders" AS "_4" WHERE true AND ((("_4"."status" = ANY($1::"public"."order_status"[])))) ORDER BY "__o0" ASC NULLS LAST) AS "_1" LEFT JOIN LATERAL (SELECT "_5"."root" FROM (SELECT (SELECT row_to_json("_7") FROM (SELECT "_6"."status" AS "status", "_6"."paid_at" AS "paid_at") AS "_7") AS "root" FROM (SELECT "_8".* FROM "public"."invoices" AS "_8" WHERE true AND ("_8"."order_id" = "_1"."id") LIMIT 1) AS "_6") AS "_5") AS "_2" ON true) AS "_0"`
+const opOrdersByStatusAdminOrders = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT row_to_json("_2") AS "root", "_1"."__o0" FROM (SELECT "_3".*, "_3"."created_at" AS "__o0" FROM "public"."orders" AS "_3" WHERE true AND ((("_3"."status" = ANY($1::"public"."order_status"[]))))) AS "_1" CROSS JOIN LATERAL (SELECT "_1"."id" AS "id", "_1"."status" AS "status", "_1"."total" AS "total", "_1"."items" AS "items", (SELECT row_to_json("_5") AS "root" FROM (SELECT "_6".* FROM "public"."invoices" AS "_6" WHERE true AND ("_6"."order_id" = "_1"."id")) AS "_4" CROSS JOIN LATERAL (SELECT "_4"."status" AS "status", "_4"."paid_at" AS "paid_at") AS "_5") AS "invoice") AS "_2") AS "_0"`
 
 // opOrdersByStatusUserOrders is the SQL of field orders for role user.
 //
 //	$1: session variable x-hasura-user-id
 //	$2: $statuses
 //	$3: session variable x-hasura-user-id
-const opOrdersByStatusUserOrders = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT (SELECT row_to_json("_3") FROM (SELECT "_1"."id" AS "id", "_1"."status" AS "status", "_1"."total" AS "total", "_1"."items" AS "items", "_2"."root" AS "invoice") AS "_3") AS "root", "_1"."__o0" FROM (SELECT "_4".*, "_4"."created_at" AS "__o0" FROM "public"."orders" AS "_4" WHERE (("_4"."customer_id" = $1::int4)) AND ((("_4"."status" = ANY($2::"public"."order_status"[])))) ORDER BY "__o0" ASC NULLS LAST) AS "_1" LEFT JOIN LATERAL (SELECT "_5"."root" FROM (SELECT (SELECT row_to_json("_7") FROM (SELECT "_6"."status" AS "status", "_6"."paid_at" AS "paid_at") AS "_7") AS "root" FROM (SELECT "_8".* FROM "public"."invoices" AS "_8" WHERE (("_8"."customer_id" = $3::int4)) AND ("_8"."order_id" = "_1"."id") LIMIT 1) AS "_6") AS "_5") AS "_2" ON true) AS "_0"`
+const opOrdersByStatusUserOrders = `SELECT coalesce(json_agg("_0"."root" ORDER BY "_0"."__o0" ASC NULLS LAST), '[]') AS "root" FROM (SELECT row_to_json("_2") AS "root", "_1"."__o0" FROM (SELECT "_3".*, "_3"."created_at" AS "__o0" FROM "public"."orders" AS "_3" WHERE (("_3"."customer_id" = $1::int4)) AND ((("_3"."status" = ANY($2::"public"."order_status"[]))))) AS "_1" CROSS JOIN LATERAL (SELECT "_1"."id" AS "id", "_1"."status" AS "status", "_1"."total" AS "total", "_1"."items" AS "items", (SELECT row_to_json("_5") AS "root" FROM (SELECT "_6".* FROM "public"."invoices" AS "_6" WHERE (("_6"."customer_id" = $3::int4)) AND ("_6"."order_id" = "_1"."id")) AS "_4" CROSS JOIN LATERAL (SELECT "_4"."status" AS "status", "_4"."paid_at" AS "paid_at") AS "_5") AS "invoice") AS "_2") AS "_0"`

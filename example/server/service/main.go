@@ -66,6 +66,23 @@ type answers struct {
 	Posted   *client.SendMessageResult    `json:"posted"`
 	// Refused is the GraphQL error of a post to another channel.
 	Refused *gqlclient.Error `json:"refused"`
+	// Compiled are the operations the engine answered from its compiled
+	// set (in process only: the server's own is not visible here).
+	Compiled []string `json:"compiled,omitempty"`
+}
+
+// compiledNoted is a Local that notes the operations the engine answers
+// from its compiled set.
+type compiledNoted struct {
+	*gqlclient.Local
+	compiled []string
+}
+
+func (c *compiledNoted) Do(ctx context.Context, req *gqlclient.Request, data any) error {
+	if c.IsCompiled(req) {
+		c.compiled = append(c.compiled, req.OperationName)
+	}
+	return c.Local.Do(ctx, req, data)
 }
 
 func run(ctx context.Context, url, token, user string, channel, foreign int) error {
@@ -83,12 +100,13 @@ func run(ctx context.Context, url, token, user string, channel, foreign int) err
 		return err
 	}
 	out := map[string]*answers{}
+	local := &compiledNoted{Local: gqlclient.NewLocal(e).As("user", map[string]string{"X-Hasura-User-Id": user})}
 	for _, way := range []struct {
 		name string
 		c    gqlclient.Client
 	}{
 		{"http", gqlclient.NewHTTP(url).WithJWT(token)},
-		{"local", gqlclient.NewLocal(e).As("user", map[string]string{"X-Hasura-User-Id": user})},
+		{"local", local},
 	} {
 		a, err := ask(ctx, way.c, way.name, channel, foreign)
 		if err != nil {
@@ -96,6 +114,7 @@ func run(ctx context.Context, url, token, user string, channel, foreign int) err
 		}
 		out[way.name] = a
 	}
+	out["local"].Compiled = local.compiled
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
