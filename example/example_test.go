@@ -256,10 +256,31 @@ func TestOperationPermissionChangeFailsCheck(t *testing.T) {
 			t.Errorf("check's diff lacks %q:\n%s", want, diff)
 		}
 	}
+	// Each (operation, role) that changed is named first, with its place.
+	for _, want := range []string{
+		"operations/channels.graphql:3:1: operation ChannelMessages, role user: its SQL changed (operations/channel_messages.op.go)\n",
+		"operations/channels.graphql:10:1: operation SendMessage, role user: its SQL changed (operations/send_message.op.go)\n",
+	} {
+		if !strings.HasPrefix(diff, want) && !strings.Contains(diff, "\n"+want) {
+			t.Errorf("check does not say %q:\n%.3000s", want, diff)
+		}
+	}
 	// Admin's SQL and the analyst's report do not depend on the filter.
 	if strings.Contains(diff, "opChannelMessagesAdminMessages =") || strings.Contains(diff, "invoice_report.op.go") {
 		t.Errorf("check's diff shows SQL the change does not touch:\n%s", diff)
 	}
+
+	// A column taken from the role: the operation no longer validates
+	// for it.
+	write(strings.Replace(loose, "columns: [id, channel_id, author_id, body, meta, created_at]", "columns: [id, channel_id, author_id, meta, created_at]", 1))
+	if diff, err = generate.Check(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	const gone = "operations/channels.graphql:3:1: operation ChannelMessages, role user: no longer validates: field 'body' not found in type: 'messages' (at $.selectionSet.messages.selectionSet.body) (operations/channel_messages.op.go)\n"
+	if !strings.Contains(diff, gone) {
+		t.Errorf("check does not say %q:\n%.3000s", gone, diff)
+	}
+	write(loose)
 
 	if _, err := generate.Generate(ctx, o); err != nil {
 		t.Fatal(err)

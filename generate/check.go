@@ -52,8 +52,12 @@ func Check(ctx context.Context, o Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	ops, err := operationDrift(dir, tmp) // compiled.go
+	if err != nil {
+		return "", err
+	}
 	diff, err := diffTrees(dir, tmp, shown)
-	return drift + diff, err
+	return drift + ops + diff, err
 }
 
 // copyTree copies the regular files under src (when it exists) to dst,

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing/fstest"
@@ -307,3 +310,101 @@ const {{.Var}}Query = {{.Query}}
 {{- end}}
 const {{.Const}} = {{.SQL}}
 {{end}}{{end}}`
+
+// operationDrift says, for each compiled operation whose file in have
+// (on disk) differs from want (generated now), which roles' SQL changed,
+// which roles no longer validate it (and why) and which now do: one line
+// each, file:line:col first, before check's diff.
+func operationDrift(have, want string) (string, error) {
+	files, err := filepath.Glob(filepath.Join(want, dirOperations, "*.op.go"))
+	if err != nil {
+		return "", err
+	}
+	old, err := filepath.Glob(filepath.Join(have, dirOperations, "*.op.go"))
+	if err != nil {
+		return "", err
+	}
+	names := map[string]bool{}
+	for _, f := range append(files, old...) {
+		names[filepath.Base(f)] = true
+	}
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		a, _ := os.ReadFile(filepath.Join(have, dirOperations, name))
+		c, _ := os.ReadFile(filepath.Join(want, dirOperations, name))
+		if bytes.Equal(a, c) {
+			continue
+		}
+		rel := dirOperations + "/" + name
+		before, after := parseCompiledFile(a), parseCompiledFile(c)
+		switch {
+		case a == nil:
+			fmt.Fprintf(&b, "%s: operation %s: not compiled yet (%s)\n", after.source, after.name, rel)
+			continue
+		case c == nil:
+			fmt.Fprintf(&b, "%s: operation %s: gone, its compiled file remains (%s)\n", before.source, before.name, rel)
+			continue
+		}
+		roles := map[string]bool{}
+		for r := range before.sql {
+			roles[r] = true
+		}
+		for r := range after.sql {
+			roles[r] = true
+		}
+		for r := range after.refused {
+			roles[r] = true
+		}
+		for _, r := range slices.Sorted(maps.Keys(roles)) {
+			was, had := before.sql[r]
+			now, has := after.sql[r]
+			switch {
+			case had && !has:
+				fmt.Fprintf(&b, "%s: operation %s, role %s: no longer validates: %s (%s)\n", after.source, after.name, r, after.refused[r], rel)
+			case !had && has:
+				fmt.Fprintf(&b, "%s: operation %s, role %s: now validates: new SQL (%s)\n", after.source, after.name, r, rel)
+			case had && has && was != now:
+				fmt.Fprintf(&b, "%s: operation %s, role %s: its SQL changed (%s)\n", after.source, after.name, r, rel)
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+// compiledFile is what operationDrift reads of a generated operation file.
+type compiledFile struct {
+	name, source string
+	// sql is, by role, its statements' comments and constants; refused
+	// the roles that may not run it, with the reason.
+	sql, refused map[string]string
+}
+
+var (
+	reOpName     = regexp.MustCompile(`(?m)^\tName:\s+("(?:[^"\\]|\\.)*"),$`)
+	reOpSource   = regexp.MustCompile(`(?m)^\tSource:\s+("(?:[^"\\]|\\.)*"),$`)
+	reOpSQL      = regexp.MustCompile(`(?m)^// \w+ is the SQL of field \S+ for role (.+)\.\n((?://.*\n)*)const \w+ = (.*)$`)
+	reOpRefused  = regexp.MustCompile(`(?m)^\t\t\{Role: ("(?:[^"\\]|\\.)*"), Error: ("(?:[^"\\]|\\.)*")\},$`)
+	unquoteOrRaw = func(s string) string {
+		if u, err := strconv.Unquote(s); err == nil {
+			return u
+		}
+		return s
+	}
+)
+
+func parseCompiledFile(b []byte) compiledFile {
+	f := compiledFile{sql: map[string]string{}, refused: map[string]string{}}
+	if m := reOpName.FindSubmatch(b); m != nil {
+		f.name = unquoteOrRaw(string(m[1]))
+	}
+	if m := reOpSource.FindSubmatch(b); m != nil {
+		f.source = unquoteOrRaw(string(m[1]))
+	}
+	for _, m := range reOpSQL.FindAllSubmatch(b, -1) {
+		f.sql[string(m[1])] += string(m[2]) + string(m[3]) + "\n"
+	}
+	for _, m := range reOpRefused.FindAllSubmatch(b, -1) {
+		f.refused[unquoteOrRaw(string(m[1]))] = unquoteOrRaw(string(m[2]))
+	}
+	return f
+}

@@ -401,8 +401,9 @@ func (w *world) sessionValue(name string, k kind) (string, error) {
 
 // kind is how values of a column are made.
 type kind struct {
-	// name is one of int, number, text, char, bool, uuid, enum, time,
-	// date, json, array; "" when hasgen does not make values of the type.
+	// name is one of int, number, text, char, bool, uuid, enum,
+	// enumtable, time, date, json, array; "" when hasgen does not make
+	// values of the type.
 	name string
 	// size bounds a char's length.
 	size int
@@ -415,6 +416,15 @@ var sizeRE = regexp.MustCompile(`\((\d+)\)$`)
 // kindOf classifies a column's type.
 func (w *world) kindOf(c *model.Column) kind {
 	t := c.Base.Scalar()
+	if c.Enum != nil {
+		// A column typed by an enum table: its values are the table's,
+		// GraphQL enum values.
+		k := kind{name: "enumtable"}
+		for _, v := range c.Enum.EnumValues {
+			k.labels = append(k.labels, v.Name)
+		}
+		return k
+	}
 	if t.Dims > 0 || strings.HasSuffix(t.SQL, "[]") {
 		return kind{name: "array"}
 	}
@@ -472,7 +482,7 @@ func (w *world) fresh(s *slot) (string, error) {
 			v = []string{"true", "false"}[n%2]
 		case "uuid":
 			v = fmt.Sprintf("00000000-0000-4000-8000-%012d", n)
-		case "enum":
+		case "enum", "enumtable":
 			if len(k.labels) == 0 {
 				return "", notDerived("enum " + s.col.Base.SQL + " has no labels")
 			}
@@ -531,9 +541,8 @@ func (w *world) resolveRow(r *fixtureRow) error {
 	}
 	r.values = map[string]*string{}
 	for _, c := range r.table.Columns {
-		if c.DB != nil && (c.DB.Generated != "" || !c.DB.Insertable) {
-			continue
-		}
+		// Every column gets a value: sql/schema.sql has no defaults,
+		// identities or generated columns.
 		s := w.slots[w.find(r.cols[c.Name])]
 		if s.resolved {
 			r.values[c.Name] = s.value

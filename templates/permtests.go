@@ -363,7 +363,7 @@ func chooseSet(w *world, t *model.Table, up *metadata.UpdatePermission, m *mutat
 			}
 			k := w.kindOf(col)
 			switch k.name {
-			case "int", "number", "text", "char", "bool", "uuid", "enum":
+			case "int", "number", "text", "char", "bool", "uuid", "enum", "enumtable":
 			default:
 				continue
 			}
@@ -382,7 +382,7 @@ func chooseSet(w *world, t *model.Table, up *metadata.UpdatePermission, m *mutat
 					s.ne = append(s.ne, v)
 					continue
 				}
-				m.setColumn, m.setValue, m.setQuoted = col, v, k.name != "int" && k.name != "number" && k.name != "bool"
+				m.setColumn, m.setValue, m.setQuoted = col, v, quoted(col)
 				return nil
 			}
 		}
@@ -478,7 +478,7 @@ func (w *world) outside(t *model.Table, e metadata.BoolExp) []string {
 	}
 	var values []string
 	switch k := w.kindOf(col); k.name {
-	case "enum":
+	case "enum", "enumtable":
 		values = k.labels
 	case "bool":
 		values = []string{"false", "true"}
@@ -660,14 +660,22 @@ func permTestFunc(f *jen.File, t *model.Table, c *permCase) {
 func keysLit(t *model.Table) jen.Code {
 	var keys []jen.Code
 	for _, c := range t.PrimaryKey {
-		quoted := true
-		switch c.Scalar {
-		case "Int", "Float", "bigint", "smallint", "numeric", "float8", "Boolean":
-			quoted = false
-		}
-		keys = append(keys, jen.Values(jen.Dict{jen.Id("Field"): jen.Lit(c.Field), jen.Id("Quoted"): jen.Lit(quoted)}))
+		keys = append(keys, jen.Values(jen.Dict{jen.Id("Field"): jen.Lit(c.Field), jen.Id("Quoted"): jen.Lit(quoted(c))}))
 	}
 	return jen.Index().Qual(permtestPkg, "Key").Values(keys...)
+}
+
+// quoted reports whether a GraphQL literal of c's values is a string:
+// not for numbers, booleans and the values of an enum table.
+func quoted(c *model.Column) bool {
+	if c.Enum != nil {
+		return false
+	}
+	switch c.Scalar {
+	case "Int", "Float", "bigint", "smallint", "numeric", "float8", "Boolean":
+		return false
+	}
+	return true
 }
 
 // rowsLit is the rows' keys: [][]string{{"1001"}, ...}.

@@ -5,8 +5,8 @@ package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// opChannelMessages is operation ChannelMessages of operations/channels.graphql:3:1, compiled for the
-// roles that may run it.
+// opChannelMessages is operation ChannelMessages of operations/channels.graphql:3:1,
+// compiled for the roles that may run it.
 //
 // Roles whose schema refuses it:
 //   - agent: field 'messages' not found in type: 'query_root' (at $.selectionSet.messages)

@@ -5,8 +5,8 @@ package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// opInvoiceReport is operation InvoiceReport of operations/invoices.graphql:3:1, compiled for the
-// roles that may run it.
+// opInvoiceReport is operation InvoiceReport of operations/invoices.graphql:3:1,
+// compiled for the roles that may run it.
 //
 // Roles whose schema refuses it:
 //   - agent: field 'invoices' not found in type: 'query_root' (at $.selectionSet.invoices)

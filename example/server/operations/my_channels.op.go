@@ -5,8 +5,8 @@ package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// opMyChannels is operation MyChannels of operations/channels.graphql:26:1, compiled for the
-// roles that may run it.
+// opMyChannels is operation MyChannels of operations/channels.graphql:26:1,
+// compiled for the roles that may run it.
 //
 // Roles whose schema refuses it:
 //   - agent: field 'channels' not found in type: 'query_root' (at $.selectionSet.channels)

@@ -5,8 +5,8 @@ package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// opOrdersByStatus is operation OrdersByStatus of operations/orders.graphql:3:1, compiled for the
-// roles that may run it.
+// opOrdersByStatus is operation OrdersByStatus of operations/orders.graphql:3:1,
+// compiled for the roles that may run it.
 //
 // Roles whose schema refuses it:
 //   - agent: field 'invoice' not found in type: 'orders' (at $.selectionSet.orders.selectionSet.invoice)

@@ -5,8 +5,8 @@ package operations
 
 import "github.com/hasgen/hasgen/runtime/engine"
 
-// opSendMessage is operation SendMessage of operations/channels.graphql:10:1, compiled for the
-// roles that may run it.
+// opSendMessage is operation SendMessage of operations/channels.graphql:10:1,
+// compiled for the roles that may run it.
 //
 // Roles whose schema refuses it:
 //   - agent: field 'insert_messages_one' not found in type: 'mutation_root' (at $.selectionSet.insert_messages_one)
