@@ -213,6 +213,9 @@ func run(ctx context.Context, o options) error {
 		"HASURA_GRAPHQL_PG_CONNECTIONS":                                 strconv.Itoa(o.pool),
 		"HASGEN_CHANGE_HINTS":                                           strconv.FormatBool(o.hints),
 		"HASGEN_LOG_LEVEL":                                              "warn",
+		// Tens of thousands of clients connecting at once on a loaded
+		// machine: the default 3 s for connection_init is too short.
+		"HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT": "30",
 	}
 	if o.workers > 0 {
 		env["HASGEN_SUBSCRIPTION_WORKERS"] = strconv.Itoa(o.workers)
