@@ -30,6 +30,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/dosco/graphjin/core/v3"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -128,7 +130,19 @@ func run(dbURL, addr, spec string, conns int) error {
 	}
 	log.SetFlags(0)
 	fmt.Println(ln.Addr().String())
-	return http.Serve(ln, mux)
+	// Stopped with SIGTERM (the harness): return, so that the deferred
+	// removal of the queries folder runs.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
+	srv := &http.Server{Handler: mux}
+	go func() {
+		<-stop
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
 }
 
 // config is GraphJin's configuration for Chinook: no row limit by default
