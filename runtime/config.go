@@ -295,7 +295,7 @@ func configRecording(src Source, args []string, getenv func(string) string, reco
 	readAsyncEnv(&env, &cfg.Async)
 	readCacheEnv(&env, &cfg.Cache)
 	readRateLimitEnv(&env, &cfg.RateLimit) // ratelimits.go
-	env.note("HASGEN_PERSISTED_QUERIES", "", "")
+	env.note("HASGEN_PERSISTED_QUERIES", "off", "")
 	switch v := strings.ToLower(getenv("HASGEN_PERSISTED_QUERIES")); v {
 	case "", "off", "false":
 		cfg.PersistedQueries = engine.PersistedOff
