@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,5 +53,29 @@ func TestPermTestsRunOnFixtures(t *testing.T) {
 				t.Errorf("%d tests passed for %d files:\n%s", n, len(files)-1, b)
 			}
 		})
+	}
+}
+
+// TestPermTestsNamespaceWarned: a source whose root fields are under a
+// namespace gets no permission tests, and generate says so.
+func TestPermTestsNamespaceWarned(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := pgtest.NewDatabase(t, filepath.Join("..", "testdata", "fixtures", "mutations", "schema.sql"))
+	out := t.TempDir()
+	res, err := generate.Generate(context.Background(), generate.Options{
+		DatabaseURL: url, Config: filepath.Join("..", "testdata", "fixtures", "naming", "namespace"), Out: out, Module: "server", RuntimeReplace: root,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `permission tests are not generated for a source whose root fields are under a namespace ("blog"): permtest/ is left out`
+	if !slices.Contains(res.Warnings, want) {
+		t.Errorf("warnings lack %q: %q", want, res.Warnings)
+	}
+	if _, err := os.Stat(filepath.Join(out, "permtest")); err == nil {
+		t.Error("permtest/ was written for a namespaced source")
 	}
 }

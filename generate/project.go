@@ -205,6 +205,9 @@ func projectFiles(p *model.Project, o *Options, replace string) (*files, error) 
 	for path, b := range permFiles {
 		fs.generated[path] = b
 	}
+	if p.Naming.Namespace != "" {
+		fs.warnings = append(fs.warnings, fmt.Sprintf("permission tests are not generated for a source whose root fields are under a namespace (%q): permtest/ is left out", p.Naming.Namespace))
+	}
 
 	// Package events is emitted with or without triggers, so that main.go,
 	// written once, compiles when triggers come or go.
