@@ -47,6 +47,10 @@ func startBudget(ctx context.Context, cfg Config, log *slog.Logger) (Config, *bu
 // instance's share, when there is a budget; register registers the pool
 // once made.
 func budgetPool(cfg Config, pc *pgxpool.Config) (register func(*pgxpool.Pool)) {
+	if l := cfg.replicaLimiter; l != nil {
+		l.ConfigurePool(pc)
+		return l.Register
+	}
 	b := cfg.budget
 	if b == nil {
 		return func(*pgxpool.Pool) {}

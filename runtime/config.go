@@ -79,6 +79,9 @@ type Config struct {
 	// budget is the instance's share of TotalMaxConns, which every pool
 	// NewPool opens takes its connections from; nil without a budget.
 	budget *budget.Coordinator
+	// replicaLimiter, for a read replica's pool, is the limiter its
+	// connections take from in place of the primary's (Coordinator.Follow).
+	replicaLimiter *budget.Limiter
 	// IsolationLevel is every transaction's isolation: read-committed
 	// (the default), repeatable-read or serializable; from the metadata's
 	// connection_info.

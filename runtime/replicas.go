@@ -112,8 +112,8 @@ func readReplicas(src Source, re replicaEnv, cfg Config) ([]ReplicaConfig, error
 }
 
 // newReplicaSet opens a pool per configured replica (NewPool: the
-// primary's session settings, the replica's pool settings, outside the
-// connection budget) and returns
+// primary's session settings, the replica's pool settings, within the
+// instance's share of the connection budget when there is one) and returns
 // the set that routes reads to them, with its metrics registered on m;
 // nil when no replica is configured. The pools connect lazily: a replica
 // down at start is found by its first read.
@@ -134,10 +134,14 @@ func newReplicaSet(ctx context.Context, cfg Config, primary *pgxpool.Pool, m *me
 		c := cfg
 		c.DatabaseURL, c.MaxConns, c.ConnLifetime, c.ConnIdleTimeout = rc.URL, rc.MaxConns, rc.ConnLifetime, rc.ConnIdleTimeout
 		c.IsolationLevel, c.NoPreparedStatements = rc.IsolationLevel, rc.NoPreparedStatements
-		// The connection budget is the primary's (its instances' rows and
-		// max_connections); a replica is another server with its own, so
-		// its pool is bounded by its max_connections alone.
+		// The instances find each other on the primary; a replica is
+		// another server, whose connections the instances share by the
+		// same budget: each replica's pool has a limiter of its own, kept
+		// at the instance's share (Coordinator.Follow).
 		c.budget = nil
+		if cfg.budget != nil {
+			c.replicaLimiter = cfg.budget.Follow()
+		}
 		p, err := NewPool(ctx, c)
 		if err != nil {
 			closeAll()

@@ -82,6 +82,9 @@ type Coordinator struct {
 	conn   *pgx.Conn // nil while reconnecting
 	status Status
 	warned bool
+	// followers are the limiters of other servers' pools (read replicas)
+	// kept at this instance's share by every heartbeat.
+	followers []*Limiter
 }
 
 // Status is what the last heartbeat found.
@@ -140,6 +143,20 @@ func newKey() int32 {
 	var b [4]byte
 	rand.Read(b[:])
 	return int32(binary.BigEndian.Uint32(b[:])&0x7fffffff) | 1
+}
+
+// Follow returns a Limiter for the pool of another server the instances
+// share in the same way (a read replica): every heartbeat sets it to this
+// instance's share of the budget, so the instances' connections to that
+// server stay within the budget too and re-balance with the primary's.
+// It has no control connection to count, and keeps its last share while
+// the primary cannot be reached (the replica may still serve).
+func (c *Coordinator) Follow() *Limiter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := NewLimiter(c.status.Share)
+	c.followers = append(c.followers, l)
+	return l
 }
 
 // Limiter is the limiter every connection of the instance takes its
@@ -322,9 +339,13 @@ ON CONFLICT (lock_key) DO UPDATE SET conn_limit = excluded.conn_limit, connectio
 	c.mu.Lock()
 	old := c.status
 	c.status = Status{Instances: d.instances, Share: d.share, Limit: d.limit, Open: open}
+	followers := c.followers
 	warn := d.share < 2 && !c.warned
 	c.warned = c.warned || warn
 	c.mu.Unlock()
+	for _, f := range followers {
+		f.SetLimit(d.share)
+	}
 	if old.Instances != d.instances || old.Limit != d.limit {
 		c.o.Log.Info("connection budget", "instances", d.instances, "share", d.share, "limit", d.limit, "open", open, "total", c.o.Total)
 	}
