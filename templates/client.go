@@ -86,7 +86,7 @@ func Client(p *model.Project, schema *ast.Schema, ops []ClientOperation, source 
 	names := map[string]named{}
 	for _, op := range ops {
 		base := exportedIdent(op.Name)
-		n := named{fn: m.names.add(base), doc: m.names.add(unexport(base) + "Document"), result: m.names.add(base + "Result")}
+		n := named{fn: m.names.add(base), doc: m.names.add(lowerFirst(base) + "Document"), result: m.names.add(base + "Result")}
 		if len(op.Def.VariableDefinitions) > 0 {
 			n.vars = m.names.add(base + "Vars")
 		}
@@ -132,13 +132,6 @@ func newClientFile(source string) *jen.File {
 	return f
 }
 
-// unexport lower-cases the first letter of an identifier.
-func unexport(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
 
 // operation renders op: its document, its variables, its result types
 // and its function.
@@ -194,11 +187,7 @@ func (m *clientModel) operation(f *jen.File, op ClientOperation, fn, doc, vars, 
 	}
 
 	// func Channels(ctx context.Context, c gqlclient.Client, vars ChannelsVars) (*ChannelsResult, error) {
-	// 	var res ChannelsResult
-	// 	if err := c.Do(ctx, &gqlclient.Request{Query: channelsDocument, OperationName: "Channels", Variables: vars}, &res); err != nil {
-	// 		return nil, err
-	// 	}
-	// 	return &res, nil
+	// 	return gqlclient.Do[ChannelsResult](ctx, c, &gqlclient.Request{Query: channelsDocument, OperationName: "Channels", Variables: vars})
 	// }
 	f.Commentf("%s runs the %s %s (%s) on c.", fn, op.Kind, op.Name, op.Pos)
 	f.Commentf("Roles whose schema has it: %s.", strings.Join(op.Roles, ", "))
@@ -209,11 +198,7 @@ func (m *clientModel) operation(f *jen.File, op ClientOperation, fn, doc, vars, 
 		req[jen.Id("Variables")] = jen.Id("vars")
 	}
 	f.Func().Id(fn).Params(params...).Params(jen.Op("*").Id(result), jen.Error()).Block(
-		jen.Var().Id("res").Id(result),
-		jen.If(jen.Err().Op(":=").Id("c").Dot("Do").Call(jen.Id("ctx"), jen.Op("&").Qual(gqlclientPkg, "Request").Values(req), jen.Op("&").Id("res")), jen.Err().Op("!=").Nil()).Block(
-			jen.Return(jen.Nil(), jen.Err()),
-		),
-		jen.Return(jen.Op("&").Id("res"), jen.Nil()),
+		jen.Return(jen.Qual(gqlclientPkg, "Do").Types(jen.Id(result)).Call(jen.Id("ctx"), jen.Id("c"), jen.Op("&").Qual(gqlclientPkg, "Request").Values(req))),
 	)
 	f.Line()
 	return nil

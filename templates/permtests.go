@@ -613,7 +613,6 @@ func permTestFunc(f *jen.File, t *model.Table, c *permCase) {
 				jen.Id("Parent"):     jen.Lit(rc.from.Roots.Select),
 				jen.Id("ParentKeys"): keysLit(rc.from),
 				jen.Id("Name"):       jen.Lit(rc.rel.Name),
-				jen.Id("Array"):      jen.Lit(rc.rel.Array),
 				jen.Id("Parents"):    rowsLit(rc.parents),
 			}))
 		}

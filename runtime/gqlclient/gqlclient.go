@@ -54,6 +54,16 @@ type Client interface {
 	Do(ctx context.Context, req *Request, data any) error
 }
 
+// Do runs req on c and returns its data decoded into a new R: the body of
+// every generated client function.
+func Do[R any](ctx context.Context, c Client, req *Request) (*R, error) {
+	var res R
+	if err := c.Do(ctx, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
 // Error is one GraphQL error of a response, in Hasura's shape:
 // {"message", "extensions": {"path", "code"}}.
 type Error struct {

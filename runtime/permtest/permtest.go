@@ -27,6 +27,7 @@ import (
 
 	"github.com/hasgen/hasgen/pgtest"
 	"github.com/hasgen/hasgen/runtime"
+	"github.com/hasgen/hasgen/runtime/catalog"
 	"github.com/hasgen/hasgen/runtime/engine"
 	"github.com/hasgen/hasgen/runtime/session"
 	"github.com/hasgen/hasgen/runtime/wire"
@@ -80,13 +81,13 @@ func (h *Harness) Insert(schema, table string, row Row) {
 		}
 	})
 	var sql strings.Builder
-	fmt.Fprintf(&sql, "INSERT INTO %s.%s (", quote(schema), quote(table))
+	fmt.Fprintf(&sql, "INSERT INTO %s.%s (", catalog.QuoteIdent(schema), catalog.QuoteIdent(table))
 	args := make([]any, len(cols))
 	for i, c := range cols {
 		if i > 0 {
 			sql.WriteString(", ")
 		}
-		sql.WriteString(quote(c))
+		sql.WriteString(catalog.QuoteIdent(c))
 		args[i] = row[c]
 	}
 	sql.WriteString(") VALUES (")
@@ -103,8 +104,6 @@ func (h *Harness) Insert(schema, table string, row Row) {
 		h.t.Fatalf("permtest: insert into %s.%s %v: %v", schema, table, row, err)
 	}
 }
-
-func quote(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + `"` }
 
 // Key is a primary-key column: its GraphQL field and whether its values
 // are written as GraphQL strings (quoted) or numbers.
@@ -142,8 +141,6 @@ type Relationship struct {
 	Parent     string
 	ParentKeys []Key
 	Name       string
-	// Array is true for an array relationship.
-	Array bool
 	// Parents are, for each row of Allowed then Forbidden, its parent's
 	// key.
 	Parents [][]string

@@ -51,15 +51,11 @@ type ChannelMessagesMessagesAuthor struct {
 // ChannelMessages runs the query ChannelMessages (operations/channels.graphql:3:1) on c.
 // Roles whose schema has it: admin, user.
 func ChannelMessages(ctx context.Context, c gqlclient.Client, vars ChannelMessagesVars) (*ChannelMessagesResult, error) {
-	var res ChannelMessagesResult
-	if err := c.Do(ctx, &gqlclient.Request{
+	return gqlclient.Do[ChannelMessagesResult](ctx, c, &gqlclient.Request{
 		OperationName: "ChannelMessages",
 		Query:         channelMessagesDocument,
 		Variables:     vars,
-	}, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	})
 }
 
 // myChannelsDocument is the document MyChannels sends.
@@ -118,15 +114,11 @@ type MyChannelsChannelsLatestAuthor struct {
 // MyChannels runs the query MyChannels (operations/channels.graphql:26:1) on c.
 // Roles whose schema has it: admin, user.
 func MyChannels(ctx context.Context, c gqlclient.Client, vars MyChannelsVars) (*MyChannelsResult, error) {
-	var res MyChannelsResult
-	if err := c.Do(ctx, &gqlclient.Request{
+	return gqlclient.Do[MyChannelsResult](ctx, c, &gqlclient.Request{
 		OperationName: "MyChannels",
 		Query:         myChannelsDocument,
 		Variables:     vars,
-	}, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	})
 }
 
 // sendMessageDocument is the document SendMessage sends.
@@ -171,13 +163,9 @@ type SendMessageInsertMessagesOneAuthor struct {
 // SendMessage runs the mutation SendMessage (operations/channels.graphql:10:1) on c.
 // Roles whose schema has it: admin, user.
 func SendMessage(ctx context.Context, c gqlclient.Client, vars SendMessageVars) (*SendMessageResult, error) {
-	var res SendMessageResult
-	if err := c.Do(ctx, &gqlclient.Request{
+	return gqlclient.Do[SendMessageResult](ctx, c, &gqlclient.Request{
 		OperationName: "SendMessage",
 		Query:         sendMessageDocument,
 		Variables:     vars,
-	}, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	})
 }

@@ -67,13 +67,9 @@ type InvoiceReportInvoicesAggregateAggregateSum struct {
 // InvoiceReport runs the query InvoiceReport (operations/invoices.graphql:3:1) on c.
 // Roles whose schema has it: admin, analyst.
 func InvoiceReport(ctx context.Context, c gqlclient.Client, vars InvoiceReportVars) (*InvoiceReportResult, error) {
-	var res InvoiceReportResult
-	if err := c.Do(ctx, &gqlclient.Request{
+	return gqlclient.Do[InvoiceReportResult](ctx, c, &gqlclient.Request{
 		OperationName: "InvoiceReport",
 		Query:         invoiceReportDocument,
 		Variables:     vars,
-	}, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	})
 }

@@ -53,13 +53,9 @@ type OrdersByStatusOrdersInvoice struct {
 // OrdersByStatus runs the query OrdersByStatus (operations/orders.graphql:3:1) on c.
 // Roles whose schema has it: admin, user.
 func OrdersByStatus(ctx context.Context, c gqlclient.Client, vars OrdersByStatusVars) (*OrdersByStatusResult, error) {
-	var res OrdersByStatusResult
-	if err := c.Do(ctx, &gqlclient.Request{
+	return gqlclient.Do[OrdersByStatusResult](ctx, c, &gqlclient.Request{
 		OperationName: "OrdersByStatus",
 		Query:         ordersByStatusDocument,
 		Variables:     vars,
-	}, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	})
 }

@@ -87,7 +87,6 @@ func TestPublicChannelMembersUser(t *testing.T) {
 			Quoted: false,
 		}},
 		Relationships: []permtest.Relationship{{
-			Array:  true,
 			Name:   "memberships",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{

@@ -175,7 +175,6 @@ func TestPublicInvoicesAnalyst(t *testing.T) {
 			Quoted: false,
 		}},
 		Relationships: []permtest.Relationship{{
-			Array:  false,
 			Name:   "invoice",
 			Parent: "orders",
 			ParentKeys: []permtest.Key{{
@@ -184,7 +183,6 @@ func TestPublicInvoicesAnalyst(t *testing.T) {
 			}},
 			Parents: [][]string{{"00000000-0000-4000-8000-000000001002"}, {"00000000-0000-4000-8000-000000001026"}, {"00000000-0000-4000-8000-000000001050"}, {"00000000-0000-4000-8000-000000001074"}},
 		}, {
-			Array:  true,
 			Name:   "invoices",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{
@@ -288,7 +286,6 @@ func TestPublicInvoicesUser(t *testing.T) {
 			Quoted: false,
 		}},
 		Relationships: []permtest.Relationship{{
-			Array:  true,
 			Name:   "invoices",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{

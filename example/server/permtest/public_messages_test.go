@@ -165,7 +165,6 @@ func TestPublicMessagesUser(t *testing.T) {
 			Quoted: false,
 		}},
 		Relationships: []permtest.Relationship{{
-			Array:  true,
 			Name:   "messages",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{

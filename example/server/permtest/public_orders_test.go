@@ -114,7 +114,6 @@ func TestPublicOrdersAgent(t *testing.T) {
 			Quoted: true,
 		}},
 		Relationships: []permtest.Relationship{{
-			Array:  true,
 			Name:   "deliveries",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{
@@ -123,7 +122,6 @@ func TestPublicOrdersAgent(t *testing.T) {
 			}},
 			Parents: [][]string{{"1"}, {"1018"}},
 		}, {
-			Array:  true,
 			Name:   "orders",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{
@@ -193,7 +191,6 @@ func TestPublicOrdersAnalyst(t *testing.T) {
 			Quoted: true,
 		}},
 		Relationships: []permtest.Relationship{{
-			Array:  true,
 			Name:   "deliveries",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{
@@ -202,7 +199,6 @@ func TestPublicOrdersAnalyst(t *testing.T) {
 			}},
 			Parents: [][]string{{"1003"}},
 		}, {
-			Array:  true,
 			Name:   "orders",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{
@@ -280,7 +276,6 @@ func TestPublicOrdersUser(t *testing.T) {
 			Quoted: true,
 		}},
 		Relationships: []permtest.Relationship{{
-			Array:  true,
 			Name:   "deliveries",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{
@@ -289,7 +284,6 @@ func TestPublicOrdersUser(t *testing.T) {
 			}},
 			Parents: [][]string{{"1002"}, {"1018"}},
 		}, {
-			Array:  true,
 			Name:   "orders",
 			Parent: "users",
 			ParentKeys: []permtest.Key{{

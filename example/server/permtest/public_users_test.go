@@ -93,7 +93,6 @@ func TestPublicUsersAnalyst(t *testing.T) {
 			Quoted: false,
 		}},
 		Relationships: []permtest.Relationship{{
-			Array:  false,
 			Name:   "agent",
 			Parent: "orders",
 			ParentKeys: []permtest.Key{{
@@ -102,7 +101,6 @@ func TestPublicUsersAnalyst(t *testing.T) {
 			}},
 			Parents: [][]string{{"00000000-0000-4000-8000-000000001006"}},
 		}, {
-			Array:  false,
 			Name:   "customer",
 			Parent: "orders",
 			ParentKeys: []permtest.Key{{
