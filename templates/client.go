@@ -132,7 +132,6 @@ func newClientFile(source string) *jen.File {
 	return f
 }
 
-
 // operation renders op: its document, its variables, its result types
 // and its function.
 func (m *clientModel) operation(f *jen.File, op ClientOperation, fn, doc, vars, result string) error {
