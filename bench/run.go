@@ -84,6 +84,9 @@ func run(ctx context.Context, o options) error {
 	if err := srv.LoadFiles(ctx, url, files...); err != nil {
 		return err
 	}
+	if err := analyze(ctx, url); err != nil {
+		return err
+	}
 	config := filepath.Join(root, "testdata", "fixtures", "chinook", "hasgen.yaml")
 	env, err := describe(ctx, url, cache)
 	if err != nil {

@@ -102,6 +102,13 @@ func (w *Writer) Table(name string) string {
 	return name
 }
 
+// HasSource reports whether table (quoted and qualified) is read from a
+// row source set by SetSource.
+func (w *Writer) HasSource(table string) bool {
+	_, ok := w.sources[table]
+	return ok
+}
+
 // SetSource makes the statement read table (quoted and qualified) from
 // the row source sql instead: a mutation reads the tables it writes as
 // "the table as it was, plus the rows written".
