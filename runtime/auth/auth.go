@@ -267,6 +267,10 @@ func lowerHeaderName(k string) string {
 		return "x-hasura-org-id"
 	case "X-Hasura-Use-Backend-Only-Permissions":
 		return varBackendOnly
+	case headerAdminSecret:
+		return varAdminSecret
+	case headerAccessKey:
+		return varAccessKey
 	}
 	return session.VarName(k)
 }

@@ -121,7 +121,13 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// and a goroutine only this long.
 		rc.SetReadDeadline(time.Now().Add(h.BodyTimeout))
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1)); err != nil {
+	// net/http's body of a request with a Content-Length ends there: the
+	// limit only needs a reader of its own for a body of unknown length.
+	var rd io.Reader = r.Body
+	if r.ContentLength < 0 || r.ContentLength > maxBody {
+		rd = io.LimitReader(r.Body, maxBody+1)
+	}
+	if _, err := buf.ReadFrom(rd); err != nil {
 		w.Header().Set("Connection", "close")
 		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err})
 		return
@@ -289,9 +295,13 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// contentTypeJSON is the Content-Type of a JSON response: one slice for
+// every response (net/http only reads it), not one each.
+var contentTypeJSON = []string{"application/json; charset=utf-8"}
+
 func writeJSONStatus(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{"application/json; charset=utf-8"}
+	h["Content-Type"] = contentTypeJSON[:1:1]
 	w.WriteHeader(status)
 	w.Write(b)
 }
