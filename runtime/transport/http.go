@@ -114,7 +114,11 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bodyPool.Put(buf)
-	readStart := time.Now()
+	// The read time is for the http-log line: without it, no clock read.
+	var readStart time.Time
+	if _, logged := w.(*logWriter); logged {
+		readStart = time.Now()
+	}
 	rc := http.NewResponseController(w)
 	if h.BodyTimeout > 0 {
 		// A client sending its body a byte at a time holds a connection
@@ -139,7 +143,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"})
 		return
 	}
-	noteBody(w, buf.Len(), time.Since(readStart))
+	noteBody(w, buf.Len(), readStart)
 	body := bytes.TrimLeft(buf.Bytes(), " \t\r\n")
 	actx := r.Context()
 	if h.Auth.HookWantsRequest() {
