@@ -355,16 +355,26 @@ type headersKey struct{}
 
 // WithClientHeaders returns a context carrying the headers of the
 // client's request (Host among them), which actions with
-// forward_client_headers pass on. The transports call it.
+// forward_client_headers pass on. The transports call it. The headers are
+// copied when ClientHeaders asks for them, not here: most requests call
+// no action, and the copy would cost every request a map.
 func WithClientHeaders(ctx context.Context, r *http.Request) context.Context {
-	h := r.Header.Clone()
+	return context.WithValue(ctx, headersKey{}, clientRequest{r})
+}
+
+// clientRequest is the request whose headers WithClientHeaders noted.
+type clientRequest struct{ r *http.Request }
+
+// headers is a copy of the request's headers, with Host.
+func (c clientRequest) headers() http.Header {
+	h := c.r.Header.Clone()
 	if h == nil {
 		h = http.Header{}
 	}
-	if r.Host != "" {
-		h.Set("Host", r.Host)
+	if c.r.Host != "" {
+		h.Set("Host", c.r.Host)
 	}
-	return WithHeaders(ctx, h)
+	return h
 }
 
 // WithHeaders returns a context carrying h as the client's headers (a
@@ -373,11 +383,17 @@ func WithHeaders(ctx context.Context, h http.Header) context.Context {
 	return context.WithValue(ctx, headersKey{}, h)
 }
 
-// ClientHeaders returns the client's headers WithClientHeaders stored, or
-// nil.
+// ClientHeaders returns the client's headers WithClientHeaders or
+// WithHeaders stored, or nil. Those of WithClientHeaders are a new copy
+// on each call, which the caller may change.
 func ClientHeaders(ctx context.Context) http.Header {
-	h, _ := ctx.Value(headersKey{}).(http.Header)
-	return h
+	switch v := ctx.Value(headersKey{}).(type) {
+	case http.Header:
+		return v
+	case clientRequest:
+		return v.headers()
+	}
+	return nil
 }
 
 // Relationships returns the relationships of the output object type typ.

@@ -7,7 +7,7 @@ package auth
 
 import (
 	"context"
-	"crypto/sha512"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -53,9 +53,11 @@ type Config struct {
 // and safe for concurrent use.
 type Authenticator struct {
 	hasAdminSecret bool
-	// adminSecretSum is the SHA-512 of the admin secret: comparing hashes
-	// takes the same time whatever the secret, as in Hasura.
-	adminSecretSum [sha512.Size]byte
+	// adminSecretSum is the SHA-256 of the admin secret: comparing hashes
+	// takes the same time whatever the secret, as in Hasura (SHA-256, not
+	// SHA-512: a seventh of the time per request with the CPU's SHA
+	// instructions).
+	adminSecretSum [sha256.Size]byte
 	unauthRole     string
 	jwts           []*jwtVerifier
 	hook           *webhook
@@ -103,7 +105,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	}
 	if cfg.AdminSecret != "" {
 		a.hasAdminSecret = true
-		a.adminSecretSum = sha512.Sum512([]byte(cfg.AdminSecret))
+		a.adminSecretSum = sha256.Sum256([]byte(cfg.AdminSecret))
 	}
 	if cfg.JWTSecret != "" {
 		v, err := parseJWTConfig(ctx, "HASURA_GRAPHQL_JWT_SECRET", []byte(cfg.JWTSecret))
@@ -183,7 +185,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, h http.Header) (*sessi
 		return trustedSession(h, false)
 	}
 	if secret, sent := adminSecretHeader(h); sent {
-		sum := sha512.Sum512([]byte(secret))
+		sum := sha256.Sum256([]byte(secret))
 		if subtle.ConstantTimeCompare(sum[:], a.adminSecretSum[:]) != 1 {
 			return nil, wire.NewError(wire.CodeAccessDenied, msgInvalidAdminSecret)
 		}
@@ -267,6 +269,10 @@ func lowerHeaderName(k string) string {
 		return "x-hasura-org-id"
 	case "X-Hasura-Use-Backend-Only-Permissions":
 		return varBackendOnly
+	case headerAdminSecret:
+		return varAdminSecret
+	case headerAccessKey:
+		return varAccessKey
 	}
 	return session.VarName(k)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hasgen/hasgen/runtime/compile"
 	"github.com/hasgen/hasgen/runtime/session"
@@ -27,10 +28,10 @@ type DBTX interface {
 // it): nothing of a failed mutation was committed. ctx cancels the
 // statements. Subscriptions are run by package live instead.
 func (e *Engine) Run(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]byte, error) {
-	if p.Limits.Time > 0 {
+	if t := p.Limits.Time; t > 0 && !deadlineWithin(ctx, t) {
 		// pgx cancels the running statement when the deadline passes.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.Limits.Time)
+		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
 	var out []byte
@@ -57,6 +58,15 @@ func (e *Engine) Run(ctx context.Context, db DBTX, p *Prepared, dst []byte) ([]b
 		return dst[:start], e.tooLarge()
 	}
 	return append(out[:start], body...), nil
+}
+
+// deadlineWithin reports whether ctx already ends within d from now: the
+// HTTP transport sets the role's time limit before preparing, and a
+// second timer for the same limit, a moment later, would change nothing
+// but cost a timer and a context per request.
+func deadlineWithin(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) <= d
 }
 
 // Do prepares and runs req on the engine's pool and returns the whole

@@ -91,10 +91,14 @@ func negotiate(accept []string) media {
 	return best
 }
 
+// contentTypeGraphQLRespValue is the header value of that media type,
+// shared by every response (net/http only reads it).
+var contentTypeGraphQLRespValue = []string{contentTypeGraphQLResp}
+
 // write writes a response body of media type m.
 func (m media) write(w http.ResponseWriter, status int, b []byte) {
 	if m == mediaGraphQLResp {
-		w.Header()["Content-Type"] = []string{contentTypeGraphQLResp}
+		w.Header()["Content-Type"] = contentTypeGraphQLRespValue[:1:1]
 		w.WriteHeader(status)
 		w.Write(b)
 		return

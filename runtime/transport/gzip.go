@@ -20,13 +20,29 @@ var gzipPool = sync.Pool{New: func() any {
 	return w
 }}
 
+// varyAcceptEncoding is the Vary value of every response Gzip serves.
+var varyAcceptEncoding = []string{"Accept-Encoding"}
+
+// addHeader adds the value of vs, a shared one-value slice that is never
+// written to, to h's values for the canonical key: without allocating
+// when h has none yet, as h.Add would. A slice of full capacity is copied
+// by the next append, so sharing it is safe.
+func addHeader(h http.Header, key string, vs []string) {
+	if old := h[key]; len(old) > 0 {
+		h[key] = append(old, vs...)
+		return
+	}
+	h[key] = vs[:len(vs):len(vs)]
+}
+
 // Gzip compresses next's responses for clients that accept gzip.
 func Gzip(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !websocket.IsWebSocketUpgrade(r) {
-			w.Header().Add("Vary", "Accept-Encoding")
+		upgrade := websocket.IsWebSocketUpgrade(r)
+		if !upgrade {
+			addHeader(w.Header(), "Vary", varyAcceptEncoding)
 		}
-		if websocket.IsWebSocketUpgrade(r) || !acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		if upgrade || !acceptsGzip(r.Header.Values("Accept-Encoding")) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -114,14 +114,24 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bodyPool.Put(buf)
-	readStart := time.Now()
+	// The read time is for the http-log line: without it, no clock read.
+	var readStart time.Time
+	if _, logged := w.(*logWriter); logged {
+		readStart = time.Now()
+	}
 	rc := http.NewResponseController(w)
 	if h.BodyTimeout > 0 {
 		// A client sending its body a byte at a time holds a connection
 		// and a goroutine only this long.
 		rc.SetReadDeadline(time.Now().Add(h.BodyTimeout))
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1)); err != nil {
+	// net/http's body of a request with a Content-Length ends there: the
+	// limit only needs a reader of its own for a body of unknown length.
+	var rd io.Reader = r.Body
+	if r.ContentLength < 0 || r.ContentLength > maxBody {
+		rd = io.LimitReader(r.Body, maxBody+1)
+	}
+	if _, err := buf.ReadFrom(rd); err != nil {
 		w.Header().Set("Connection", "close")
 		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "could not read the request body", Err: err})
 		return
@@ -133,7 +143,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeBadRequest(w, m, &wire.Error{Code: wire.CodeInvalidJSON, Path: "$", Message: "the request body is too large"})
 		return
 	}
-	noteBody(w, buf.Len(), time.Since(readStart))
+	noteBody(w, buf.Len(), readStart)
 	body := bytes.TrimLeft(buf.Bytes(), " \t\r\n")
 	actx := r.Context()
 	if h.Auth.HookWantsRequest() {
@@ -289,9 +299,13 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// contentTypeJSON is the Content-Type of a JSON response: one slice for
+// every response (net/http only reads it), not one each.
+var contentTypeJSON = []string{"application/json; charset=utf-8"}
+
 func writeJSONStatus(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{"application/json; charset=utf-8"}
+	h["Content-Type"] = contentTypeJSON[:1:1]
 	w.WriteHeader(status)
 	w.Write(b)
 }

@@ -78,9 +78,9 @@ func noteError(w http.ResponseWriter, err error) {
 	}
 }
 
-func noteBody(w http.ResponseWriter, size int, read time.Duration) {
+func noteBody(w http.ResponseWriter, size int, readStart time.Time) {
 	if lw, ok := w.(*logWriter); ok {
-		lw.reqSize, lw.read = size, read
+		lw.reqSize, lw.read = size, time.Since(readStart)
 	}
 }
 

@@ -48,7 +48,13 @@ func DecodeRequest(b []byte) (Request, error) {
 	if parseRequest(b, &r) {
 		return r, nil
 	}
-	r = Request{}
+	return decodeRequestJSON(b)
+}
+
+// decodeRequestJSON is DecodeRequest by encoding/json: a function of its
+// own, so that the fast path's Request stays on the stack.
+func decodeRequestJSON(b []byte) (Request, error) {
+	var r Request
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return Request{}, InvalidJSON(err)
