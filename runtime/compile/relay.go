@@ -577,20 +577,24 @@ func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *co
 	p := w.Alias()
 	typeName := f.field.Definition.Type.Name()
 	fields := c.collect(f.sels, typeName)
+	// A node is a row level over p (its joins and laterals written
+	// after p), its JSON a lateral row Postgres inlines, as in rows.
 	type nodeSel struct {
-		fields   []*collected
-		laterals []string
+		r rowLevel
+		e string
 	}
+	c.markRedacted(perm, p)
 	nodes := make([]*nodeSel, len(fields))
 	for i, ef := range fields {
 		if ef.field.Name != "node" {
 			continue
 		}
-		ns := &nodeSel{fields: c.collect(ef.sels, t.Type)}
-		ns.laterals = c.lateralAliases(t, ns.fields)
+		ns := &nodeSel{r: c.rowLevel(t, perm, p, c.collect(ef.sels, t.Type), path+".selectionSet."+ef.alias)}
+		if lateralObject(ns.r.keys) {
+			ns.e = w.Alias()
+		}
 		nodes[i] = ns
 	}
-	c.markRedacted(perm, p)
 	w.WriteString("(SELECT coalesce(json_agg(")
 	c.object(fields, func(i int, ef *collected) func() {
 		switch ef.field.Name {
@@ -598,7 +602,11 @@ func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *co
 			return func() { c.cursorExpr(order, p) }
 		case "node":
 			return func() {
-				c.rowJSON(t, perm, p, nodes[i].fields, nodes[i].laterals, path+".selectionSet."+ef.alias)
+				if ns := nodes[i]; ns.e != "" {
+					w.Write("row_to_json(", ns.e, ")")
+				} else {
+					c.jsonObject(ns.r.keys, ns.r.vals)
+				}
 			}
 		}
 		c.fail(path+".selectionSet."+ef.alias, wire.CodeValidationFailed, "field '%s' not found in type: '%s'", ef.field.Name, typeName)
@@ -607,9 +615,15 @@ func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *co
 	w.WriteString(" ORDER BY ")
 	cp.order(p, false)
 	w.Write("), '[]') FROM ", cp.page, " AS ", p)
-	for i, ns := range nodes {
-		if ns != nil {
-			c.laterals(t, p, ns.fields, ns.laterals, path+".selectionSet."+fields[i].alias)
+	for _, ns := range nodes {
+		if ns == nil {
+			continue
+		}
+		ns.r.from()
+		if ns.e != "" {
+			w.WriteString(" CROSS JOIN LATERAL (SELECT ")
+			c.columnsAs(ns.r.keys, ns.r.vals)
+			w.Write(") AS ", ns.e)
 		}
 	}
 	w.WriteString(")")

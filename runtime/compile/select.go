@@ -468,11 +468,6 @@ func (c *compiler) objectRel(t *catalog.Table, b string, f *collected, path stri
 	}
 }
 
-// rowJSON writes the JSON object of one row over alias b.
-func (c *compiler) rowJSON(t *catalog.Table, perm *catalog.SelectPermission, b string, fields []*collected, laterals []string, path string) {
-	c.object(fields, c.rowField(t, perm, b, laterals, path))
-}
-
 // rowField returns, for object, what writes each field of a row over alias
 // b: a column, a computed field, an object relationship, or the "root" of
 // the field's lateral.
@@ -775,28 +770,42 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 		cols = append(cols, write)
 		return func() { w.WriteString(name) }
 	}
-	var nodeFields [][]*collected
-	var nodeLaterals [][]string
+	// Each nodes field is a row level over b (its joins and laterals
+	// written after b), its JSON a lateral row Postgres inlines, as in
+	// rows.
+	type nodeLevel struct {
+		r rowLevel
+		e string
+	}
+	var nodes []nodeLevel
 	w.WriteString("SELECT ")
 	c.object(c.collect(f.sels, typeName), func(_ int, tf *collected) func() {
 		switch c.names.Default(tf.field.Name) {
 		case "nodes":
-			fields := c.collect(tf.sels, t.Type)
-			lats := c.lateralAliases(t, fields)
-			nodeFields = append(nodeFields, fields)
-			nodeLaterals = append(nodeLaterals, lats)
+			n := nodeLevel{r: c.rowLevel(t, perm, b, c.collect(tf.sels, t.Type), path+".selectionSet."+tf.alias)}
+			if lateralObject(n.r.keys) {
+				n.e = w.Alias()
+			}
+			nodes = append(nodes, n)
+			node := func() {
+				if n.e != "" {
+					w.Write("row_to_json(", n.e, ")")
+				} else {
+					c.jsonObject(n.r.keys, n.r.vals)
+				}
+			}
 			if nodeLimit > 0 {
 				return ref(func() {
 					u := w.Alias()
 					w.Write(`(SELECT coalesce(json_agg(`, u, `."x" ORDER BY `, u, `."k"), '[]') FROM unnest((array_agg(`)
-					c.rowJSON(t, perm, b, fields, lats, path+".selectionSet."+tf.alias)
+					node()
 					c.writeAggOrder(b, args.order)
 					w.Write("))[1:", strconv.Itoa(nodeLimit), "]) WITH ORDINALITY AS ", u, `("x", "k"))`)
 				})
 			}
 			return ref(func() {
 				w.WriteString("coalesce(json_agg(")
-				c.rowJSON(t, perm, b, fields, lats, path+".selectionSet."+tf.alias)
+				node()
 				c.writeAggOrder(b, args.order)
 				w.WriteString("), '[]')")
 			})
@@ -822,8 +831,13 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	w.WriteString(" FROM (")
 	c.base(t, perm, args, j, path)
 	w.Write(") AS ", b)
-	for i := range nodeFields {
-		c.laterals(t, b, nodeFields[i], nodeLaterals[i], path+".selectionSet.nodes")
+	for _, n := range nodes {
+		n.r.from()
+		if n.e != "" {
+			w.WriteString(" CROSS JOIN LATERAL (SELECT ")
+			c.columnsAs(n.r.keys, n.r.vals)
+			w.Write(") AS ", n.e)
+		}
 	}
 	w.Write(") AS ", g)
 }
