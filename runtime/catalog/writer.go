@@ -69,6 +69,10 @@ func NewWriter(mux bool) *Writer {
 	return &Writer{b: make([]byte, 0, 512), mux: mux}
 }
 
+// Multiplexed reports whether the statement serves a batch of live-query
+// subscribers, each reading the statement's rows for itself.
+func (w *Writer) Multiplexed() bool { return w.mux }
+
 // Write appends SQL text.
 func (w *Writer) Write(parts ...string) {
 	for _, p := range parts {

@@ -292,6 +292,10 @@ type compiler struct {
 	// from, when set, writes the row source of the next select instead of
 	// its table: a function call (function.go).
 	from func()
+	// once is set while a root field is compiled until its rows take it
+	// (takeOnce): those rows are read once per statement, not once per
+	// parent row, and may join whole tables (objectJoin).
+	once bool
 	// remoteRel tells remote relationship fields, marker their markers'
 	// key; remoteRels are those the operation selects (remoterel.go).
 	// subscribing is set for a subscription, which has none.

@@ -584,12 +584,13 @@ func (c *compiler) edges(t *catalog.Table, perm *catalog.SelectPermission, f *co
 		e string
 	}
 	c.markRedacted(perm, p)
+	once := c.takeOnce()
 	nodes := make([]*nodeSel, len(fields))
 	for i, ef := range fields {
 		if ef.field.Name != "node" {
 			continue
 		}
-		ns := &nodeSel{r: c.rowLevel(t, perm, p, c.collect(ef.sels, t.Type), path+".selectionSet."+ef.alias)}
+		ns := &nodeSel{r: c.rowLevel(t, perm, p, c.collect(ef.sels, t.Type), once, path+".selectionSet."+ef.alias)}
 		if lateralObject(ns.r.keys) {
 			ns.e = w.Alias()
 		}

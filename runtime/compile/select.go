@@ -108,6 +108,9 @@ func (c *compiler) compileRoot(ref rootRef, f *collected) {
 		c.fail(path, wire.CodeValidationFailed, "field '%s' not found in type: 'query_root'", f.field.Name)
 		return
 	}
+	// A live query's root rows are read once per subscriber of the batch.
+	c.once = !c.w.Multiplexed()
+	defer func() { c.once = false }()
 	switch ref.kind {
 	case rootConnection:
 		c.connection(t, perm, f, nil, path)
@@ -268,7 +271,7 @@ func (c *compiler) rows(t *catalog.Table, perm *catalog.SelectPermission, sels a
 	// Before any value is written: object relationships join on b's
 	// columns, raw where b redacts them (inherited.go).
 	c.markRedacted(perm, b)
-	r := c.rowLevel(t, perm, b, c.collect(sels, typeName), path)
+	r := c.rowLevel(t, perm, b, c.collect(sels, typeName), c.takeOnce(), path)
 	w.WriteString("SELECT ")
 	e := ""
 	if lateralObject(r.keys) {
@@ -301,16 +304,25 @@ type rowLevel struct {
 	from func()
 }
 
+// takeOnce reports whether the rows being compiled are a root field's own,
+// read once per statement, and clears it for the rows below them.
+func (c *compiler) takeOnce() bool {
+	once := c.once
+	c.once = false
+	return once
+}
+
 // rowLevel prepares the fields of a row of t over alias b: the object
-// relationships over a key become joins (objectJoin), array relationships
-// laterals, everything else a value of the row.
-func (c *compiler) rowLevel(t *catalog.Table, perm *catalog.SelectPermission, b string, fields []*collected, path string) rowLevel {
+// relationships over a key become joins (objectJoin; once: b's rows are
+// read once per statement), array relationships laterals, everything else
+// a value of the row.
+func (c *compiler) rowLevel(t *catalog.Table, perm *catalog.SelectPermission, b string, fields []*collected, once bool, path string) rowLevel {
 	laterals := c.lateralAliases(t, fields)
 	joins := make([]func(), len(fields))
 	field := c.rowField(t, perm, b, laterals, path)
 	keys, vals := c.objectParts(fields, func(i int, f *collected) func() {
 		if c.isObjectRel(t, f.field.Name) {
-			if value, from := c.objectJoin(t, b, f, path+".selectionSet."+f.alias); from != nil {
+			if value, from := c.objectJoin(t, b, f, once, path+".selectionSet."+f.alias); from != nil {
 				joins[i] = from
 				return value
 			}
@@ -328,22 +340,34 @@ func (c *compiler) rowLevel(t *catalog.Table, perm *catalog.SelectPermission, b 
 }
 
 // objectJoin returns, for an object relationship of the row b of t over a
-// key of the remote table, what writes its value and what writes its join:
+// key of the remote table, what writes its value and what writes its join.
+// In rows read once per statement (once), a join of the remote rows the
+// role may see:
 //
 //	LEFT JOIN (SELECT "_x".* FROM <remote> AS "_x" WHERE <role filter>) AS "_o" ON <mapping>
+//
+// which Postgres may hash once; below a relationship, where the rows are
+// read once per parent, a lateral lookup:
+//
+//	LEFT JOIN LATERAL (SELECT "_x".* FROM <remote> AS "_x" WHERE <role filter> AND <mapping> LIMIT 1) AS "_o" ON true
+//
+// (the LIMIT keeps it a parameterized lookup, which Postgres memoizes per
+// key, where a join there may be planned to scan the whole remote table
+// per parent on a table without statistics: 147 ms against 5 ms for
+// CustomerInvoicesRole's track). Then, in both,
+//
 //	CROSS JOIN LATERAL (SELECT <the object's fields over "_o">) AS "_oe"
 //
 // with the value CASE WHEN "_o".<key> IS NOT NULL THEN row_to_json("_oe")
 // END: NULL when no row matches or the role's filter hides it, the parent
-// row staying. A join lets Postgres hash a small remote table once per
-// statement, where a scalar subquery runs per parent row, and on a small
-// table that Postgres has analyzed, as a sequential scan (measured: three
-// times the statement's cost on graphql-bench's albums → tracks → genre).
-// Without order_by, the parents may then come in another order, which
-// neither Hasura nor Postgres promises. It returns nil for other
-// relationships, and for a table the statement's mutation writes
-// (objectRel writes them).
-func (c *compiler) objectJoin(t *catalog.Table, b string, f *collected, path string) (value, from func()) {
+// row staying. Either beats a scalar subquery per parent row, which
+// Postgres runs as a sequential scan of a small analyzed table (three times
+// the statement's cost on graphql-bench's albums → artist, tracks →
+// genre). A join may return the rows of a query without order_by in
+// another order, which neither Hasura nor Postgres promises. It returns
+// nil for other relationships, and for a table the statement's mutation
+// writes (objectRel writes them).
+func (c *compiler) objectJoin(t *catalog.Table, b string, f *collected, once bool, path string) (value, from func()) {
 	rf, _ := t.RelField(f.field.Name)
 	rel := rf.Rel
 	remote := rel.RemoteTable()
@@ -356,7 +380,7 @@ func (c *compiler) objectJoin(t *catalog.Table, b string, f *collected, path str
 	}
 	o := w.Alias()
 	c.markRedacted(rperm, o)
-	r := c.rowLevel(remote, rperm, o, c.collect(f.sels, f.field.Definition.Type.Name()), path)
+	r := c.rowLevel(remote, rperm, o, c.collect(f.sels, f.field.Definition.Type.Name()), once, path)
 	e := ""
 	if lateralObject(r.keys) {
 		e = w.Alias()
@@ -365,10 +389,17 @@ func (c *compiler) objectJoin(t *catalog.Table, b string, f *collected, path str
 	// wherever a row matched.
 	matched := o + "." + c.joinColumn(o, rel.Mapping[0].Remote)
 	from = func() {
-		w.WriteString(" LEFT JOIN (")
-		c.base(remote, rperm, selectArgs{noPermLimit: true}, nil, path)
-		w.Write(") AS ", o, " ON ")
-		c.writeJoin(&join{parent: b, rel: rel}, o)
+		j := &join{parent: b, rel: rel}
+		if once {
+			w.WriteString(" LEFT JOIN (")
+			c.base(remote, rperm, selectArgs{noPermLimit: true}, nil, path)
+			w.Write(") AS ", o, " ON ")
+			c.writeJoin(j, o)
+		} else {
+			w.WriteString(" LEFT JOIN LATERAL (")
+			c.base(remote, rperm, selectArgs{noPermLimit: true, forceLimit: 1}, j, path)
+			w.Write(") AS ", o, " ON true")
+		}
 		r.from()
 		if e != "" {
 			w.WriteString(" CROSS JOIN LATERAL (SELECT ")
@@ -745,6 +776,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 		return
 	}
 	args := c.selectArgs(t, perm, f.field, path)
+	once := c.takeOnce()
 	g := w.Alias()
 	b := w.Alias()
 	c.markRedacted(perm, b) // before the nodes' object relationships join on b
@@ -782,7 +814,7 @@ func (c *compiler) aggregate(t *catalog.Table, perm *catalog.SelectPermission, f
 	c.object(c.collect(f.sels, typeName), func(_ int, tf *collected) func() {
 		switch c.names.Default(tf.field.Name) {
 		case "nodes":
-			n := nodeLevel{r: c.rowLevel(t, perm, b, c.collect(tf.sels, t.Type), path+".selectionSet."+tf.alias)}
+			n := nodeLevel{r: c.rowLevel(t, perm, b, c.collect(tf.sels, t.Type), once, path+".selectionSet."+tf.alias)}
 			if lateralObject(n.r.keys) {
 				n.e = w.Alias()
 			}
